@@ -1,0 +1,188 @@
+/**
+ * The transport interface: everything Faustus needs from a log-based broker. The memory driver and the Kafka driver
+ * implement it; nothing above `transport/` knows which one runs. `test/contracts/transport.ts` is the executable
+ * form of this contract.
+ *
+ * Conventions (Kafka's): offsets are the position of a record in its partition, starting at 0; a committed offset
+ * is the offset of the next record to read; timestamps are milliseconds since the epoch. Offsets are JS numbers
+ * (exact up to 2^53, far beyond any real partition).
+ */
+
+export interface TopicPartition {
+  topic: string
+  partition: number
+}
+
+export interface TopicPartitionOffset extends TopicPartition {
+  offset: number
+}
+
+/** Header values as bytes; on produce, strings are accepted and sent as UTF-8. */
+export type Headers = Record<string, Buffer>
+
+export interface ProduceRecord {
+  topic: string
+  /** Explicit partition. Without it: murmur2(key) % partitions (as Kafka's Java client), or round-robin if no key. */
+  partition?: number
+  key: Buffer | null
+  value: Buffer | null
+  headers?: Record<string, Buffer | string>
+  timestamp?: number
+}
+
+export interface RecordMetadata {
+  topic: string
+  partition: number
+  offset: number
+  timestamp: number
+}
+
+export interface ConsumedRecord {
+  topic: string
+  partition: number
+  offset: number
+  key: Buffer | null
+  value: Buffer | null
+  headers: Headers
+  timestamp: number
+}
+
+export interface TopicSpec {
+  name: string
+  partitions: number
+  /** Replication factor; drivers clamp it to the broker count where the broker allows. */
+  replicas?: number
+  /** Broker-side topic config, e.g. `cleanup.policy`, `retention.ms`. */
+  config?: Record<string, string>
+}
+
+export interface TopicDescription {
+  name: string
+  partitions: number
+}
+
+export interface PartitionOffsets extends TopicPartition {
+  /** First offset still in the log. */
+  earliest: number
+  /** Offset the next produced record will get (the high watermark). */
+  latest: number
+}
+
+export interface ProducerOptions {
+  /** Stable id for transactional producers (exactly-once); absent for plain producers. */
+  transactionalId?: string
+  /** Compression of batches, where the driver supports it. */
+  compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
+  /** Max time a record waits to fill a batch, in ms. */
+  lingerMs?: number
+  /** Max records in flight before `send` waits (backpressure). */
+  maxBufferedRecords?: number
+}
+
+export interface Producer {
+  /** Sends records; resolves with their metadata, in the same order, once the broker acknowledged them. */
+  send(records: ProduceRecord[]): Promise<RecordMetadata[]>
+  /** Resolves when every record sent so far is acknowledged. */
+  flush(): Promise<void>
+  close(): Promise<void>
+}
+
+/** What a member holds after a rebalance: partitions it processes, and partitions it only follows (standbys). */
+export interface Assignment {
+  actives: TopicPartition[]
+  standbys: TopicPartition[]
+}
+
+/** One member of a consumer group, as the group leader's assignor sees it. */
+export interface GroupMember {
+  memberId: string
+  topics: string[]
+  /** The member's subscription user data (Faust: JSON ClientMetadata). */
+  userData: Buffer | null
+}
+
+export interface MemberAssignment {
+  /** The Kafka-level partitions the member fetches (actives and standbys). */
+  partitions: TopicPartition[]
+  /** Opaque assignment user data sent to this member only. */
+  userData: Buffer | null
+}
+
+/**
+ * The group protocol, run by the group leader. The same assignor runs on every transport so assignments are
+ * identical on memory and Kafka.
+ */
+export interface Assignor {
+  /** Protocol name announced to the broker (Faust: `faust`). */
+  readonly name: string
+  readonly version: number
+  /** This member's subscription user data. */
+  subscriptionUserData(topics: string[]): Buffer | null
+  assign(input: { members: GroupMember[]; partitionsPerTopic: Map<string, number> }): Map<string, MemberAssignment>
+  /** Decodes what this member received into actives and standbys. */
+  decodeAssignment(partitions: TopicPartition[], userData: Buffer | null): Assignment
+}
+
+/** Receives a consumer's events. Each method is awaited before the consumer goes on, which gives backpressure. */
+export interface ConsumerHandler {
+  /** Partitions newly given to this member (actives and standbys); fetching starts after this resolves. */
+  onAssigned(assignment: Assignment): Promise<void> | void
+  /** Partitions being taken away: stop processing them, flush and commit before resolving. */
+  onRevoked(partitions: TopicPartition[]): Promise<void> | void
+  /** A batch of records, all from assigned, unpaused partitions, in offset order within each partition. */
+  onRecords(records: ConsumedRecord[]): Promise<void> | void
+}
+
+export interface ConsumerOptions {
+  /** Consumer group; absent for a manually assigned reader (table recovery, tools). */
+  groupId?: string
+  /** Topics to subscribe to (group mode). */
+  topics?: string[]
+  handler: ConsumerHandler
+  /** Group protocol; defaults to the driver's co-partitioning assignor. */
+  assignor?: Assignor
+  /** Where to start a partition that has no committed offset. Default `earliest`. */
+  autoOffsetReset?: 'earliest' | 'latest'
+  /** Upper bound on records per `onRecords` batch. */
+  maxBatchSize?: number
+}
+
+export interface Consumer {
+  /** Joins the group (or starts reading the manual assignment). Resolves once the first assignment is handled. */
+  start(): Promise<void>
+  /** Replaces the manual assignment (no group): read exactly these partitions from these offsets. */
+  assign(partitions: TopicPartitionOffset[]): Promise<void>
+  /** Commits offsets (next offset to read) for the group. */
+  commit(offsets: TopicPartitionOffset[]): Promise<void>
+  /** Committed offsets of the group for these partitions; a partition with none is absent. */
+  committed(partitions: TopicPartition[]): Promise<Map<string, number>>
+  /** Stops fetching these partitions until resumed; records already delivered are unaffected. */
+  pause(partitions: TopicPartition[]): void
+  resume(partitions: TopicPartition[]): void
+  /** Moves the read position of an assigned partition. */
+  seek(position: TopicPartitionOffset): void
+  /** The current assignment. */
+  assignment(): Assignment
+  /** Leaves the group (revoking everything first) and stops fetching. */
+  close(): Promise<void>
+}
+
+export interface Transport {
+  /** `memory` or `kafka`. */
+  readonly kind: string
+  connect(): Promise<void>
+  close(): Promise<void>
+  /** Creates missing topics; fails with FST_TOPIC_PARTITIONS_MISMATCH when an existing one differs in partitions. */
+  ensureTopics(specs: TopicSpec[]): Promise<void>
+  /** Existing topics among `names`; missing ones are absent from the map. */
+  describeTopics(names: string[]): Promise<Map<string, TopicDescription>>
+  deleteTopics(names: string[]): Promise<void>
+  /** Earliest and latest offsets of partitions. */
+  listOffsets(partitions: TopicPartition[]): Promise<PartitionOffsets[]>
+  createProducer(options?: ProducerOptions): Producer
+  createConsumer(options: ConsumerOptions): Consumer
+}
+
+export function tpKey(tp: TopicPartition): string {
+  return `${tp.topic}\u0000${tp.partition}`
+}
