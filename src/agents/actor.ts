@@ -1,0 +1,118 @@
+import type { Logger } from '../logging.ts'
+import { errorFields } from '../logging.ts'
+import type { Event } from '../streams/event.ts'
+import type { EventSource } from '../streams/queue.ts'
+import { Stream, type StreamOptions } from '../streams/stream.ts'
+import type { RestartPolicy } from './supervisor.ts'
+
+/** An agent's function: an async generator (its yields are results) or an async function. */
+export type AgentFunction<V, K, R> = (stream: Stream<V, K>) => AsyncIterable<R> | Promise<void> | void
+
+/** What an actor reports to its agent. */
+export interface ActorOwner<R> {
+  readonly name: string
+  readonly log: Logger
+  /** Handles one result (reply to the asker, then sinks). */
+  emit(result: R, event: Event | undefined): Promise<void> | undefined
+  /** Applies the error policy to the event being processed when the function raised. */
+  onError(error: unknown, event: Event | undefined): Promise<void>
+  /** Restarts exhausted or strategy `crashing`: the app must stop. */
+  crash(error: unknown): void
+  /** `one_for_all`: every sibling restarts too. */
+  restartSiblings(except: Actor<any, any, any>): void
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value != null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+}
+
+/**
+ * One running instance of an agent function over a shared source (concurrency N = N actors). When the function
+ * raises, the event it was processing goes through the error policy and the function starts again over the same
+ * source, so the stream goes on after the failing event.
+ */
+export class Actor<V, K, R> {
+  #abort = new AbortController()
+  #done: Promise<void> | undefined
+  restarts = 0
+
+  constructor(
+    readonly index: number,
+    readonly owner: ActorOwner<R>,
+    readonly fn: AgentFunction<V, K, R>,
+    readonly source: EventSource<K, V>,
+    readonly streamOptions: StreamOptions,
+    readonly policy: RestartPolicy,
+  ) {}
+
+  start(): void {
+    this.#done ??= this.#run()
+  }
+
+  /** Resolves when the function has returned for good (its source ended, or the app crashed it). */
+  get done(): Promise<void> {
+    return this.#done ?? Promise.resolve()
+  }
+
+  /** Ends the current run at its next step; the run loop starts the function again. */
+  restart(): void {
+    this.#abort.abort()
+  }
+
+  async #run(): Promise<void> {
+    for (;;) {
+      const signal = this.#abort.signal
+      const stream = new Stream<V, K>(this.source, { ...this.streamOptions, signal })
+      let failure: unknown
+      let failed = false
+      try {
+        const output = this.fn(stream)
+        if (isAsyncIterable(output)) {
+          for await (const result of output as AsyncIterable<R>) {
+            const pending = this.owner.emit(result, stream.current)
+            if (pending !== undefined) await pending
+          }
+        } else {
+          await output
+        }
+      } catch (error) {
+        failure = error
+        failed = true
+      }
+      if (!failed) {
+        if (!signal.aborted) return
+        this.#abort = new AbortController()
+        continue
+      }
+      if (!(await this.#recover(failure, stream))) return
+    }
+  }
+
+  /** Error policy, then the restart decision; false when the actor must not run again. */
+  async #recover(failure: unknown, stream: Stream<V, K>): Promise<boolean> {
+    const event = stream.current
+    try {
+      await this.owner.onError(failure, event)
+    } catch (error) {
+      this.owner.crash(error)
+      return false
+    }
+    // The failing event is done with (acked or dead-lettered): the next run starts after it.
+    event?.ack()
+    if (stream.eventsTotal > 1) this.policy.onProgress()
+    const delay = this.policy.onFailure()
+    if (delay === undefined) {
+      this.owner.crash(failure)
+      return false
+    }
+    this.restarts++
+    this.owner.log.warn(
+      { ...errorFields(failure), agent: this.owner.name, actor: this.index, delayMs: delay },
+      'restarting agent actor',
+    )
+    if (this.policy.strategy === 'one_for_all') this.owner.restartSiblings(this)
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
+    this.#abort = new AbortController()
+    return true
+  }
+}

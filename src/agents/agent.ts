@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto'
+import type { Channel } from '../channels/channel.ts'
+import type { Topic } from '../channels/topic.ts'
+import { FaustusError } from '../errors.ts'
+import { errorFields, type Logger } from '../logging.ts'
+import type { Event, ReplyRequest } from '../streams/event.ts'
+import { EventQueue } from '../streams/queue.ts'
+import type { SendMessage, SendTarget, StreamContext } from '../streams/types.ts'
+import { Actor, type ActorOwner, type AgentFunction } from './actor.ts'
+import { type AgentCall, kvjoin, kvmap } from './mapping.ts'
+import type { ReplyWaiter } from './replies.ts'
+import { deliverToSinks, type Sink } from './sinks.ts'
+import { RestartPolicy, type SupervisorOptions, type SupervisorStrategy } from './supervisor.ts'
+
+/** What to do with the event being processed when the agent function raises. */
+export type AgentErrorPolicy = 'ack' | 'crash' | { deadLetter: string }
+
+export interface AgentOptions<R> {
+  /** Defaults to the function's name. The default topic is `{appId}-{name}`. */
+  name?: string
+  /** Actors sharing the agent's stream (processing out of order). Tables are read-only when > 1. */
+  concurrency?: number
+  /** Where yielded values go besides replies. `NoInfer`: the result type comes from the function alone. */
+  sink?: readonly Sink<NoInfer<R>>[]
+  supervisor?: SupervisorStrategy | SupervisorOptions
+  /** Default `ack`: log the error, ack the event, restart the function (Faust's behaviour). */
+  onError?: AgentErrorPolicy
+  /** One actor per assigned partition, started and stopped with the assignment. */
+  isolatedPartitions?: boolean
+  /** Key and value types of the default topic (when no channel is given). */
+  keyType?: string | object
+  valueType?: string | object
+}
+
+/** What an agent needs from its app. */
+export interface AgentHost {
+  readonly log: Logger
+  readonly askTimeoutMs: number
+  readonly streamContext: StreamContext
+  replyWaiter(): Promise<ReplyWaiter>
+  sendReply(request: ReplyRequest, key: unknown, result: unknown): Promise<void>
+  deadLetter(topic: string, agent: string, event: Event | undefined, error: unknown): Promise<void>
+  crash(error: Error): void
+  /** Partition-isolated agents hear about assignments through this. */
+  watchPartitions(listener: {
+    onAssigned(partitions: number[]): void
+    onRevoked(partitions: number[]): Promise<void>
+  }): void
+}
+
+export interface SendOptions<K> {
+  key?: K
+  partition?: number
+  headers?: Record<string, Buffer | string>
+  timestamp?: number
+}
+
+export interface AgentSendMessage<V, K> extends SendOptions<K> {
+  value: V
+  /** Where the result goes: an agent, a topic, or a topic name. */
+  replyTo?: SendTarget<any, any> | { name: string } | string
+  correlationId?: string
+}
+
+export interface AskOptions<K> extends SendOptions<K> {
+  /** Milliseconds before FST_ASK_TIMEOUT; default the app's `askTimeoutMs`. */
+  timeout?: number
+}
+
+/**
+ * A stream processor: an async function (or async generator) over the stream of a channel, run by one or more
+ * actors. Results it yields go to the asker (ask/send with replyTo) and to its sinks.
+ */
+export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<V, K>, ActorOwner<R> {
+  readonly name: string
+  readonly channel: Topic<V, K> | Channel<V, K>
+  readonly fn: AgentFunction<V, K, R>
+  readonly options: AgentOptions<R>
+  readonly log: Logger
+  readonly #host: AgentHost
+  readonly #sinks: readonly Sink<R>[]
+  readonly #policy: RestartPolicy
+  #actors: Actor<V, K, R>[] = []
+  #queue: EventQueue<K, V> | undefined
+  #running = false
+
+  constructor(host: AgentHost, channel: Topic<V, K> | Channel<V, K>, fn: AgentFunction<V, K, R>, options: AgentOptions<R>) {
+    this.#host = host
+    this.channel = channel
+    this.fn = fn
+    this.options = options
+    this.name = options.name ?? fn.name
+    this.log = host.log.child({ agent: this.name })
+    this.#sinks = options.sink ?? []
+    const supervisor = typeof options.supervisor === 'string' ? { strategy: options.supervisor } : options.supervisor
+    this.#policy = new RestartPolicy(supervisor)
+    const concurrency = options.concurrency ?? 1
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new FaustusError('FST_APP_DEFINITION', `agent "${this.name}": concurrency must be a positive integer`)
+    }
+  }
+
+  get concurrency(): number {
+    return this.options.concurrency ?? 1
+  }
+
+  get running(): boolean {
+    return this.#running
+  }
+
+  /** Starts the actors (the app does this on start). */
+  start(): void {
+    if (this.#running) return
+    this.#running = true
+    if (this.options.isolatedPartitions) {
+      this.#startIsolated()
+      return
+    }
+    const queue = this.channel.queue()
+    this.#queue = queue
+    for (let i = 0; i < this.concurrency; i++) this.#spawn(i, queue)
+  }
+
+  #spawn(index: number, queue: EventQueue<K, V>): Actor<V, K, R> {
+    const actor = new Actor<V, K, R>(
+      index,
+      this,
+      this.fn,
+      queue,
+      {
+        channelName: this.channel.name,
+        prefix: this.name,
+        context: this.#host.streamContext,
+        concurrencyIndex: this.concurrency > 1 ? index : undefined,
+      },
+      this.#policy,
+    )
+    this.#actors.push(actor)
+    actor.start()
+    return actor
+  }
+
+  /** One actor per partition: a dispatcher moves each event to its partition's queue. */
+  #startIsolated(): void {
+    const main = this.channel.queue()
+    this.#queue = main
+    const byPartition = new Map<number, { queue: EventQueue<K, V>; actor: Actor<V, K, R> }>()
+    const open = (partition: number) => {
+      if (byPartition.has(partition)) return
+      // Fed by the dispatcher only, not subscribed to the channel.
+      const queue = new EventQueue<K, V>()
+      byPartition.set(partition, { queue, actor: this.#spawn(partition, queue) })
+    }
+    this.#host.watchPartitions({
+      onAssigned: (partitions) => partitions.forEach(open),
+      onRevoked: async (partitions) => {
+        for (const partition of partitions) {
+          const entry = byPartition.get(partition)
+          if (entry === undefined) continue
+          byPartition.delete(partition)
+          entry.queue.close()
+          await entry.actor.done
+          this.#actors = this.#actors.filter((a) => a !== entry.actor)
+        }
+      },
+    })
+    void (async () => {
+      for (;;) {
+        const event = await main.pull()
+        if (event === undefined) break
+        const partition = event.partition ?? 0
+        open(partition)
+        const { queue } = byPartition.get(partition)!
+        await queue.writable()
+        queue.push(event)
+      }
+      for (const { queue } of byPartition.values()) queue.close()
+    })()
+  }
+
+  /** Ends the actors once they have processed what is buffered; resolves when they returned. */
+  async stop(): Promise<void> {
+    if (!this.#running) return
+    this.#running = false
+    this.#queue?.close()
+    await Promise.all(this.#actors.map((actor) => actor.done))
+    this.#actors = []
+  }
+
+  /** Events buffered for the actors (for draining on stop). */
+  get buffered(): number {
+    return this.#queue?.size ?? 0
+  }
+
+  emit(result: R, event: Event | undefined): Promise<void> | undefined {
+    const request = event?.replyTo
+    if (request == null && this.#sinks.length === 0) return undefined
+    return this.#emit(result, event, request ?? null)
+  }
+
+  async #emit(result: R, event: Event | undefined, request: ReplyRequest | null): Promise<void> {
+    if (request !== null) await this.#host.sendReply(request, event?.key ?? null, result)
+    if (this.#sinks.length > 0) await deliverToSinks(this.#sinks, result)
+  }
+
+  async onError(error: unknown, event: Event | undefined): Promise<void> {
+    const policy = this.options.onError ?? 'ack'
+    const where = event ? { topic: event.topic, partition: event.partition, offset: event.offset } : {}
+    if (policy === 'crash') throw error
+    if (typeof policy === 'object') {
+      await this.#host.deadLetter(policy.deadLetter, this.name, event, error)
+      this.log.error({ ...errorFields(error), ...where, deadLetter: policy.deadLetter }, 'agent raised: event sent to dead-letter topic')
+      return
+    }
+    this.log.error({ ...errorFields(error), ...where }, 'agent raised: event acked and skipped')
+  }
+
+  crash(error: unknown): void {
+    const cause = error instanceof Error ? error : new Error(String(error))
+    this.#host.crash(
+      new FaustusError('FST_AGENT_CRASHED', `agent "${this.name}" crashed: ${cause.message}`, { cause }),
+    )
+  }
+
+  restartSiblings(except: Actor<any, any, any>): void {
+    for (const actor of this.#actors) if (actor !== except) actor.restart()
+  }
+
+  /** Sends a value to the agent's channel; with `replyTo`, the result goes there with the correlation id. */
+  async send(message: AgentSendMessage<V, K> | SendMessage<K, V>): Promise<unknown> {
+    const { replyTo, correlationId, ...rest } = message as AgentSendMessage<V, K>
+    let request = (message as SendMessage<K, V>).request
+    if (replyTo !== undefined) {
+      const name = typeof replyTo === 'string' ? replyTo : replyTopicName(replyTo)
+      request = { replyTo: name, correlationId: correlationId ?? randomUUID() }
+    }
+    return this.channel.send({ ...rest, request })
+  }
+
+  /** Sends without waiting for a result. */
+  async cast(value: V, options: SendOptions<K> = {}): Promise<void> {
+    await this.channel.send({ ...options, value })
+  }
+
+  /** Sends and waits for the result the agent yields for it. */
+  async ask(value: V, options: AskOptions<K> = {}): Promise<R> {
+    const { timeout, ...sendOptions } = options
+    const waiter = await this.#host.replyWaiter()
+    const correlationId = randomUUID()
+    const reply = waiter.expect(correlationId, timeout ?? this.#host.askTimeoutMs, this.name)
+    await this.channel.send({ ...sendOptions, value, request: { replyTo: waiter.topicName, correlationId } })
+    return (await reply) as R
+  }
+
+  #call(): AgentCall<V, K, R> {
+    return { agent: this, waiter: () => this.#host.replyWaiter(), timeoutMs: this.#host.askTimeoutMs }
+  }
+
+  /** Streams results as they come (out of order) for each value. */
+  map(values: Iterable<V> | AsyncIterable<V>, options: { timeout?: number } = {}): AsyncIterable<R> {
+    return kvmap(this.#call(), withoutKeys<K, V>(values), options)
+  }
+
+  /** As `map`, for `[key, value]` pairs (the key is the message key). */
+  kvmap(items: Iterable<[K, V]> | AsyncIterable<[K, V]>, options: { timeout?: number } = {}): AsyncIterable<R> {
+    return kvmap(this.#call(), items, options)
+  }
+
+  /** Results of all values, in the order of the values. */
+  join(values: Iterable<V> | AsyncIterable<V>, options: { timeout?: number } = {}): Promise<R[]> {
+    return kvjoin(this.#call(), withoutKeys<K, V>(values), options)
+  }
+
+  /** As `join`, for `[key, value]` pairs. */
+  kvjoin(items: Iterable<[K, V]> | AsyncIterable<[K, V]>, options: { timeout?: number } = {}): Promise<R[]> {
+    return kvjoin(this.#call(), items, options)
+  }
+}
+
+function replyTopicName(target: object): string {
+  if (target instanceof Agent) return target.channel.name
+  const name = (target as { name?: unknown }).name
+  if (typeof name !== 'string') throw new FaustusError('FST_AGENT_NO_TOPIC', 'replyTo needs an agent, a topic or a name')
+  return name
+}
+
+async function* withoutKeys<K, V>(values: Iterable<V> | AsyncIterable<V>): AsyncGenerator<[K | undefined, V]> {
+  for await (const value of values) yield [undefined, value]
+}

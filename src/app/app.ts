@@ -1,0 +1,168 @@
+import { Agent, type AgentHost, type AgentOptions } from '../agents/agent.ts'
+import type { AgentFunction } from '../agents/actor.ts'
+import { Channel } from '../channels/channel.ts'
+import type { TopicOptions } from '../channels/topic.ts'
+import { Topic } from '../channels/topic.ts'
+import type { TypeOf } from '../channels/serde.ts'
+import { FaustusError } from '../errors.ts'
+import { createLogger, type Logger } from '../logging.ts'
+import type { Command, CommandParams, CommandSpec } from './commands.ts'
+import { AppServices } from './services.ts'
+import { resolveSettings, type Settings, type SettingsInput } from './settings.ts'
+import type { ScheduledJob, TimerOptions } from './timers.ts'
+
+export const APP_BRAND = Symbol.for('faustus.app')
+
+export interface AppOptions extends SettingsInput {
+  /** A logger to use instead of the default pino logger on stderr. */
+  logger?: Logger
+}
+
+type TopicArgs<O> = [string, ...string[]] | [string, ...(string | O)[]]
+
+/**
+ * A Faustus application: the topics, channels, agents, tasks, timers and commands of one service, and the
+ * runtime that runs them. Definitions are made before `start()`.
+ */
+export class App {
+  readonly [APP_BRAND] = true
+  readonly id: string
+  readonly settings: Settings
+  readonly log: Logger
+  readonly agents = new Map<string, Agent<any, any, any>>()
+  readonly topics = new Map<string, Topic<any, any>>()
+  readonly commands = new Map<string, Command<any>>()
+  readonly tasks: { name: string; fn: () => Promise<unknown> | unknown }[] = []
+  readonly jobs: ScheduledJob[] = []
+  readonly services: AppServices
+
+  constructor(id: string, options: AppOptions = {}) {
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new FaustusError('FST_APP_DEFINITION', 'an app needs a non-empty id')
+    }
+    const { logger, ...settings } = options
+    this.id = id
+    this.settings = resolveSettings(settings)
+    this.log = logger ?? createLogger({ level: this.settings.logLevel as never, name: id })
+    this.services = new AppServices(this)
+  }
+
+  /** The consumer group id: the app id, with `-v{version}` when the version is above 1 (as Faust). */
+  get groupId(): string {
+    return this.settings.version > 1 ? `${this.id}-v${this.settings.version}` : this.id
+  }
+
+  /**
+   * Describes one or more topics (the first name is where sends go), with options last:
+   * `app.topic('adding', { valueType: Add })`, `app.topic('a', 'b', { partitions: 4 })`.
+   */
+  topic<const O extends TopicOptions = {}>(
+    ...args: TopicArgs<O>
+  ): Topic<TypeOf<O['valueType']>, TypeOf<O['keyType']>> {
+    const last = args[args.length - 1]
+    const options = (typeof last === 'object' ? last : {}) as O
+    const names = (args as unknown[]).filter((arg): arg is string => typeof arg === "string")
+    if (names.length === 0) throw new FaustusError('FST_APP_DEFINITION', 'a topic needs at least one name')
+    const topic = new Topic<TypeOf<O['valueType']>, TypeOf<O['keyType']>>(this.services, names, {
+      maxsize: this.settings.streamBufferMaxsize,
+      ...options,
+    })
+    this.#registerTopic(topic)
+    return topic
+  }
+
+  #registerTopic(topic: Topic<any, any>): void {
+    for (const name of topic.names) this.topics.set(name, topic)
+  }
+
+  /** An in-process channel: no transport, no serialization. */
+  channel<V = unknown, K = unknown>(options: { name?: string; maxsize?: number } = {}): Channel<V, K> {
+    return new Channel<V, K>({ maxsize: this.settings.streamBufferMaxsize, ...options })
+  }
+
+  /**
+   * Defines an agent over `channel` (a topic or channel); without one it reads its own topic `{id}-{name}`.
+   * The function gets the stream; what it yields goes to askers and sinks.
+   */
+  agent<V, K, R>(
+    channel: Topic<V, K> | Channel<V, K>,
+    fn: AgentFunction<V, K, R>,
+    options?: AgentOptions<R>,
+  ): Agent<V, K, R>
+  agent<V = unknown, K = unknown, R = unknown>(fn: AgentFunction<V, K, R>, options?: AgentOptions<R>): Agent<V, K, R>
+  agent(a: unknown, b?: unknown, c?: unknown): Agent<any, any, any> {
+    const hasChannel = typeof a !== 'function'
+    const fn = (hasChannel ? b : a) as AgentFunction<any, any, any>
+    const options = ((hasChannel ? c : b) ?? {}) as AgentOptions<any>
+    if (typeof fn !== 'function') throw new FaustusError('FST_APP_DEFINITION', 'app.agent needs a function')
+    const name = options.name ?? fn.name
+    if (!name) throw new FaustusError('FST_APP_DEFINITION', 'an anonymous agent function needs { name }')
+    if (this.agents.has(name)) throw new FaustusError('FST_APP_DEFINITION', `agent "${name}" is already defined`)
+    const channel = hasChannel
+      ? (a as Topic<any, any> | Channel<any, any>)
+      : this.topic(`${this.id}-${name}`, { keyType: options.keyType, valueType: options.valueType })
+    const agent = new Agent(this.services as AgentHost, channel, fn, { ...options, name })
+    const deadLetter = typeof options.onError === 'object' ? options.onError.deadLetter : undefined
+    if (deadLetter !== undefined && !this.topics.has(deadLetter)) this.topic(deadLetter, { valueType: 'raw' })
+    this.agents.set(name, agent)
+    return agent
+  }
+
+  /** A function started with the app (e.g. iterating `topic.stream()` without an agent). */
+  task(fn: () => Promise<unknown> | unknown, options: { name?: string } = {}): typeof fn {
+    this.tasks.push({ name: options.name ?? fn.name ?? 'task', fn })
+    return fn
+  }
+
+  /** Runs `fn` every `intervalMs` while the app runs. */
+  timer(intervalMs: number, fn: () => Promise<unknown> | unknown, options: TimerOptions = {}): typeof fn {
+    if (!(intervalMs > 0)) throw new FaustusError('FST_APP_DEFINITION', 'a timer interval must be positive')
+    this.jobs.push({ name: options.name ?? fn.name ?? 'timer', schedule: { intervalMs }, fn, options })
+    return fn
+  }
+
+  /** Runs `fn` on a cron schedule (`'0 * * * *'`) while the app runs. */
+  crontab(
+    cron: string,
+    fn: () => Promise<unknown> | unknown,
+    options: TimerOptions & { timezone?: string } = {},
+  ): typeof fn {
+    this.jobs.push({ name: options.name ?? fn.name ?? 'crontab', schedule: { cron, timezone: options.timezone }, fn, options })
+    return fn
+  }
+
+  /** A command of the `faustus` CLI: `faustus -A module <name> [args] [--options]`. */
+  command<const S extends CommandSpec>(
+    name: string,
+    spec: S,
+    run: (params: CommandParams<S>) => Promise<unknown> | unknown,
+  ): Command<S> {
+    if (this.commands.has(name)) throw new FaustusError('FST_APP_DEFINITION', `command "${name}" is already defined`)
+    const command: Command<S> = { name, spec, run }
+    this.commands.set(name, command)
+    return command
+  }
+
+  /** Starts everything: transport, topics, agents, consumer, tasks, timers. `client` mode only sends and asks. */
+  start(options: { client?: boolean } = {}): Promise<void> {
+    return this.services.start(options)
+  }
+
+  /** Stops gracefully: drains in-flight events, commits, then stops agents and the transport. */
+  stop(): Promise<void> {
+    return this.services.stop()
+  }
+
+  /** Resolves when the app stops; rejects with the crash error if an agent crashed it. */
+  get done(): Promise<void> {
+    return this.services.done
+  }
+
+  get running(): boolean {
+    return this.services.state === 'running'
+  }
+}
+
+export function isApp(value: unknown): value is App {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[APP_BRAND] === true
+}

@@ -1,0 +1,37 @@
+import type { Event } from '../streams/event.ts'
+import type { ConsumedRecord, ProduceRecord } from '../transport/types.ts'
+import { encodeJsonText } from './codecs.ts'
+
+/** Header names carrying why and where from a record was dead-lettered. */
+export const DEAD_LETTER_HEADERS = {
+  error: 'faustus-error',
+  code: 'faustus-error-code',
+  agent: 'faustus-agent',
+  topic: 'faustus-origin-topic',
+  partition: 'faustus-origin-partition',
+  offset: 'faustus-origin-offset',
+} as const
+
+/**
+ * The record copied to a dead-letter topic: the original key and value bytes (or the value as JSON when it came
+ * through an in-process channel), the original headers, and the error and origin in `faustus-*` headers.
+ */
+export function deadLetterRecord(
+  topic: string,
+  failure: { error: unknown; agent?: string; event?: Event; record?: ConsumedRecord },
+): ProduceRecord {
+  const source = failure.record ?? failure.event?.message ?? null
+  const error = failure.error
+  const headers: Record<string, Buffer | string> = { ...(source?.headers ?? failure.event?.headers ?? {}) }
+  headers[DEAD_LETTER_HEADERS.error] = error instanceof Error ? error.message : String(error)
+  const code = (error as { code?: unknown })?.code
+  if (typeof code === 'string') headers[DEAD_LETTER_HEADERS.code] = code
+  if (failure.agent) headers[DEAD_LETTER_HEADERS.agent] = failure.agent
+  if (source) {
+    headers[DEAD_LETTER_HEADERS.topic] = source.topic
+    headers[DEAD_LETTER_HEADERS.partition] = String(source.partition)
+    headers[DEAD_LETTER_HEADERS.offset] = String(source.offset)
+  }
+  const value = source ? source.value : Buffer.from(encodeJsonText(failure.event?.value ?? null))
+  return { topic, key: source?.key ?? null, value, headers }
+}

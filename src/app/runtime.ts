@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto'
+import { ReplyWaiter } from '../agents/replies.ts'
+import { Conductor } from '../channels/conductor.ts'
+import { decodeReply } from '../channels/reqrep.ts'
+import type { Topic } from '../channels/topic.ts'
+import { FaustusError } from '../errors.ts'
+import { errorFields, type Logger } from '../logging.ts'
+import type { Consumer, ConsumedRecord, Producer, TopicSpec, Transport } from '../transport/types.ts'
+import type { Settings } from './settings.ts'
+import { createTransport } from './transports.ts'
+
+/** What the runtime needs of its app. */
+export interface RuntimeHost {
+  readonly groupId: string
+  readonly settings: Settings
+  readonly log: Logger
+  /** Topics to create at start (declared and derived). */
+  declaredTopics(): Iterable<Topic<any, any>>
+  decodeReplyValue(value: unknown): unknown
+  onUndecodable(error: unknown, record: ConsumedRecord): Promise<void>
+}
+
+/**
+ * The app's connection to its transport: one producer, one group consumer feeding the conductor, the periodic
+ * commit, and the per-process reply topic. Kept apart from App so the definition API stays small.
+ */
+export class Runtime {
+  readonly conductor: Conductor
+  readonly #host: RuntimeHost
+  #transport: Transport | undefined
+  #connecting: Promise<Transport> | undefined
+  #producer: Producer | undefined
+  #consumer: Consumer | undefined
+  #subscribed = new Set<string>()
+  #commitTimer: NodeJS.Timeout | undefined
+  #committing: Promise<void> | undefined
+  #replies: Promise<{ waiter: ReplyWaiter; reader: Consumer }> | undefined
+  #resubscribing: Promise<void> | undefined
+  #createdTopics = new Set<string>()
+
+  constructor(host: RuntimeHost) {
+    this.#host = host
+    const settings = host.settings
+    this.conductor = new Conductor({
+      log: host.log,
+      commitEvery: settings.brokerCommitEvery,
+      revokeTimeoutMs: settings.revokeTimeoutMs,
+      flush: () => this.#producer?.flush() ?? Promise.resolve(),
+      commit: (offsets) => this.#consumer?.commit(offsets) ?? Promise.resolve(),
+      onUndecodable: (error, record) => host.onUndecodable(error, record),
+    })
+    this.conductor.onCommitDue(() => void this.commit())
+  }
+
+  get transport(): Transport | undefined {
+    return this.#transport
+  }
+  get consuming(): boolean {
+    return this.#consumer !== undefined
+  }
+
+  /** Connects the transport and producer once; concurrent callers share the attempt. */
+  connect(): Promise<Transport> {
+    this.#connecting ??= (async () => {
+      const transport = await createTransport(this.#host.settings, this.#host.log)
+      await transport.connect()
+      this.#producer = transport.createProducer({
+        lingerMs: this.#host.settings.producerLingerMs,
+        compression: this.#host.settings.producerCompression,
+      })
+      this.#transport = transport
+      return transport
+    })()
+    this.#connecting.catch(() => {
+      this.#connecting = undefined
+    })
+    return this.#connecting
+  }
+
+  async producer(): Promise<Producer> {
+    await this.connect()
+    return this.#producer!
+  }
+
+  /** Creates declared topics not created yet (when `topicAllowDeclare`). */
+  async ensureTopics(): Promise<void> {
+    const transport = await this.connect()
+    if (!this.#host.settings.topicAllowDeclare) return
+    const specs: TopicSpec[] = []
+    for (const topic of this.#host.declaredTopics()) {
+      for (const spec of topic.specs()) {
+        if (!this.#createdTopics.has(spec.name)) specs.push(spec)
+      }
+    }
+    if (specs.length === 0) return
+    await transport.ensureTopics(specs)
+    for (const spec of specs) this.#createdTopics.add(spec.name)
+  }
+
+  /** Joins the app's consumer group for every topic some stream reads, plus `extraTopics`. */
+  async startConsumer(extraTopics: string[]): Promise<void> {
+    const transport = await this.connect()
+    const topics = [...new Set([...this.conductor.topicNames(), ...extraTopics])].sort()
+    this.#subscribed = new Set(topics)
+    this.#consumer = transport.createConsumer({
+      groupId: this.#host.groupId,
+      topics,
+      handler: this.conductor,
+      autoOffsetReset: 'earliest',
+    })
+    await this.#consumer.start()
+    const interval = this.#host.settings.brokerCommitIntervalMs
+    this.#commitTimer = setInterval(() => void this.commit(), interval)
+    this.#commitTimer.unref?.()
+  }
+
+  /** A stream started reading a topic after the consumer joined: join again with the larger subscription. */
+  async resubscribeIfNeeded(extraTopics: string[]): Promise<void> {
+    if (this.#consumer === undefined) return
+    const missing = this.conductor.topicNames().filter((name) => !this.#subscribed.has(name))
+    if (missing.length === 0) return
+    this.#resubscribing ??= (async () => {
+      await this.ensureTopics()
+      await this.stopConsumer()
+      await this.startConsumer(extraTopics)
+    })().finally(() => {
+      this.#resubscribing = undefined
+    })
+    await this.#resubscribing
+  }
+
+  /** A checkpoint (flush, then commit what is acked); never two at once. */
+  async commit(): Promise<void> {
+    if (this.#consumer === undefined) return
+    if (this.#committing) return this.#committing
+    this.#committing = this.conductor
+      .checkpoint()
+      .catch((error) => this.#host.log.warn({ ...errorFields(error) }, 'commit failed; will retry'))
+      .finally(() => {
+        this.#committing = undefined
+      })
+    return this.#committing
+  }
+
+  /** Waits until every consumed event is processed and acked, or the deadline passes. */
+  async drain(isIdle: () => boolean, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs
+    while (!(isIdle() && this.conductor.acks.inFlight() === 0)) {
+      if (Date.now() >= deadline) return false
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    return true
+  }
+
+  async stopConsumer(): Promise<void> {
+    clearInterval(this.#commitTimer)
+    const consumer = this.#consumer
+    if (consumer === undefined) return
+    await this.commit()
+    this.#consumer = undefined
+    this.#subscribed.clear()
+    // Closing revokes every partition, which runs the conductor's final checkpoint.
+    await consumer.close()
+  }
+
+  pauseFetching(): void {
+    const consumer = this.#consumer
+    if (consumer === undefined) return
+    const { actives } = consumer.assignment()
+    consumer.pause(actives)
+  }
+
+  /** The per-process reply topic and its reader, created on first use. */
+  replyWaiter(): Promise<ReplyWaiter> {
+    this.#replies ??= this.#startReplies()
+    return this.#replies.then((r) => r.waiter)
+  }
+
+  async #startReplies(): Promise<{ waiter: ReplyWaiter; reader: Consumer }> {
+    const transport = await this.connect()
+    // Faust's default reply_to: f-reply-<uuid4>, one partition, deleted after `reply_expires`.
+    const name = `f-reply-${randomUUID()}`
+    await transport.ensureTopics([
+      {
+        name,
+        partitions: 1,
+        replicas: this.#host.settings.topicReplicationFactor,
+        config: { 'cleanup.policy': 'delete', 'retention.ms': String(this.#host.settings.replyExpiresMs) },
+      },
+    ])
+    const log = this.#host.log
+    const waiter = new ReplyWaiter(name, log)
+    const reader = transport.createConsumer({
+      handler: {
+        onAssigned: () => {},
+        onRevoked: () => {},
+        onRecords: (records) => {
+          for (const record of records) {
+            try {
+              const reply = decodeReply(record.value, record)
+              waiter.deliver(reply.correlationId, this.#host.decodeReplyValue(reply.value))
+            } catch (error) {
+              log.error({ ...errorFields(error), topic: name, offset: record.offset }, 'skipping an unreadable reply')
+            }
+          }
+        },
+      },
+    })
+    await reader.assign([{ topic: name, partition: 0, offset: 0 }])
+    await reader.start()
+    return { waiter, reader }
+  }
+
+  async close(): Promise<void> {
+    await this.stopConsumer()
+    if (this.#replies) {
+      const { waiter, reader } = await this.#replies.catch(() => ({ waiter: undefined, reader: undefined }))
+      waiter?.cancelAll(new FaustusError('FST_APP_NOT_STARTED', 'the app stopped before the reply arrived'))
+      await reader?.close()
+      this.#replies = undefined
+    }
+    await this.#producer?.flush()
+    await this.#producer?.close()
+    await this.#transport?.close()
+    this.#producer = undefined
+    this.#transport = undefined
+    this.#connecting = undefined
+    this.#createdTopics.clear()
+  }
+}

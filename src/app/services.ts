@@ -1,0 +1,224 @@
+import type { AgentHost } from '../agents/agent.ts'
+import type { ReplyWaiter } from '../agents/replies.ts'
+import { encodeReply } from '../channels/reqrep.ts'
+import type { Serde, TypeArg } from '../channels/serde.ts'
+import type { Topic, TopicHost } from '../channels/topic.ts'
+import { FaustusError } from '../errors.ts'
+import { errorFields, type Logger } from '../logging.ts'
+import type { Event, ReplyRequest } from '../streams/event.ts'
+import type { EventQueue } from '../streams/queue.ts'
+import type { StreamChannel, StreamContext } from '../streams/types.ts'
+import type { ConsumedRecord, Producer } from '../transport/types.ts'
+import type { App } from './app.ts'
+import { decodeJsonValue, encodeJsonText, serdeFor } from './codecs.ts'
+import { deadLetterRecord } from './dead-letter.ts'
+import { Runtime } from './runtime.ts'
+import type { Settings } from './settings.ts'
+import { Scheduler } from './timers.ts'
+
+type State = 'idle' | 'starting' | 'running' | 'stopping'
+
+/**
+ * The app's running side: hosts topics, agents and streams (the interfaces they declare), and starts and stops
+ * everything in order. Start: transport → topics → agents → consumer → tasks and timers. Stop is the reverse,
+ * draining in-flight events and committing before the consumer leaves.
+ */
+export class AppServices implements TopicHost, AgentHost, StreamContext {
+  readonly runtime: Runtime
+  readonly #app: App
+  readonly #scheduler: Scheduler
+  state: State = 'idle'
+  #leader = false
+  #done = deferred()
+  #tasks: Promise<unknown>[] = []
+  #crash: Error | undefined
+
+  constructor(app: App) {
+    this.#app = app
+    this.runtime = new Runtime({
+      groupId: app.groupId,
+      settings: app.settings,
+      log: app.log,
+      declaredTopics: () => new Set(app.topics.values()),
+      decodeReplyValue: decodeJsonValue,
+      onUndecodable: (error, record) => this.#onUndecodable(error, record),
+    })
+    this.#scheduler = new Scheduler(app.log, () => this.#leader)
+    this.runtime.conductor.addListener({
+      onAssigned: (assignment) => {
+        this.#leader = assignment.actives.some((tp) => tp.topic === this.leaderTopic && tp.partition === 0)
+      },
+    })
+  }
+
+  /** Settles when the app stops: rejected with the crash error if it crashed. */
+  get done(): Promise<void> {
+    return this.#done.promise
+  }
+  get appId(): string {
+    return this.#app.id
+  }
+  get log(): Logger {
+    return this.#app.log
+  }
+  get settings(): Settings {
+    return this.#app.settings
+  }
+  get defaultPartitions(): number {
+    return this.settings.topicPartitions
+  }
+  get defaultReplicas(): number {
+    return this.settings.topicReplicationFactor
+  }
+  get useReplyHeaders(): boolean {
+    return this.settings.useReplyHeaders
+  }
+  get askTimeoutMs(): number {
+    return this.settings.askTimeoutMs
+  }
+  get streamContext(): StreamContext {
+    return this
+  }
+  /** Faust's leader topic: whoever is assigned its partition 0 runs `onLeader` timers. */
+  get leaderTopic(): string {
+    return `${this.#app.id}-__assignor-__leader`
+  }
+  get isLeader(): boolean {
+    return this.#leader
+  }
+
+  producer(): Promise<Producer> {
+    return this.runtime.producer()
+  }
+
+  serde(type: TypeArg, role: 'key' | 'value'): Serde {
+    return serdeFor(type, role)
+  }
+
+  subscribe(topic: Topic<any, any>, queue: EventQueue<any, any>): void {
+    this.runtime.conductor.subscribe(topic, queue)
+    if (this.state === 'running' && this.runtime.consuming) {
+      void this.runtime.resubscribeIfNeeded([this.leaderTopic]).catch((error) => this.crash(error))
+    }
+  }
+
+  deriveTopic(source: string, options: { prefix: string; suffix: string; partitions?: number }): StreamChannel {
+    const name = `${options.prefix}${source}${options.suffix}`
+    const existing = this.#app.topics.get(name)
+    if (existing) return existing
+    const base = this.#app.topics.get(source)
+    const topic = base
+      ? base.derive({ prefix: options.prefix, suffix: options.suffix, partitions: options.partitions, internal: true })
+      : this.#app.topic(name, { partitions: options.partitions, internal: true })
+    for (const topicName of topic.names) this.#app.topics.set(topicName, topic)
+    return topic
+  }
+
+  replyWaiter(): Promise<ReplyWaiter> {
+    return this.runtime.replyWaiter()
+  }
+
+  async sendReply(request: ReplyRequest, key: unknown, result: unknown): Promise<void> {
+    const producer = await this.runtime.producer()
+    const replyKey = Buffer.isBuffer(key) ? key.toString('utf8') : key
+    const value = encodeReply(replyKey, encodeJsonText(result), request.correlationId)
+    await producer.send([{ topic: request.replyTo, key: null, value }])
+  }
+
+  async deadLetter(topic: string, agent: string, event: Event | undefined, error: unknown): Promise<void> {
+    const producer = await this.runtime.producer()
+    await producer.send([deadLetterRecord(topic, { agent, event, error })])
+  }
+
+  async #onUndecodable(error: unknown, record: ConsumedRecord): Promise<void> {
+    const topic = this.settings.deadLetterTopic
+    if (topic === undefined) return
+    const producer = await this.runtime.producer()
+    await producer.send([deadLetterRecord(topic, { record, error })])
+  }
+
+  watchPartitions(listener: { onAssigned(partitions: number[]): void; onRevoked(partitions: number[]): Promise<void> }) {
+    // Not implemented per topic yet: isolated actors follow every assigned partition of the app.
+    this.runtime.conductor.addListener({
+      onAssigned: (assignment) => listener.onAssigned([...new Set(assignment.actives.map((tp) => tp.partition))]),
+      onRevoked: (partitions) => listener.onRevoked([...new Set(partitions.map((tp) => tp.partition))]),
+    })
+  }
+
+  crash(error: Error): void {
+    if (this.#crash !== undefined) return
+    this.#crash = error
+    this.log.error({ ...errorFields(error) }, 'app crashed')
+    void this.stop().catch(() => {})
+  }
+
+  async start(options: { client?: boolean }): Promise<void> {
+    if (this.state !== 'idle') return
+    this.state = 'starting'
+    this.#crash = undefined
+    if (this.#done.settled) this.#done = deferred()
+    try {
+      await this.runtime.connect()
+      if (!options.client) {
+        this.#app.topic(this.leaderTopic, { partitions: 1, internal: true })
+        for (const agent of this.#app.agents.values()) agent.start()
+        // Let agent functions run to their first read, so topics they derive (groupBy) join the subscription.
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      await this.runtime.ensureTopics()
+      if (!options.client) {
+        await this.runtime.startConsumer([this.leaderTopic])
+        for (const task of this.#app.tasks) this.#tasks.push(this.#runTask(task))
+        for (const job of this.#app.jobs) this.#scheduler.add(job)
+        this.#scheduler.start()
+      }
+      this.state = 'running'
+      this.log.info({ app: this.appId, broker: this.settings.broker, client: !!options.client }, 'app started')
+    } catch (error) {
+      this.state = 'running'
+      await this.stop().catch(() => {})
+      throw error
+    }
+  }
+
+  async #runTask(task: { name: string; fn: () => Promise<unknown> | unknown }): Promise<void> {
+    try {
+      await task.fn()
+    } catch (error) {
+      this.crash(new FaustusError('FST_AGENT_CRASHED', `task "${task.name}" failed`, { cause: error }))
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.state !== 'running' && this.state !== 'starting') return
+    this.state = 'stopping'
+    const settings = this.settings
+    await this.#scheduler.stop()
+    // Drain: no new fetches, let actors finish what is buffered, flush and commit, then leave the group.
+    this.runtime.pauseFetching()
+    const agents = [...this.#app.agents.values()]
+    const drained = await this.runtime.drain(() => agents.every((a) => a.buffered === 0), settings.stopTimeoutMs)
+    if (!drained) this.log.warn({ timeoutMs: settings.stopTimeoutMs }, 'stop: drain deadline passed')
+    await this.runtime.stopConsumer()
+    await Promise.all(agents.map((agent) => agent.stop()))
+    await this.runtime.close()
+    this.#tasks = []
+    this.state = 'idle'
+    this.log.info({ app: this.appId, crashed: this.#crash !== undefined }, 'app stopped')
+    this.#done.settle(this.#crash)
+  }
+}
+
+function deferred() {
+  let settle!: (error?: Error) => void
+  const state = { settled: false, promise: undefined as unknown as Promise<void>, settle: (error?: Error) => settle(error) }
+  state.promise = new Promise<void>((resolve, reject) => {
+    settle = (error) => {
+      state.settled = true
+      if (error) reject(error)
+      else resolve()
+    }
+  })
+  state.promise.catch(() => {})
+  return state
+}

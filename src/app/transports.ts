@@ -1,0 +1,27 @@
+import { FaustusError } from '../errors.ts'
+import type { Logger } from '../logging.ts'
+import { MemoryTransport } from '../transport/memory/index.ts'
+import type { Transport } from '../transport/types.ts'
+import type { Settings } from './settings.ts'
+
+/** Builds the transport a broker URL names: `memory://[name]` (in-process) or `kafka://host:port[,host:port]`. */
+export async function createTransport(settings: Settings, log: Logger): Promise<Transport> {
+  const url = settings.broker
+  const scheme = /^([a-z]+):\/\//.exec(url)?.[1]
+  if (scheme === 'memory') return new MemoryTransport({ url })
+  if (scheme === 'kafka') {
+    // Loaded on demand so memory-only apps never load the Kafka client.
+    const { KafkaTransport } = await import('../transport/kafka/index.ts')
+    return new KafkaTransport({
+      url,
+      clientId: settings.brokerClientId,
+      connectTimeoutMs: settings.brokerConnectTimeoutMs,
+      lingerMs: settings.producerLingerMs,
+      compression: settings.producerCompression,
+      ssl: settings.brokerSsl,
+      sasl: settings.brokerSasl,
+      log: log.child({ component: 'kafka' }),
+    })
+  }
+  throw new FaustusError('FST_BROKER_URL_INVALID', `unsupported broker URL "${url}": use memory:// or kafka://host:port`)
+}

@@ -1,0 +1,193 @@
+import { isFaustusError } from '../errors.ts'
+import { errorFields, type Logger } from '../logging.ts'
+import { Event, Message, type MessageAcker } from '../streams/event.ts'
+import type { EventQueue } from '../streams/queue.ts'
+import type {
+  Assignment,
+  ConsumedRecord,
+  ConsumerHandler,
+  TopicPartition,
+  TopicPartitionOffset,
+} from '../transport/types.ts'
+import { tpKey } from '../transport/types.ts'
+import { AckTracker } from './offsets.ts'
+import type { Topic } from './topic.ts'
+
+interface Route {
+  topic: Topic<any, any>
+  queues: EventQueue<any, any>[]
+}
+
+/** Hooks of what else must hear about rebalances (tables, partition-isolated agents). */
+export interface RebalanceListener {
+  onAssigned?(assignment: Assignment): Promise<void> | void
+  onRevoked?(partitions: TopicPartition[]): Promise<void> | void
+}
+
+export interface ConductorHost {
+  readonly log: Logger
+  /** Acks between commits before one is forced (Faust's broker_commit_every). */
+  readonly commitEvery: number
+  /** How long a revoke waits for in-flight events before committing what is acked. */
+  readonly revokeTimeoutMs: number
+  /** Step 1 and 2 of a checkpoint: flush outputs, then commit offsets. */
+  flush(): Promise<void>
+  commit(offsets: TopicPartitionOffset[]): Promise<void>
+  /** Called for a record whose key or value cannot be decoded, after it was logged. */
+  onUndecodable(error: unknown, record: ConsumedRecord): Promise<void>
+}
+
+/**
+ * Routes consumed records to the queues of the streams reading their topic (decoding once per topic), tracks acks
+ * and commits, and handles rebalances: revoked partitions are dropped from queues, in-flight events are awaited,
+ * outputs flushed, and offsets committed before the partitions go.
+ */
+export class Conductor implements ConsumerHandler, MessageAcker {
+  readonly acks = new AckTracker()
+  readonly #routes = new Map<string, Route[]>()
+  readonly #listeners: RebalanceListener[] = []
+  readonly #host: ConductorHost
+  #generation = 0
+  #commitRequested: (() => void) | null = null
+  /** Counters for metrics and tests. */
+  readonly stats = { received: 0, undecodable: 0, committed: 0 }
+
+  constructor(host: ConductorHost) {
+    this.#host = host
+  }
+
+  subscribe(topic: Topic<any, any>, queue: EventQueue<any, any>): void {
+    for (const name of topic.names) {
+      let routes = this.#routes.get(name)
+      if (routes === undefined) this.#routes.set(name, (routes = []))
+      let route = routes.find((r) => r.topic === topic)
+      if (route === undefined) routes.push((route = { topic, queues: [] }))
+      route.queues.push(queue)
+    }
+  }
+
+  addListener(listener: RebalanceListener): void {
+    this.#listeners.push(listener)
+  }
+
+  topicNames(): string[] {
+    return [...this.#routes.keys()]
+  }
+
+  /** Sets a function called when enough acks accumulated that a commit is due. */
+  onCommitDue(request: () => void): void {
+    this.#commitRequested = request
+  }
+
+  async onRecords(records: ConsumedRecord[]): Promise<void> {
+    const generation = this.#generation
+    const touched = new Set<EventQueue<any, any>>()
+    for (const record of records) {
+      this.stats.received++
+      const message = new Message(
+        record.topic,
+        record.partition,
+        record.offset,
+        record.timestamp,
+        record.key,
+        record.value,
+        record.headers,
+        this,
+      )
+      message.generation = generation
+      this.acks.delivered(record.topic, record.partition, record.offset)
+      // Held during delivery so an early ack by one stream cannot complete the message before the others get it.
+      message.refs = 1
+      const routes = this.#routes.get(record.topic)
+      if (routes !== undefined) {
+        for (const route of routes) await this.#deliver(route, record, message, touched)
+      }
+      message.release()
+    }
+    for (const queue of touched) await queue.writable()
+  }
+
+  async #deliver(route: Route, record: ConsumedRecord, message: Message, touched: Set<EventQueue<any, any>>) {
+    let event: Event
+    try {
+      event = route.topic.decode(record, message)
+    } catch (error) {
+      this.stats.undecodable++
+      this.#host.log.error(
+        { ...errorFields(error), topic: record.topic, partition: record.partition, offset: record.offset },
+        'skipping a record that cannot be decoded',
+      )
+      if (!isFaustusError(error)) throw error
+      await this.#host.onUndecodable(error, record)
+      return
+    }
+    const queues = route.queues
+    queues[0].push(event)
+    touched.add(queues[0])
+    for (let i = 1; i < queues.length; i++) {
+      queues[i].push(new Event(event.key, event.value, event.headers, message, event.replyTo))
+      touched.add(queues[i])
+    }
+  }
+
+  acked(message: Message): void {
+    if (message.generation !== this.#generation || message.abandoned) return
+    this.acks.acked(message.topic, message.partition, message.offset)
+    if (this.acks.acksSinceCommit >= this.#host.commitEvery) this.#commitRequested?.()
+  }
+
+  async onAssigned(assignment: Assignment): Promise<void> {
+    this.#generation++
+    for (const listener of this.#listeners) await listener.onAssigned?.(assignment)
+  }
+
+  async onRevoked(partitions: TopicPartition[]): Promise<void> {
+    const revoked = new Set(partitions.map(tpKey))
+    for (const routes of this.#routes.values()) {
+      for (const route of routes) {
+        for (const queue of route.queues) {
+          queue.discard((event) => {
+            const message = event.message
+            if (message === null || !revoked.has(tpKey(message))) return false
+            if (!message.abandoned) {
+              message.abandoned = true
+              this.acks.abandon(message.topic, message.partition)
+            }
+            return true
+          })
+        }
+      }
+    }
+    await this.#waitForInFlight(partitions)
+    for (const listener of this.#listeners) await listener.onRevoked?.(partitions)
+    await this.checkpoint(partitions)
+    this.acks.forget(partitions)
+  }
+
+  /** Waits (bounded) until events of `partitions` still being processed are acked. */
+  async #waitForInFlight(partitions: TopicPartition[]): Promise<void> {
+    const deadline = Date.now() + this.#host.revokeTimeoutMs
+    while (this.acks.inFlight(partitions) > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    const left = this.acks.inFlight(partitions)
+    if (left > 0) this.#host.log.warn({ inFlight: left }, 'revoke timeout: committing what was acked')
+  }
+
+  /**
+   * The checkpoint, in order: (1) flush produced outputs (sinks, replies, changelogs) so nothing acked is only in
+   * a buffer, (2) commit the offsets below which everything is acked.
+   */
+  async checkpoint(partitions?: TopicPartition[]): Promise<void> {
+    await this.#host.flush()
+    const offsets = this.acks.takeCommittable(partitions)
+    if (offsets.length === 0) return
+    try {
+      await this.#host.commit(offsets)
+      this.stats.committed += offsets.length
+    } catch (error) {
+      this.acks.uncommit(offsets)
+      throw error
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import type { TopicPartition, TopicPartitionOffset } from '../transport/types.ts'
+import { tpKey } from '../transport/types.ts'
+
+/**
+ * The acks of one partition. Offsets arrive in order; acks may not (concurrent actors). The committable offset is
+ * one past the last offset of the longest fully acked prefix of what was delivered, so a commit never passes an
+ * unacked event. Offsets need not be contiguous (compaction, transaction markers).
+ */
+class PartitionAcks {
+  #delivered: number[] = []
+  #head = 0
+  #ackedOutOfOrder = new Set<number>()
+  /** Next offset to read after everything acked so far (what a commit would store); -1 before any ack. */
+  committable = -1
+
+  delivered(offset: number): void {
+    this.#delivered.push(offset)
+  }
+
+  acked(offset: number): void {
+    const delivered = this.#delivered
+    if (delivered[this.#head] !== offset) {
+      this.#ackedOutOfOrder.add(offset)
+      return
+    }
+    this.#head++
+    this.committable = offset + 1
+    const pending = this.#ackedOutOfOrder
+    while (pending.size > 0 && this.#head < delivered.length && pending.delete(delivered[this.#head])) {
+      this.committable = delivered[this.#head++] + 1
+    }
+    if (this.#head > 4096 && this.#head * 2 > delivered.length) {
+      this.#delivered = delivered.slice(this.#head)
+      this.#head = 0
+    }
+  }
+
+  /** Delivered, dropped unprocessed on revoke: never acked, so the committable offset stays below them. */
+  abandoned = 0
+
+  /** Delivered, not acked, and not abandoned: being processed. */
+  get inFlight(): number {
+    return this.#delivered.length - this.#head - this.#ackedOutOfOrder.size - this.abandoned
+  }
+}
+
+/** Tracks acks of every assigned partition and what has been committed, for the app's commit loop. */
+export class AckTracker {
+  #partitions = new Map<string, { tp: TopicPartition; acks: PartitionAcks; committed: number }>()
+  /** Acks since the last `takeCommittable`. */
+  acksSinceCommit = 0
+
+  #entry(topic: string, partition: number) {
+    const key = tpKey({ topic, partition })
+    let entry = this.#partitions.get(key)
+    if (entry === undefined) {
+      entry = { tp: { topic, partition }, acks: new PartitionAcks(), committed: -1 }
+      this.#partitions.set(key, entry)
+    }
+    return entry
+  }
+
+  delivered(topic: string, partition: number, offset: number): void {
+    this.#entry(topic, partition).acks.delivered(offset)
+  }
+
+  acked(topic: string, partition: number, offset: number): void {
+    const entry = this.#partitions.get(tpKey({ topic, partition }))
+    // A partition forgotten on revoke: its late acks no longer matter.
+    if (entry === undefined) return
+    entry.acks.acked(offset)
+    this.acksSinceCommit++
+  }
+
+  abandon(topic: string, partition: number): void {
+    const entry = this.#partitions.get(tpKey({ topic, partition }))
+    if (entry !== undefined) entry.acks.abandoned++
+  }
+
+  inFlight(partitions?: TopicPartition[]): number {
+    let total = 0
+    const entries = partitions
+      ? partitions.map((tp) => this.#partitions.get(tpKey(tp))).filter((e) => e !== undefined)
+      : this.#partitions.values()
+    for (const entry of entries) total += entry.acks.inFlight
+    return total
+  }
+
+  /** Offsets that advanced since the last commit (optionally only of `partitions`), marked as committed. */
+  takeCommittable(partitions?: TopicPartition[]): TopicPartitionOffset[] {
+    const offsets: TopicPartitionOffset[] = []
+    const wanted = partitions ? new Set(partitions.map(tpKey)) : undefined
+    for (const [key, entry] of this.#partitions) {
+      if (wanted && !wanted.has(key)) continue
+      const committable = entry.acks.committable
+      if (committable > entry.committed) {
+        offsets.push({ ...entry.tp, offset: committable })
+        entry.committed = committable
+      }
+    }
+    if (!partitions) this.acksSinceCommit = 0
+    return offsets
+  }
+
+  /** Reverts `takeCommittable` after a failed commit so the offsets are tried again. */
+  uncommit(offsets: TopicPartitionOffset[]): void {
+    for (const o of offsets) {
+      const entry = this.#partitions.get(tpKey(o))
+      if (entry && entry.committed === o.offset) entry.committed = -1
+    }
+  }
+
+  forget(partitions: TopicPartition[]): void {
+    for (const tp of partitions) this.#partitions.delete(tpKey(tp))
+  }
+}

@@ -1,0 +1,81 @@
+import { DecodeError, type MessageOrigin } from '../errors.ts'
+import type { ReplyRequest } from '../streams/event.ts'
+
+/**
+ * Faust's request/reply envelopes (faust/agents/replies.py and models). With reply headers off (Faust's default)
+ * an ask wraps the request value:
+ *   {"value": <value>, "reply_to": "<topic>", "correlation_id": "<uuid>", "__faust": {"ns": "@ReqRepRequest"}}
+ * With them on, the value is sent as is and these headers carry the two fields.
+ */
+export const REPLY_TO_HEADER = 'Faust-Ag-ReplyTo'
+export const CORRELATION_ID_HEADER = 'Faust-Ag-CorrelationId'
+const REQUEST_NS = '@ReqRepRequest'
+const RESPONSE_NS = '@ReqRepResponse'
+const REQUEST_MARKER = Buffer.from(`"${REQUEST_NS}"`)
+
+/** Wraps an already JSON-encoded value in a request envelope, keeping its bytes as they are. */
+export function wrapRequest(encodedValue: Buffer | null, request: ReplyRequest): Buffer {
+  const value = encodedValue === null ? 'null' : encodedValue.toString('utf8')
+  return Buffer.from(
+    `{"value":${value},"reply_to":${JSON.stringify(request.replyTo)},"correlation_id":${JSON.stringify(
+      request.correlationId,
+    )},"__faust":{"ns":"${REQUEST_NS}"}}`,
+  )
+}
+
+/** If `payload` is a request envelope, its reply fields and the inner value re-encoded as JSON bytes. */
+export function unwrapRequest(
+  payload: Buffer | null,
+  origin: MessageOrigin,
+): { request: ReplyRequest; inner: Buffer | null } | undefined {
+  if (payload === null || payload.indexOf(REQUEST_MARKER) < 0) return undefined
+  let envelope: { value?: unknown; reply_to?: unknown; correlation_id?: unknown; __faust?: { ns?: unknown } }
+  try {
+    envelope = JSON.parse(payload.toString('utf8'))
+  } catch (cause) {
+    throw new DecodeError('invalid JSON in a request envelope', origin, { cause })
+  }
+  if (envelope?.__faust?.ns !== REQUEST_NS) return undefined
+  if (typeof envelope.reply_to !== 'string' || typeof envelope.correlation_id !== 'string') {
+    throw new DecodeError('request envelope without reply_to/correlation_id', origin)
+  }
+  const inner = envelope.value === undefined || envelope.value === null ? null : JSON.stringify(envelope.value)
+  return {
+    request: { replyTo: envelope.reply_to, correlationId: envelope.correlation_id },
+    inner: inner === null ? null : Buffer.from(inner),
+  }
+}
+
+/** Reads the reply headers, when an ask used them. */
+export function requestFromHeaders(headers: Record<string, Buffer>): ReplyRequest | null {
+  const replyTo = headers[REPLY_TO_HEADER]
+  const correlationId = headers[CORRELATION_ID_HEADER]
+  if (replyTo === undefined || correlationId === undefined) return null
+  return { replyTo: replyTo.toString('utf8'), correlationId: correlationId.toString('utf8') }
+}
+
+export interface ReplyEnvelope {
+  key: unknown
+  value: unknown
+  correlationId: string
+}
+
+/** The reply, as Faust writes it: {"key", "value", "correlation_id", "__faust": {"ns": "@ReqRepResponse"}}. */
+export function encodeReply(key: unknown, encodedValue: string, correlationId: string): Buffer {
+  return Buffer.from(
+    `{"key":${JSON.stringify(key ?? null)},"value":${encodedValue},"correlation_id":${JSON.stringify(
+      correlationId,
+    )},"__faust":{"ns":"${RESPONSE_NS}"}}`,
+  )
+}
+
+export function decodeReply(payload: Buffer | null, origin: MessageOrigin): ReplyEnvelope {
+  let envelope: { key?: unknown; value?: unknown; correlation_id?: unknown }
+  try {
+    envelope = JSON.parse(payload?.toString('utf8') ?? 'null')
+  } catch (cause) {
+    throw new DecodeError('invalid JSON in a reply', origin, { cause })
+  }
+  if (typeof envelope?.correlation_id !== 'string') throw new DecodeError('reply without correlation_id', origin)
+  return { key: envelope.key ?? null, value: envelope.value ?? null, correlationId: envelope.correlation_id }
+}

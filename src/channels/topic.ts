@@ -1,0 +1,149 @@
+import type { MessageOrigin } from '../errors.ts'
+import { Event, type Message } from '../streams/event.ts'
+import { EventQueue } from '../streams/queue.ts'
+import { Stream, type StreamOptions } from '../streams/stream.ts'
+import type { SendMessage, StreamChannel } from '../streams/types.ts'
+import type { ConsumedRecord, Producer, RecordMetadata, TopicSpec } from '../transport/types.ts'
+import { CORRELATION_ID_HEADER, REPLY_TO_HEADER, requestFromHeaders, unwrapRequest, wrapRequest } from './reqrep.ts'
+import type { Serde, TypeArg } from './serde.ts'
+
+export interface TopicOptions {
+  keyType?: TypeArg
+  valueType?: TypeArg
+  /** Partition count; default the app's `topicPartitions`. */
+  partitions?: number
+  /** Replication factor; default the app's `topicReplicationFactor`. */
+  replicas?: number
+  /** `retention.ms`. */
+  retention?: number
+  /** `cleanup.policy=compact`. */
+  compacting?: boolean
+  /** With `compacting`: `compact,delete`. */
+  deleting?: boolean
+  /** Extra broker-side config. */
+  config?: Record<string, string>
+  /** Created and owned by the app (repartition, changelog, reply topics). */
+  internal?: boolean
+  /** Buffer size of each stream's queue. */
+  maxsize?: number
+}
+
+/** What a topic needs from its app. */
+export interface TopicHost {
+  readonly appId: string
+  readonly defaultPartitions: number
+  readonly defaultReplicas: number
+  readonly useReplyHeaders: boolean
+  producer(): Promise<Producer>
+  serde(type: TypeArg, role: 'key' | 'value'): Serde
+  /** Routes consumed records of `topic` into `queue`. */
+  subscribe(topic: Topic<any, any>, queue: EventQueue<any, any>): void
+}
+
+export type TopicSendMessage<V, K> = SendMessage<K, V>
+
+/**
+ * A description of one or more Kafka topics with their key and value types. `send` produces through the app's
+ * producer; `stream()` reads through the app's consumer. The first name is the one sends go to.
+ */
+export class Topic<V = unknown, K = unknown> implements StreamChannel<V, K> {
+  readonly names: readonly string[]
+  readonly options: TopicOptions
+  readonly #host: TopicHost
+  #keySerde: Serde | undefined
+  #valueSerde: Serde | undefined
+
+  constructor(host: TopicHost, names: string[], options: TopicOptions = {}) {
+    this.#host = host
+    this.names = names
+    this.options = options
+  }
+
+  get name(): string {
+    return this.names[0]
+  }
+  get partitions(): number {
+    return this.options.partitions ?? this.#host.defaultPartitions
+  }
+  get keySerde(): Serde {
+    this.#keySerde ??= this.#host.serde(this.options.keyType, 'key')
+    return this.#keySerde
+  }
+  get valueSerde(): Serde {
+    this.#valueSerde ??= this.#host.serde(this.options.valueType, 'value')
+    return this.#valueSerde
+  }
+
+  /** The broker-side specs of this topic's names. */
+  specs(): TopicSpec[] {
+    const config: Record<string, string> = { ...this.options.config }
+    if (this.options.compacting) config['cleanup.policy'] = this.options.deleting ? 'compact,delete' : 'compact'
+    if (this.options.retention !== undefined) config['retention.ms'] = String(this.options.retention)
+    const replicas = this.options.replicas ?? this.#host.defaultReplicas
+    return this.names.map((name) => ({ name, partitions: this.partitions, replicas, config }))
+  }
+
+  /** Encodes and produces one message; resolves with its partition and offset once the broker has it. */
+  async send(message: TopicSendMessage<V, K>): Promise<RecordMetadata> {
+    const producer = await this.#host.producer()
+    const [metadata] = await producer.send([this.encode(message)])
+    return metadata
+  }
+
+  /** The transport record for `message` (used directly by batching senders). */
+  encode(message: TopicSendMessage<V, K>) {
+    const key = message.key === undefined || message.key === null ? null : this.keySerde.encode(message.key)
+    let value = this.valueSerde.encode(message.value)
+    let headers = message.headers
+    if (message.request !== undefined) {
+      if (this.#host.useReplyHeaders) {
+        headers = {
+          ...headers,
+          [REPLY_TO_HEADER]: message.request.replyTo,
+          [CORRELATION_ID_HEADER]: message.request.correlationId,
+        }
+      } else {
+        value = wrapRequest(value, message.request)
+      }
+    }
+    return { topic: this.name, partition: message.partition, key, value, headers, timestamp: message.timestamp }
+  }
+
+  /** A queue that receives this topic's events once the app's consumer runs. */
+  queue(): EventQueue<K, V> {
+    const queue = new EventQueue<K, V>({ capacity: this.options.maxsize })
+    this.#host.subscribe(this, queue)
+    return queue
+  }
+
+  stream(options: StreamOptions = {}): Stream<V, K> {
+    return new Stream(this.queue(), { channelName: this.name, ...options })
+  }
+
+  /** Decodes a consumed record into an event holding `message`; throws DecodeError/ValidationError. */
+  decode(record: ConsumedRecord, message: Message): Event<K, V> {
+    const origin: MessageOrigin = { topic: record.topic, partition: record.partition, offset: record.offset }
+    const key = this.keySerde.decode(record.key, origin) as K
+    let payload = record.value
+    let request = requestFromHeaders(record.headers)
+    if (request === null) {
+      const unwrapped = unwrapRequest(payload, origin)
+      if (unwrapped !== undefined) {
+        request = unwrapped.request
+        payload = unwrapped.inner
+      }
+    }
+    const value = this.valueSerde.decode(payload, origin) as V
+    return new Event(key, value, record.headers, message, request)
+  }
+
+  /** A topic named after this one (`prefix + name + suffix`), with the same types unless overridden. */
+  derive(options: { prefix?: string; suffix?: string } & TopicOptions): Topic<V, K> {
+    const { prefix = '', suffix = '', ...rest } = options
+    return new Topic(
+      this.#host,
+      this.names.map((name) => `${prefix}${name}${suffix}`),
+      { ...this.options, ...rest },
+    )
+  }
+}

@@ -1,0 +1,62 @@
+/** Faustus: stream processing for TypeScript on Kafka. This file is the whole public API. */
+export { App, type AppOptions, isApp } from './app/app.ts'
+export type { ArgumentSpec, Command, CommandParams, CommandSpec, OptionSpec, ParamType } from './app/commands.ts'
+export { resolveSettings, type Settings, type SettingsInput, SettingsSchema } from './app/settings.ts'
+export { DEAD_LETTER_HEADERS } from './app/dead-letter.ts'
+export type { TimerOptions } from './app/timers.ts'
+export {
+  Agent,
+  type AgentErrorPolicy,
+  type AgentOptions,
+  type AgentSendMessage,
+  type AskOptions,
+  type SendOptions,
+} from './agents/agent.ts'
+export type { AgentFunction } from './agents/actor.ts'
+export type { Sink } from './agents/sinks.ts'
+export type { SupervisorOptions, SupervisorStrategy } from './agents/supervisor.ts'
+export { Channel } from './channels/channel.ts'
+export { Topic, type TopicOptions } from './channels/topic.ts'
+export { Event } from './streams/event.ts'
+export { Stream, type StreamOptions } from './streams/stream.ts'
+export type { FieldDescriptor, GroupByKey, SendMessage, SendTarget, StreamChannel } from './streams/types.ts'
+export {
+  any,
+  binary,
+  bool,
+  type Codec,
+  CodecRegistry,
+  codecs,
+  composeCodecs,
+  date,
+  decimal,
+  float,
+  type InstanceOf,
+  int,
+  json,
+  list,
+  literal,
+  map,
+  optional,
+  raw,
+  type RecordClass,
+  RecordRegistry,
+  record,
+  records,
+  registerCodec,
+  str,
+} from './models/index.ts'
+export {
+  AskTimeoutError,
+  CliUsageError,
+  DecodeError,
+  ERROR_CODES,
+  type ErrorCode,
+  FaustusError,
+  isFaustusError,
+  SettingError,
+  TransportError,
+  ValidationError,
+} from './errors.ts'
+export type { Logger, LogLevel } from './logging.ts'
+export type { RecordMetadata, Transport } from './transport/types.ts'

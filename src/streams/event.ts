@@ -1,0 +1,94 @@
+import type { Headers } from '../transport/types.ts'
+
+/** Told when every stream that received a message has acked it. */
+export interface MessageAcker {
+  acked(message: Message): void
+}
+
+/**
+ * One consumed record, shared by every stream it was delivered to. It is acked (and so becomes committable) when
+ * the last of them has moved past it.
+ */
+export class Message {
+  /** Streams that still hold the message unacked. */
+  refs = 0
+  /** The consumer generation (rebalance count) it was fetched in; acks from older generations are ignored. */
+  generation = 0
+  /** Dropped from the queues on revoke: it will be read again by the partition's next owner. */
+  abandoned = false
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: number,
+    readonly timestamp: number,
+    readonly key: Buffer | null,
+    readonly value: Buffer | null,
+    readonly headers: Headers,
+    readonly acker: MessageAcker | null,
+  ) {}
+
+  release(): void {
+    if (--this.refs === 0 && this.acker !== null) this.acker.acked(this)
+  }
+}
+
+/** The ack state of one delivery of a message to one stream; derived events (map) share it. */
+class Delivery {
+  acked = false
+  constructor(readonly message: Message | null) {}
+}
+
+/** Metadata a reply needs, carried from a request to the value the agent yields for it. */
+export interface ReplyRequest {
+  replyTo: string
+  correlationId: string
+}
+
+/** A decoded value with its key, headers and origin, as seen by one stream. */
+export class Event<K = unknown, V = unknown> {
+  readonly #delivery: Delivery
+
+  constructor(
+    readonly key: K,
+    readonly value: V,
+    readonly headers: Headers,
+    message: Message | null,
+    readonly replyTo: ReplyRequest | null = null,
+    delivery?: Delivery,
+  ) {
+    this.#delivery = delivery ?? new Delivery(message)
+    if (delivery === undefined && message !== null) message.refs++
+  }
+
+  get message(): Message | null {
+    return this.#delivery.message
+  }
+  get topic(): string | undefined {
+    return this.#delivery.message?.topic
+  }
+  get partition(): number | undefined {
+    return this.#delivery.message?.partition
+  }
+  get offset(): number | undefined {
+    return this.#delivery.message?.offset
+  }
+  get timestamp(): number {
+    return this.#delivery.message?.timestamp ?? Date.now()
+  }
+  get acked(): boolean {
+    return this.#delivery.acked
+  }
+
+  /** Marks this delivery done; idempotent. */
+  ack(): void {
+    const delivery = this.#delivery
+    if (delivery.acked) return
+    delivery.acked = true
+    delivery.message?.release()
+  }
+
+  /** The same delivery with another value (and key); acking either acks both. */
+  derive<K2, V2>(key: K2, value: V2): Event<K2, V2> {
+    return new Event(key, value, this.headers, null, this.replyTo, this.#delivery)
+  }
+}

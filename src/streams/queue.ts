@@ -1,0 +1,90 @@
+import type { Event } from './event.ts'
+
+/** A producer of events pulled one at a time; `undefined` means the source has ended. */
+export interface EventSource<K = unknown, V = unknown> {
+  pull(): Promise<Event<K, V> | undefined>
+}
+
+const DEFAULT_CAPACITY = 4096
+
+/**
+ * A bounded FIFO of events with any number of pullers (agent actors share one). Pushers await `writable()` for
+ * backpressure. Closing ends pending and future pulls once the buffer is empty.
+ */
+export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
+  #items: (Event<K, V> | undefined)[] = []
+  #head = 0
+  #waiters: ((event: Event<K, V> | undefined) => void)[] = []
+  #drainWaiters: (() => void)[] = []
+  #closed = false
+  readonly capacity: number
+
+  constructor(options: { capacity?: number } = {}) {
+    this.capacity = options.capacity ?? DEFAULT_CAPACITY
+  }
+
+  get size(): number {
+    return this.#items.length - this.#head
+  }
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  push(event: Event<K, V>): void {
+    if (this.#closed) return
+    const waiter = this.#waiters.shift()
+    if (waiter !== undefined) waiter(event)
+    else this.#items.push(event)
+  }
+
+  /** Resolves when the queue is below capacity (at once if it already is). */
+  writable(): Promise<void> | undefined {
+    if (this.size < this.capacity || this.#closed) return undefined
+    return new Promise((resolve) => this.#drainWaiters.push(resolve))
+  }
+
+  /** Takes the next event without waiting; undefined if none is buffered. */
+  shift(): Event<K, V> | undefined {
+    if (this.#head >= this.#items.length) return undefined
+    const event = this.#items[this.#head]
+    this.#items[this.#head++] = undefined
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head)
+      this.#head = 0
+    }
+    if (this.#drainWaiters.length > 0 && this.size < this.capacity / 2) this.#wakeDrain()
+    return event
+  }
+
+  pull(): Promise<Event<K, V> | undefined> {
+    const event = this.shift()
+    if (event !== undefined || this.#closed) return Promise.resolve(event)
+    return new Promise((resolve) => this.#waiters.push(resolve))
+  }
+
+  /** Drops buffered events matching `predicate` (e.g. of revoked partitions); returns how many. */
+  discard(predicate: (event: Event<K, V>) => boolean): number {
+    const kept: Event<K, V>[] = []
+    let dropped = 0
+    for (let i = this.#head; i < this.#items.length; i++) {
+      const event = this.#items[i]!
+      if (predicate(event)) dropped++
+      else kept.push(event)
+    }
+    this.#items = kept
+    this.#head = 0
+    if (dropped > 0) this.#wakeDrain()
+    return dropped
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    for (const waiter of this.#waiters.splice(0)) waiter(undefined)
+    this.#wakeDrain()
+  }
+
+  #wakeDrain(): void {
+    for (const resolve of this.#drainWaiters.splice(0)) resolve()
+  }
+}

@@ -1,0 +1,235 @@
+import { FaustusError } from '../errors.ts'
+import type { Event } from './event.ts'
+import type { EventQueue, EventSource } from './queue.ts'
+import { filterSource, mapSource, mergeSources, TimedPuller } from './sources.ts'
+import type { GroupByKey, SendTarget, StreamChannel, StreamContext } from './types.ts'
+
+export interface StreamOptions {
+  /** Name of the channel the stream reads (the source topic for derived topic names). */
+  channelName?: string
+  /** Prefix of derived topic names (the agent name, as Faust). */
+  prefix?: string
+  context?: StreamContext
+  /** Set for agent actors when concurrency > 1: such streams may not repartition. */
+  concurrencyIndex?: number
+  /** When aborted, iteration ends at the next step (used to restart actors). */
+  signal?: AbortSignal
+}
+
+const done: IteratorReturnResult<undefined> = { done: true, value: undefined }
+
+/**
+ * An async iterable over the events of a channel. Iterating yields values; the event behind the current value is
+ * `stream.current`. Moving to the next value acks the previous event (unless `noack()`), which is Faust's rule:
+ * an event is done when the agent has moved past it.
+ */
+export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
+  readonly source: EventSource<K, V>
+  readonly options: StreamOptions
+  #autoAck = true
+  #current: Event<K, V> | undefined
+  #eventsTotal = 0
+
+  constructor(source: EventSource<K, V>, options: StreamOptions = {}) {
+    this.source = source
+    this.options = options
+  }
+
+  /** How many events this stream has delivered. */
+  get eventsTotal(): number {
+    return this.#eventsTotal
+  }
+
+  /** The event whose value was yielded last. */
+  get current(): Event<K, V> | undefined {
+    return this.#current
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<V> {
+    return this.#iterate((event) => event.value)
+  }
+
+  /** Iterates events (key, value, headers, partition, offset, timestamp) instead of bare values. */
+  events(): AsyncIterable<Event<K, V>> {
+    return { [Symbol.asyncIterator]: () => this.#iterate((event) => event) }
+  }
+
+  /** Iterates `[key, value]` pairs. */
+  items(): AsyncIterable<[K, V]> {
+    return { [Symbol.asyncIterator]: () => this.#iterate((event): [K, V] => [event.key, event.value]) }
+  }
+
+  /** Iterates `[index, value]` pairs, counting from `start`. */
+  enumerate(start = 0): AsyncIterable<[number, V]> {
+    let index = start
+    return { [Symbol.asyncIterator]: () => this.#iterate((event): [number, V] => [index++, event.value]) }
+  }
+
+  #iterate<T>(project: (event: Event<K, V>) => T): AsyncIterator<T> {
+    const queue = typeof (this.source as EventQueue<K, V>).shift === 'function' ? (this.source as EventQueue<K, V>) : null
+    const finish = (): IteratorReturnResult<undefined> => {
+      this.#ackCurrent()
+      this.#current = undefined
+      return done
+    }
+    const deliver = (event: Event<K, V> | undefined): IteratorResult<T> => {
+      if (event === undefined) return finish()
+      this.#current = event
+      this.#eventsTotal++
+      return { done: false, value: project(event) }
+    }
+    const signal = this.options.signal
+    return {
+      next: () => {
+        if (signal?.aborted) return Promise.resolve(finish())
+        this.#ackCurrent()
+        // Fast path: a buffered event is taken without waiting on the source.
+        const buffered = queue?.shift()
+        if (buffered !== undefined) return Promise.resolve(deliver(buffered))
+        return this.source.pull().then(deliver)
+      },
+      return: () => Promise.resolve(finish()),
+    }
+  }
+
+  #ackCurrent(): void {
+    if (this.#autoAck && this.#current !== undefined) this.#current.ack()
+  }
+
+  #derive<V2, K2>(source: EventSource<K2, V2>, options: Partial<StreamOptions> = {}): Stream<V2, K2> {
+    return new Stream(source, { ...this.options, ...options })
+  }
+
+  /** Keeps values passing `predicate`; dropped events are acked. */
+  filter(predicate: (value: V) => boolean | Promise<boolean>): Stream<V, K> {
+    return this.#derive(filterSource(this.source, (value) => predicate(value)))
+  }
+
+  /** Transforms each value; the event keeps its key, headers and ack. */
+  map<V2>(transform: (value: V) => V2 | Promise<V2>): Stream<Awaited<V2>, K> {
+    return this.#derive(
+      mapSource(this.source, async (event) => event.derive(event.key, await transform(event.value))),
+    ) as Stream<Awaited<V2>, K>
+  }
+
+  /** Stops acking automatically: call `stream.ack(event)` yourself. */
+  noack(): this {
+    this.#autoAck = false
+    return this
+  }
+
+  /** Acks an event (for `noack()` streams). */
+  ack(event: Event<K, V>): void {
+    event.ack()
+  }
+
+  /** Sends every value to `channels` too, and passes it on unchanged. */
+  echo(...channels: SendTarget<V, K>[]): Stream<V, K> {
+    return this.#derive(
+      mapSource(this.source, async (event) => {
+        await Promise.all(channels.map((channel) => channel.send({ key: event.key, value: event.value })))
+        return event
+      }),
+    )
+  }
+
+  /** Forwards every event to `channel` and continues from what arrives there. */
+  through<V2 = V, K2 = K>(channel: StreamChannel<V2, K2>): Stream<V2, K2> {
+    return this.#forward(channel as unknown as StreamChannel<V, K>, (event) => event.key) as unknown as Stream<V2, K2>
+  }
+
+  /**
+   * Repartitions by a new key: each event is sent, keyed by `key`, to a repartition topic (Faust's name:
+   * `{agent}-{source}-{Model.field}-repartition`), and the returned stream reads that topic, so events with the
+   * same key reach the same worker.
+   */
+  groupBy(key: GroupByKey<V>, options: { name?: string; partitions?: number } = {}): Stream<V, unknown> {
+    if (this.options.concurrencyIndex !== undefined) {
+      throw new FaustusError('FST_APP_DEFINITION', 'an agent with concurrency > 1 cannot use stream.groupBy')
+    }
+    const isField = typeof key !== 'function'
+    const suffixName = options.name ?? (isField ? key.qualifiedName : undefined)
+    if (suffixName === undefined) {
+      throw new FaustusError('FST_APP_DEFINITION', 'groupBy with a function key needs { name } for the topic suffix')
+    }
+    const { context, channelName, prefix } = this.options
+    if (context === undefined || channelName === undefined) {
+      throw new FaustusError('FST_APP_DEFINITION', 'groupBy needs a stream over a topic')
+    }
+    const topic = context.deriveTopic(channelName, {
+      prefix: prefix ? `${prefix}-` : '',
+      suffix: `-${suffixName}-repartition`,
+      partitions: options.partitions,
+    })
+    const keyOf = isField ? (value: V) => (value as Record<string, unknown>)[key.name] : key
+    return this.#forward(topic as StreamChannel<V, K>, (event) => keyOf(event.value)) as Stream<V, unknown>
+  }
+
+  /** Sends each event to `channel` keyed by `keyOf`, acking it once sent; the result streams `channel`. */
+  #forward(channel: StreamChannel<V, K>, keyOf: (event: Event<K, V>) => unknown): Stream<V, K> {
+    const target = channel.stream()
+    const parent = this.source
+    let pumping: Promise<void> | undefined
+    const pump = async () => {
+      for (;;) {
+        const event = await parent.pull()
+        if (event === undefined) return
+        await channel.send({ key: (await keyOf(event)) as K, value: event.value, headers: event.headers })
+        event.ack()
+      }
+    }
+    return new Stream<V, K>(
+      {
+        pull: () => {
+          pumping ??= pump()
+          return target.source.pull()
+        },
+      },
+      { ...this.options, channelName: channel.name, prefix: undefined },
+    )
+  }
+
+  /**
+   * Batches values: yields arrays of up to `max` values, or fewer once `within` ms passed since the first of the
+   * batch. The batch's events are acked when the next batch is requested.
+   */
+  async *take(max: number, options: { within?: number } = {}): AsyncGenerator<V[]> {
+    const puller = new TimedPuller(this.source)
+    const within = options.within ?? Number.POSITIVE_INFINITY
+    for (;;) {
+      const events: Event<K, V>[] = []
+      let deadline = Number.POSITIVE_INFINITY
+      let ended = false
+      while (events.length < max) {
+        const { event, timedOut } = await puller.pull(events.length === 0 ? 2 ** 31 - 1 : deadline - Date.now())
+        if (timedOut) {
+          if (events.length > 0) break
+          continue
+        }
+        if (event === undefined) {
+          ended = true
+          break
+        }
+        if (events.length === 0) deadline = Date.now() + within
+        events.push(event)
+        this.#current = event
+      }
+      if (events.length > 0) {
+        yield events.map((event) => event.value)
+        if (this.#autoAck) for (const event of events) event.ack()
+      }
+      if (ended) return
+    }
+  }
+
+  /** Interleaves this stream with others, each event acked at its origin. */
+  merge<V2, K2>(...others: Stream<V2, K2>[]): Stream<V | V2, K | K2> {
+    const sources = [this.source, ...others.map((other) => other.source)] as EventSource<K | K2, V | V2>[]
+    return new Stream(mergeSources(sources), { ...this.options, channelName: undefined })
+  }
+
+  /** Faust's name for `merge`. */
+  combine<V2, K2>(...others: Stream<V2, K2>[]): Stream<V | V2, K | K2> {
+    return this.merge(...others)
+  }
+}
