@@ -62,7 +62,7 @@ export class Actor<V, K, R> {
   async #run(): Promise<void> {
     for (;;) {
       const signal = this.#abort.signal
-      const stream = new Stream<V, K>(this.source, { ...this.streamOptions, signal })
+      const stream = new Stream<V, K>(this.source, { ...this.streamOptions, signal, ackOnReturn: false })
       let failure: unknown
       let failed = false
       try {
@@ -80,6 +80,8 @@ export class Actor<V, K, R> {
         failed = true
       }
       if (!failed) {
+        // The function left its loop early or returned: what it was processing is done.
+        stream.current?.ack()
         if (!signal.aborted) return
         this.#abort = new AbortController()
         continue

@@ -97,7 +97,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
 
   subscribe(topic: Topic<any, any>, queue: EventQueue<any, any>): void {
     this.runtime.conductor.subscribe(topic, queue)
-    if (this.state === 'running' && this.runtime.consuming) {
+    if (this.state !== 'stopping' && this.runtime.consuming) {
       void this.runtime.resubscribeIfNeeded([this.leaderTopic]).catch((error) => this.crash(error))
     }
   }
@@ -162,13 +162,14 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       if (!options.client) {
         this.#app.topic(this.leaderTopic, { partitions: 1, internal: true })
         for (const agent of this.#app.agents.values()) agent.start()
-        // Let agent functions run to their first read, so topics they derive (groupBy) join the subscription.
+        for (const task of this.#app.tasks) this.#tasks.push(this.#runTask(task))
+        // Let agents and tasks run to their first read, so the topics they read (and derive, as groupBy does)
+        // are in the subscription from the first join.
         await new Promise((resolve) => setImmediate(resolve))
       }
       await this.runtime.ensureTopics()
       if (!options.client) {
         await this.runtime.startConsumer([this.leaderTopic])
-        for (const task of this.#app.tasks) this.#tasks.push(this.#runTask(task))
         for (const job of this.#app.jobs) this.#scheduler.add(job)
         this.#scheduler.start()
       }
@@ -197,13 +198,17 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     // Drain: no new fetches, let actors finish what is buffered, flush and commit, then leave the group.
     this.runtime.pauseFetching()
     const agents = [...this.#app.agents.values()]
-    const drained = await this.runtime.drain(() => agents.every((a) => a.buffered === 0), settings.stopTimeoutMs)
-    if (!drained) this.log.warn({ timeoutMs: settings.stopTimeoutMs }, 'stop: drain deadline passed')
+    // A crashed app does not drain: its actors may be gone; what they did not ack is read again after restart.
+    const drainMs = this.#crash ? 0 : settings.stopTimeoutMs
+    if (this.#crash) this.runtime.conductor.revokeWaitMs = 0
+    const drained = await this.runtime.drain(() => agents.every((a) => a.buffered === 0), drainMs)
+    if (!drained && !this.#crash) this.log.warn({ timeoutMs: drainMs }, 'stop: drain deadline passed')
     await this.runtime.stopConsumer()
     await Promise.all(agents.map((agent) => agent.stop()))
     await this.runtime.close()
     this.#tasks = []
     this.state = 'idle'
+    this.runtime.conductor.revokeWaitMs = settings.revokeTimeoutMs
     this.log.info({ app: this.appId, crashed: this.#crash !== undefined }, 'app stopped')
     this.#done.settle(this.#crash)
   }

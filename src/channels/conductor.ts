@@ -49,11 +49,14 @@ export class Conductor implements ConsumerHandler, MessageAcker {
   readonly #host: ConductorHost
   #generation = 0
   #commitRequested: (() => void) | null = null
+  /** How long a revoke waits for in-flight events; 0 when the app crashed and nothing will ack them. */
+  revokeWaitMs: number
   /** Counters for metrics and tests. */
   readonly stats = { received: 0, undecodable: 0, committed: 0 }
 
   constructor(host: ConductorHost) {
     this.#host = host
+    this.revokeWaitMs = host.revokeTimeoutMs
   }
 
   subscribe(topic: Topic<any, any>, queue: EventQueue<any, any>): void {
@@ -166,7 +169,7 @@ export class Conductor implements ConsumerHandler, MessageAcker {
 
   /** Waits (bounded) until events of `partitions` still being processed are acked. */
   async #waitForInFlight(partitions: TopicPartition[]): Promise<void> {
-    const deadline = Date.now() + this.#host.revokeTimeoutMs
+    const deadline = Date.now() + this.revokeWaitMs
     while (this.acks.inFlight(partitions) > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 5))
     }

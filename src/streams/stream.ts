@@ -14,8 +14,16 @@ export interface StreamOptions {
   concurrencyIndex?: number
   /** When aborted, iteration ends at the next step (used to restart actors). */
   signal?: AbortSignal
+  /**
+   * Whether leaving the loop early (break, or an error thrown through it) acks the current event. Agent actors
+   * turn this off: they ack it themselves after applying the error policy, so a failing event is not committed
+   * before it reached its dead-letter topic.
+   */
+  ackOnReturn?: boolean
 }
 
+/** setTimeout's largest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 const done: IteratorReturnResult<undefined> = { done: true, value: undefined }
 
 /**
@@ -72,6 +80,10 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
       this.#current = undefined
       return done
     }
+    const leave = (): IteratorReturnResult<undefined> => {
+      if (this.options.ackOnReturn !== false) this.#ackCurrent()
+      return done
+    }
     const deliver = (event: Event<K, V> | undefined): IteratorResult<T> => {
       if (event === undefined) return finish()
       this.#current = event
@@ -88,7 +100,7 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
         if (buffered !== undefined) return Promise.resolve(deliver(buffered))
         return this.source.pull().then(deliver)
       },
-      return: () => Promise.resolve(finish()),
+      return: () => Promise.resolve(leave()),
     }
   }
 
@@ -201,7 +213,8 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
       let deadline = Number.POSITIVE_INFINITY
       let ended = false
       while (events.length < max) {
-        const { event, timedOut } = await puller.pull(events.length === 0 ? 2 ** 31 - 1 : deadline - Date.now())
+        const wait = events.length === 0 ? MAX_TIMER_MS : Math.min(MAX_TIMER_MS, deadline - Date.now())
+        const { event, timedOut } = await puller.pull(wait)
         if (timedOut) {
           if (events.length > 0) break
           continue

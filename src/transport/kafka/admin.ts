@@ -1,0 +1,188 @@
+import { Admin, ListOffsetTimestamps } from '@platformatic/kafka'
+import { TransportError } from '../../errors.ts'
+import type { PartitionOffsets, TopicDescription, TopicPartition, TopicSpec } from '../types.ts'
+import { hasKafkaError, isNetworkError, sleep, toTransportError, withRetries } from './errors.ts'
+import { baseClientOptions, type KafkaConfig } from './options.ts'
+
+/** Topic administration and offsets lookups, on the library's admin client. */
+export class KafkaAdmin {
+  readonly #config: KafkaConfig
+  readonly #client: Admin
+
+  constructor(config: KafkaConfig) {
+    this.#config = config
+    this.#client = new Admin(baseClientOptions(config, 'admin', 0))
+  }
+
+  /** Reaches a broker, retrying with a warning per attempt until the connect deadline. */
+  async connect(): Promise<void> {
+    await withRetries(
+      this.#config,
+      `connecting to ${this.#config.address}`,
+      () => this.#client.metadata({ topics: [], forceUpdate: true }),
+      { retriable: () => true },
+    )
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close().catch(() => {})
+  }
+
+  async describeTopics(names: string[]): Promise<Map<string, TopicDescription>> {
+    const out = new Map<string, TopicDescription>()
+    const counts = await this.#partitionCounts(names)
+    for (const [name, partitions] of counts) out.set(name, { name, partitions })
+    return out
+  }
+
+  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+    if (specs.length === 0) return
+    const existing = await this.#partitionCounts(specs.map((s) => s.name))
+    for (const spec of specs) checkPartitions(spec, existing.get(spec.name))
+    const missing = specs.filter((s) => !existing.has(s.name))
+    if (missing.length === 0) return
+    const brokers = await this.#brokerCount()
+    for (const spec of missing) await this.#create(spec, brokers)
+    await this.#waitForLeaders(missing.map((s) => s.name))
+  }
+
+  async deleteTopics(names: string[]): Promise<void> {
+    const existing = await this.#partitionCounts(names)
+    if (existing.size === 0) return
+    const topics = [...existing.keys()]
+    try {
+      await withRetries(this.#config, 'deleting topics', () => this.#client.deleteTopics({ topics }))
+    } catch (error) {
+      if (!hasKafkaError(error, 'UNKNOWN_TOPIC_OR_PARTITION')) throw error
+    }
+    this.#client.clearMetadata()
+  }
+
+  async listOffsets(partitions: TopicPartition[]): Promise<PartitionOffsets[]> {
+    if (partitions.length === 0) return []
+    const [earliest, latest] = await Promise.all([
+      this.#offsets(partitions, ListOffsetTimestamps.EARLIEST),
+      this.#offsets(partitions, ListOffsetTimestamps.LATEST),
+    ])
+    return partitions.map((tp) => {
+      const key = `${tp.topic}\u0000${tp.partition}`
+      return { topic: tp.topic, partition: tp.partition, earliest: earliest.get(key)!, latest: latest.get(key)! }
+    })
+  }
+
+  async #offsets(partitions: TopicPartition[], timestamp: bigint): Promise<Map<string, number>> {
+    const byTopic = new Map<string, number[]>()
+    for (const { topic, partition } of partitions) {
+      let list = byTopic.get(topic)
+      if (!list) byTopic.set(topic, (list = []))
+      if (!list.includes(partition)) list.push(partition)
+    }
+    const request = [...byTopic].map(([name, list]) => ({
+      name,
+      partitions: list.map((partitionIndex) => ({ partitionIndex, timestamp })),
+    }))
+    const topics = await withRetries(this.#config, 'listing offsets', () =>
+      this.#client.listOffsets({ topics: request }),
+    ).catch((error) => {
+      throw toTransportError(this.#config, 'listing offsets', error)
+    })
+    const out = new Map<string, number>()
+    for (const topic of topics) {
+      for (const p of topic.partitions) out.set(`${topic.name}\u0000${p.partitionIndex}`, Number(p.offset))
+    }
+    for (const tp of partitions) {
+      if (!out.has(`${tp.topic}\u0000${tp.partition}`)) {
+        throw new TransportError('FST_TOPIC_UNKNOWN', `no offsets for ${tp.topic}/${tp.partition}`, {
+          details: { topic: tp.topic, partition: tp.partition },
+        })
+      }
+    }
+    return out
+  }
+
+  /** Partition counts of the topics that exist; absent ones are left out. */
+  async #partitionCounts(names: string[]): Promise<Map<string, number>> {
+    const unique = [...new Set(names)]
+    const out = new Map<string, number>()
+    if (unique.length === 0) return out
+    const results = await Promise.all(
+      unique.map((topic) =>
+        withRetries(this.#config, `describing topic ${topic}`, async () => {
+          try {
+            const metadata = await this.#client.metadata({ topics: [topic], forceUpdate: true })
+            return metadata.topics.get(topic)?.partitionsCount
+          } catch (error) {
+            if (!isNetworkError(error) && /Unknown topic/i.test((error as Error).message)) return undefined
+            throw error
+          }
+        }),
+      ),
+    )
+    unique.forEach((topic, i) => {
+      const count = results[i]
+      if (count !== undefined && count > 0) out.set(topic, count)
+    })
+    return out
+  }
+
+  async #brokerCount(): Promise<number> {
+    const metadata = await withRetries(this.#config, 'reading cluster metadata', () =>
+      this.#client.metadata({ topics: [] }),
+    )
+    return Math.max(1, metadata.brokers.size)
+  }
+
+  async #create(spec: TopicSpec, brokers: number): Promise<void> {
+    const configs = Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value }))
+    const replicas = spec.replicas === undefined ? -1 : Math.max(1, Math.min(spec.replicas, brokers))
+    try {
+      await withRetries(this.#config, `creating topic ${spec.name}`, () =>
+        this.#client.createTopics({ topics: [spec.name], partitions: spec.partitions, replicas, configs }),
+      )
+    } catch (error) {
+      if (!hasKafkaError(error, 'TOPIC_ALREADY_EXISTS')) throw toTransportError(this.#config, 'creating topics', error)
+      // Created meanwhile by another worker: it must still agree on the partition count.
+      const counts = await this.#partitionCounts([spec.name])
+      checkPartitions(spec, counts.get(spec.name))
+    }
+  }
+
+  /** Topic creation is asynchronous in Kafka: wait until every partition has a leader. */
+  async #waitForLeaders(names: string[]): Promise<void> {
+    const deadline = Date.now() + this.#config.connectTimeoutMs
+    for (;;) {
+      try {
+        const metadata = await this.#client.metadata({ topics: names, forceUpdate: true })
+        const ready = names.every((name) => {
+          const topic = metadata.topics.get(name)
+          return topic?.partitions.every((p) => p !== undefined && p.leader >= 0) ?? false
+        })
+        if (ready) return
+      } catch (error) {
+        if (isNetworkError(error) && Date.now() > deadline)
+          throw toTransportError(this.#config, 'creating topics', error)
+      }
+      if (Date.now() > deadline) {
+        throw new TransportError('FST_TRANSPORT', `topics ${names.join(', ')} have no leaders after creation`, {
+          details: { topics: names },
+        })
+      }
+      await sleep(50)
+    }
+  }
+}
+
+function checkPartitions(spec: TopicSpec, existing: number | undefined): void {
+  if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
+    throw new TransportError('FST_TRANSPORT', `topic "${spec.name}" declared with ${spec.partitions} partitions`, {
+      details: { topic: spec.name, declared: spec.partitions },
+    })
+  }
+  if (existing !== undefined && existing !== spec.partitions) {
+    throw new TransportError(
+      'FST_TOPIC_PARTITIONS_MISMATCH',
+      `topic "${spec.name}" exists with ${existing} partitions, declared with ${spec.partitions}`,
+      { details: { topic: spec.name, existing, declared: spec.partitions } },
+    )
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * The Kafka consumer: a group member (our assignor, eager rebalances) or a manually assigned reader, with the
+ * fetcher handing batches to the handler one at a time.
+ *
+ * Rebalance: heartbeats notice it; fetching stops after the batch in flight, `onRevoked` gets every assigned
+ * partition (the app flushes and commits), the member rejoins, and after SyncGroup the read positions are set from
+ * committed offsets (else `autoOffsetReset`) before `onAssigned`, so a seek there wins; then fetching resumes.
+ *
+ * As on the memory transport, a handler that throws is a bug of the layer above: the consumer stops, leaves its group
+ * without revoking (uncommitted records are read again by the next owner) and the error is rejected from `start()`
+ * when still pending, else given to `onError` (default: raised as an unhandled rejection).
+ */
+import { ListOffsetTimestamps } from '@platformatic/kafka'
+import { TransportError } from '../../errors.ts'
+import { CopartitionedAssignor } from '../assignor.ts'
+import type {
+  Assignment,
+  ConsumedRecord,
+  Consumer,
+  ConsumerHandler,
+  ConsumerOptions,
+  TopicPartition,
+  TopicPartitionOffset,
+} from '../types.ts'
+import { tpKey } from '../types.ts'
+import { KafkaClient } from './client.ts'
+import { hasKafkaError, isCoordinatorOrNetworkError, toTransportError, withRetries } from './errors.ts'
+import { Fetcher } from './fetcher.ts'
+import { GroupMembership, type Joined } from './membership.ts'
+import type { KafkaConfig } from './options.ts'
+
+const DEFAULT_MAX_BATCH = 1000
+
+/** Nobody awaits a running consumer, so by default a crash is made loud. */
+const raiseUnhandled = (error: unknown): void => {
+  void Promise.reject(error)
+}
+
+export class KafkaConsumer implements Consumer {
+  readonly #config: KafkaConfig
+  readonly #client: KafkaClient
+  readonly #handler: ConsumerHandler
+  readonly #groupId: string | undefined
+  readonly #reset: 'earliest' | 'latest'
+  readonly #fetcher: Fetcher
+  readonly #membership: GroupMembership | undefined
+  #assignment: Assignment = { actives: [], standbys: [] }
+  #started = false
+  #stopped = false
+  #starting = false
+  #failure: unknown = null
+  readonly #onError: (error: unknown) => void
+
+  constructor(config: KafkaConfig, options: ConsumerOptions, onError: (error: unknown) => void = raiseUnhandled) {
+    this.#config = config
+    this.#onError = onError
+    this.#handler = options.handler
+    this.#groupId = options.groupId
+    this.#reset = options.autoOffsetReset ?? 'earliest'
+    this.#client = new KafkaClient(config, 'consumer', options.groupId)
+    this.#fetcher = new Fetcher(this.#client, config, {
+      deliver: (records) => this.#deliver(records),
+      autoOffsetReset: this.#reset,
+      maxBatchSize: Math.max(1, options.maxBatchSize ?? DEFAULT_MAX_BATCH),
+    })
+    if (options.groupId !== undefined) {
+      this.#membership = new GroupMembership(
+        this.#client,
+        config,
+        {
+          groupId: options.groupId,
+          topics: [...new Set(options.topics ?? [])],
+          // One assignor per member: it remembers this member's assignment for stickiness.
+          assignor: options.assignor ?? new CopartitionedAssignor(),
+        },
+        { onJoined: (joined) => this.#onJoined(joined), onRebalance: () => this.#revoke() },
+      )
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.#started || this.#stopped) return
+    this.#started = true
+    if (!this.#membership) {
+      this.#fetcher.start()
+      return
+    }
+    this.#starting = true
+    try {
+      await this.#membership.start()
+    } catch (error) {
+      await this.#shutdown()
+      throw error
+    } finally {
+      this.#starting = false
+    }
+    if (this.#failure !== null) throw this.#failure
+  }
+
+  async assign(partitions: TopicPartitionOffset[]): Promise<void> {
+    if (this.#groupId !== undefined) {
+      throw new TransportError('FST_TRANSPORT', `consumer of group "${this.#groupId}" cannot be assigned manually`)
+    }
+    // No stop: replaced partitions drop their fetched data, kept ones are re-positioned (seek bumps their epoch).
+    this.#fetcher.setPartitions(partitions)
+    for (const p of partitions) this.#fetcher.seek(p, p.offset)
+    this.#assignment = { actives: partitions.map(({ topic, partition }) => ({ topic, partition })), standbys: [] }
+  }
+
+  async commit(offsets: TopicPartitionOffset[]): Promise<void> {
+    const groupId = this.#requireGroup('commit')
+    if (offsets.length === 0) return
+    const generation = this.#membership?.generationId ?? -1
+    const memberId = this.#membership?.memberId ?? ''
+    try {
+      await withRetries(
+        this.#config,
+        `committing offsets of group ${groupId}`,
+        () => this.#client.commitOffsets(groupId, generation, memberId, offsets),
+        { retriable: isCoordinatorOrNetworkError },
+      )
+    } catch (error) {
+      if (hasKafkaError(error, 'ILLEGAL_GENERATION') || hasKafkaError(error, 'UNKNOWN_MEMBER_ID')) {
+        this.#membership?.requestRejoin('a commit was refused for an old generation')
+      }
+      throw toTransportError(this.#config, `committing offsets of group ${groupId}`, error)
+    }
+  }
+
+  async committed(partitions: TopicPartition[]): Promise<Map<string, number>> {
+    const groupId = this.#requireGroup('read committed offsets')
+    const out = new Map<string, number>()
+    if (partitions.length === 0) return out
+    const found = await withRetries(this.#config, `reading committed offsets of group ${groupId}`, () =>
+      this.#client.fetchOffsets(groupId, partitions),
+    )
+    for (const tp of partitions) {
+      const offset = found.get(tp.topic)?.get(tp.partition)
+      if (offset !== undefined && offset >= 0) out.set(tpKey(tp), offset)
+    }
+    return out
+  }
+
+  pause(partitions: TopicPartition[]): void {
+    for (const tp of partitions) this.#fetcher.pause(tp)
+  }
+
+  resume(partitions: TopicPartition[]): void {
+    for (const tp of partitions) this.#fetcher.resume(tp)
+  }
+
+  seek(position: TopicPartitionOffset): void {
+    if (!this.#fetcher.has(position)) {
+      throw new TransportError(
+        'FST_TRANSPORT',
+        `cannot seek ${position.topic}/${position.partition}: partition not assigned`,
+        { details: { topic: position.topic, partition: position.partition, offset: position.offset } },
+      )
+    }
+    this.#fetcher.seek(position, position.offset)
+  }
+
+  assignment(): Assignment {
+    return this.#assignment
+  }
+
+  async close(): Promise<void> {
+    if (this.#stopped) return
+    if (this.#membership && this.#started && this.#failure === null) await this.#revoke()
+    await this.#shutdown()
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#stopped = true
+    await this.#fetcher.stop()
+    await this.#membership?.leave()
+    await this.#client.shutdown().catch(() => {})
+  }
+
+  /** Stops fetching after the batch in flight, then revokes everything assigned. */
+  async #revoke(): Promise<void> {
+    await this.#fetcher.stop()
+    const partitions = [...this.#assignment.actives, ...this.#assignment.standbys]
+    this.#assignment = { actives: [], standbys: [] }
+    this.#fetcher.setPartitions([])
+    if (partitions.length > 0 && this.#failure === null) {
+      try {
+        await this.#handler.onRevoked(partitions)
+      } catch (error) {
+        this.#crash(error)
+      }
+    }
+  }
+
+  async #onJoined(joined: Joined): Promise<void> {
+    if (this.#stopped) return
+    this.#assignment = joined.assignment
+    this.#fetcher.setPartitions(joined.partitions)
+    await this.#setStartPositions(joined.partitions)
+    try {
+      await this.#handler.onAssigned(this.#assignment)
+    } catch (error) {
+      this.#crash(error)
+      return
+    }
+    if (!this.#stopped) this.#fetcher.start()
+  }
+
+  /** Committed offset when it lies within the log, else the reset position (as the memory transport does). */
+  async #setStartPositions(partitions: TopicPartition[]): Promise<void> {
+    if (partitions.length === 0) return
+    const committed = await this.committed(partitions)
+    const [earliest, latest] = await Promise.all([
+      this.#listOffsets(partitions, ListOffsetTimestamps.EARLIEST),
+      this.#listOffsets(partitions, ListOffsetTimestamps.LATEST),
+    ])
+    for (const tp of partitions) {
+      const key = tpKey(tp)
+      const low = earliest.get(key) ?? 0
+      const high = latest.get(key) ?? 0
+      const offset = committed.get(key)
+      const start =
+        offset !== undefined && offset >= low && offset <= high ? offset : this.#reset === 'earliest' ? low : high
+      this.#fetcher.seek(tp, start)
+    }
+  }
+
+  async #listOffsets(partitions: TopicPartition[], timestamp: bigint): Promise<Map<string, number>> {
+    const byTopic: Record<string, number[]> = {}
+    for (const { topic, partition } of partitions) (byTopic[topic] ??= []).push(partition)
+    const offsets = await withRetries(this.#config, 'listing offsets', () =>
+      this.#client.listOffsets({ topics: Object.keys(byTopic), partitions: byTopic, timestamp }),
+    )
+    const out = new Map<string, number>()
+    for (const [topic, list] of offsets) {
+      list.forEach((offset, partition) => {
+        if (offset !== undefined) out.set(tpKey({ topic, partition }), Number(offset))
+      })
+    }
+    return out
+  }
+
+  async #deliver(records: ConsumedRecord[]): Promise<void> {
+    if (this.#failure !== null) return
+    try {
+      await this.#handler.onRecords(records)
+    } catch (error) {
+      this.#crash(error)
+      throw error
+    }
+  }
+
+  /** A handler failed: stop, leave without revoking (as a crashed worker), and make the error loud. */
+  #crash(error: unknown): void {
+    if (this.#failure !== null) return
+    const failure = new TransportError('FST_TRANSPORT', 'consumer handler failed', { cause: error })
+    this.#failure = failure
+    this.#stopped = true
+    void this.#shutdown()
+    if (!this.#starting) this.#onError(failure) // else start() rethrows it
+  }
+
+  #requireGroup(action: string): string {
+    if (this.#groupId === undefined) throw new TransportError('FST_TRANSPORT', `cannot ${action} without a groupId`)
+    return this.#groupId
+  }
+}

@@ -1,0 +1,169 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
+import type { BaseOptions } from '@platformatic/kafka'
+import type { ProducerOptions } from '../types.ts'
+import { type BrokerAddress, formatBrokers } from './url.ts'
+
+/** Where the driver reports retries and rebalances: pino's calling convention, `(fields, message)`. */
+export interface KafkaLogger {
+  debug(obj: object, msg?: string): void
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+}
+
+/** What the driver logs through: message first, fields optional. */
+export interface DriverLog {
+  debug(message: string, details?: Record<string, unknown>): void
+  info(message: string, details?: Record<string, unknown>): void
+  warn(message: string, details?: Record<string, unknown>): void
+}
+
+export interface KafkaSaslOptions {
+  mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'
+  username: string
+  password: string
+}
+
+export interface KafkaTransportOptions {
+  /** `kafka://host:port[,host:port]`. */
+  url: string
+  clientId?: string
+  /** How long to keep retrying an unreachable broker before failing with FST_BROKER_UNAVAILABLE. Default 30 s. */
+  connectTimeoutMs?: number
+  /** Timeout of one request. Default 30 s (group joins get the rebalance timeout on top). */
+  requestTimeoutMs?: number
+  /** TLS: `true` for the system CAs, or Node TLS options (`ca`, `cert`, `key`, `servername`, ...). */
+  tls?: boolean | TlsConnectionOptions
+  /** Alias of `tls`. */
+  ssl?: boolean | TlsConnectionOptions
+  sasl?: KafkaSaslOptions
+  /** Retries, rebalances and failures are logged here (pino-style). Default: warnings to stderr. */
+  logger?: KafkaLogger
+  /** Alias of `logger`. */
+  log?: KafkaLogger
+  /** A consumer whose handler threw after `start` resolved; default: an unhandled rejection. */
+  onConsumerError?: (error: unknown) => void
+  /** Consumer group session timeout. Default 30 s. */
+  sessionTimeoutMs?: number
+  /** Heartbeat interval; also how fast a member notices a rebalance. Default 3 s. */
+  heartbeatIntervalMs?: number
+  /** How long the coordinator waits for members to rejoin. Default 60 s. */
+  rebalanceTimeoutMs?: number
+  /** Longest a fetch waits on the broker for data. Default 500 ms. */
+  fetchMaxWaitMs?: number
+  /** Byte limit of one fetch response. Default 32 MiB. */
+  fetchMaxBytes?: number
+  /** Byte limit per partition in one fetch. Default 8 MiB. */
+  fetchPartitionMaxBytes?: number
+  /** Producer default: max time a record waits to fill a batch. Default 5 ms. */
+  lingerMs?: number
+  /** Producer default: batch compression. Default none. */
+  compression?: ProducerOptions['compression']
+  /** Producer default: records buffered or in flight before `send` waits. Default 100,000. */
+  maxBufferedRecords?: number
+  /** Producer default: records per produce request before it is sent without waiting for linger. Default 10,000. */
+  batchMaxRecords?: number
+  /** Producer default: produce requests in flight. Default 2. */
+  maxInFlightRequests?: number
+}
+
+export interface KafkaConfig {
+  brokers: BrokerAddress[]
+  /** `host:port,...`, for messages. */
+  address: string
+  clientId: string
+  connectTimeoutMs: number
+  requestTimeoutMs: number
+  tls: TlsConnectionOptions | undefined
+  sasl: KafkaSaslOptions | undefined
+  logger: DriverLog
+  sessionTimeoutMs: number
+  heartbeatIntervalMs: number
+  rebalanceTimeoutMs: number
+  fetchMaxWaitMs: number
+  fetchMaxBytes: number
+  fetchPartitionMaxBytes: number
+  producer: {
+    lingerMs?: number
+    compression?: ProducerOptions['compression']
+    maxBufferedRecords?: number
+    batchMaxRecords?: number
+    maxInFlightRequests?: number
+  }
+}
+
+const noop = (): void => {}
+
+/** Default: warnings (retries, failures) to stderr, nothing else. */
+const stderrLog: DriverLog = {
+  debug: noop,
+  info: noop,
+  warn: (message, details) => console.warn(`[faustus:kafka] ${message}`, details ?? ''),
+}
+
+function driverLog(logger: KafkaLogger | undefined): DriverLog {
+  if (!logger) return stderrLog
+  return {
+    debug: (message, details) => logger.debug(details ?? {}, message),
+    info: (message, details) => logger.info(details ?? {}, message),
+    warn: (message, details) => logger.warn(details ?? {}, message),
+  }
+}
+
+export function resolveConfig(brokers: BrokerAddress[], options: KafkaTransportOptions): KafkaConfig {
+  const tls = options.tls ?? options.ssl
+  return {
+    brokers,
+    address: formatBrokers(brokers),
+    clientId: options.clientId ?? 'faustus',
+    connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    tls: tls === true ? {} : tls === false ? undefined : tls,
+    sasl: options.sasl,
+    logger: driverLog(options.logger ?? options.log),
+    sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
+    rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 60_000,
+    fetchMaxWaitMs: options.fetchMaxWaitMs ?? 500,
+    fetchMaxBytes: options.fetchMaxBytes ?? 32 * 1024 * 1024,
+    fetchPartitionMaxBytes: options.fetchPartitionMaxBytes ?? 8 * 1024 * 1024,
+    producer: {
+      lingerMs: options.lingerMs,
+      compression: options.compression,
+      maxBufferedRecords: options.maxBufferedRecords,
+      batchMaxRecords: options.batchMaxRecords,
+      maxInFlightRequests: options.maxInFlightRequests,
+    },
+  }
+}
+
+/** Backoff before retry `attempt` (1-based): 100 ms doubling up to 2 s. */
+export function backoffMs(attempt: number): number {
+  return Math.min(100 * 2 ** Math.max(0, attempt - 1), 2_000)
+}
+
+/**
+ * Options shared by every library client the driver creates. Library-level retries are few and each one is
+ * logged; long outages are handled by the driver's own deadline loops.
+ */
+export function baseClientOptions(config: KafkaConfig, role: string, retries = 5): BaseOptions {
+  const { logger } = config
+  return {
+    clientId: `${config.clientId}-${role}`,
+    bootstrapBrokers: config.brokers.map((b) => ({ host: b.host, port: b.port })),
+    connectTimeout: Math.min(config.connectTimeoutMs, 10_000),
+    requestTimeout: config.requestTimeoutMs,
+    timeout: config.requestTimeoutMs,
+    retries,
+    retryDelay: (_client: unknown, operationId: string, attempt: number, retriesAllowed: number, error: Error) => {
+      const delay = backoffMs(attempt)
+      logger.warn(`${operationId} failed, retry ${attempt}/${retriesAllowed} in ${delay} ms: ${error.message}`, {
+        brokers: config.address,
+        operation: operationId,
+      })
+      return delay
+    },
+    metadataMaxAge: 30_000,
+    ...(config.tls ? { tls: config.tls } : {}),
+    ...(config.sasl ? { sasl: { ...config.sasl } } : {}),
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * The Kafka producer: idempotent, acks=all, batching with linger, bounded buffering.
+ *
+ * `send` calls are queued in call order; a queue is sent as one produce request (one record batch per partition)
+ * when it reaches `batchMaxRecords` or after `lingerMs`, with at most `maxInFlightRequests` requests in flight (while
+ * they are, the queue keeps growing into a bigger batch). Records queued or in flight are bounded by
+ * `maxBufferedRecords`: a `send` beyond it waits for acknowledgements (backpressure), in order.
+ *
+ * Partitions are chosen here, before the library sees the records, so metadata can report them: an explicit
+ * partition (checked against the topic), murmur2 of the key as the Java client, or round-robin without a key.
+ */
+import { Producer as LibraryProducer, type MessageToProduce, ProduceAcks } from '@platformatic/kafka'
+import { TransportError } from '../../errors.ts'
+import { partitionForKey } from '../murmur2.ts'
+import type { ProduceRecord, Producer, ProducerOptions, RecordMetadata } from '../types.ts'
+import { toTransportError } from './errors.ts'
+import { baseClientOptions, type KafkaConfig } from './options.ts'
+
+export interface KafkaProducerOptions extends ProducerOptions {
+  /** Records per produce request before it is sent without waiting for linger. Default 10,000. */
+  batchMaxRecords?: number
+  /** Produce requests in flight (issued in order; the idempotent library client writes one at a time). Default 2. */
+  maxInFlightRequests?: number
+}
+
+interface Pending {
+  records: ProduceRecord[]
+  resolve: (metadata: RecordMetadata[]) => void
+  reject: (error: unknown) => void
+}
+
+interface Waiter {
+  count: number
+  resume: () => void
+}
+
+export class KafkaProducer implements Producer {
+  readonly #config: KafkaConfig
+  readonly #client: LibraryProducer
+  readonly #lingerMs: number
+  readonly #batchMax: number
+  readonly #maxInFlight: number
+  readonly #maxBuffered: number
+  readonly #roundRobin = new Map<string, number>()
+  #queue: Pending[] = []
+  #queued = 0
+  /** Records accepted and not yet acknowledged (queued + in flight). */
+  #buffered = 0
+  #waiters: Waiter[] = []
+  #inFlight = new Set<Promise<void>>()
+  #timer: NodeJS.Timeout | undefined
+  #closed = false
+  /** Settles when the previous request was handed to the library: requests are issued in dispatch order. */
+  #issued: Promise<void> = Promise.resolve()
+
+  constructor(config: KafkaConfig, options: KafkaProducerOptions = {}) {
+    this.#config = config
+    this.#lingerMs = options.lingerMs ?? 5
+    this.#batchMax = Math.max(1, options.batchMaxRecords ?? 10_000)
+    this.#maxInFlight = Math.max(1, options.maxInFlightRequests ?? 2)
+    this.#maxBuffered = Math.max(1, options.maxBufferedRecords ?? 100_000)
+    this.#client = new LibraryProducer({
+      // Produce retries are bounded so a dead broker fails a send instead of retrying forever.
+      ...baseClientOptions(config, 'producer', 10),
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      compression: options.compression ?? 'none',
+      autocreateTopics: false,
+    })
+  }
+
+  send(records: ProduceRecord[]): Promise<RecordMetadata[]> {
+    if (this.#closed) return Promise.reject(new TransportError('FST_TRANSPORT', 'producer is closed'))
+    if (records.length === 0) return Promise.resolve([])
+    return new Promise<RecordMetadata[]>((resolve, reject) => {
+      const pending: Pending = { records, resolve, reject }
+      const count = records.length
+      // Over the bound (and not alone): wait, in order, for acknowledgements to make room.
+      if (this.#waiters.length > 0 || (this.#buffered > 0 && this.#buffered + count > this.#maxBuffered)) {
+        this.#waiters.push({ count, resume: () => this.#enqueue(pending) })
+        return
+      }
+      this.#enqueue(pending)
+    })
+  }
+
+  async flush(): Promise<void> {
+    while (this.#queue.length > 0 || this.#inFlight.size > 0 || this.#waiters.length > 0) {
+      this.#dispatch(true)
+      if (this.#inFlight.size > 0) await Promise.race(this.#inFlight)
+      else await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    await this.flush()
+    this.#closed = true
+    await this.#client.close(true).catch(() => {})
+  }
+
+  #enqueue(pending: Pending): void {
+    this.#buffered += pending.records.length
+    this.#queue.push(pending)
+    this.#queued += pending.records.length
+    this.#dispatch(false)
+  }
+
+  /** Sends the queue when it is full or lingered long enough (or `now`), if a request slot is free. */
+  #dispatch(now: boolean): void {
+    if (this.#queue.length === 0) return
+    if (this.#inFlight.size >= this.#maxInFlight) return
+    if (!now && this.#queued < this.#batchMax && this.#lingerMs > 0) {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined
+        this.#dispatch(true)
+      }, this.#lingerMs)
+      return
+    }
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = undefined
+    const batch: Pending[] = []
+    let count = 0
+    while (this.#queue.length > 0 && (batch.length === 0 || count + this.#queue[0].records.length <= this.#batchMax)) {
+      const next = this.#queue.shift()!
+      batch.push(next)
+      count += next.records.length
+    }
+    this.#queued -= count
+    const request = this.#produce(batch).finally(() => {
+      this.#inFlight.delete(request)
+      this.#release(count)
+      this.#dispatch(this.#queued >= this.#batchMax || this.#inFlight.size === 0)
+    })
+    this.#inFlight.add(request)
+    // More queued than one request takes: send it too if a slot is free.
+    if (this.#queued > 0) this.#dispatch(this.#queued >= this.#batchMax)
+  }
+
+  #release(count: number): void {
+    this.#buffered -= count
+    while (this.#waiters.length > 0) {
+      const next = this.#waiters[0]
+      if (this.#buffered > 0 && this.#buffered + next.count > this.#maxBuffered) break
+      this.#waiters.shift()
+      next.resume()
+    }
+  }
+
+  async #produce(batch: Pending[]): Promise<void> {
+    const previous = this.#issued
+    let issued!: () => void
+    this.#issued = new Promise((resolve) => {
+      issued = resolve
+    })
+    try {
+      await this.#produceInOrder(batch, previous, issued)
+    } finally {
+      issued()
+    }
+  }
+
+  async #produceInOrder(batch: Pending[], previous: Promise<void>, issued: () => void): Promise<void> {
+    let counts: Map<string, number>
+    try {
+      counts = await this.#partitionCounts(batch)
+    } catch (error) {
+      for (const p of batch) p.reject(toTransportError(this.#config, 'producing', error))
+      return
+    }
+    const messages: MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] = []
+    const accepted: { pending: Pending; metadata: RecordMetadata[] }[] = []
+    const now = Date.now()
+    for (const pending of batch) {
+      const start = messages.length
+      try {
+        const metadata: RecordMetadata[] = []
+        for (const record of pending.records) {
+          const count = counts.get(record.topic)
+          if (count === undefined) {
+            throw new TransportError('FST_TOPIC_UNKNOWN', `topic "${record.topic}" does not exist`, {
+              details: { topic: record.topic },
+            })
+          }
+          const partition = this.#partition(record, count)
+          const timestamp = record.timestamp ?? now
+          messages.push({
+            topic: record.topic,
+            partition,
+            key: record.key ?? undefined,
+            value: record.value ?? undefined,
+            headers: record.headers === undefined ? undefined : toHeaderMap(record.headers),
+            timestamp: BigInt(timestamp),
+          })
+          metadata.push({ topic: record.topic, partition, offset: -1, timestamp })
+        }
+        accepted.push({ pending, metadata })
+      } catch (error) {
+        messages.length = start
+        pending.reject(error)
+      }
+    }
+    if (messages.length === 0) return
+    await previous
+    try {
+      const sending = this.#client.send({ messages })
+      issued()
+      const result = await sending
+      // One record batch per partition per request: its base offset, then consecutive offsets in send order.
+      const next = new Map<string, number>()
+      for (const { topic, partition, offset } of result.offsets ?? [])
+        next.set(`${topic}\u0000${partition}`, Number(offset))
+      for (const { pending, metadata } of accepted) {
+        for (const m of metadata) {
+          const key = `${m.topic}\u0000${m.partition}`
+          const offset = next.get(key) ?? -1
+          m.offset = offset
+          next.set(key, offset + 1)
+        }
+        pending.resolve(metadata)
+      }
+    } catch (error) {
+      const failure = toTransportError(this.#config, 'producing', error)
+      for (const { pending } of accepted) pending.reject(failure)
+    }
+  }
+
+  /** Partition counts of the topics in the batch; unknown topics are absent. */
+  async #partitionCounts(batch: Pending[]): Promise<Map<string, number>> {
+    const topics = new Set<string>()
+    for (const p of batch) for (const r of p.records) topics.add(r.topic)
+    const counts = new Map<string, number>()
+    await Promise.all(
+      [...topics].map(async (topic) => {
+        try {
+          const metadata = await this.#client.metadata({ topics: [topic] })
+          const count = metadata.topics.get(topic)?.partitionsCount
+          if (count) counts.set(topic, count)
+        } catch (error) {
+          if (!/Unknown topic/i.test((error as Error).message ?? '')) throw error
+        }
+      }),
+    )
+    return counts
+  }
+
+  #partition(record: ProduceRecord, count: number): number {
+    if (record.partition !== undefined) {
+      if (Number.isInteger(record.partition) && record.partition >= 0 && record.partition < count) {
+        return record.partition
+      }
+      throw new TransportError(
+        'FST_TRANSPORT',
+        `partition ${record.partition} out of range for topic "${record.topic}" (${count} partitions)`,
+        { details: { topic: record.topic, partition: record.partition, partitions: count } },
+      )
+    }
+    if (record.key !== null && record.key !== undefined) return partitionForKey(record.key, count)
+    const next = this.#roundRobin.get(record.topic) ?? 0
+    this.#roundRobin.set(record.topic, next + 1)
+    return next % count
+  }
+}
+
+function toHeaderMap(headers: Record<string, Buffer | string>): Map<Buffer, Buffer> {
+  const map = new Map<Buffer, Buffer>()
+  for (const name in headers) {
+    const value = headers[name]
+    map.set(Buffer.from(name), typeof value === 'string' ? Buffer.from(value) : value)
+  }
+  return map
+}

@@ -1,0 +1,149 @@
+/**
+ * An in-process broker: topics of append-only partition logs, and consumer groups with their committed offsets.
+ * Several `MemoryTransport`s share one broker (see `registry.ts`), which is how several apps in one process act as
+ * several workers of one cluster.
+ */
+import { TransportError } from '../../errors.ts'
+import type { PartitionOffsets, TopicDescription, TopicPartition, TopicSpec } from '../types.ts'
+import { MemoryGroup } from './group.ts'
+import { PartitionLog } from './log.ts'
+
+export interface MemoryBrokerOptions {
+  /**
+   * Partitions of a topic created implicitly by a produce. Default 1, as Kafka's `num.partitions`. Topics the app
+   * declares are created by `ensureTopics` with their own counts; this only covers ad-hoc sends.
+   */
+  defaultPartitions?: number
+  /**
+   * Create a topic on first produce, as Kafka's `auto.create.topics.enable` (default true there and here), so sends to
+   * undeclared topics (replies, CLI `send`) just work. When false, such a send fails with FST_TOPIC_UNKNOWN.
+   */
+  autoCreateTopics?: boolean
+}
+
+export interface MemoryTopic {
+  readonly name: string
+  readonly partitions: readonly PartitionLog[]
+  readonly replicas: number
+  /** Stored as given; the memory broker applies no retention or compaction. */
+  readonly config: Readonly<Record<string, string>>
+}
+
+export class MemoryBroker {
+  readonly #topics = new Map<string, MemoryTopic>()
+  readonly #groups = new Map<string, MemoryGroup>()
+  readonly #defaultPartitions: number
+  readonly #autoCreate: boolean
+
+  constructor(options: MemoryBrokerOptions = {}) {
+    this.#defaultPartitions = checkPartitions('(default)', options.defaultPartitions ?? 1)
+    this.#autoCreate = options.autoCreateTopics ?? true
+  }
+
+  topic(name: string): MemoryTopic | undefined {
+    return this.#topics.get(name)
+  }
+
+  ensureTopics(specs: readonly TopicSpec[]): void {
+    for (const spec of specs) {
+      const existing = this.#topics.get(spec.name)
+      if (existing && existing.partitions.length !== spec.partitions) {
+        throw new TransportError(
+          'FST_TOPIC_PARTITIONS_MISMATCH',
+          `topic "${spec.name}" exists with ${existing.partitions.length} partitions, declared with ${spec.partitions}`,
+          { details: { topic: spec.name, existing: existing.partitions.length, declared: spec.partitions } },
+        )
+      }
+      checkPartitions(spec.name, spec.partitions)
+    }
+    const created = specs.filter((spec) => !this.#topics.has(spec.name))
+    for (const spec of created) this.#create(spec)
+    this.#topicsChanged(created.map((spec) => spec.name))
+  }
+
+  /** The topic a produce goes to, created with the default partition count if allowed. */
+  topicForProduce(name: string): MemoryTopic {
+    const existing = this.#topics.get(name)
+    if (existing) return existing
+    if (!this.#autoCreate) {
+      throw new TransportError('FST_TOPIC_UNKNOWN', `topic "${name}" does not exist`, { details: { topic: name } })
+    }
+    const topic = this.#create({ name, partitions: this.#defaultPartitions })
+    this.#topicsChanged([name])
+    return topic
+  }
+
+  describeTopics(names: readonly string[]): Map<string, TopicDescription> {
+    const out = new Map<string, TopicDescription>()
+    for (const name of names) {
+      const topic = this.#topics.get(name)
+      if (topic) out.set(name, { name, partitions: topic.partitions.length })
+    }
+    return out
+  }
+
+  deleteTopics(names: readonly string[]): void {
+    const deleted = names.filter((name) => this.#topics.delete(name))
+    this.#topicsChanged(deleted)
+  }
+
+  /** The log of a partition; FST_TOPIC_UNKNOWN when the topic or partition does not exist. */
+  log(tp: TopicPartition): PartitionLog {
+    const log = this.#topics.get(tp.topic)?.partitions[tp.partition]
+    if (!log) {
+      throw new TransportError('FST_TOPIC_UNKNOWN', `partition ${tp.partition} of topic "${tp.topic}" does not exist`, {
+        details: { topic: tp.topic, partition: tp.partition },
+      })
+    }
+    return log
+  }
+
+  listOffsets(partitions: readonly TopicPartition[]): PartitionOffsets[] {
+    return partitions.map(({ topic, partition }) => {
+      const log = this.log({ topic, partition })
+      return { topic, partition, earliest: log.earliest, latest: log.latest }
+    })
+  }
+
+  /** The consumer group of that id, created on first use (as Kafka does on first join or commit). */
+  group(groupId: string): MemoryGroup {
+    let group = this.#groups.get(groupId)
+    if (!group) {
+      group = new MemoryGroup(groupId, this)
+      this.#groups.set(groupId, group)
+    }
+    return group
+  }
+
+  #create(spec: TopicSpec): MemoryTopic {
+    const topic: MemoryTopic = {
+      name: spec.name,
+      partitions: Array.from({ length: spec.partitions }, () => new PartitionLog()),
+      replicas: 1, // one in-process "broker": any replication factor clamps to 1
+      config: { ...spec.config },
+    }
+    this.#topics.set(spec.name, topic)
+    return topic
+  }
+
+  /** Groups subscribed to a created or deleted topic rebalance, as Kafka's metadata refresh makes them. */
+  #topicsChanged(names: readonly string[]): void {
+    if (names.length === 0) return
+    for (const group of this.#groups.values()) {
+      if (names.some((name) => group.subscribes(name))) void group.requestRebalance()
+    }
+  }
+}
+
+function checkPartitions(topic: string, partitions: number): number {
+  if (!Number.isInteger(partitions) || partitions < 1) {
+    throw new TransportError(
+      'FST_TRANSPORT',
+      `topic "${topic}": partitions must be a positive integer, got ${partitions}`,
+      {
+        details: { topic, partitions },
+      },
+    )
+  }
+  return partitions
+}

@@ -1,0 +1,3 @@
+export { MemoryBroker, type MemoryBrokerOptions, type MemoryTopic } from './broker.ts'
+export { MemoryBrokerRegistry, memoryBrokers } from './registry.ts'
+export { MemoryTransport, type MemoryTransportOptions, memoryBrokerName } from './transport.ts'

@@ -1,0 +1,111 @@
+/**
+ * The memory producer: appends synchronously to the partition logs and resolves one promise per `send` (never per
+ * record). Idle consumers of the touched partitions are woken once per batch, after all of it is appended.
+ *
+ * Buffers are stored as given, not copied: do not mutate a key, value or header buffer after sending it.
+ */
+import { TransportError } from '../../errors.ts'
+import { partitionForKey } from '../murmur2.ts'
+import type { Headers, ProduceRecord, Producer, RecordMetadata } from '../types.ts'
+import type { MemoryBroker, MemoryTopic } from './broker.ts'
+import type { PartitionLog } from './log.ts'
+
+/** Shared by every record sent without headers; frozen because consumers share records. */
+const NO_HEADERS: Headers = Object.freeze({}) as Headers
+
+export class MemoryProducer implements Producer {
+  readonly #broker: MemoryBroker
+  /** Next partition per topic for records without key or partition. */
+  readonly #roundRobin = new Map<string, number>()
+  #closed = false
+
+  constructor(broker: MemoryBroker) {
+    this.#broker = broker
+  }
+
+  send(records: ProduceRecord[]): Promise<RecordMetadata[]> {
+    if (this.#closed) return Promise.reject(new TransportError('FST_TRANSPORT', 'producer is closed'))
+    try {
+      return Promise.resolve(this.#append(records))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  flush(): Promise<void> {
+    // Every send is acknowledged when it returns.
+    return Promise.resolve()
+  }
+
+  close(): Promise<void> {
+    this.#closed = true
+    return Promise.resolve()
+  }
+
+  #append(records: ProduceRecord[]): RecordMetadata[] {
+    const now = Date.now()
+    const out = new Array<RecordMetadata>(records.length)
+    let toWake: PartitionLog[] | null = null
+    let topic: MemoryTopic | undefined
+    try {
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]
+        // Batches are usually to one topic: look it up only when it changes.
+        if (topic === undefined || topic.name !== record.topic) topic = this.#broker.topicForProduce(record.topic)
+        const partition = this.#partition(topic, record)
+        const log = topic.partitions[partition]
+        const offset = log.records.length
+        const timestamp = record.timestamp ?? now
+        log.records.push({
+          topic: record.topic,
+          partition,
+          offset,
+          key: record.key,
+          value: record.value,
+          headers: record.headers === undefined ? NO_HEADERS : toHeaders(record.headers),
+          timestamp,
+        })
+        out[i] = { topic: record.topic, partition, offset, timestamp }
+        if (log.hasWaiters && !log.wakePending) {
+          log.wakePending = true
+          ;(toWake ??= []).push(log)
+        }
+      }
+    } finally {
+      if (toWake !== null) {
+        for (const log of toWake) {
+          log.wakePending = false
+          log.wake()
+        }
+      }
+    }
+    return out
+  }
+
+  #partition(topic: MemoryTopic, record: ProduceRecord): number {
+    const count = topic.partitions.length
+    if (record.partition !== undefined) {
+      if (Number.isInteger(record.partition) && record.partition >= 0 && record.partition < count) {
+        return record.partition
+      }
+      throw new TransportError(
+        'FST_TRANSPORT',
+        `partition ${record.partition} out of range for topic "${topic.name}" (${count} partitions)`,
+        { details: { topic: topic.name, partition: record.partition, partitions: count } },
+      )
+    }
+    if (record.key !== null && record.key !== undefined) return partitionForKey(record.key, count)
+    const next = this.#roundRobin.get(topic.name) ?? 0
+    this.#roundRobin.set(topic.name, next + 1)
+    return next % count
+  }
+}
+
+function toHeaders(given: Record<string, Buffer | string>): Headers {
+  const headers: Headers = {}
+  for (const name in given) {
+    const value = given[name]
+    headers[name] = typeof value === 'string' ? Buffer.from(value) : value
+  }
+  return headers
+}
