@@ -21,7 +21,7 @@ export interface AgentOptions<R> {
   /** Actors sharing the agent's stream (processing out of order). Tables are read-only when > 1. */
   concurrency?: number
   /** Where yielded values go besides replies. `NoInfer`: the result type comes from the function alone. */
-  sink?: readonly Sink<NoInfer<R>>[]
+  sink?: readonly Sink<R>[]
   supervisor?: SupervisorStrategy | SupervisorOptions
   /** Default `ack`: log the error, ack the event, restart the function (Faust's behaviour). */
   onError?: AgentErrorPolicy
@@ -194,13 +194,10 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
 
   emit(result: R, event: Event | undefined): Promise<void> | undefined {
     const request = event?.replyTo
-    if (request == null && this.#sinks.length === 0) return undefined
-    return this.#emit(result, event, request ?? null)
-  }
-
-  async #emit(result: R, event: Event | undefined, request: ReplyRequest | null): Promise<void> {
-    if (request !== null) await this.#host.sendReply(request, event?.key ?? null, result)
-    if (this.#sinks.length > 0) await deliverToSinks(this.#sinks, result)
+    if (request == null) return deliverToSinks(this.#sinks, result)
+    return this.#host
+      .sendReply(request, event?.key ?? null, result)
+      .then(() => deliverToSinks(this.#sinks, result))
   }
 
   async onError(error: unknown, event: Event | undefined): Promise<void> {

@@ -84,12 +84,18 @@ export class App {
    * Defines an agent over `channel` (a topic or channel); without one it reads its own topic `{id}-{name}`.
    * The function gets the stream; what it yields goes to askers and sinks.
    */
+  agent<V = unknown, K = unknown, R = unknown>(fn: AgentFunction<V, K, R>, options?: AgentOptions<R>): Agent<V, K, R>
   agent<V, K, R>(
     channel: Topic<V, K> | Channel<V, K>,
     fn: AgentFunction<V, K, R>,
     options?: AgentOptions<R>,
   ): Agent<V, K, R>
-  agent<V = unknown, K = unknown, R = unknown>(fn: AgentFunction<V, K, R>, options?: AgentOptions<R>): Agent<V, K, R>
+  /** An untyped (JSON or raw) channel can feed an agent whose stream the function annotates. */
+  agent<V, K, R>(
+    channel: Topic<unknown, any> | Channel<unknown, any>,
+    fn: AgentFunction<V, K, R>,
+    options?: AgentOptions<R>,
+  ): Agent<V, K, R>
   agent(a: unknown, b?: unknown, c?: unknown): Agent<any, any, any> {
     const hasChannel = typeof a !== 'function'
     const fn = (hasChannel ? b : a) as AgentFunction<any, any, any>

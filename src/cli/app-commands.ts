@@ -1,8 +1,17 @@
 /** `app.command(name, spec, run)` declarations as commander subcommands: arguments, options, types, defaults. */
-import { Argument, type Command as Program, InvalidArgumentError, Option } from 'commander'
-import type { Command, ParamType } from '../app/commands.ts'
+import { Argument, InvalidArgumentError, Option, type Command as Program } from 'commander'
+import type { Command, CommandSpec, ParamType } from '../app/commands.ts'
 
-const BOOLEANS: Record<string, boolean> = { true: true, yes: true, on: true, 1: true, false: false, no: false, off: false, 0: false }
+const BOOLEANS: Record<string, boolean> = {
+  true: true,
+  yes: true,
+  on: true,
+  1: true,
+  false: false,
+  no: false,
+  off: false,
+  0: false,
+}
 
 /** A command-line string as `type`; the InvalidArgumentError becomes commander's usage error naming the parameter. */
 export function convertParam(type: ParamType, raw: string): unknown {
@@ -16,7 +25,8 @@ export function convertParam(type: ParamType, raw: string): unknown {
     }
     case 'float': {
       const value = Number(raw)
-      if (raw.trim() === '' || !Number.isFinite(value)) throw new InvalidArgumentError(`Expected a number, got '${raw}'.`)
+      if (raw.trim() === '' || !Number.isFinite(value))
+        throw new InvalidArgumentError(`Expected a number, got '${raw}'.`)
       return value
     }
     case 'boolean': {
@@ -38,7 +48,7 @@ export type RunAppCommand = (command: Command<any>, params: Record<string, unkno
 
 /** Adds `command` to `program`; running it calls `run` with the parameters named as the spec names them. */
 export function addAppCommand(program: Program, command: Command<any>, run: RunAppCommand): Program {
-  const spec = command.spec
+  const spec: CommandSpec = command.spec
   const sub = program.command(command.name).description(spec.help ?? '')
   const argNames = Object.keys(spec.args ?? {})
   for (const [name, arg] of Object.entries(spec.args ?? {})) {
@@ -48,17 +58,20 @@ export function addAppCommand(program: Program, command: Command<any>, run: RunA
     sub.addArgument(argument)
   }
   const optionNames: [name: string, attribute: string][] = []
-  for (const [name, spec] of Object.entries(command.spec.options ?? {})) {
+  for (const [name, declared] of Object.entries(spec.options ?? {})) {
     const long = `--${flagName(name)}`
-    const short = spec.short === undefined ? '' : `-${spec.short}, `
-    const option = new Option(`${short}${long}${spec.type === 'boolean' ? '' : ` <${spec.type}>`}`, spec.help ?? '')
-    if (spec.type !== 'boolean' && spec.type !== 'string') {
-      option.argParser((value: string) => convertParam(spec.type, value))
+    const short = declared.short === undefined ? '' : `-${declared.short}, `
+    const value = declared.type === 'boolean' ? '' : ` <${declared.type}>`
+    const option = new Option(`${short}${long}${value}`, declared.help ?? '')
+    if (declared.type !== 'boolean' && declared.type !== 'string') {
+      option.argParser((raw: string) => convertParam(declared.type, raw))
     }
-    const fallback = spec.default ?? (spec.type === 'boolean' ? false : undefined)
+    const fallback = declared.default ?? (declared.type === 'boolean' ? false : undefined)
     if (fallback !== undefined) option.default(fallback)
     sub.addOption(option)
-    if (spec.type === 'boolean' && spec.negatable) sub.addOption(new Option(`--no-${flagName(name)}`, `disable ${long}`))
+    if (declared.type === 'boolean' && declared.negatable) {
+      sub.addOption(new Option(`--no-${flagName(name)}`, `disable ${long}`))
+    }
     optionNames.push([name, option.attributeName()])
   }
   sub.action(async (...received: unknown[]) => {

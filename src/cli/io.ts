@@ -8,6 +8,13 @@ export interface CliIO {
   exit(code: number): void
   /** Directory `-A` paths are resolved against. */
   cwd: string
+  /** Where the worker hears SIGINT/SIGTERM (tests pass an EventEmitter). */
+  signals: SignalSource
+}
+
+export interface SignalSource {
+  on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown
+  off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown
 }
 
 export function defaultIO(): CliIO {
@@ -16,6 +23,7 @@ export function defaultIO(): CliIO {
     stderr: (text) => void process.stderr.write(text),
     exit: (code) => process.exit(code),
     cwd: process.cwd(),
+    signals: process,
   }
 }
 

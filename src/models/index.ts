@@ -2,6 +2,7 @@
 export { binary, type Codec, composeCodecs, json, raw } from './codec.ts'
 export { CodecRegistry, codecs, getCodec, registerCodec } from './codecs.ts'
 export { list, map, type OptionalOptions, optional } from './containers.ts'
+export { decodeRecord, reconstruct } from './decode.ts'
 export { isRecordClass } from './definition.ts'
 export { any, bool, date, decimal, float, int, literal, str } from './fields.ts'
 export { record } from './record.ts'

@@ -52,7 +52,9 @@ export function firstIssue(check: TypeCheck<any>, value: unknown, base: string):
       node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined
     }
   }
-  return new FieldIssue(path, `${error.message}, got ${describeValue(error.value)}`)
+  const reason =
+    error.value === undefined ? 'missing required field' : `${error.message}, got ${describeValue(error.value)}`
+  return new FieldIssue(path, reason)
 }
 
 /** Turns an internal FieldIssue into the public error; anything else passes through unchanged. */

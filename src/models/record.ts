@@ -69,12 +69,13 @@ function defineRecord(
   const shortName = shortNameOf(namespace)
   const Base = (parent ?? RecordBase) as typeof RecordBase
   const cls = class extends Base {}
+  const recordClass = cls as unknown as AnyRecordClass
   const registry = options.registry ?? parent?.registry ?? records
   const serializer: string | Codec | undefined = options.serializer ?? parent?.serializer
   const refs: Record<string, FieldRef> = {}
   for (const [name, field] of fields) {
     refs[name] = Object.freeze({
-      record: cls as unknown as AnyRecordClass,
+      record: recordClass,
       name,
       qualifiedName: `${shortName}.${name}`,
       field,
@@ -91,10 +92,7 @@ function defineRecord(
     schema: constant(def.schema),
     registry: constant(registry),
     serializer: constant(serializer),
-  })
-  const recordClass = cls as unknown as AnyRecordClass
-  // Bound to the class rather than using `this`, so `const { fromJSON } = Add` works too.
-  Object.defineProperties(cls, {
+    // Bound to the class rather than using `this`, so `const { fromJSON } = Add` works too.
     fromJSON: constant((data: unknown, origin?: MessageOrigin) => decodeRecord(recordClass, data, origin)),
     extend: constant((ns: string, extra: Shape, opts?: RecordOptions) =>
       defineRecord(ns, extra, opts ?? {}, recordClass),

@@ -32,21 +32,21 @@ export class Message {
   }
 }
 
-/** The ack state of one delivery of a message to one stream; derived events (map) share it. */
-class Delivery {
-  acked = false
-  constructor(readonly message: Message | null) {}
-}
-
 /** Metadata a reply needs, carried from a request to the value the agent yields for it. */
 export interface ReplyRequest {
   replyTo: string
   correlationId: string
 }
 
-/** A decoded value with its key, headers and origin, as seen by one stream. */
+/**
+ * A decoded value with its key, headers and origin, as seen by one stream (one delivery of a message). Events
+ * derived from it (by `map`) share its ack state.
+ */
 export class Event<K = unknown, V = unknown> {
-  readonly #delivery: Delivery
+  /** The delivery this event belongs to: itself, or the event it was derived from. */
+  readonly #root: Event<any, any>
+  readonly #message: Message | null
+  #acked = false
 
   constructor(
     readonly key: K,
@@ -54,41 +54,42 @@ export class Event<K = unknown, V = unknown> {
     readonly headers: Headers,
     message: Message | null,
     readonly replyTo: ReplyRequest | null = null,
-    delivery?: Delivery,
+    root?: Event<any, any>,
   ) {
-    this.#delivery = delivery ?? new Delivery(message)
-    if (delivery === undefined && message !== null) message.refs++
+    this.#root = root ?? this
+    this.#message = root === undefined ? message : null
+    if (root === undefined && message !== null) message.refs++
   }
 
   get message(): Message | null {
-    return this.#delivery.message
+    return this.#root.#message
   }
   get topic(): string | undefined {
-    return this.#delivery.message?.topic
+    return this.message?.topic
   }
   get partition(): number | undefined {
-    return this.#delivery.message?.partition
+    return this.message?.partition
   }
   get offset(): number | undefined {
-    return this.#delivery.message?.offset
+    return this.message?.offset
   }
   get timestamp(): number {
-    return this.#delivery.message?.timestamp ?? Date.now()
+    return this.message?.timestamp ?? Date.now()
   }
   get acked(): boolean {
-    return this.#delivery.acked
+    return this.#root.#acked
   }
 
   /** Marks this delivery done; idempotent. */
   ack(): void {
-    const delivery = this.#delivery
-    if (delivery.acked) return
-    delivery.acked = true
-    delivery.message?.release()
+    const root = this.#root
+    if (root.#acked) return
+    root.#acked = true
+    root.#message?.release()
   }
 
   /** The same delivery with another value (and key); acking either acks both. */
   derive<K2, V2>(key: K2, value: V2): Event<K2, V2> {
-    return new Event(key, value, this.headers, null, this.replyTo, this.#delivery)
+    return new Event(key, value, this.headers, null, this.replyTo, this.#root)
   }
 }

@@ -104,9 +104,10 @@ export class CopartitionedAssignor implements Assignor {
         const target = assignments.get(id)!
         const actives = result.actives.get(id)!
         const standbys = result.standbys.get(id)!
+        // Empty lists are left out: a Python follower rebuilds the Kafka-level list from this JSON and compares.
         for (const topic of group.topics) {
-          target.actives[topic] = actives
-          target.standbys[topic] = standbys
+          if (actives.length > 0) target.actives[topic] = actives
+          if (standbys.length > 0) target.standbys[topic] = standbys
         }
         load.set(id, load.get(id)! + actives.length)
       }
@@ -144,7 +145,9 @@ export class CopartitionedAssignor implements Assignor {
         for (const id of group.members) {
           const target = assignments.get(id)!
           const active = new Set(target.actives[topic])
-          target.standbys[topic] = range(group.partitions).filter((p) => !active.has(p))
+          const standbys = range(group.partitions).filter((p) => !active.has(p))
+          if (standbys.length > 0) target.standbys[topic] = standbys
+          else delete target.standbys[topic]
         }
       }
     }
@@ -167,10 +170,7 @@ export class CopartitionedAssignor implements Assignor {
     const out = new Map<string, MemberAssignment>()
     for (const m of members) {
       const assignment = assignments.get(m.memberId)!
-      const standbys = Object.fromEntries(
-        Object.entries(assignment.standbys).filter(([topic]) => fetchesStandbys(topic)),
-      )
-      const partitions = dedupe([...toTopicPartitions(assignment.actives), ...toTopicPartitions(standbys)])
+      const partitions = kafkaPartitions(assignment, fetchesStandbys)
       const userData = encodeAssignmentMetadata({
         assignment,
         url: previous.get(m.memberId)!.url,
@@ -221,9 +221,23 @@ function colocated(map: TopicPartitionsMap, topics: string[]): Set<number> {
   return out
 }
 
-function dedupe(partitions: TopicPartition[]): TopicPartition[] {
-  const seen = new Set<string>()
-  return partitions.filter((tp) => !seen.has(tpKey(tp)) && seen.add(tpKey(tp))).sort(compareTp)
+/**
+ * The Kafka-level partitions: per topic (ascending), the actives then the fetched standbys, each ascending. This is
+ * the order of Faust's `kafka_protocol_assignment`, which a Python follower compares with what it received.
+ */
+function kafkaPartitions(assignment: ClientAssignment, fetchesStandbys: (topic: string) => boolean): TopicPartition[] {
+  const topics = new Set([
+    ...Object.keys(assignment.actives),
+    ...Object.keys(assignment.standbys).filter(fetchesStandbys),
+  ])
+  const out: TopicPartition[] = []
+  for (const topic of [...topics].sort(compareStrings)) {
+    const actives = assignment.actives[topic] ?? []
+    const active = new Set(actives)
+    const standbys = fetchesStandbys(topic) ? (assignment.standbys[topic] ?? []).filter((p) => !active.has(p)) : []
+    for (const partition of [...actives, ...standbys]) out.push({ topic, partition })
+  }
+  return out
 }
 
 function range(n: number): number[] {

@@ -166,7 +166,10 @@ export class KafkaConsumer implements Consumer {
 
   async close(): Promise<void> {
     if (this.#stopped) return
-    if (this.#membership && this.#started && this.#failure === null) await this.#revoke()
+    if (this.#membership && this.#started && this.#failure === null) {
+      this.#membership.freeze()
+      await this.#revoke()
+    }
     await this.#shutdown()
   }
 

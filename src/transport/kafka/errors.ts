@@ -1,6 +1,9 @@
 import { findErrorBy } from '@platformatic/kafka'
 import { isFaustusError, TransportError } from '../../errors.ts'
+import { describeError } from './describe.ts'
 import { backoffMs, type KafkaConfig } from './options.ts'
+
+export { describeError }
 
 /** The Kafka protocol error id (e.g. `REBALANCE_IN_PROGRESS`) when `error` carries it, anywhere in its chain. */
 export function hasKafkaError(error: unknown, id: string): boolean {
@@ -22,18 +25,6 @@ export function isCoordinatorOrNetworkError(error: unknown): boolean {
     hasKafkaError(error, 'COORDINATOR_NOT_AVAILABLE') ||
     hasKafkaError(error, 'COORDINATOR_LOAD_IN_PROGRESS')
   )
-}
-
-/** A one-line description of a library error, including the first nested causes. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error)
-  const nested = (error as { errors?: unknown[] }).errors
-  if (Array.isArray(nested) && nested.length > 0) {
-    const last = nested[nested.length - 1]
-    return `${error.message} (${describeError(last)})`
-  }
-  const cause = (error as { cause?: unknown }).cause
-  return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message
 }
 
 export function brokerUnavailable(config: KafkaConfig, what: string, cause: unknown): TransportError {

@@ -84,6 +84,11 @@ export class GroupMembership {
     else this.#pendingRejoin = reason
   }
 
+  /** No rejoin from now on (the consumer is closing and revokes next); heartbeats go on until `leave()`. */
+  freeze(): void {
+    this.#closing = true
+  }
+
   /** Stops heartbeating and leaves the group. The caller revokes first. */
   async leave(): Promise<void> {
     this.#closing = true

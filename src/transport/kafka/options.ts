@@ -1,6 +1,7 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
 import type { BaseOptions } from '@platformatic/kafka'
 import type { ProducerOptions } from '../types.ts'
+import { describeError } from './describe.ts'
 import { type BrokerAddress, formatBrokers } from './url.ts'
 
 /** Where the driver reports retries and rebalances: pino's calling convention, `(fields, message)`. */
@@ -156,7 +157,7 @@ export function baseClientOptions(config: KafkaConfig, role: string, retries = 5
     retries,
     retryDelay: (_client: unknown, operationId: string, attempt: number, retriesAllowed: number, error: Error) => {
       const delay = backoffMs(attempt)
-      logger.warn(`${operationId} failed, retry ${attempt}/${retriesAllowed} in ${delay} ms: ${error.message}`, {
+      logger.warn(`${operationId} failed, retry ${attempt}/${retriesAllowed} in ${delay} ms: ${describeError(error)}`, {
         brokers: config.address,
         operation: operationId,
       })

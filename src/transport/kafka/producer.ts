@@ -9,18 +9,21 @@
  * Partitions are chosen here, before the library sees the records, so metadata can report them: an explicit
  * partition (checked against the topic), murmur2 of the key as the Java client, or round-robin without a key.
  */
-import { Producer as LibraryProducer, type MessageToProduce, ProduceAcks } from '@platformatic/kafka'
+import { Producer as LibraryProducer, ProduceAcks } from '@platformatic/kafka'
 import { TransportError } from '../../errors.ts'
 import { partitionForKey } from '../murmur2.ts'
 import type { ProduceRecord, Producer, ProducerOptions, RecordMetadata } from '../types.ts'
 import { toTransportError } from './errors.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
+import { assignOffsets, type Message, splitByBatchBytes } from './produce-requests.ts'
 
 export interface KafkaProducerOptions extends ProducerOptions {
   /** Records per produce request before it is sent without waiting for linger. Default 10,000. */
   batchMaxRecords?: number
   /** Produce requests in flight (issued in order; the idempotent library client writes one at a time). Default 2. */
   maxInFlightRequests?: number
+  /** Bytes of one partition's record batch (keep under the broker's `message.max.bytes`). Default 1,000,000. */
+  maxBatchBytes?: number
 }
 
 interface Pending {
@@ -41,6 +44,7 @@ export class KafkaProducer implements Producer {
   readonly #batchMax: number
   readonly #maxInFlight: number
   readonly #maxBuffered: number
+  readonly #maxBatchBytes: number
   readonly #roundRobin = new Map<string, number>()
   #queue: Pending[] = []
   #queued = 0
@@ -59,6 +63,7 @@ export class KafkaProducer implements Producer {
     this.#batchMax = Math.max(1, options.batchMaxRecords ?? 10_000)
     this.#maxInFlight = Math.max(1, options.maxInFlightRequests ?? 2)
     this.#maxBuffered = Math.max(1, options.maxBufferedRecords ?? 100_000)
+    this.#maxBatchBytes = Math.max(1024, options.maxBatchBytes ?? 1_000_000)
     this.#client = new LibraryProducer({
       // Produce retries are bounded so a dead broker fails a send instead of retrying forever.
       ...baseClientOptions(config, 'producer', 10),
@@ -168,13 +173,14 @@ export class KafkaProducer implements Producer {
       for (const p of batch) p.reject(toTransportError(this.#config, 'producing', error))
       return
     }
-    const messages: MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] = []
+    const messages: Message[] = []
+    const metadata: RecordMetadata[] = [] // aligned with messages
     const accepted: { pending: Pending; metadata: RecordMetadata[] }[] = []
     const now = Date.now()
     for (const pending of batch) {
       const start = messages.length
       try {
-        const metadata: RecordMetadata[] = []
+        const own: RecordMetadata[] = []
         for (const record of pending.records) {
           const count = counts.get(record.topic)
           if (count === undefined) {
@@ -192,9 +198,10 @@ export class KafkaProducer implements Producer {
             headers: record.headers === undefined ? undefined : toHeaderMap(record.headers),
             timestamp: BigInt(timestamp),
           })
-          metadata.push({ topic: record.topic, partition, offset: -1, timestamp })
+          own.push({ topic: record.topic, partition, offset: -1, timestamp })
         }
-        accepted.push({ pending, metadata })
+        metadata.push(...own)
+        accepted.push({ pending, metadata: own })
       } catch (error) {
         messages.length = start
         pending.reject(error)
@@ -203,22 +210,12 @@ export class KafkaProducer implements Producer {
     if (messages.length === 0) return
     await previous
     try {
-      const sending = this.#client.send({ messages })
+      const requests = splitByBatchBytes(messages, this.#maxBatchBytes)
+      // Issued back to back, in order; the library writes them one at a time per broker (idempotent producer).
+      const sending = requests.map((request) => this.#client.send({ messages: request }))
       issued()
-      const result = await sending
-      // One record batch per partition per request: its base offset, then consecutive offsets in send order.
-      const next = new Map<string, number>()
-      for (const { topic, partition, offset } of result.offsets ?? [])
-        next.set(`${topic}\u0000${partition}`, Number(offset))
-      for (const { pending, metadata } of accepted) {
-        for (const m of metadata) {
-          const key = `${m.topic}\u0000${m.partition}`
-          const offset = next.get(key) ?? -1
-          m.offset = offset
-          next.set(key, offset + 1)
-        }
-        pending.resolve(metadata)
-      }
+      assignOffsets(requests, await Promise.all(sending), metadata)
+      for (const { pending, metadata: own } of accepted) pending.resolve(own)
     } catch (error) {
       const failure = toTransportError(this.#config, 'producing', error)
       for (const { pending } of accepted) pending.reject(failure)

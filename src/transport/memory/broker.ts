@@ -19,7 +19,16 @@ export interface MemoryBrokerOptions {
    * undeclared topics (replies, CLI `send`) just work. When false, such a send fails with FST_TOPIC_UNKNOWN.
    */
   autoCreateTopics?: boolean
+  /**
+   * Memory is finite: records of a partition beyond this many (newest kept), or older than the topic's
+   * `retention.ms`, are dropped, as Kafka's retention does, but only once every group following the topic has
+   * committed past them, so no consumer loses records it has not processed. Compacted topics (`cleanup.policy`
+   * with `compact`: changelogs) keep everything. Default 1,048,576 per partition.
+   */
+  retentionRecords?: number
 }
+
+const DEFAULT_RETENTION_RECORDS = 1 << 20
 
 export interface MemoryTopic {
   readonly name: string
@@ -34,10 +43,12 @@ export class MemoryBroker {
   readonly #groups = new Map<string, MemoryGroup>()
   readonly #defaultPartitions: number
   readonly #autoCreate: boolean
+  readonly #retentionRecords: number
 
   constructor(options: MemoryBrokerOptions = {}) {
     this.#defaultPartitions = checkPartitions('(default)', options.defaultPartitions ?? 1)
     this.#autoCreate = options.autoCreateTopics ?? true
+    this.#retentionRecords = options.retentionRecords ?? DEFAULT_RETENTION_RECORDS
   }
 
   topic(name: string): MemoryTopic | undefined {
@@ -116,14 +127,35 @@ export class MemoryBroker {
   }
 
   #create(spec: TopicSpec): MemoryTopic {
+    const config = { ...spec.config }
+    const compacted = (config['cleanup.policy'] ?? 'delete').includes('compact')
+    const retentionMs = Number(config['retention.ms'] ?? Number.NaN)
+    const retain = (partition: number) => (log: PartitionLog) =>
+      this.#retain(spec.name, partition, log, Number.isFinite(retentionMs) && retentionMs >= 0 ? retentionMs : null)
     const topic: MemoryTopic = {
       name: spec.name,
-      partitions: Array.from({ length: spec.partitions }, () => new PartitionLog()),
+      partitions: Array.from(
+        { length: spec.partitions },
+        (_, p) => new PartitionLog(compacted ? undefined : retain(p)),
+      ),
       replicas: 1, // one in-process "broker": any replication factor clamps to 1
-      config: { ...spec.config },
+      config,
     }
     this.#topics.set(spec.name, topic)
     return topic
+  }
+
+  /** Runs when a segment fills: drops what retention allows and every following group has committed. */
+  #retain(topic: string, partition: number, log: PartitionLog, retentionMs: number | null): void {
+    let hold = Number.POSITIVE_INFINITY
+    for (const group of this.#groups.values()) {
+      const committed = group.committed({ topic, partition })
+      if (committed !== undefined) hold = Math.min(hold, committed)
+      else if (group.subscribes(topic)) return
+    }
+    const byCount = log.latest - this.#retentionRecords
+    const cutoff = retentionMs === null ? Number.NEGATIVE_INFINITY : Date.now() - retentionMs
+    log.dropSegmentsWhile((end, lastTimestamp) => end <= hold && (end <= byCount || lastTimestamp < cutoff))
   }
 
   /** Groups subscribed to a created or deleted topic rebalance, as Kafka's metadata refresh makes them. */

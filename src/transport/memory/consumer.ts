@@ -7,8 +7,9 @@
  *
  * A handler that throws is a bug of the layer above: the consumer stops, leaves its group without revoking (its
  * partitions go to the others, uncommitted records are read again, as after a crash), and the error is rejected from
- * `start()` when it is still pending, else given to `onError` (default: raised as an unhandled rejection). Do not await a membership change of the
- * same group (start/close) inside a handler: the rebalance waits for the handler, which waits for the rebalance.
+ * `start()` when it is still pending, else given to `onError` (default: raised as an unhandled rejection).
+ * Do not await a membership change of the same group (start/close) inside a handler: the rebalance waits for the
+ * handler, which waits for the rebalance.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { TransportError } from '../../errors.ts'
@@ -57,6 +58,7 @@ export class MemoryConsumer implements Consumer {
   #loop: Promise<void> | null = null
   #inFlight: Promise<void> | null = null
   #sleeper: (() => void) | null = null
+  #closing: Promise<void> | null = null
 
   constructor(broker: MemoryBroker, options: ConsumerOptions, onError: ConsumerErrorListener = raiseUnhandled) {
     this.#broker = broker
@@ -138,7 +140,12 @@ export class MemoryConsumer implements Consumer {
     return this.#assignment
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
     if (this.#member !== null && this.#loop !== null && !this.#stopped) await this.#group!.leave(this.#member)
     await this.#stop()
   }

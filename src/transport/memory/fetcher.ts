@@ -76,16 +76,13 @@ export class Fetcher {
     for (let i = 0; i < n && room > 0; i++) {
       const position = positions[(start + i) % n]
       if (position.paused) continue
-      const records = position.log.records
-      const from = position.offset
-      const available = records.length - from
+      const log = position.log
+      // A position below `earliest` was overtaken by retention: go on from the oldest record left.
+      const from = Math.max(position.offset, log.earliest)
+      const available = log.latest - from
       if (available <= 0) continue
       const take = Math.min(available, room)
-      if (batch === null) {
-        batch = records.slice(from, from + take)
-      } else {
-        for (let j = from; j < from + take; j++) batch.push(records[j])
-      }
+      batch = log.read(from, take, batch)
       position.offset = from + take
       room -= take
     }

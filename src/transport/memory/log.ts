@@ -1,26 +1,90 @@
 /**
- * One partition of an in-memory topic: an append-only array whose index is the offset. Consumers read slices of it
- * directly, so a record is allocated once, at produce time, and shared by every reader (records are read-only).
+ * One partition of an in-memory topic: append-only segments of fixed size, so retention drops whole segments and
+ * offsets stay contiguous (offset -> segment is arithmetic). Readers get slices of the segment arrays: a record is
+ * allocated once, at produce time, and shared by every reader (records are read-only).
  */
 import type { ConsumedRecord } from '../types.ts'
 
 export type Waker = () => void
 
+/** Records per segment: big enough that a batch rarely spans two, small enough that retention is fine-grained. */
+export const SEGMENT_SIZE = 16_384
+
 export class PartitionLog {
-  readonly records: ConsumedRecord[] = []
+  readonly #segments: ConsumedRecord[][] = [[]]
+  #tail: ConsumedRecord[] = this.#segments[0]
+  #earliest = 0
+  #latest = 0
+  /** Called when a segment fills up: the broker's chance to apply retention. */
+  readonly #onRoll: ((log: PartitionLog) => void) | undefined
   /** Idle consumers waiting for the next append; null when none (the common, fast case). */
   #waiters: Set<Waker> | null = null
   /** Set while a producer batch has queued this log for one wake-up at the end of the batch. */
   wakePending = false
 
-  /** First offset still in the log (the memory log never truncates). */
+  constructor(onRoll?: (log: PartitionLog) => void) {
+    this.#onRoll = onRoll
+  }
+
+  /** First offset still in the log. */
   get earliest(): number {
-    return 0
+    return this.#earliest
   }
 
   /** The offset the next record will get. */
   get latest(): number {
-    return this.records.length
+    return this.#latest
+  }
+
+  /** Appends a record whose `offset` is `latest`. */
+  append(record: ConsumedRecord): void {
+    this.#tail.push(record)
+    this.#latest++
+    if (this.#tail.length === SEGMENT_SIZE) {
+      this.#tail = []
+      this.#segments.push(this.#tail)
+      this.#onRoll?.(this)
+    }
+  }
+
+  /** The record at an offset, if still in the log. */
+  at(offset: number): ConsumedRecord | undefined {
+    if (offset < this.#earliest || offset >= this.#latest) return undefined
+    return this.#segments[this.#segmentOf(offset)][offset % SEGMENT_SIZE]
+  }
+
+  /**
+   * Appends `count` records from `from` (both within the log) to `batch`, or returns them as a new array when
+   * `batch` is null: one `slice` when they sit in one segment.
+   */
+  read(from: number, count: number, batch: ConsumedRecord[] | null): ConsumedRecord[] {
+    let segment = this.#segmentOf(from)
+    let index = from % SEGMENT_SIZE
+    let left = count
+    let out = batch
+    while (left > 0) {
+      const records = this.#segments[segment]
+      const n = Math.min(left, records.length - index)
+      if (out === null) out = records.slice(index, index + n)
+      else for (let i = index; i < index + n; i++) out.push(records[i])
+      left -= n
+      segment++
+      index = 0
+    }
+    return out ?? []
+  }
+
+  /**
+   * Drops oldest segments (never the one being written) while `drop(end, lastTimestamp)` agrees, where `end` is
+   * the offset after the segment; `earliest` moves to a segment boundary.
+   */
+  dropSegmentsWhile(drop: (end: number, lastTimestamp: number) => boolean): void {
+    while (this.#segments.length > 1) {
+      const oldest = this.#segments[0]
+      if (!drop(this.#earliest + oldest.length, oldest[oldest.length - 1].timestamp)) return
+      this.#segments.shift()
+      this.#earliest += oldest.length
+    }
   }
 
   get hasWaiters(): boolean {
@@ -41,5 +105,9 @@ export class PartitionLog {
     if (waiters === null) return
     this.#waiters = null
     for (const waker of waiters) waker()
+  }
+
+  #segmentOf(offset: number): number {
+    return Math.floor(offset / SEGMENT_SIZE) - Math.floor(this.#earliest / SEGMENT_SIZE)
   }
 }

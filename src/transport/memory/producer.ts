@@ -2,11 +2,12 @@
  * The memory producer: appends synchronously to the partition logs and resolves one promise per `send` (never per
  * record). Idle consumers of the touched partitions are woken once per batch, after all of it is appended.
  *
- * Buffers are stored as given, not copied: do not mutate a key, value or header buffer after sending it.
+ * Buffers are stored as given, not copied: do not mutate a key, value or header buffer after sending it. The
+ * metadata returned for a record is the stored record itself: read it, do not change it.
  */
 import { TransportError } from '../../errors.ts'
 import { partitionForKey } from '../murmur2.ts'
-import type { Headers, ProduceRecord, Producer, RecordMetadata } from '../types.ts'
+import type { ConsumedRecord, Headers, ProduceRecord, Producer, RecordMetadata } from '../types.ts'
 import type { MemoryBroker, MemoryTopic } from './broker.ts'
 import type { PartitionLog } from './log.ts'
 
@@ -54,18 +55,18 @@ export class MemoryProducer implements Producer {
         if (topic === undefined || topic.name !== record.topic) topic = this.#broker.topicForProduce(record.topic)
         const partition = this.#partition(topic, record)
         const log = topic.partitions[partition]
-        const offset = log.records.length
-        const timestamp = record.timestamp ?? now
-        log.records.push({
+        const stored: ConsumedRecord = {
           topic: record.topic,
           partition,
-          offset,
+          offset: log.latest,
           key: record.key,
           value: record.value,
           headers: record.headers === undefined ? NO_HEADERS : toHeaders(record.headers),
-          timestamp,
-        })
-        out[i] = { topic: record.topic, partition, offset, timestamp }
+          timestamp: record.timestamp ?? now,
+        }
+        log.append(stored)
+        // The stored record carries every metadata field: returning it saves an allocation per record.
+        out[i] = stored
         if (log.hasWaiters && !log.wakePending) {
           log.wakePending = true
           ;(toWake ??= []).push(log)

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto'
+import { App, type Stream } from '../src/index.ts'
+
+export interface BenchResult {
+  name: string
+  value: number
+  unit: string
+}
+
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000)
+
+function newApp(id: string): App {
+  return new App(id, { broker: `memory://bench-${randomUUID()}`, logLevel: 'warn', topicPartitions: 1 })
+}
+
+/** Writes `count` records of 100 bytes straight into the topic's log, in big batches, before timing starts. */
+async function fill(app: App, topic: string, count: number, valueOf: (i: number) => Buffer): Promise<void> {
+  const producer = await app.services.producer()
+  const batch = 10_000
+  for (let start = 0; start < count; start += batch) {
+    const records = []
+    for (let i = start; i < Math.min(count, start + batch); i++) records.push({ topic, key: null, value: valueOf(i) })
+    await producer.send(records)
+  }
+}
+
+async function throughput(name: string, valueType: 'raw' | 'json', yielding: boolean): Promise<BenchResult> {
+  const app = newApp(`bench-${name}`)
+  const topic = app.topic('input', { valueType, partitions: 1 })
+  let seen = 0
+  let finished!: () => void
+  const allSeen = new Promise<void>((resolve) => {
+    finished = resolve
+  })
+  const count = () => {
+    if (++seen === RECORDS) finished()
+  }
+  if (yielding) {
+    app.agent(
+      topic,
+      async function* yielder(stream: Stream<unknown>) {
+        for await (const value of stream) yield value
+      },
+      { sink: [count] },
+    )
+  } else {
+    app.agent(topic, async function passthrough(stream: Stream<unknown>) {
+      for await (const _ of stream) count()
+    })
+  }
+  await app.services.runtime.connect()
+  await app.services.runtime.ensureTopics()
+  const payload = Buffer.from(JSON.stringify({ id: 0, text: 'x'.repeat(80) }))
+  await fill(app, 'input', RECORDS, () => payload)
+  const started = performance.now()
+  await app.start()
+  await allSeen
+  const seconds = (performance.now() - started) / 1000
+  await app.stop()
+  return { name, value: Math.round(RECORDS / seconds), unit: 'events/s' }
+}
+
+async function askRoundTrips(): Promise<BenchResult> {
+  const app = newApp('bench-ask')
+  const echo = app.agent(async function* echo(stream: Stream<number>) {
+    for await (const value of stream) yield value
+  })
+  await app.start()
+  const total = 20_000
+  const started = performance.now()
+  // Sequential asks measure latency-bound round trips; join measures pipelined ones.
+  for (let i = 0; i < 2_000; i++) await echo.ask(i)
+  const sequential = 2_000 / ((performance.now() - started) / 1000)
+  const values = Array.from({ length: total }, (_, i) => i)
+  const t1 = performance.now()
+  await echo.join(values)
+  const pipelined = total / ((performance.now() - t1) / 1000)
+  await app.stop()
+  return { name: `ask round trips (sequential ${Math.round(sequential)}/s; pipelined with join)`, value: Math.round(pipelined), unit: 'asks/s' }
+}
+
+export async function memoryBenchmarks(): Promise<BenchResult[]> {
+  return [
+    await throughput('passthrough agent, raw values', 'raw', false),
+    await throughput('passthrough agent, JSON values', 'json', false),
+    await throughput('yielding agent with a sink, raw values', 'raw', true),
+    await askRoundTrips(),
+  ]
+}

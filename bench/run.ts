@@ -1,0 +1,20 @@
+// `npm run bench [-- memory|kafka|tables|faust]`: prints figures; targets are checked by reading them, not asserted.
+import { memoryBenchmarks } from './memory.ts'
+
+const suites: Record<string, () => Promise<{ name: string; value: number; unit: string }[]>> = {
+  memory: memoryBenchmarks,
+}
+
+const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))
+const names = wanted.length > 0 ? wanted : ['memory']
+for (const name of names) {
+  const suite = suites[name]
+  if (suite === undefined) {
+    console.error(`unknown benchmark suite "${name}"; known: ${Object.keys(suites).join(', ')}`)
+    process.exit(2)
+  }
+  console.log(`# ${name} (node ${process.version})`)
+  for (const result of await suite()) {
+    console.log(`${result.name.padEnd(70)} ${result.value.toLocaleString('en-US').padStart(12)} ${result.unit}`)
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The `faustus` command (Faust's `faust`): global options, built-in subcommands, and one subcommand per
+ * `app.command`. `main` returns the exit code: 0 done, 1 failed, 2 bad usage.
+ */
+import { readFileSync } from 'node:fs'
+import { Command as Program } from 'commander'
+import type { App } from '../app/app.ts'
+import { CliUsageError } from '../errors.ts'
+import { addAppCommand } from './app-commands.ts'
+import { applyEnvironment, scanEarlyOptions } from './argv.ts'
+import { type CliContext, checkCommandName, registerBuiltins } from './builtins.ts'
+import { formatError } from './format.ts'
+import { type CliIO, defaultIO } from './io.ts'
+import { loadApp } from './load-app.ts'
+import { runAppCommand } from './run.ts'
+
+export type { CliIO } from './io.ts'
+
+export const EXIT_OK = 0
+export const EXIT_ERROR = 1
+export const EXIT_USAGE = 2
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** src/cli/main.ts and dist/cli/main.js are both two levels below package.json. */
+function packageVersion(): string {
+  return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
+}
+
+export function buildProgram(ctx: CliContext): Program {
+  const { io } = ctx
+  const program = new Program('faustus')
+    .description('Stream processing for TypeScript on Kafka, in the manner of Python Faust')
+    .version(packageVersion(), '--version', 'print the version and exit')
+    .option('-A, --app <module>', 'the app module: a .ts/.js file exporting an App (path or path:exportName)')
+    .option('-l, --loglevel <level>', `log level (${LOG_LEVELS.join('|')}); default warn, info for worker`)
+    .option('--broker <url>', "broker URL overriding the app's (memory://, kafka://host:port)")
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)')
+  registerBuiltins(program, ctx)
+  for (const command of ctx.app?.commands.values() ?? []) {
+    checkCommandName(command.name)
+    addAppCommand(program, command, (cmd, params) => runAppCommand(ctx.app!, cmd, params, io, ctx.capture))
+  }
+  return program
+}
+
+function isCommanderError(error: unknown): error is { code: string; exitCode: number } {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('commander.')
+}
+
+function exitCodeOf(error: unknown, ctx: { io: CliIO; app: App | undefined }): number {
+  if (isCommanderError(error)) {
+    // Commander has already printed the message (and help, for usage errors).
+    if (error.exitCode === 0) return EXIT_OK
+    if (error.code === 'commander.unknownCommand' && ctx.app === undefined) {
+      ctx.io.stderr('(app commands need the app: pass -A <module>)\n')
+    }
+    return EXIT_USAGE
+  }
+  ctx.io.stderr(formatError(error))
+  if ((error as { code?: unknown } | null)?.code === 'FST_CLI_USAGE') {
+    ctx.io.stderr('(run with --help for usage)\n')
+    return EXIT_USAGE
+  }
+  return EXIT_ERROR
+}
+
+/** Runs the CLI on `argv` (as process.argv: node, script, args...) and returns the exit code. */
+export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
+  const ctx: CliContext = { app: undefined, io: { ...defaultIO(), ...io }, capture: io.stdout !== undefined }
+  const args = argv.slice(2)
+  const early = scanEarlyOptions(args)
+  let restoreEnvironment = () => {}
+  try {
+    const level = early.loglevel?.toLowerCase()
+    if (level !== undefined && !LOG_LEVELS.includes(level)) {
+      throw new CliUsageError(`invalid log level '${early.loglevel}' (choose from ${LOG_LEVELS.join(', ')})`)
+    }
+    // Settings are read when the App is constructed, i.e. while importing the module: set them first.
+    const defaultLevel = process.env.FAUSTUS_LOG_LEVEL ? undefined : early.command === 'worker' ? 'info' : 'warn'
+    restoreEnvironment = applyEnvironment({ FAUSTUS_BROKER: early.broker, FAUSTUS_LOG_LEVEL: level ?? defaultLevel })
+    const appSpec = early.app ?? process.env.FAUSTUS_APP
+    if (appSpec) ctx.app = await loadApp(appSpec, ctx.io.cwd)
+    await buildProgram(ctx).parseAsync(args, { from: 'user' })
+    return EXIT_OK
+  } catch (error) {
+    return exitCodeOf(error, ctx)
+  } finally {
+    restoreEnvironment()
+  }
+}

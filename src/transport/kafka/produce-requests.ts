@@ -1,0 +1,60 @@
+import type { MessageToProduce, ProduceResult } from '@platformatic/kafka'
+import type { RecordMetadata } from '../types.ts'
+
+export type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>
+
+/*
+  A produce request carries one record batch per partition; the broker refuses a batch over `message.max.bytes`
+  (1 MiB by default). Record (v2) on the wire, per record:
+    length VARINT, attributes INT8, timestamp_delta VARLONG, offset_delta VARINT,
+    key_length VARINT, key, value_length VARINT, value, header_count VARINT, [key_length VARINT, key, value_length VARINT, value]
+  so a record takes its key, value and header bytes plus at most ~25 bytes of varints (and 10 per header).
+*/
+export function recordSize(message: Message): number {
+  let size = 25 + (message.key?.length ?? 0) + (message.value?.length ?? 0)
+  const headers = message.headers
+  if (headers instanceof Map) for (const [k, v] of headers) size += 10 + k.length + v.length
+  return size
+}
+
+/** Splits messages, in order, into requests whose batch per partition stays under `maxBatchBytes`. */
+export function splitByBatchBytes(messages: Message[], maxBatchBytes: number): Message[][] {
+  const requests: Message[][] = []
+  let current: Message[] = []
+  const used = new Map<string, number>()
+  for (const message of messages) {
+    const size = recordSize(message)
+    const key = `${message.topic}\u0000${message.partition}`
+    const bytes = used.get(key) ?? 0
+    if (current.length > 0 && bytes > 0 && bytes + size > maxBatchBytes) {
+      requests.push(current)
+      current = []
+      used.clear()
+    }
+    current.push(message)
+    used.set(key, (used.get(key) ?? 0) + size)
+  }
+  if (current.length > 0) requests.push(current)
+  return requests
+}
+
+/**
+ * Fills in the offsets of `metadata` (aligned with the messages of `requests`, in order): a request's result holds the
+ * base offset of each partition batch, and the records of a batch have consecutive offsets in send order.
+ */
+export function assignOffsets(requests: Message[][], results: ProduceResult[], metadata: RecordMetadata[]): void {
+  let index = 0
+  requests.forEach((request, k) => {
+    const next = new Map<string, number>()
+    for (const { topic, partition, offset } of results[k].offsets ?? []) {
+      next.set(`${topic}\u0000${partition}`, Number(offset))
+    }
+    for (const message of request) {
+      const meta = metadata[index++]
+      const key = `${message.topic}\u0000${message.partition}`
+      const offset = next.get(key) ?? -1
+      meta.offset = offset
+      next.set(key, offset + 1)
+    }
+  })
+}
