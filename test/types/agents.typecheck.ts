@@ -50,9 +50,9 @@ app.agent(
 // A typed topic as a sink takes only its value type.
 const names = app.topic('names', { valueType: record('test.types.Name', { name: str() }) })
 app.agent(
-  // @ts-expect-error: the names topic takes Name records, not numbers
   async function* yieldsNumbersToNames(stream: Stream<number>) {
     for await (const value of stream) yield value
   },
+  // @ts-expect-error: the names topic takes Name records, not numbers
   { sink: [names] },
 )
