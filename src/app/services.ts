@@ -205,6 +205,8 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     if (!drained && !this.#crash) this.log.warn({ timeoutMs: drainMs }, 'stop: drain deadline passed')
     await this.runtime.stopConsumer()
     await Promise.all(agents.map((agent) => agent.stop()))
+    // Tasks reading streams see them end; a task doing anything else must watch `app.running` itself.
+    this.runtime.conductor.closeQueues()
     await this.runtime.close()
     this.#tasks = []
     this.state = 'idle'

@@ -69,6 +69,12 @@ export class Conductor implements ConsumerHandler, MessageAcker {
     }
   }
 
+  /** Ends every stream reading through the conductor (app stop); streams subscribe again on the next start. */
+  closeQueues(): void {
+    for (const routes of this.#routes.values()) for (const route of routes) for (const q of route.queues) q.close()
+    this.#routes.clear()
+  }
+
   addListener(listener: RebalanceListener): void {
     this.#listeners.push(listener)
   }

@@ -185,10 +185,12 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
     const pump = async () => {
       for (;;) {
         const event = await parent.pull()
-        if (event === undefined) return
+        if (event === undefined) break
         await channel.send({ key: (await keyOf(event)) as K, value: event.value, headers: event.headers })
         event.ack()
       }
+      // The source ended (the agent is stopping): end the forwarded stream too, once it has drained.
+      ;(target.source as { close?: () => void }).close?.()
     }
     return new Stream<V, K>(
       {

@@ -49,10 +49,10 @@ app.agent(
 
 // A typed topic as a sink takes only its value type.
 const names = app.topic('names', { valueType: record('test.types.Name', { name: str() }) })
+// @ts-expect-error: the names topic takes Name records, not numbers
 app.agent(
   async function* yieldsNumbersToNames(stream: Stream<number>) {
     for await (const value of stream) yield value
   },
-  // @ts-expect-error: the names topic takes Name records, not numbers
   { sink: [names] },
 )

@@ -1,0 +1,78 @@
+// npm run kafka -- start [--brokers 1|3] [--dir <state dir>] [--timeout <s>] | stop [--dir] | status [--dir] | download
+//
+// `start` leaves the brokers running (detached) and prints the bootstrap address as its last stdout line; it is also
+// written to <state dir>/bootstrap. Progress goes to stderr. The default state dir is .cache/kafka/run/default.
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { defaultStateDir, downloadKafka, kafkaStatus, startKafka, stopKafka } from './kafka/index.ts'
+
+const USAGE = `usage: npm run kafka -- <command> [options]
+  start     [--brokers N] [--dir DIR] [--timeout SECONDS] [--heap 512m]   start and print the bootstrap address
+  stop      [--dir DIR]                                                  stop the brokers, remove the state dir
+  status    [--dir DIR]                                                  print the bootstrap address or "not running"
+  download                                                               fetch the broker jars into .cache/kafka/libs`
+
+const log = (message: string) => process.stderr.write(`kafka: ${message}\n`)
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      brokers: { type: 'string', default: '1' },
+      dir: { type: 'string' },
+      timeout: { type: 'string', default: '90' },
+      heap: { type: 'string', default: '512m' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  const command = positionals[0]
+  const dir = resolve(values.dir ?? defaultStateDir())
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`)
+    return command || values.help ? 0 : 2
+  }
+  switch (command) {
+    case 'download': {
+      process.stdout.write(`${await downloadKafka({ log })}\n`)
+      return 0
+    }
+    case 'start': {
+      const current = await kafkaStatus(dir)
+      if (current.running) {
+        log(`already running in ${dir}`)
+        process.stdout.write(`${current.bootstrap}\n`)
+        return 0
+      }
+      const brokers = Number(values.brokers)
+      const timeoutMs = Number(values.timeout) * 1000
+      const cluster = await startKafka({ brokers, dir, timeoutMs, heap: values.heap, detached: true, log })
+      process.stdout.write(`${cluster.bootstrap}\n`)
+      return 0
+    }
+    case 'stop': {
+      const started = Date.now()
+      const stopped = await stopKafka(dir)
+      log(stopped ? `stopped in ${((Date.now() - started) / 1000).toFixed(1)} s` : `nothing running in ${dir}`)
+      return 0
+    }
+    case 'status': {
+      const status = await kafkaStatus(dir)
+      process.stdout.write(`${status.running ? status.bootstrap : 'not running'}\n`)
+      return status.running ? 0 : 1
+    }
+    default:
+      process.stderr.write(`unknown command ${command}\n${USAGE}\n`)
+      return 2
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    process.stderr.write(`kafka: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.exitCode = 1
+  },
+)

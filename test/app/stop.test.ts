@@ -1,0 +1,42 @@
+// Bugs met while writing examples/, now fixed: each test states what Faust's guide leads one to expect.
+import { expect, it } from 'vitest'
+import { sleep, testApp, waitFor } from '../helpers.ts'
+
+const race = <T>(promise: Promise<T>, ms: number) =>
+  Promise.race([promise.then(() => 'settled' as const), sleep(ms).then(() => 'pending' as const)])
+
+// Stream.groupBy (and through) return a stream over the repartition topic's queue (src/streams/stream.ts,
+// #forward: `const target = channel.stream()`). When the agent stops, Agent.stop (src/agents/agent.ts) closes only
+// the agent's own queue: the pump ends, but the target queue is never closed, so the actor waits on it forever
+// and `await app.stop()` never resolves. Workaround (`untilAborted`) in examples/groupby.ts.
+it('app.stop() resolves for an agent iterating stream.groupBy(...)', async () => {
+  const app = testApp()
+  const topic = app.topic('transfers')
+  let seen = 0
+  app.agent(topic, async function grouped(stream) {
+    for await (const _ of stream.groupBy((value) => String(value), { name: 'id' })) seen++
+  })
+  await app.start()
+  await topic.send({ value: 'a' })
+  await waitFor(() => seen === 1, 1000, 'the grouped event')
+  expect(await race(app.stop(), 1000)).toBe('settled')
+})
+
+// Faust cancels an app's tasks when it stops. Here a task iterating `topic.stream()` keeps waiting after
+// `app.stop()` resolved: the queues of streams opened outside agents are never closed (AppServices.stop in
+// src/app/services.ts stops agents only, and the queue stays subscribed in the Conductor, so after a restart it
+// would fill up with events nobody reads until its backpressure blocks the consumer).
+it('a task iterating topic.stream() ends when the app stops', async () => {
+  const app = testApp()
+  const topic = app.topic('events')
+  let ended = false
+  app.task(async () => {
+    for await (const _ of topic.stream());
+    ended = true
+  })
+  await app.start()
+  await topic.send({ value: 1 })
+  await sleep(50)
+  await app.stop()
+  await waitFor(() => ended, 1000, 'the task to end')
+})
