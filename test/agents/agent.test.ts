@@ -89,7 +89,7 @@ describe('agents', () => {
       }
     })
     await app.start()
-    const error = await silent.ask(1, { timeout: 50 }).catch((e) => e)
+    const error = (await silent.ask(1, { timeout: 50 }).catch((e) => e)) as Error
     expect(isFaustusError(error, 'FST_ASK_TIMEOUT')).toBe(true)
     expect(error.message).toContain('silent')
   })
