@@ -3,6 +3,7 @@ import { errorFields } from '../logging.ts'
 import type { Event } from '../streams/event.ts'
 import type { EventSource } from '../streams/queue.ts'
 import { Stream, type StreamOptions } from '../streams/stream.ts'
+import { type ActorContext, runInActor } from './context.ts'
 import type { RestartPolicy } from './supervisor.ts'
 
 /** An agent's function: an async generator (its yields are results) or an async function. */
@@ -20,6 +21,8 @@ export interface ActorOwner<R> {
   crash(error: unknown): void
   /** `one_for_all`: every sibling restarts too. */
   restartSiblings(except: Actor<any, any, any>): void
+  /** The context to run the actor in (for tables), or undefined when none is needed. */
+  actorContext?(actor: Actor<any, any, any>): ActorContext | undefined
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
@@ -34,6 +37,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 export class Actor<V, K, R> {
   #abort = new AbortController()
   #done: Promise<void> | undefined
+  #stream: Stream<V, K> | undefined
   restarts = 0
 
   constructor(
@@ -46,12 +50,19 @@ export class Actor<V, K, R> {
   ) {}
 
   start(): void {
-    this.#done ??= this.#run()
+    if (this.#done !== undefined) return
+    const context = this.owner.actorContext?.(this)
+    this.#done = context === undefined ? this.#run() : runInActor(context, () => this.#run())
   }
 
   /** Resolves when the function has returned for good (its source ended, or the app crashed it). */
   get done(): Promise<void> {
     return this.#done ?? Promise.resolve()
+  }
+
+  /** The event being processed now. */
+  get current(): Event | undefined {
+    return this.#stream?.current
   }
 
   /** Ends the current run at its next step; the run loop starts the function again. */
@@ -63,6 +74,7 @@ export class Actor<V, K, R> {
     for (;;) {
       const signal = this.#abort.signal
       const stream = new Stream<V, K>(this.source, { ...this.streamOptions, signal, ackOnReturn: false })
+      this.#stream = stream
       let failure: unknown
       let failed = false
       try {

@@ -7,6 +7,7 @@ import type { Event, ReplyRequest } from '../streams/event.ts'
 import { EventQueue } from '../streams/queue.ts'
 import type { SendMessage, SendTarget, StreamContext } from '../streams/types.ts'
 import { Actor, type ActorOwner, type AgentFunction } from './actor.ts'
+import type { ActorContext } from './context.ts'
 import { type AgentCall, kvjoin, kvmap } from './mapping.ts'
 import type { ReplyWaiter } from './replies.ts'
 import { deliverToSinks, type Sink } from './sinks.ts'
@@ -41,6 +42,8 @@ export interface AgentHost {
   sendReply(request: ReplyRequest, key: unknown, result: unknown): Promise<void>
   deadLetter(topic: string, agent: string, event: Event | undefined, error: unknown): Promise<void>
   crash(error: Error): void
+  /** Whether actors run inside an ActorContext (needed by tables; costly on Node 22, so only when used). */
+  readonly useActorContext: boolean
   /** Partition-isolated agents hear about assignments through this. */
   watchPartitions(listener: {
     onAssigned(partitions: number[]): void
@@ -217,6 +220,11 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
     this.#host.crash(
       new FaustusError('FST_AGENT_CRASHED', `agent "${this.name}" crashed: ${cause.message}`, { cause }),
     )
+  }
+
+  actorContext(actor: Actor<any, any, any>): ActorContext | undefined {
+    if (!this.#host.useActorContext) return undefined
+    return { agent: this.name, concurrency: this.concurrency, current: () => actor.current }
   }
 
   restartSiblings(except: Actor<any, any, any>): void {

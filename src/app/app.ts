@@ -35,6 +35,8 @@ export class App {
   readonly tasks: { name: string; fn: () => Promise<unknown> | unknown }[] = []
   readonly jobs: ScheduledJob[] = []
   readonly services: AppServices
+  /** Set by features that read the current actor (tables): actors then run inside an ActorContext. */
+  needsActorContext = false
 
   constructor(id: string, options: AppOptions = {}) {
     if (typeof id !== 'string' || id.length === 0) {

@@ -76,6 +76,10 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   get askTimeoutMs(): number {
     return this.settings.askTimeoutMs
   }
+  /** Tables need to know which actor writes; nothing else does, and the context costs on Node 22. */
+  get useActorContext(): boolean {
+    return this.#app.needsActorContext
+  }
   get streamContext(): StreamContext {
     return this
   }
