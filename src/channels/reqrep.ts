@@ -23,12 +23,22 @@ export function wrapRequest(encodedValue: Buffer | null, request: ReplyRequest):
   )
 }
 
+/**
+ * A cheap pre-check run on every consumed value: envelopes end with their `__faust` field (Faust writes it last),
+ * so only the tail is searched.
+ */
+function mayBeRequest(payload: Buffer): boolean {
+  const length = payload.length
+  if (length < REQUEST_MARKER.length || payload[length - 1] !== 0x7d) return false
+  return payload.indexOf(REQUEST_MARKER, Math.max(0, length - 64)) >= 0
+}
+
 /** If `payload` is a request envelope, its reply fields and the inner value re-encoded as JSON bytes. */
 export function unwrapRequest(
   payload: Buffer | null,
   origin: MessageOrigin,
 ): { request: ReplyRequest; inner: Buffer | null } | undefined {
-  if (payload === null || payload.indexOf(REQUEST_MARKER) < 0) return undefined
+  if (payload === null || !mayBeRequest(payload)) return undefined
   let envelope: { value?: unknown; reply_to?: unknown; correlation_id?: unknown; __faust?: { ns?: unknown } }
   try {
     envelope = JSON.parse(payload.toString('utf8'))
