@@ -45,10 +45,10 @@ export interface AgentHost {
   /** Whether actors run inside an ActorContext (needed by tables; costly on Node 22, so only when used). */
   readonly useActorContext: boolean
   /** Partition-isolated agents hear about assignments through this. */
-  watchPartitions(listener: {
-    onAssigned(partitions: number[]): void
-    onRevoked(partitions: number[]): Promise<void>
-  }): void
+  watchPartitions(
+    topics: readonly string[],
+    listener: { onAssigned(partitions: number[]): void; onRevoked(partitions: number[]): Promise<void> },
+  ): void
 }
 
 export interface SendOptions<K> {
@@ -154,7 +154,8 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
       const queue = new EventQueue<K, V>()
       byPartition.set(partition, { queue, actor: this.#spawn(partition, queue) })
     }
-    this.#host.watchPartitions({
+    const topics = 'names' in this.channel ? this.channel.names : [this.channel.name]
+    this.#host.watchPartitions(topics, {
       onAssigned: (partitions) => partitions.forEach(open),
       onRevoked: async (partitions) => {
         for (const partition of partitions) {

@@ -8,7 +8,7 @@ import { errorFields, type Logger } from '../logging.ts'
 import type { Event, ReplyRequest } from '../streams/event.ts'
 import type { EventQueue } from '../streams/queue.ts'
 import type { StreamChannel, StreamContext } from '../streams/types.ts'
-import type { ConsumedRecord, Producer } from '../transport/types.ts'
+import type { ConsumedRecord, Producer, TopicPartition } from '../transport/types.ts'
 import type { App } from './app.ts'
 import { decodeJsonValue, encodeJsonText, serdeFor } from './codecs.ts'
 import { deadLetterRecord } from './dead-letter.ts'
@@ -141,11 +141,16 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     await producer.send([deadLetterRecord(topic, { record, error })])
   }
 
-  watchPartitions(listener: { onAssigned(partitions: number[]): void; onRevoked(partitions: number[]): Promise<void> }) {
-    // Not implemented per topic yet: isolated actors follow every assigned partition of the app.
+  watchPartitions(
+    topics: readonly string[],
+    listener: { onAssigned(partitions: number[]): void; onRevoked(partitions: number[]): Promise<void> },
+  ) {
+    const ofTopics = (tps: TopicPartition[]) => [
+      ...new Set(tps.filter((tp) => topics.includes(tp.topic)).map((tp) => tp.partition)),
+    ]
     this.runtime.conductor.addListener({
-      onAssigned: (assignment) => listener.onAssigned([...new Set(assignment.actives.map((tp) => tp.partition))]),
-      onRevoked: (partitions) => listener.onRevoked([...new Set(partitions.map((tp) => tp.partition))]),
+      onAssigned: (assignment) => listener.onAssigned(ofTopics(assignment.actives)),
+      onRevoked: (partitions) => listener.onRevoked(ofTopics(partitions)),
     })
   }
 

@@ -55,9 +55,12 @@ export async function runWorker(app: App, io: CliIO): Promise<void> {
   }
   io.signals.on('SIGINT', onSignal)
   io.signals.on('SIGTERM', onSignal)
+  // The memory transport holds no socket or timer: without this the process would exit while the worker runs.
+  const keepAlive = setInterval(() => {}, 1 << 30)
   try {
     await Promise.race([app.done, stopFailure])
   } finally {
+    clearInterval(keepAlive)
     io.signals.off('SIGINT', onSignal)
     io.signals.off('SIGTERM', onSignal)
   }

@@ -171,3 +171,30 @@ describe('agents', () => {
     expect(got).toEqual([0, 1, 2, 3, 4])
   })
 })
+
+describe('isolated partitions', () => {
+  it('runs one actor per assigned partition, each seeing only its partition', async () => {
+    app = testApp()
+    const topic = app.topic('iso', { valueType: 'json', partitions: 4 })
+    const perActor: Set<number | undefined>[] = []
+    let total = 0
+    app.agent(
+      topic,
+      async function isolated(stream: Stream<number>) {
+        const partitions = new Set<number | undefined>()
+        perActor.push(partitions)
+        for await (const event of stream.events()) {
+          partitions.add(event.partition)
+          total++
+        }
+      },
+      { isolatedPartitions: true },
+    )
+    await app.start()
+    for (let i = 0; i < 40; i++) await topic.send({ key: Buffer.from(`key-${i}`), value: i })
+    await waitFor(() => total === 40)
+    const used = perActor.filter((set) => set.size > 0)
+    expect(used.length).toBe(4)
+    for (const set of used) expect(set.size).toBe(1)
+  })
+})

@@ -1,7 +1,7 @@
 import { Admin, ListOffsetTimestamps } from '@platformatic/kafka'
 import { TransportError } from '../../errors.ts'
 import type { PartitionOffsets, TopicDescription, TopicPartition, TopicSpec } from '../types.ts'
-import { hasKafkaError, isNetworkError, sleep, toTransportError, withRetries } from './errors.ts'
+import { hasKafkaError, isNetworkError, partitionCount, sleep, toTransportError, withRetries } from './errors.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
 
 /** Topic administration and offsets lookups, on the library's admin client. */
@@ -106,17 +106,7 @@ export class KafkaAdmin {
     const out = new Map<string, number>()
     if (unique.length === 0) return out
     const results = await Promise.all(
-      unique.map((topic) =>
-        withRetries(this.#config, `describing topic ${topic}`, async () => {
-          try {
-            const metadata = await this.#client.metadata({ topics: [topic], forceUpdate: true })
-            return metadata.topics.get(topic)?.partitionsCount
-          } catch (error) {
-            if (!isNetworkError(error) && /Unknown topic/i.test((error as Error).message)) return undefined
-            throw error
-          }
-        }),
-      ),
+      unique.map((topic) => partitionCount(this.#config, this.#client, topic, { fresh: true })),
     )
     unique.forEach((topic, i) => {
       const count = results[i]

@@ -1,4 +1,4 @@
-import { findErrorBy } from '@platformatic/kafka'
+import { type ClusterMetadata, findErrorBy } from '@platformatic/kafka'
 import { isFaustusError, TransportError } from '../../errors.ts'
 import { describeError } from './describe.ts'
 import { backoffMs, type KafkaConfig } from './options.ts'
@@ -117,4 +117,34 @@ export function withDeadline<T>(config: KafkaConfig, what: string, ms: number, p
       },
     )
   })
+}
+
+/**
+ * Partition count of a topic from metadata (cached unless `fresh`), undefined when it does not exist. Unreachable
+ * brokers are retried until the deadline; an unknown topic is asked again `unknownRetries` times, fresh (a topic
+ * just created elsewhere may not be known to every broker yet).
+ */
+export async function partitionCount(
+  config: KafkaConfig,
+  client: {
+    metadata(options: { topics: string[]; retries?: number; forceUpdate?: boolean }): Promise<ClusterMetadata>
+  },
+  topic: string,
+  options: { fresh?: boolean; unknownRetries?: number } = {},
+): Promise<number | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const metadata = await withRetries(
+        config,
+        `reading metadata of topic ${topic}`,
+        () => client.metadata({ topics: [topic], retries: 0, forceUpdate: options.fresh === true || attempt > 0 }),
+        { retriable: isNetworkError },
+      )
+      return metadata.topics.get(topic)?.partitionsCount
+    } catch (error) {
+      if (!isFaustusError(error, 'FST_TOPIC_UNKNOWN')) throw error
+      if (attempt >= (options.unknownRetries ?? 0)) return undefined
+      await sleep(100 * (attempt + 1))
+    }
+  }
 }

@@ -59,6 +59,8 @@ export class Fetcher {
   #generation = 0
   #scheduled = false
   #failures = 0
+  /** Aborted by stop(): cuts short a retry backoff. */
+  #abort = new AbortController()
 
   constructor(client: KafkaClient, config: KafkaConfig, options: FetcherOptions) {
     this.#client = client
@@ -75,7 +77,10 @@ export class Fetcher {
     }
     this.#partitions.clear()
     for (const [key, state] of next) this.#partitions.set(key, state)
-    for (const tp of partitions) this.#client.topics.track(tp.topic)
+    // The library looks up metadata of the tracked topics on each fetch: track exactly the assigned ones.
+    const topics = new Set(partitions.map((tp) => tp.topic))
+    for (const topic of [...this.#client.topics.keys()]) if (!topics.has(topic)) this.#client.topics.untrack(topic)
+    for (const topic of topics) if (!this.#client.topics.has(topic)) this.#client.topics.track(topic)
     this.#kick()
   }
 
@@ -126,6 +131,8 @@ export class Fetcher {
   async stop(): Promise<void> {
     this.#running = false
     this.#generation++
+    this.#abort.abort()
+    this.#abort = new AbortController()
     while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight])
     await this.#delivery
     this.#nodes.clear()
@@ -266,7 +273,7 @@ export class Fetcher {
         brokers: this.#config.address,
       },
     )
-    await sleep(delay)
+    await sleep(delay, this.#abort.signal)
     this.#kick()
   }
 

@@ -7,7 +7,7 @@ import {
   describeError,
   hasKafkaError,
   isCoordinatorOrNetworkError,
-  isNetworkError,
+  partitionCount,
   sleep,
 } from './errors.ts'
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './group-protocol.ts'
@@ -259,16 +259,14 @@ export class GroupMembership {
   /** Partition counts of the subscribed topics; missing topics are left out (as Faust does), with a warning. */
   async #partitionCounts(topics: string[]): Promise<Map<string, number>> {
     const counts = new Map<string, number>()
-    const results = await Promise.allSettled(
-      topics.map((topic) => this.#client.metadata({ topics: [topic], forceUpdate: true })),
+    const found = await Promise.all(
+      topics.map((topic) => partitionCount(this.#config, this.#client, topic, { fresh: true })),
     )
-    results.forEach((result, i) => {
-      const count = result.status === 'fulfilled' ? result.value.topics.get(topics[i])?.partitionsCount : undefined
-      if (count) counts.set(topics[i], count)
-      else this.#config.logger.warn(`subscribed topic ${topics[i]} does not exist; not assigned`)
+    topics.forEach((topic, i) => {
+      const count = found[i]
+      if (count) counts.set(topic, count)
+      else this.#config.logger.warn(`subscribed topic ${topic} does not exist; not assigned`)
     })
-    const failure = results.find((r) => r.status === 'rejected' && isNetworkError(r.reason))
-    if (failure && failure.status === 'rejected') throw failure.reason
     return counts
   }
 

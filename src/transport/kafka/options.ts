@@ -142,11 +142,22 @@ export function backoffMs(attempt: number): number {
   return Math.min(100 * 2 ** Math.max(0, attempt - 1), 2_000)
 }
 
+/** How many retries with `backoffMs` fit in `deadlineMs`. */
+export function retriesWithin(deadlineMs: number): number {
+  let retries = 0
+  for (let waited = 0; waited < deadlineMs; retries++) waited += backoffMs(retries + 1)
+  return retries
+}
+
 /**
- * Options shared by every library client the driver creates. Library-level retries are few and each one is
- * logged; long outages are handled by the driver's own deadline loops.
+ * Options shared by every library client the driver creates. Each library-level retry is logged; by default the
+ * retries span the connect deadline, so an operation on an unreachable broker fails after about that long.
  */
-export function baseClientOptions(config: KafkaConfig, role: string, retries = 5): BaseOptions {
+export function baseClientOptions(
+  config: KafkaConfig,
+  role: string,
+  retries = retriesWithin(config.connectTimeoutMs),
+): BaseOptions {
   const { logger } = config
   return {
     clientId: `${config.clientId}-${role}`,

@@ -13,7 +13,7 @@ import { Producer as LibraryProducer, ProduceAcks } from '@platformatic/kafka'
 import { TransportError } from '../../errors.ts'
 import { partitionForKey } from '../murmur2.ts'
 import type { ProduceRecord, Producer, ProducerOptions, RecordMetadata } from '../types.ts'
-import { toTransportError } from './errors.ts'
+import { partitionCount, toTransportError } from './errors.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
 import { assignOffsets, type Message, splitByBatchBytes } from './produce-requests.ts'
 
@@ -65,8 +65,8 @@ export class KafkaProducer implements Producer {
     this.#maxBuffered = Math.max(1, options.maxBufferedRecords ?? 100_000)
     this.#maxBatchBytes = Math.max(1024, options.maxBatchBytes ?? 1_000_000)
     this.#client = new LibraryProducer({
-      // Produce retries are bounded so a dead broker fails a send instead of retrying forever.
-      ...baseClientOptions(config, 'producer', 10),
+      // Retries span the connect deadline: a dead broker fails a send instead of retrying forever.
+      ...baseClientOptions(config, 'producer'),
       idempotent: true,
       acks: ProduceAcks.ALL,
       compression: options.compression ?? 'none',
@@ -229,13 +229,8 @@ export class KafkaProducer implements Producer {
     const counts = new Map<string, number>()
     await Promise.all(
       [...topics].map(async (topic) => {
-        try {
-          const metadata = await this.#client.metadata({ topics: [topic] })
-          const count = metadata.topics.get(topic)?.partitionsCount
-          if (count) counts.set(topic, count)
-        } catch (error) {
-          if (!/Unknown topic/i.test((error as Error).message ?? '')) throw error
-        }
+        const count = await partitionCount(this.#config, this.#client, topic, { unknownRetries: 2 })
+        if (count !== undefined) counts.set(topic, count)
       }),
     )
     return counts
