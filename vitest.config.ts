@@ -18,7 +18,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           // One real broker for the whole run, started here and stopped at the end.
           globalSetup: ['test/setup/kafka-global.ts'],
-          testTimeout: 60_000,
+          testTimeout: 120_000,
           hookTimeout: 120_000,
           // The files share one broker on a 2-core machine: in parallel they only get slower.
           fileParallelism: false,

@@ -37,9 +37,10 @@ export type FetchRequestTopic = fetchV17.FetchRequestTopic
  * through the library's exported low-level API, so the driver controls the assignor and the revoke step.
  */
 export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer> {
-  #coordinators = new Map<string, Broker>()
-  #fetchPool: ConnectionPool
-  #config: KafkaConfig
+  readonly #coordinators = new Map<string, Broker>()
+  readonly #fetchPool: ConnectionPool
+  readonly #config: KafkaConfig
+  readonly #poolOptions: ConstructorParameters<typeof ConnectionPool>[1]
 
   constructor(config: KafkaConfig, role: string, groupId: string | undefined) {
     const base = baseClientOptions(config, role)
@@ -56,13 +57,14 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
       minBytes: 1,
     })
     this.#config = config
-    // Fetches (long polls) get their own connections so they never delay heartbeats and commits.
-    this.#fetchPool = new ConnectionPool(`${base.clientId}-fetch`, {
+    this.#poolOptions = {
       connectTimeout: base.connectTimeout,
       requestTimeout: config.requestTimeoutMs + config.fetchMaxWaitMs,
       ...(config.tls ? { tls: config.tls } : {}),
       ...(config.sasl ? { sasl: { ...config.sasl } } : {}),
-    })
+    }
+    // Fetches (long polls) get their own connections so they never delay heartbeats and commits.
+    this.#fetchPool = new ConnectionPool(`${base.clientId}-fetch`, this.#poolOptions)
   }
 
   /** Closes the fetch connections and the client. */
@@ -88,7 +90,8 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
     })
   }
 
-  async #connection(broker: Broker): Promise<Connection> {
+  async #connection(broker: Broker, pool?: ConnectionPool): Promise<Connection> {
+    if (pool) return pool.get(broker)
     return new Promise((resolve, reject) => {
       this[kGetConnection](broker, (error, connection) => (error ? reject(error) : resolve(connection!)))
     })
@@ -114,10 +117,15 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
   }
 
   /** Calls a group API on the group's coordinator; a moved or unreachable coordinator is looked up again next time. */
-  async #groupCall<Args extends unknown[], Response>(groupId: string, name: string, args: Args): Promise<Response> {
+  async #groupCall<Args extends unknown[], Response>(
+    groupId: string,
+    name: string,
+    args: Args,
+    pool?: ConnectionPool,
+  ): Promise<Response> {
     try {
       const broker = await this.#coordinator(groupId)
-      const connection = await this.#connection(broker)
+      const connection = await this.#connection(broker, pool)
       const api = await this.#api<Args, Response>(name)
       return await api.async(connection, ...args)
     } catch (error) {
@@ -161,8 +169,17 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
     return this.#groupCall(groupId, 'Heartbeat', [groupId, generationId, memberId, null])
   }
 
-  sendLeaveGroup(groupId: string, memberId: string): Promise<unknown> {
-    return this.#groupCall(groupId, 'LeaveGroup', [groupId, [{ memberId, reason: 'member closed' }]])
+  /**
+   * LeaveGroup on a connection of its own: a broker answers the requests of one connection in order, so behind a
+   * JoinGroup waiting for the rebalance on the shared connection it would wait as long.
+   */
+  async sendLeaveGroup(groupId: string, memberId: string): Promise<unknown> {
+    const pool = new ConnectionPool(`${this.clientId}-leave`, this.#poolOptions)
+    try {
+      return await this.#groupCall(groupId, 'LeaveGroup', [groupId, [{ memberId, reason: 'member closed' }]], pool)
+    } finally {
+      await pool.close().catch(() => {})
+    }
   }
 
   /** OffsetCommit; generation -1 and an empty member id commit outside a generation (manual consumers). */

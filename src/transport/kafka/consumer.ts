@@ -60,7 +60,6 @@ export class KafkaConsumer implements Consumer {
     this.#client = new KafkaClient(config, 'consumer', options.groupId)
     this.#fetcher = new Fetcher(this.#client, config, {
       deliver: (records) => this.#deliver(records),
-      autoOffsetReset: this.#reset,
       maxBatchSize: Math.max(1, options.maxBatchSize ?? DEFAULT_MAX_BATCH),
     })
     if (options.groupId !== undefined) {
@@ -121,7 +120,7 @@ export class KafkaConsumer implements Consumer {
       )
     } catch (error) {
       if (hasKafkaError(error, 'ILLEGAL_GENERATION') || hasKafkaError(error, 'UNKNOWN_MEMBER_ID')) {
-        this.#membership?.requestRejoin('a commit was refused for an old generation')
+        this.#membership?.requestRejoin('a commit was refused for this generation', generation)
       }
       throw toTransportError(this.#config, `committing offsets of group ${groupId}`, error)
     }
@@ -197,9 +196,9 @@ export class KafkaConsumer implements Consumer {
 
   async #onJoined(joined: Joined): Promise<void> {
     if (this.#stopped) return
-    this.#assignment = joined.assignment
     this.#fetcher.setPartitions(joined.partitions)
     await this.#setStartPositions(joined.partitions)
+    this.#assignment = joined.assignment
     try {
       await this.#handler.onAssigned(this.#assignment)
     } catch (error) {

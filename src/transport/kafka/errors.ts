@@ -7,7 +7,11 @@ export { describeError }
 
 /** The Kafka protocol error id (e.g. `REBALANCE_IN_PROGRESS`) when `error` carries it, anywhere in its chain. */
 export function hasKafkaError(error: unknown, id: string): boolean {
-  return findErrorBy(error as Error, 'apiId', id) !== null
+  // Through our typed errors' causes too.
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (findErrorBy(e, 'apiId', id) !== null) return true
+  }
+  return false
 }
 
 /** Connection refused, reset, timed out or closed: the broker could not be reached. */

@@ -1,4 +1,4 @@
-import { findErrorBy } from '@platformatic/kafka'
+import { findErrorBy, ListOffsetTimestamps } from '@platformatic/kafka'
 import type { ConsumedRecord, TopicPartition } from '../types.ts'
 import { tpKey } from '../types.ts'
 import type { FetchRequestTopic, FetchResponse, KafkaClient } from './client.ts'
@@ -26,6 +26,14 @@ interface FetchedPart {
   nextOffset: number
 }
 
+interface OutOfRange {
+  state: PartitionState
+  epoch: number
+  from: number
+  earliest: number
+  latest: number
+}
+
 interface NodeState {
   fetching: boolean
   /** Responses fetched from this node and not yet fully delivered (at most 2: one prefetch). */
@@ -34,7 +42,6 @@ interface NodeState {
 
 export interface FetcherOptions {
   deliver: (records: ConsumedRecord[]) => Promise<void> | void
-  autoOffsetReset: 'earliest' | 'latest'
   maxBatchSize: number
 }
 
@@ -100,8 +107,9 @@ export class Fetcher {
   seek(tp: TopicPartition, offset: number): void {
     const state = this.#partitions.get(tpKey(tp))
     if (!state) return
-    state.position = offset
-    state.fetchOffset = offset
+    // Below 0 is before any log start: read from the start (the broker answers out of range if it moved).
+    state.position = Math.max(0, offset)
+    state.fetchOffset = state.position
     state.epoch++
     this.#kick()
   }
@@ -222,6 +230,7 @@ export class Fetcher {
     if (generation !== this.#generation) return
 
     const parts: FetchedPart[] = []
+    const resets: OutOfRange[] = []
     let stale = false
     for (const topicResponse of response?.responses ?? []) {
       const topic = topicIds.get(topicResponse.topicId) ?? topicResponse.topicId
@@ -232,11 +241,7 @@ export class Fetcher {
         if (this.#partitions.get(tpKey(state.tp)) !== state || state.epoch !== epoch || state.paused) continue
         if (p.errorCode !== 0) {
           if (RESET_ERRORS.has(p.errorCode)) {
-            const offset = Number(this.#options.autoOffsetReset === 'latest' ? p.highWatermark : p.logStartOffset)
-            this.#config.logger.warn(
-              `offset ${from} out of range for ${topic}[${p.partitionIndex}], reset to ${offset}`,
-            )
-            if (offset >= 0) this.seek(state.tp, offset)
+            resets.push({ state, epoch, from, earliest: Number(p.logStartOffset), latest: Number(p.highWatermark) })
           } else if (STALE_METADATA_ERRORS.has(p.errorCode)) stale = true
           continue
         }
@@ -246,7 +251,8 @@ export class Fetcher {
       }
     }
     if (stale) this.#client.clearMetadata()
-    if (failure && parts.length === 0) {
+    if (resets.length > 0) await this.#clamp(resets)
+    if (failure && parts.length === 0 && resets.length === 0) {
       this.#client.clearMetadata()
       await this.#retryLater(`fetching from broker ${leader}`, failure)
       return
@@ -262,6 +268,37 @@ export class Fetcher {
     await delivered
     node.undelivered--
     this.#kick()
+  }
+
+  /**
+   * Out of the log (a seek past the end, a committed offset removed by retention): clamp to the log's bounds, as the
+   * memory transport does. The broker may leave the bounds out of the error; then they are looked up.
+   */
+  async #clamp(resets: OutOfRange[]): Promise<void> {
+    for (const { state, epoch, from, earliest, latest } of resets) {
+      let [low, high] = [earliest, latest]
+      if (low < 0 || high < 0) {
+        try {
+          const topics = [state.tp.topic]
+          const partitions = { [state.tp.topic]: [state.tp.partition] }
+          const [first, last] = await Promise.all([
+            this.#client.listOffsets({ topics, partitions, timestamp: ListOffsetTimestamps.EARLIEST }),
+            this.#client.listOffsets({ topics, partitions, timestamp: ListOffsetTimestamps.LATEST }),
+          ])
+          low = Number(first.get(state.tp.topic)?.[state.tp.partition] ?? -1)
+          high = Number(last.get(state.tp.topic)?.[state.tp.partition] ?? -1)
+        } catch (error) {
+          await this.#retryLater(`looking up the bounds of ${state.tp.topic}[${state.tp.partition}]`, error)
+          continue
+        }
+      }
+      const offset = from < low ? low : high
+      this.#config.logger.warn(
+        `offset ${from} out of range for ${state.tp.topic}[${state.tp.partition}], moved to ${offset}`,
+      )
+      const current = this.#partitions.get(tpKey(state.tp)) === state && state.epoch === epoch
+      if (offset >= 0 && current) this.seek(state.tp, offset)
+    }
   }
 
   async #retryLater(what: string, error: unknown): Promise<void> {

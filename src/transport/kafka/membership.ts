@@ -54,7 +54,6 @@ export class GroupMembership {
   #heartbeatChain: object | undefined
   #lastHeartbeat = 0
   #rejoin: ((reason: string) => void) | undefined
-  #pendingRejoin: string | undefined
 
   constructor(client: KafkaClient, config: KafkaConfig, options: MembershipOptions, hooks: MembershipHooks) {
     this.#client = client
@@ -78,10 +77,9 @@ export class GroupMembership {
     })
   }
 
-  /** Asks for a rebalance (e.g. after a commit was refused for an old generation). */
-  requestRejoin(reason: string): void {
-    if (this.#rejoin) this.#rejoin(reason)
-    else this.#pendingRejoin = reason
+  /** Asks for a rebalance when `generation` is still the current one (a commit of it was refused). */
+  requestRejoin(reason: string, generation: number): void {
+    if (generation === this.#generationId) this.#rejoin?.(reason)
   }
 
   /** No rejoin from now on (the consumer is closing and revokes next); heartbeats go on until `leave()`. */
@@ -126,8 +124,6 @@ export class GroupMembership {
       const rejoinNeeded = new Promise<string>((resolve) => {
         this.#rejoin = resolve
       })
-      if (this.#pendingRejoin) this.#rejoin!(this.#pendingRejoin)
-      this.#pendingRejoin = undefined
       this.#startHeartbeats()
       try {
         await this.#hooks.onJoined(joined)
@@ -137,7 +133,8 @@ export class GroupMembership {
           failed(error)
           return
         }
-        this.#config.logger.warn(`handling the assignment failed: ${describeError(error)}`)
+        this.#config.logger.warn(`handling the assignment failed, rejoining: ${describeError(error)}`)
+        this.#rejoin?.('handling the assignment failed')
       }
       if (first) started()
       first = false
@@ -149,6 +146,8 @@ export class GroupMembership {
       this.#stopHeartbeats()
     }
     this.#stopHeartbeats()
+    if (first)
+      failed(new TransportError('FST_TRANSPORT', `consumer of group ${this.#options.groupId} closed while joining`))
   }
 
   async #joinAndSync(): Promise<Joined> {

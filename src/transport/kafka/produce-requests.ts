@@ -21,18 +21,21 @@ export function recordSize(message: Message): number {
 export function splitByBatchBytes(messages: Message[], maxBatchBytes: number): Message[][] {
   const requests: Message[][] = []
   let current: Message[] = []
-  const used = new Map<string, number>()
+  // Bytes per partition in the current request: topic -> partition -> bytes.
+  let used = new Map<string, number[]>()
   for (const message of messages) {
     const size = recordSize(message)
-    const key = `${message.topic}\u0000${message.partition}`
-    const bytes = used.get(key) ?? 0
-    if (current.length > 0 && bytes > 0 && bytes + size > maxBatchBytes) {
+    const partition = message.partition ?? 0
+    let topic = used.get(message.topic)
+    if (!topic) used.set(message.topic, (topic = []))
+    const bytes = topic[partition] ?? 0
+    if (bytes > 0 && bytes + size > maxBatchBytes) {
       requests.push(current)
       current = []
-      used.clear()
+      used = new Map([[message.topic, (topic = [])]])
     }
     current.push(message)
-    used.set(key, (used.get(key) ?? 0) + size)
+    topic[partition] = (topic[partition] ?? 0) + size
   }
   if (current.length > 0) requests.push(current)
   return requests

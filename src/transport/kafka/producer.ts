@@ -177,6 +177,7 @@ export class KafkaProducer implements Producer {
     const metadata: RecordMetadata[] = [] // aligned with messages
     const accepted: { pending: Pending; metadata: RecordMetadata[] }[] = []
     const now = Date.now()
+    const nowBig = BigInt(now)
     for (const pending of batch) {
       const start = messages.length
       try {
@@ -196,7 +197,7 @@ export class KafkaProducer implements Producer {
             key: record.key ?? undefined,
             value: record.value ?? undefined,
             headers: record.headers === undefined ? undefined : toHeaderMap(record.headers),
-            timestamp: BigInt(timestamp),
+            timestamp: record.timestamp === undefined ? nowBig : BigInt(timestamp),
           })
           own.push({ topic: record.topic, partition, offset: -1, timestamp })
         }

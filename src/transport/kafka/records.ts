@@ -1,6 +1,9 @@
 import { IS_CONTROL, type RecordsBatch } from '@platformatic/kafka'
 import type { ConsumedRecord, Headers } from '../types.ts'
 
+/** Shared by every record consumed without headers; frozen because handlers share records. */
+const NO_HEADERS: Headers = Object.freeze({}) as Headers
+
 /** Batch attribute bit 3: the broker stamped the batch with log-append time (then `maxTimestamp` is the time). */
 const LOG_APPEND_TIME = 0x08
 
@@ -52,6 +55,7 @@ export function toConsumedRecords(
 }
 
 function toHeaders(entries: [Buffer | null, Buffer | null][]): Headers {
+  if (entries.length === 0) return NO_HEADERS
   const headers: Headers = {}
   for (let i = 0; i < entries.length; i++) {
     const [key, value] = entries[i]
