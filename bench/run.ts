@@ -3,6 +3,8 @@ import { memoryBenchmarks } from './memory.ts'
 
 const suites: Record<string, () => Promise<{ name: string; value: number; unit: string }[]>> = {
   memory: memoryBenchmarks,
+  // Loaded on demand: the other suites need no Kafka client.
+  kafka: async () => (await import('./kafka.ts')).kafkaBenchmarks(),
 }
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))

@@ -24,12 +24,14 @@ export const ERROR_CODES = {
   FST_STREAM_CLOSED: 'The stream was closed',
   FST_TABLE_WRONG_PARTITION: 'A table key belongs to a partition this worker does not own',
   FST_TABLE_VALUE: 'A table value fails its schema',
+  FST_TABLE_OUTSIDE_AGENT: 'A table was written outside an agent without an explicit partition',
   FST_STORE_LOCKED: 'A state store directory is locked by another process',
   FST_STORE: 'A state store operation failed',
   FST_RECOVERY_STALLED: 'Table recovery made no progress',
   FST_CLI_USAGE: 'Bad command-line usage',
   FST_CLI_APP_NOT_FOUND: 'The -A module has no Faustus app',
   FST_MANIFEST_INVALID: 'A declarative manifest is invalid',
+  FST_MANIFEST_CODE: 'Code from a declarative manifest raised while running',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

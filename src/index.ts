@@ -58,5 +58,30 @@ export {
   TransportError,
   ValidationError,
 } from './errors.ts'
+export {
+  applyManifests,
+  createAppFromManifests,
+  loadManifests,
+  ManifestError,
+  runManifests,
+  withManifests,
+} from './declarative/index.ts'
 export type { Logger, LogLevel } from './logging.ts'
 export type { RecordMetadata, Transport } from './transport/types.ts'
+export {
+  type CollectionOptions,
+  type CollectionStats,
+  GlobalTable,
+  type RelativeTo,
+  SetGlobalTable,
+  SetTable,
+  Table,
+  type TableOptions,
+  type Window,
+  type WindowedTable,
+  type WindowOptions,
+  type WindowRange,
+  type WindowSet,
+  type WriteOptions,
+} from './tables/index.ts'
+export { LmdbStoreProvider, MemoryStoreProvider, type Store, type StoreProvider } from './stores/index.ts'

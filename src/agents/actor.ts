@@ -38,6 +38,9 @@ export class Actor<V, K, R> {
   #abort = new AbortController()
   #done: Promise<void> | undefined
   #stream: Stream<V, K> | undefined
+  /** The last event handed out by the actor's stream or one derived from it (tracked only with a context). */
+  #delivered: Event | undefined
+  #tracking = false
   restarts = 0
 
   constructor(
@@ -52,6 +55,7 @@ export class Actor<V, K, R> {
   start(): void {
     if (this.#done !== undefined) return
     const context = this.owner.actorContext?.(this)
+    this.#tracking = context !== undefined
     this.#done = context === undefined ? this.#run() : runInActor(context, () => this.#run())
   }
 
@@ -65,6 +69,11 @@ export class Actor<V, K, R> {
     return this.#stream?.current
   }
 
+  /** The event being processed, also through groupBy (Faust's `current_event()`); needs an actor context. */
+  get delivered(): Event | undefined {
+    return this.#delivered ?? this.#stream?.current
+  }
+
   /** Ends the current run at its next step; the run loop starts the function again. */
   restart(): void {
     this.#abort.abort()
@@ -73,7 +82,8 @@ export class Actor<V, K, R> {
   async #run(): Promise<void> {
     for (;;) {
       const signal = this.#abort.signal
-      const stream = new Stream<V, K>(this.source, { ...this.streamOptions, signal, ackOnReturn: false })
+      const onDeliver = this.#tracking ? (event: Event) => void (this.#delivered = event) : undefined
+      const stream = new Stream<V, K>(this.source, { ...this.streamOptions, signal, ackOnReturn: false, onDeliver })
       this.#stream = stream
       let failure: unknown
       let failed = false

@@ -19,6 +19,8 @@ export type AgentErrorPolicy = 'ack' | 'crash' | { deadLetter: string }
 export interface AgentOptions<R> {
   /** Defaults to the function's name. The default topic is `{appId}-{name}`. */
   name?: string
+  /** A description, shown by `faustus agents`. */
+  help?: string
   /** Actors sharing the agent's stream (processing out of order). Tables are read-only when > 1. */
   concurrency?: number
   /** Where yielded values go besides replies. `NoInfer`: the result type comes from the function alone. */
@@ -225,7 +227,7 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
 
   actorContext(actor: Actor<any, any, any>): ActorContext | undefined {
     if (!this.#host.useActorContext) return undefined
-    return { agent: this.name, concurrency: this.concurrency, current: () => actor.current }
+    return { agent: this.name, concurrency: this.concurrency, current: () => actor.delivered }
   }
 
   restartSiblings(except: Actor<any, any, any>): void {

@@ -10,6 +10,10 @@ import type { Command, CommandParams, CommandSpec } from './commands.ts'
 import { AppServices } from './services.ts'
 import { resolveSettings, type Settings, type SettingsInput } from './settings.ts'
 import type { ScheduledJob, TimerOptions } from './timers.ts'
+import type { ChangelogSpec, Collection } from '../tables/collection.ts'
+import { SetGlobalTable, SetTable } from '../tables/set-table.ts'
+import { GlobalTable, Table } from '../tables/table.ts'
+import type { CollectionOptions, TableOptions } from '../tables/types.ts'
 
 export const APP_BRAND = Symbol.for('faustus.app')
 
@@ -114,6 +118,49 @@ export class App {
     if (deadLetter !== undefined && !this.topics.has(deadLetter)) this.topic(deadLetter, { valueType: 'raw' })
     this.agents.set(name, agent)
     return agent
+  }
+
+  /** The app's tables, by name (Table, GlobalTable, SetTable, SetGlobalTable). */
+  get tables(): ReadonlyMap<string, Collection> {
+    return this.services.tables.tables
+  }
+
+  /**
+   * A partitioned table backed by a changelog topic `{id}-{name}-changelog` (Faust's `app.Table`):
+   * `app.table<string, number>('counts', { default: () => 0 })`. Write it from agents reading a stream keyed by the
+   * table key (groupBy first).
+   */
+  table<K = unknown, V = unknown>(name: string, options: TableOptions<V> = {}): Table<K, V> {
+    this.needsActorContext = true
+    return this.services.tables.add(new Table<K, V>(this.services.tables, name, options))
+  }
+
+  /** A table every worker holds in full (Faust's `app.GlobalTable`). */
+  globalTable<K = unknown, V = unknown>(name: string, options: TableOptions<V> = {}): GlobalTable<K, V> {
+    this.needsActorContext = true
+    return this.services.tables.add(new GlobalTable<K, V>(this.services.tables, name, options))
+  }
+
+  /** A table of sets with add/discard (Faust's `app.SetTable`). */
+  setTable<K = unknown, M = unknown>(name: string, options: CollectionOptions = {}): SetTable<K, M> {
+    this.needsActorContext = true
+    return this.services.tables.add(new SetTable<K, M>(this.services.tables, name, options))
+  }
+
+  /** A set table every worker holds in full (Faust's `app.SetGlobalTable`). */
+  setGlobalTable<K = unknown, M = unknown>(name: string, options: CollectionOptions = {}): SetGlobalTable<K, M> {
+    this.needsActorContext = true
+    return this.services.tables.add(new SetGlobalTable<K, M>(this.services.tables, name, options))
+  }
+
+  /** Declares a table's changelog topic, or updates it (a window sets its retention). Internal. */
+  declareChangelog(name: string, spec: ChangelogSpec): void {
+    const existing = this.topics.get(name)
+    if (existing !== undefined) {
+      Object.assign(existing.options, spec)
+      return
+    }
+    this.topic(name, { ...spec, keyType: 'json', valueType: 'json', internal: true })
   }
 
   /** A function started with the app (e.g. iterating `topic.stream()` without an agent). */

@@ -5,7 +5,7 @@ import { decodeReply } from '../channels/reqrep.ts'
 import type { Topic } from '../channels/topic.ts'
 import { FaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
-import type { Consumer, ConsumedRecord, Producer, TopicSpec, Transport } from '../transport/types.ts'
+import type { Assignor, Consumer, ConsumedRecord, Producer, TopicSpec, Transport } from '../transport/types.ts'
 import type { Settings } from './settings.ts'
 import { createTransport } from './transports.ts'
 
@@ -18,6 +18,18 @@ export interface RuntimeHost {
   declaredTopics(): Iterable<Topic<any, any>>
   decodeReplyValue(value: unknown): unknown
   onUndecodable(error: unknown, record: ConsumedRecord): Promise<void>
+  /** The group protocol for the next consumer (tables need standbys); default the driver's. */
+  assignor?(): Assignor | undefined
+  /** A consumer stopped because handling records failed: the app cannot go on. */
+  onConsumerError(error: unknown): void
+}
+
+/** Checkpoint steps of other parts (tables): around the producer's flush, before offsets are committed. */
+export interface CheckpointSteps {
+  /** Step 1: hand buffered outputs (table changelog records) to the producer. */
+  beforeFlush?(): Promise<void> | void
+  /** Step 3: make local state durable (stores and their changelog offsets). */
+  afterFlush?(): Promise<void> | void
 }
 
 /**
@@ -37,6 +49,7 @@ export class Runtime {
   #replies: Promise<{ waiter: ReplyWaiter; reader: Consumer }> | undefined
   #resubscribing: Promise<void> | undefined
   #createdTopics = new Set<string>()
+  readonly #checkpointSteps: CheckpointSteps[] = []
 
   constructor(host: RuntimeHost) {
     this.#host = host
@@ -45,11 +58,31 @@ export class Runtime {
       log: host.log,
       commitEvery: settings.brokerCommitEvery,
       revokeTimeoutMs: settings.revokeTimeoutMs,
-      flush: () => this.#producer?.flush() ?? Promise.resolve(),
+      flush: () => this.#flush(),
       commit: (offsets) => this.#consumer?.commit(offsets) ?? Promise.resolve(),
       onUndecodable: (error, record) => host.onUndecodable(error, record),
     })
     this.conductor.onCommitDue(() => void this.commit())
+  }
+
+  /** Adds checkpoint steps; see `#flush` for the order. */
+  addCheckpointSteps(steps: CheckpointSteps): void {
+    this.#checkpointSteps.push(steps)
+  }
+
+  /** Steps 1-3 of a checkpoint (step 4, the commit, is the conductor's). */
+  async #flush(): Promise<void> {
+    // 1. Buffered outputs (table changelogs) into the producer.
+    for (const step of this.#checkpointSteps) await step.beforeFlush?.()
+    // 2. Every output acknowledged by the broker.
+    await this.#producer?.flush()
+    // 3. Local state durable, with the changelog offsets it reflects.
+    for (const step of this.#checkpointSteps) await step.afterFlush?.()
+  }
+
+  /** The group consumer while it runs (tables pause and seek changelog partitions on it). */
+  get consumer(): Consumer | undefined {
+    return this.#consumer
   }
 
   get transport(): Transport | undefined {
@@ -62,7 +95,9 @@ export class Runtime {
   /** Connects the transport and producer once; concurrent callers share the attempt. */
   connect(): Promise<Transport> {
     this.#connecting ??= (async () => {
-      const transport = await createTransport(this.#host.settings, this.#host.log)
+      const transport = await createTransport(this.#host.settings, this.#host.log, (error) =>
+        this.#host.onConsumerError(error),
+      )
       await transport.connect()
       this.#producer = transport.createProducer({
         lingerMs: this.#host.settings.producerLingerMs,
@@ -106,6 +141,7 @@ export class Runtime {
       groupId: this.#host.groupId,
       topics,
       handler: this.conductor,
+      assignor: this.#host.assignor?.(),
       autoOffsetReset: 'earliest',
     })
     await this.#consumer.start()

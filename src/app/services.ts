@@ -13,6 +13,8 @@ import type { App } from './app.ts'
 import { decodeJsonValue, encodeJsonText, serdeFor } from './codecs.ts'
 import { deadLetterRecord } from './dead-letter.ts'
 import { Runtime } from './runtime.ts'
+import { CopartitionedAssignor } from '../transport/assignor.ts'
+import { TableManager } from '../tables/manager.ts'
 import type { Settings } from './settings.ts'
 import { Scheduler } from './timers.ts'
 
@@ -25,6 +27,8 @@ type State = 'idle' | 'starting' | 'running' | 'stopping'
  */
 export class AppServices implements TopicHost, AgentHost, StreamContext {
   readonly runtime: Runtime
+  /** The app's tables: stores, changelogs, recovery and standbys. */
+  readonly tables: TableManager
   readonly #app: App
   readonly #scheduler: Scheduler
   state: State = 'idle'
@@ -32,6 +36,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   #done = deferred()
   #tasks: Promise<unknown>[] = []
   #crash: Error | undefined
+  #keepAlive: NodeJS.Timeout | undefined
 
   constructor(app: App) {
     this.#app = app
@@ -42,6 +47,33 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       declaredTopics: () => new Set(app.topics.values()),
       decodeReplyValue: decodeJsonValue,
       onUndecodable: (error, record) => this.#onUndecodable(error, record),
+      onConsumerError: (error) => this.crash(error instanceof Error ? error : new Error(String(error))),
+      assignor: () =>
+        this.tables.tables.size > 0 ? new CopartitionedAssignor(this.tables.assignorOptions()) : undefined,
+    })
+    this.tables = new TableManager({
+      appId: app.id,
+      log: app.log,
+      defaultPartitions: app.settings.topicPartitions,
+      storeUrl: app.settings.store,
+      declareTopic: (name, spec) => app.declareChangelog(name, spec),
+      transport: () => this.runtime.transport,
+      producer: () => this.runtime.producer(),
+      consumer: () => this.runtime.consumer,
+      sourceTopic: (name) => {
+        const topic = app.topics.get(name)
+        return topic === undefined ? undefined : { keySerde: topic.keySerde, partitions: topic.partitions }
+      },
+      crash: (error) => this.crash(error),
+    })
+    // Tables hear of assignments before anything fetches (recovery), and flush around the producer's flush.
+    this.runtime.conductor.addListener({
+      onAssigned: (assignment) => this.tables.onAssigned(assignment),
+      onRevoked: (partitions) => this.tables.onRevoked(partitions),
+    })
+    this.runtime.addCheckpointSteps({
+      beforeFlush: () => this.tables.beforeFlush(),
+      afterFlush: () => this.tables.afterFlush(),
     })
     this.#scheduler = new Scheduler(app.log, () => this.#leader)
     this.runtime.conductor.addListener({
@@ -102,7 +134,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   subscribe(topic: Topic<any, any>, queue: EventQueue<any, any>): void {
     this.runtime.conductor.subscribe(topic, queue)
     if (this.state !== 'stopping' && this.runtime.consuming) {
-      void this.runtime.resubscribeIfNeeded([this.leaderTopic]).catch((error) => this.crash(error))
+      void this.runtime.resubscribeIfNeeded(this.#extraTopics()).catch((error) => this.crash(error))
     }
   }
 
@@ -154,6 +186,11 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     })
   }
 
+  /** Topics the group consumer reads besides those streams read: the leader topic, table changelogs. */
+  #extraTopics(): string[] {
+    return [this.leaderTopic, ...this.tables.changelogTopics()]
+  }
+
   crash(error: Error): void {
     if (this.#crash !== undefined) return
     this.#crash = error
@@ -170,6 +207,8 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       await this.runtime.connect()
       if (!options.client) {
         this.#app.topic(this.leaderTopic, { partitions: 1, internal: true })
+        // Declared topics exist before any agent or task can send to them (a send would auto-create them).
+        await this.runtime.ensureTopics()
         for (const agent of this.#app.agents.values()) agent.start()
         for (const task of this.#app.tasks) this.#tasks.push(this.#runTask(task))
         // Let agents and tasks run to their first read, so the topics they read (and derive, as groupBy does)
@@ -178,10 +217,17 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       }
       await this.runtime.ensureTopics()
       if (!options.client) {
-        await this.runtime.startConsumer([this.leaderTopic])
+        // Stores open (and lock) before the consumer joins: the first assignment recovers into them.
+        await this.tables.start()
+        for (const topic of this.tables.changelogTopics()) {
+          this.runtime.conductor.divert(topic, (records) => this.tables.onChangelogRecords(records))
+        }
+        await this.runtime.startConsumer(this.#extraTopics())
         for (const job of this.#app.jobs) this.#scheduler.add(job)
         this.#scheduler.start()
       }
+      // An in-memory broker holds no socket open: keep the process alive while a worker runs, as Kafka's would.
+      if (!options.client) this.#keepAlive = setInterval(() => {}, 2 ** 30)
       this.state = 'running'
       this.log.info({ app: this.appId, broker: this.settings.broker, client: !!options.client }, 'app started')
     } catch (error) {
@@ -202,6 +248,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   async stop(): Promise<void> {
     if (this.state !== 'running' && this.state !== 'starting') return
     this.state = 'stopping'
+    clearInterval(this.#keepAlive)
     const settings = this.settings
     await this.#scheduler.stop()
     // Drain: no new fetches, let actors finish what is buffered, flush and commit, then leave the group.
@@ -216,6 +263,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     await Promise.all(agents.map((agent) => agent.stop()))
     // Tasks reading streams see them end; a task doing anything else must watch `app.running` itself.
     this.runtime.conductor.closeQueues()
+    await this.tables.stop()
     await this.runtime.close()
     this.#tasks = []
     this.state = 'idle'

@@ -4,7 +4,8 @@ import { SettingError } from '../errors.ts'
 
 /**
  * Every app setting, with its type, default and meaning. Options given to `new App(id, options)` win over the
- * environment (`FAUSTUS_` + the name in upper snake case, e.g. `FAUSTUS_BROKER`), which wins over defaults.
+ * environment (`FAUSTUS_` + the name in upper snake case, e.g. `FAUSTUS_BROKER`), which wins over defaults; the
+ * settings the CLI got as flags (listed in `FAUSTUS_CLI_OVERRIDES`) win over everything.
  */
 export const SettingsSchema = Type.Object(
   {
@@ -68,7 +69,7 @@ export type SettingsInput = Partial<Settings>
 
 const ENV_PREFIX = 'FAUSTUS_'
 /** Environment names the project uses for other things than app settings. */
-const RESERVED_ENV = /^FAUSTUS_(TEST_|APP$|MANIFESTS$)/
+const RESERVED_ENV = /^FAUSTUS_(TEST_|APP$|MANIFESTS$|CLI_OVERRIDES$|INSTALL_|KAFKA_CACHE$)/
 
 function envName(key: string): string {
   return ENV_PREFIX + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()
@@ -102,7 +103,11 @@ export function resolveSettings(options: Record<string, unknown> = {}, env: Node
     }
   }
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined))
-  const merged = Value.Default(SettingsSchema, { ...fromEnvironment(env), ...defined }) as Record<string, unknown>
+  const fromEnv = fromEnvironment(env)
+  // The CLI names the settings given as flags (`--broker`, `-l`): those win even over the app's own options.
+  const forced = (env.FAUSTUS_CLI_OVERRIDES ?? '').split(',').filter((name) => name in fromEnv)
+  const overrides = Object.fromEntries(forced.map((name) => [name, fromEnv[name]]))
+  const merged = Value.Default(SettingsSchema, { ...fromEnv, ...defined, ...overrides }) as Record<string, unknown>
   const error = Value.Errors(SettingsSchema, merged).First()
   if (error !== undefined) {
     const name = error.path.replace(/^\//, '').replace(/\//g, '.') || '(settings)'

@@ -5,10 +5,14 @@ import type { Transport } from '../transport/types.ts'
 import type { Settings } from './settings.ts'
 
 /** Builds the transport a broker URL names: `memory://[name]` (in-process) or `kafka://host:port[,host:port]`. */
-export async function createTransport(settings: Settings, log: Logger): Promise<Transport> {
+export async function createTransport(
+  settings: Settings,
+  log: Logger,
+  onConsumerError?: (error: unknown) => void,
+): Promise<Transport> {
   const url = settings.broker
   const scheme = /^([a-z]+):\/\//.exec(url)?.[1]
-  if (scheme === 'memory') return new MemoryTransport({ url })
+  if (scheme === 'memory') return new MemoryTransport({ url, onConsumerError })
   if (scheme === 'kafka') {
     // Loaded on demand so memory-only apps never load the Kafka client.
     const { KafkaTransport } = await import('../transport/kafka/index.ts')
@@ -21,6 +25,7 @@ export async function createTransport(settings: Settings, log: Logger): Promise<
       ssl: settings.brokerSsl,
       sasl: settings.brokerSasl,
       log: log.child({ component: 'kafka' }),
+      onConsumerError,
     })
   }
   throw new FaustusError('FST_BROKER_URL_INVALID', `unsupported broker URL "${url}": use memory:// or kafka://host:port`)

@@ -46,6 +46,8 @@ export class Conductor implements ConsumerHandler, MessageAcker {
   readonly acks = new AckTracker()
   readonly #routes = new Map<string, Route[]>()
   readonly #listeners: RebalanceListener[] = []
+  /** Topics whose records bypass the streams and ack tracking (table changelogs followed as standbys). */
+  readonly #diverted = new Map<string, (records: ConsumedRecord[]) => void>()
   readonly #host: ConductorHost
   #generation = 0
   #commitRequested: (() => void) | null = null
@@ -79,6 +81,11 @@ export class Conductor implements ConsumerHandler, MessageAcker {
     this.#listeners.push(listener)
   }
 
+  /** Records of `topic` go to `handler` instead of streams; they are neither acked nor committed. */
+  divert(topic: string, handler: (records: ConsumedRecord[]) => void): void {
+    this.#diverted.set(topic, handler)
+  }
+
   topicNames(): string[] {
     return [...this.#routes.keys()]
   }
@@ -89,6 +96,7 @@ export class Conductor implements ConsumerHandler, MessageAcker {
   }
 
   async onRecords(records: ConsumedRecord[]): Promise<void> {
+    if (this.#diverted.size > 0) records = this.#divert(records)
     const generation = this.#generation
     const touched = new Set<EventQueue<any, any>>()
     for (const record of records) {
@@ -114,6 +122,27 @@ export class Conductor implements ConsumerHandler, MessageAcker {
       message.release()
     }
     for (const queue of touched) await queue.writable()
+  }
+
+  /** Hands diverted records to their handlers (in order, per topic); returns the others. */
+  #divert(records: ConsumedRecord[]): ConsumedRecord[] {
+    let kept: ConsumedRecord[] | null = null
+    let taken: Map<(records: ConsumedRecord[]) => void, ConsumedRecord[]> | null = null
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]
+      const handler = this.#diverted.get(record.topic)
+      if (handler === undefined) {
+        kept?.push(record)
+        continue
+      }
+      kept ??= records.slice(0, i)
+      taken ??= new Map()
+      const list = taken.get(handler)
+      if (list) list.push(record)
+      else taken.set(handler, [record])
+    }
+    if (taken !== null) for (const [handler, list] of taken) handler(list)
+    return kept ?? records
   }
 
   async #deliver(route: Route, record: ConsumedRecord, message: Message, touched: Set<EventQueue<any, any>>) {

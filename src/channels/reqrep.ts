@@ -11,15 +11,30 @@ export const REPLY_TO_HEADER = 'Faust-Ag-ReplyTo'
 export const CORRELATION_ID_HEADER = 'Faust-Ag-CorrelationId'
 const REQUEST_NS = '@ReqRepRequest'
 const RESPONSE_NS = '@ReqRepResponse'
-const REQUEST_MARKER = Buffer.from(`"${REQUEST_NS}"`)
+/**
+ * When the value is a record, Faust uses subclasses whose `value` field is typed as a model, so the receiver
+ * rebuilds the record from its `__faust.ns` (with the plain classes it stays a dict). They have no explicit
+ * namespace, so theirs is the Python module path. Checked against faust-streaming 0.15 (test/interop/ask.test.ts).
+ */
+const MODEL_REQUEST_NS = 'faust.agents.models.ModelReqRepRequest'
+const MODEL_RESPONSE_NS = 'faust.agents.models.ModelReqRepResponse'
+const REQUEST_NAMESPACES = new Set([REQUEST_NS, MODEL_REQUEST_NS])
+const REQUEST_MARKERS = [Buffer.from(`"${REQUEST_NS}"`), Buffer.from(`"${MODEL_REQUEST_NS}"`)]
+/** A record's JSON ends with its `__faust` object; a nested one would be followed by more closing braces. */
+const RECORD_TAIL = /"__faust":\{"ns":"[^"\\]*"\}\}$/
+
+function isRecordJson(text: string): boolean {
+  return text.endsWith('"}}') && RECORD_TAIL.test(text)
+}
 
 /** Wraps an already JSON-encoded value in a request envelope, keeping its bytes as they are. */
 export function wrapRequest(encodedValue: Buffer | null, request: ReplyRequest): Buffer {
   const value = encodedValue === null ? 'null' : encodedValue.toString('utf8')
+  const ns = isRecordJson(value) ? MODEL_REQUEST_NS : REQUEST_NS
   return Buffer.from(
     `{"value":${value},"reply_to":${JSON.stringify(request.replyTo)},"correlation_id":${JSON.stringify(
       request.correlationId,
-    )},"__faust":{"ns":"${REQUEST_NS}"}}`,
+    )},"__faust":{"ns":"${ns}"}}`,
   )
 }
 
@@ -29,8 +44,9 @@ export function wrapRequest(encodedValue: Buffer | null, request: ReplyRequest):
  */
 function mayBeRequest(payload: Buffer): boolean {
   const length = payload.length
-  if (length < REQUEST_MARKER.length || payload[length - 1] !== 0x7d) return false
-  return payload.indexOf(REQUEST_MARKER, Math.max(0, length - 64)) >= 0
+  if (length < REQUEST_MARKERS[0].length || payload[length - 1] !== 0x7d) return false
+  const from = Math.max(0, length - 64)
+  return REQUEST_MARKERS.some((marker) => payload.indexOf(marker, from) >= 0)
 }
 
 /** If `payload` is a request envelope, its reply fields and the inner value re-encoded as JSON bytes. */
@@ -45,7 +61,7 @@ export function unwrapRequest(
   } catch (cause) {
     throw new DecodeError('invalid JSON in a request envelope', origin, { cause })
   }
-  if (envelope?.__faust?.ns !== REQUEST_NS) return undefined
+  if (!REQUEST_NAMESPACES.has(envelope?.__faust?.ns as string)) return undefined
   if (typeof envelope.reply_to !== 'string' || typeof envelope.correlation_id !== 'string') {
     throw new DecodeError('request envelope without reply_to/correlation_id', origin)
   }
@@ -70,12 +86,16 @@ export interface ReplyEnvelope {
   correlationId: string
 }
 
-/** The reply, as Faust writes it: {"key", "value", "correlation_id", "__faust": {"ns": "@ReqRepResponse"}}. */
+/**
+ * The reply, as Faust writes it: {"key", "value", "correlation_id", "__faust": {"ns": "@ReqRepResponse"}}, or
+ * with the ns `faust.agents.models.ModelReqRepResponse` when the value is a record.
+ */
 export function encodeReply(key: unknown, encodedValue: string, correlationId: string): Buffer {
+  const ns = isRecordJson(encodedValue) ? MODEL_RESPONSE_NS : RESPONSE_NS
   return Buffer.from(
     `{"key":${JSON.stringify(key ?? null)},"value":${encodedValue},"correlation_id":${JSON.stringify(
       correlationId,
-    )},"__faust":{"ns":"${RESPONSE_NS}"}}`,
+    )},"__faust":{"ns":"${ns}"}}`,
   )
 }
 

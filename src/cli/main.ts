@@ -81,7 +81,13 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
     }
     // Settings are read when the App is constructed, i.e. while importing the module: set them first.
     const defaultLevel = process.env.FAUSTUS_LOG_LEVEL ? undefined : early.command === 'worker' ? 'info' : 'warn'
-    restoreEnvironment = applyEnvironment({ FAUSTUS_BROKER: early.broker, FAUSTUS_LOG_LEVEL: level ?? defaultLevel })
+    // Flags given on the command line win over the app's own options; the default level does not.
+    const forced = [early.broker !== undefined && 'broker', level !== undefined && 'logLevel'].filter(Boolean)
+    restoreEnvironment = applyEnvironment({
+      FAUSTUS_BROKER: early.broker,
+      FAUSTUS_LOG_LEVEL: level ?? defaultLevel,
+      FAUSTUS_CLI_OVERRIDES: forced.length > 0 ? forced.join(',') : undefined,
+    })
     const appSpec = early.app ?? process.env.FAUSTUS_APP
     if (appSpec) ctx.app = await loadApp(appSpec, ctx.io.cwd)
     await buildProgram(ctx).parseAsync(args, { from: 'user' })

@@ -20,6 +20,11 @@ export interface StreamOptions {
    * before it reached its dead-letter topic.
    */
   ackOnReturn?: boolean
+  /**
+   * Called with each event this stream, or a stream derived from it (groupBy, through), hands out: agent actors
+   * track the event being processed with it (Faust's `current_event()`, which tables write at). Set only when needed.
+   */
+  onDeliver?: (event: Event<any, any>) => void
 }
 
 /** setTimeout's largest delay. */
@@ -88,6 +93,7 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
       if (event === undefined) return finish()
       this.#current = event
       this.#eventsTotal++
+      this.options.onDeliver?.(event)
       return { done: false, value: project(event) }
     }
     const signal = this.options.signal
@@ -228,6 +234,7 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
         if (events.length === 0) deadline = Date.now() + within
         events.push(event)
         this.#current = event
+        this.options.onDeliver?.(event)
       }
       if (events.length > 0) {
         yield events.map((event) => event.value)

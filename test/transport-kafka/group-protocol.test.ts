@@ -36,14 +36,15 @@ describe('kafka group protocol payloads', () => {
     expect(decodeSubscription(java)).toEqual({ version: 1, topics: ['t'], userData: null })
   })
 
-  it('writes an assignment with topics sorted and partitions ascending, and reads it back', () => {
+  it('writes an assignment with topics sorted and partitions in the given order, and reads it back', () => {
     const userData = Buffer.from([0x78, 0x9c, 0x01]) // zlib header bytes, opaque here
+    // Within a topic the order is the assignor's (actives, then changelog standbys), which a Python follower checks.
     const encoded = encodeAssignment({
       version: 4,
       partitions: [
-        { topic: 'b', partition: 2 },
-        { topic: 'a', partition: 1 },
         { topic: 'b', partition: 0 },
+        { topic: 'a', partition: 1 },
+        { topic: 'b', partition: 2 },
       ],
       userData,
     })

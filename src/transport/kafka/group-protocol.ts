@@ -51,7 +51,10 @@ export function decodeSubscription(buffer: Buffer): Subscription {
       topic             => STRING                    INT16 length + UTF-8 bytes
       partitions        => ARRAY(INT32)              INT32 count, then INT32 each
     user_data           => BYTES                     INT32 length (-1 = null) + bytes
-  Topics are written sorted by name and partitions ascending (as Faust sorts its protocol assignment).
+  Topics are written sorted by name (as Faust sorts its protocol assignment); partitions keep the order given.
+  That order matters to a Python follower: it compares each topic's list with the actives then the changelog
+  standbys of the assignment JSON, as lists (faust/assignor/partition_assignor.py, on_assignment), so the assignor
+  passes them in that order (test/interop/assignor.test.ts checks it with Faust's own code).
 */
 export function encodeAssignment(assignment: AssignmentPayload): Buffer {
   const byTopic = new Map<string, number[]>()
@@ -66,7 +69,7 @@ export function encodeAssignment(assignment: AssignmentPayload): Buffer {
     .appendArray(
       topics,
       (w, topic) => {
-        const partitions = byTopic.get(topic)!.sort((a, b) => a - b)
+        const partitions = byTopic.get(topic)!
         w.appendString(topic, false).appendArray(partitions, (w2, p) => w2.appendInt32(p), false, false)
       },
       false,

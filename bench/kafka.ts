@@ -1,0 +1,104 @@
+/**
+ * `npm run bench -- kafka`: the client-ceiling benchmark (issue 5, point 6). On one broker and one input topic of
+ * BENCH_RECORDS (default 1M) records of 100 bytes over BENCH_PARTITIONS (default 6) partitions, it times
+ *   (a) the raw `@platformatic/kafka` client consuming the topic and producing each record to another topic,
+ *   (b) a Faustus passthrough agent doing the same (from app start until the output's end offsets reach N),
+ *   (c) `kcat` consuming the topic (the native ceiling),
+ * and prints events/s and the ratios b/a and b/c. Targets: b/a >= 0.7 and b >= 100,000 events/s.
+ * A diagnostic run of the same agent with a sink that does not wait for each acknowledgement follows (skip it with
+ * BENCH_KAFKA_DIAGNOSTIC=0); it is not part of the ratios.
+ *
+ * The broker is FAUSTUS_TEST_KAFKA (host:port) when set, else one started for the run and stopped at the end.
+ * Each agent run gives up after BENCH_KAFKA_TIMEOUT_S (default 60) and reports the rate of what it did by then.
+ */
+import { randomUUID } from 'node:crypto'
+import { type AgentRun, agentPassthrough } from './kafka/agent.ts'
+import { BenchAdmin, benchBroker, perSecond, seconds, VALUE_BYTES } from './kafka/common.ts'
+import { kcatConsume } from './kafka/kcat.ts'
+import { fill, rawCopy } from './kafka/raw.ts'
+import type { BenchResult } from './memory.ts'
+
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000)
+const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6)
+const TIMEOUT_MS = Number(process.env.BENCH_KAFKA_TIMEOUT_S ?? 60) * 1000
+const DIAGNOSTIC = process.env.BENCH_KAFKA_DIAGNOSTIC !== '0'
+
+const count = (n: number) => n.toLocaleString('en-US')
+
+/** Progress lines, printed as the run goes (the suite's figures are printed at the end by bench/run.ts). */
+function note(message: string): void {
+  console.log(`  ${message}`)
+}
+
+function expect(what: string, actual: number): void {
+  if (actual !== RECORDS) throw new Error(`${what} holds ${count(actual)} records, expected ${count(RECORDS)}`)
+}
+
+function agentNote(label: string, run: AgentRun): void {
+  note(
+    run.timedOut
+      ? `${label}: TIMED OUT after ${seconds(run.ms)} with ${count(run.count)} of ${count(RECORDS)} records (rate over those)`
+      : `${label}: ${seconds(run.ms)}`,
+  )
+}
+
+function ratio(name: string, value: number, target?: number): BenchResult {
+  const unit = target === undefined ? 'ratio' : value >= target ? 'ratio (met)' : 'ratio (NOT met)'
+  return { name, value: Number(value.toFixed(3)), unit }
+}
+
+export async function kafkaBenchmarks(): Promise<BenchResult[]> {
+  const broker = await benchBroker()
+  const admin = new BenchAdmin(broker.bootstrap, PARTITIONS)
+  const id = randomUUID().slice(0, 8)
+  const names = ['input', 'raw-out', 'agent-out', 'windowed-out'].map((name) => `bench-kafka-${name}-${id}`)
+  const [input, outRaw, outAgent, outWindowed] = names
+  try {
+    await admin.create(names)
+    const where = `broker ${broker.bootstrap}${broker.started ? ' (started for this run)' : ''}`
+    note(`${count(RECORDS)} records of ${VALUE_BYTES} bytes, ${PARTITIONS} partitions, ${where}`)
+
+    const fillMs = await fill(broker.bootstrap, input, RECORDS, PARTITIONS)
+    expect('the input topic', await admin.endOffset(input))
+    note(`produce only: ${seconds(fillMs)}`)
+
+    const kcat = await kcatConsume(broker.bootstrap, input, VALUE_BYTES)
+    expect("kcat's output", kcat.count)
+    note(`(c) kcat consume: ${seconds(kcat.ms)}`)
+
+    const rawMs = await rawCopy(broker.bootstrap, input, outRaw, RECORDS)
+    expect('the raw output topic', await admin.endOffset(outRaw))
+    note(`(a) raw client consume + produce: ${seconds(rawMs)}`)
+
+    const common = { bootstrap: broker.bootstrap, admin, source: input, total: RECORDS, timeoutMs: TIMEOUT_MS }
+    const agent = await agentPassthrough({ ...common, sink: outAgent, mode: 'topic' })
+    agentNote('(b) Faustus passthrough agent', agent)
+    const windowed = DIAGNOSTIC ? await agentPassthrough({ ...common, sink: outWindowed, mode: 'windowed' }) : undefined
+    if (windowed) agentNote('diagnostic: same agent, sink not awaiting each ack', windowed)
+
+    const a = perSecond(RECORDS, rawMs)
+    const b = perSecond(agent.count, agent.ms)
+    const c = perSecond(RECORDS, kcat.ms)
+    const partial = (run: AgentRun) => (run.timedOut ? ' [timed out]' : '')
+    const results: BenchResult[] = [
+      { name: 'produce only (raw client, idempotent, acks=all)', value: perSecond(RECORDS, fillMs), unit: 'events/s' },
+      { name: '(a) raw client: consume + produce each record', value: a, unit: 'events/s' },
+      { name: `(b) Faustus passthrough agent, sink: [output topic]${partial(agent)}`, value: b, unit: 'events/s' },
+      { name: '(c) kcat consume (native ceiling)', value: c, unit: 'events/s' },
+      ratio('b/a (target >= 0.7)', b / a, 0.7),
+      ratio('b/c', b / c),
+      { name: 'b (target >= 100,000)', value: b, unit: b >= 100_000 ? 'events/s (met)' : 'events/s (NOT met)' },
+    ]
+    if (windowed) {
+      const w = perSecond(windowed.count, windowed.ms)
+      results.push(
+        { name: `diagnostic: agent, sink not awaiting each ack${partial(windowed)}`, value: w, unit: 'events/s' },
+        ratio('diagnostic / a', w / a),
+      )
+    }
+    return results
+  } finally {
+    await admin.close(names)
+    await broker.stop()
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * (b) A Faustus passthrough agent on Kafka: an agent over the input topic (raw values) yielding every value, with
+ * the output topic as its sink. Timed from `app.start()` until the output topic's end offsets reach the record count.
+ *
+ * The `windowed` variant is a diagnostic, not the measured figure: the same agent with a function sink that sends
+ * to the output topic without waiting for each acknowledgement (at most `WINDOW` unacknowledged), which shows what
+ * the rest of the pipeline (fetch, conductor, queue, actor, producer) can do once the per-record wait is gone.
+ */
+import { App, type Stream, type Topic } from '../../src/index.ts'
+import type { BenchAdmin } from './common.ts'
+
+const WINDOW = 20_000
+
+export interface AgentRun {
+  /** Records in the output topic when the run ended. */
+  count: number
+  ms: number
+  /** The deadline passed before every record reached the output topic. */
+  timedOut: boolean
+}
+
+export interface AgentRunOptions {
+  bootstrap: string
+  admin: BenchAdmin
+  source: string
+  sink: string
+  total: number
+  /** Give up (and report the partial rate) after this long. */
+  timeoutMs: number
+  /** `topic`: `sink: [outputTopic]` (the measured passthrough); `windowed`: the diagnostic variant. */
+  mode: 'topic' | 'windowed'
+}
+
+/** A function sink sending to `topic` with at most `window` sends unacknowledged; a failed send fails the next one. */
+function windowedSink(topic: Topic<unknown, unknown>, window: number): (value: unknown) => Promise<void> | undefined {
+  let outstanding = 0
+  let failure: unknown
+  const waiting: (() => void)[] = []
+  const settled = () => {
+    outstanding--
+    if (outstanding < window) waiting.shift()?.()
+  }
+  return (value) => {
+    if (failure !== undefined) throw failure
+    outstanding++
+    topic.send({ value }).then(settled, (error: unknown) => {
+      failure = error
+      settled()
+    })
+    if (outstanding < window) return undefined
+    return new Promise<void>((resolve) => waiting.push(resolve))
+  }
+}
+
+export async function agentPassthrough(options: AgentRunOptions): Promise<AgentRun> {
+  const { admin, source, sink, total } = options
+  const app = new App(`bench-agent-${sink}`, {
+    broker: `kafka://${options.bootstrap}`,
+    logLevel: 'error',
+    topicPartitions: admin.partitions,
+    stopTimeoutMs: 2_000,
+    revokeTimeoutMs: 2_000,
+  })
+  const input = app.topic(source, { valueType: 'raw' })
+  const output = app.topic(sink, { valueType: 'raw' })
+  app.agent(
+    input,
+    async function* passthrough(stream: Stream<unknown>) {
+      for await (const value of stream) yield value
+    },
+    { sink: [options.mode === 'topic' ? output : windowedSink(output, WINDOW)] },
+  )
+  const started = performance.now()
+  await app.start()
+  try {
+    const { count, at } = await admin.waitForEnd(sink, total, started + options.timeoutMs)
+    return { count, ms: at - started, timedOut: count < total }
+  } finally {
+    await app.stop()
+  }
+}

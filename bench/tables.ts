@@ -1,0 +1,110 @@
+// Table benchmarks: updates/s through an agent with the changelog on (memory and LMDB stores), and recovery
+// records/s from a changelog of 1M records into LMDB. Runs on the memory transport (said in each name).
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { App, type Stream } from '../src/index.ts'
+
+export interface BenchResult {
+  name: string
+  value: number
+  unit: string
+}
+
+const UPDATES = Number(process.env.BENCH_TABLE_UPDATES ?? 1_000_000)
+const CHANGELOG = Number(process.env.BENCH_CHANGELOG_RECORDS ?? 1_000_000)
+const KEYS = 10_000
+
+function newApp(id: string, broker: string, store: string): App {
+  const app = new App(id, { broker, store, logLevel: 'warn', topicPartitions: 1 })
+  app.services.tables.configure({ tty: false })
+  return app
+}
+
+/** Records written straight into a topic's log before timing starts. */
+async function fill(app: App, topic: string, count: number, record: (i: number) => { key: Buffer; value: Buffer }) {
+  const producer = await app.services.producer()
+  for (let start = 0; start < count; start += 10_000) {
+    const batch = []
+    for (let i = start; i < Math.min(count, start + 10_000); i++) batch.push({ topic, partition: 0, ...record(i) })
+    await producer.send(batch)
+  }
+}
+
+const WORDS = Array.from({ length: KEYS }, (_, i) => ({
+  key: Buffer.from(`word-${i}`),
+  value: Buffer.from(JSON.stringify(`word-${i}`)),
+}))
+
+async function updates(storeName: 'memory' | 'lmdb'): Promise<BenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'faustus-bench-'))
+  const store = storeName === 'memory' ? 'memory://' : `lmdb://${dir}`
+  const app = newApp('bench-tables', `memory://bench-tables-${randomUUID()}`, store)
+  const words = app.topic('words', { valueType: 'json', partitions: 1 })
+  const counts = app.table<string, number>('counts', { default: () => 0, partitions: 1 })
+  let seen = 0
+  let finished!: () => void
+  const allSeen = new Promise<void>((resolve) => {
+    finished = resolve
+  })
+  app.agent(words, async function count(stream: Stream<string>) {
+    for await (const word of stream) {
+      counts.update(word, (n) => n + 1)
+      if (++seen === UPDATES) finished()
+    }
+  })
+  await app.services.runtime.connect()
+  await app.services.runtime.ensureTopics()
+  await fill(app, 'words', UPDATES, (i) => WORDS[i % KEYS])
+  const started = performance.now()
+  await app.start()
+  await allSeen
+  // The changelog is part of the work: everything written and flushed (and the LMDB batch committed).
+  await app.services.runtime.commit()
+  const seconds = (performance.now() - started) / 1000
+  await app.stop()
+  rmSync(dir, { recursive: true, force: true })
+  return {
+    name: `table updates through an agent, changelog on, ${storeName} store (memory transport)`,
+    value: Math.round(UPDATES / seconds),
+    unit: 'updates/s',
+  }
+}
+
+async function recovery(): Promise<BenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'faustus-bench-'))
+  const broker = `memory://bench-recovery-${randomUUID()}`
+  const seed = newApp('bench-recovery', broker, 'memory://')
+  seed.table('counts', { partitions: 1 })
+  await seed.services.runtime.connect()
+  await seed.services.runtime.ensureTopics()
+  await fill(seed, 'bench-recovery-counts-changelog', CHANGELOG, (i) => ({
+    key: Buffer.from(JSON.stringify(`key-${i % 100_000}`)),
+    value: Buffer.from(String(i)),
+  }))
+  const app = newApp('bench-recovery', broker, `lmdb://${dir}`)
+  app.table('counts', { partitions: 1 })
+  app.agent(app.topic('input', { partitions: 1 }), async function idle(stream: Stream<unknown>) {
+    for await (const _ of stream) {
+    }
+  })
+  await app.start()
+  const { records, durationMs } = app.services.tables.lastRecovery
+  await app.stop()
+  await seed.stop()
+  rmSync(dir, { recursive: true, force: true })
+  return {
+    name: `recovery of ${records.toLocaleString('en-US')} changelog records into LMDB (memory transport)`,
+    value: Math.round(records / (durationMs / 1000)),
+    unit: 'records/s',
+  }
+}
+
+export async function tablesBenchmarks(): Promise<BenchResult[]> {
+  return [await updates('memory'), await updates('lmdb'), await recovery()]
+}
+
+if (process.argv[1]?.endsWith('tables.ts')) {
+  for (const result of await tablesBenchmarks()) console.log(`${result.name.padEnd(90)} ${result.value} ${result.unit}`)
+}

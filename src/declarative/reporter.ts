@@ -1,0 +1,35 @@
+import { fieldPath, type ManifestIssue } from './issues.ts'
+import { locate, type ManifestDocument, type Path, type Position } from './source.ts'
+
+/** Collects the issues of one document, each located in the YAML and labelled with the resource. */
+export class Reporter {
+  readonly md: ManifestDocument
+  /** `KasprAgent "offer-generator"`, or the kind and document number while the name is unknown. */
+  resource: string | undefined
+  readonly issues: ManifestIssue[]
+
+  constructor(md: ManifestDocument, issues: ManifestIssue[]) {
+    this.md = md
+    this.issues = issues
+  }
+
+  get count(): number {
+    return this.issues.length
+  }
+
+  /** An issue about the field at `path` (or its key, for unknown fields). */
+  report(path: Path, message: string, at: 'key' | 'value' = 'value'): void {
+    this.reportAt(locate(this.md, path, at), path, message)
+  }
+
+  reportAt(position: Position, path: Path, message: string): void {
+    this.issues.push({
+      file: this.md.file,
+      line: position.line,
+      column: position.column,
+      resource: this.resource,
+      field: path.length > 0 ? fieldPath(path) : undefined,
+      message,
+    })
+  }
+}

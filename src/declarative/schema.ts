@@ -1,0 +1,211 @@
+/**
+ * The manifest JSON Schema, defined with TypeBox. `schemas/faustus-manifests.schema.json` is generated from
+ * `manifestJsonSchema()` (`npx tsx schemas/generate.ts`), and a test checks the file is up to date.
+ */
+import { type Static, type TObject, Type } from '@sinclair/typebox'
+import { SettingsSchema } from '../app/settings.ts'
+import {
+  AgentSpec,
+  Code,
+  Duration,
+  Operation,
+  Processors,
+  Serializer,
+  TopicConfig,
+  TopicOutput,
+} from './schema-parts.ts'
+
+const strict = { additionalProperties: false }
+
+export const API_VERSIONS = ['faustus.io/v1alpha1', 'kaspr.io/v1alpha1'] as const
+export const RESOURCE_KINDS = ['App', 'Agent', 'Table', 'Task', 'WebView'] as const
+export type ResourceKind = (typeof RESOURCE_KINDS)[number]
+
+/** Kaspr's kind names: `KasprAgent` is an `Agent`. */
+export function kindOf(kind: unknown): ResourceKind | undefined {
+  if (typeof kind !== 'string') return undefined
+  const bare = kind.startsWith('Kaspr') ? kind.slice('Kaspr'.length) : kind
+  return (RESOURCE_KINDS as readonly string[]).includes(bare) ? (bare as ResourceKind) : undefined
+}
+
+export const APP_LABELS = ['faustus.io/app', 'kaspr.io/app'] as const
+
+const Name = Type.String({ pattern: '^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$', description: 'a resource name' })
+
+export const Metadata = Type.Object(
+  {
+    name: Name,
+    namespace: Type.Optional(Type.String()),
+    labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+    annotations: Type.Optional(Type.Record(Type.String(), Type.String())),
+    // Seed 002 writes the app label directly under metadata.
+    'faustus.io/app': Type.Optional(Type.String({ minLength: 1, description: 'the app this resource belongs to' })),
+    'kaspr.io/app': Type.Optional(Type.String({ minLength: 1, description: 'the app this resource belongs to' })),
+  },
+  strict,
+)
+
+export const AppSpec = Type.Object(
+  {
+    description: Type.Optional(Type.String()),
+    broker: Type.Optional(Type.String({ description: 'memory://[name] or kafka://host:port[,host:port]' })),
+    bootstrapServers: Type.Optional(Type.String({ description: "Kaspr's host:port[,host:port], for kafka://" })),
+    config: Type.Optional(Type.Partial(SettingsSchema, { description: 'Faustus app settings' })),
+  },
+  {
+    // Kubernetes deployment fields of KasprApp (replicas, image, resources, ...) are accepted and ignored.
+    additionalProperties: true,
+    description: 'the app: its settings; other fields (Kaspr deployment) are ignored',
+  },
+)
+
+const WindowExpiry = { expires: Type.Optional(Duration) }
+
+export const TableWindow = Type.Object(
+  {
+    tumbling: Type.Optional(Type.Object({ size: Duration, ...WindowExpiry }, strict)),
+    hopping: Type.Optional(Type.Object({ size: Duration, step: Duration, ...WindowExpiry }, strict)),
+    sliding: Type.Optional(Type.Object({ before: Duration, after: Duration, ...WindowExpiry }, strict)),
+    relativeTo: Type.Optional(
+      Type.Union([Type.Literal('stream'), Type.Literal('now')], { description: 'what window reads are relative to' }),
+    ),
+  },
+  { ...strict, oneOf: [{ required: ['tumbling'] }, { required: ['hopping'] }, { required: ['sliding'] }] },
+)
+
+export const TableSpec = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, description: 'the table name (default: metadata.name)' })),
+    description: Type.Optional(Type.String()),
+    global: Type.Optional(Type.Boolean({ description: 'every worker holds every partition' })),
+    keySerializer: Type.Optional(Serializer),
+    valueSerializer: Type.Optional(Serializer),
+    partitions: Type.Optional(Type.Integer({ minimum: 1 })),
+    standbys: Type.Optional(Type.Integer({ minimum: 0 })),
+    checkKeyPartition: Type.Optional(
+      Type.Boolean({ description: 'check written keys belong to the partition of the event (default true)' }),
+    ),
+    default: Type.Optional(Code),
+    defaultSelector: Type.Optional(Code),
+    extraTopicConfigs: Type.Optional(TopicConfig),
+    window: Type.Optional(TableWindow),
+  },
+  strict,
+)
+
+export const TaskSpec = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    description: Type.Optional(Type.String()),
+    onLeader: Type.Optional(Type.Boolean({ description: 'run only on the leader worker' })),
+    schedule: Type.Optional(
+      Type.Object(
+        {
+          interval: Type.Optional(Duration),
+          cron: Type.Optional(Type.String({ minLength: 1 })),
+          timezone: Type.Optional(Type.String()),
+        },
+        { ...strict, oneOf: [{ required: ['interval'] }, { required: ['cron'] }] },
+      ),
+    ),
+    processors: Processors,
+  },
+  strict,
+)
+
+const OnOutcome = Type.Object({ onSuccess: Type.Optional(Code), onError: Type.Optional(Code) }, strict)
+
+export const WebViewSpec = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    description: Type.Optional(Type.String()),
+    request: Type.Object(
+      {
+        method: Type.Union(
+          ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'].map((method) => Type.Literal(method)),
+        ),
+        path: Type.String({ pattern: '^/', description: 'route path; :name segments become params' }),
+      },
+      strict,
+    ),
+    response: Type.Optional(
+      Type.Object(
+        {
+          contentType: Type.Optional(Type.String()),
+          statusCode: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
+          headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+          bodySelector: Type.Optional(OnOutcome),
+          statusCodeSelector: Type.Optional(OnOutcome),
+          headersSelector: Type.Optional(OnOutcome),
+        },
+        strict,
+      ),
+    ),
+    processors: Type.Optional(Processors),
+  },
+  strict,
+)
+
+function resource<S extends TObject>(kind: ResourceKind, spec: S, specRequired: boolean) {
+  return Type.Object(
+    {
+      apiVersion: Type.Union(API_VERSIONS.map((v) => Type.Literal(v))),
+      kind: Type.Union([Type.Literal(kind), Type.Literal(`Kaspr${kind}`)]),
+      metadata: Metadata,
+      spec: specRequired ? spec : Type.Optional(spec),
+    },
+    { ...strict, title: kind },
+  )
+}
+
+/** The schema of one resource, by kind. */
+export const RESOURCE_SCHEMAS = {
+  App: resource('App', AppSpec, false),
+  Agent: resource('Agent', AgentSpec, true),
+  Table: resource('Table', TableSpec, false),
+  Task: resource('Task', TaskSpec, true),
+  WebView: resource('WebView', WebViewSpec, true),
+} as const
+
+export type AppSpecType = Static<typeof AppSpec>
+export type TableSpecType = Static<typeof TableSpec>
+export type TableWindowSpec = Static<typeof TableWindow>
+export type TaskSpecType = Static<typeof TaskSpec>
+export type WebViewSpecType = Static<typeof WebViewSpec>
+export type MetadataType = Static<typeof Metadata>
+
+export const SCHEMA_ID = 'https://faustus.io/schemas/faustus-manifests.schema.json'
+
+/** Shared parts, published once under `definitions` and referenced. */
+const DEFINITIONS = { Processors, Operation, TopicOutput, Code, Duration, Serializer, Metadata } as const
+
+function plain(schema: unknown): unknown {
+  return JSON.parse(JSON.stringify(schema))
+}
+
+/** Replaces every occurrence of a definition (but the definition itself) with a `$ref` to it. */
+function referencing(node: unknown, byText: Map<string, string>, self?: string): unknown {
+  if (typeof node !== 'object' || node === null) return node
+  const name = byText.get(JSON.stringify(node))
+  if (name !== undefined && name !== self) return { $ref: `#/definitions/${name}` }
+  if (Array.isArray(node)) return node.map((item) => referencing(item, byText))
+  return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, referencing(value, byText)]))
+}
+
+/** The published JSON Schema (draft-07): any one resource; validate each YAML document against it. */
+export function manifestJsonSchema(): Record<string, unknown> {
+  const byText = new Map(Object.entries(DEFINITIONS).map(([name, schema]) => [JSON.stringify(plain(schema)), name]))
+  const root = plain(Type.Union(RESOURCE_KINDS.map((kind) => RESOURCE_SCHEMAS[kind])))
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: SCHEMA_ID,
+    title: 'Faustus manifest',
+    description:
+      'One resource of a Faustus (or Kaspr) manifest: App, Agent, Table, Task or WebView, apiVersion ' +
+      'faustus.io/v1alpha1 or kaspr.io/v1alpha1 (with the Kaspr kind names).',
+    ...(referencing(root, byText) as Record<string, unknown>),
+    definitions: Object.fromEntries(
+      Object.entries(DEFINITIONS).map(([name, schema]) => [name, referencing(plain(schema), byText, name)]),
+    ),
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * Checks a JSON Schema cannot express (or not with a useful message): one input, one operation kind, pipeline
+ * names that exist, nothing after a terminal operation, valid regexes and cron expressions.
+ */
+import { CronPattern } from 'croner'
+import { codecs } from '../models/codecs.ts'
+import type { Reporter } from './reporter.ts'
+import type { AppSpecType, ResourceKind, TableSpecType, TaskSpecType } from './schema.ts'
+import {
+  type AgentSpecType,
+  OPERATION_KINDS,
+  type OperationKind,
+  type OperationSpec,
+  type ProcessorsSpec,
+} from './schema-parts.ts'
+import { suggest } from './validate.ts'
+
+/** `topicSend` ends a pipeline: the value leaves the agent. The others pass a value on. */
+export const TERMINAL_OPERATIONS: ReadonlySet<OperationKind> = new Set(['topicSend'])
+
+export function operationKind(operation: OperationSpec): OperationKind | undefined {
+  return OPERATION_KINDS.find((kind) => operation[kind] !== undefined)
+}
+
+/** The operations in pipeline order (the `pipeline` list, or all operations as listed). */
+export function pipelineOf(processors: ProcessorsSpec | undefined): { operation: OperationSpec; index: number }[] {
+  const operations = processors?.operations ?? []
+  const names = processors?.pipeline ?? operations.map((op) => op.name)
+  return names.flatMap((name) => {
+    const index = operations.findIndex((op) => op.name === name)
+    return index < 0 ? [] : [{ operation: operations[index], index }]
+  })
+}
+
+function checkProcessors(
+  processors: ProcessorsSpec | undefined,
+  reporter: Reporter,
+  allowed: readonly OperationKind[],
+): OperationKind[] {
+  const base = ['spec', 'processors']
+  const operations = processors?.operations ?? []
+  const seen = new Map<string, number>()
+  operations.forEach((operation, index) => {
+    const path = [...base, 'operations', index]
+    const kinds = OPERATION_KINDS.filter((kind) => operation[kind] !== undefined)
+    if (kinds.length !== 1) {
+      const problem = kinds.length === 0 ? 'has none' : `has ${kinds.join(' and ')}`
+      reporter.report(
+        path,
+        `operation "${operation.name}" needs exactly one of ${OPERATION_KINDS.join(', ')}; it ${problem}`,
+      )
+    } else if (!allowed.includes(kinds[0])) {
+      reporter.report([...path, kinds[0]], `${kinds[0]} is not available here (use ${allowed.join(', ')})`, 'key')
+    }
+    if (seen.has(operation.name)) {
+      reporter.report([...path, 'name'], `operation name "${operation.name}" is used twice`)
+    }
+    seen.set(operation.name, index)
+  })
+  const names = processors?.pipeline ?? operations.map((op) => op.name)
+  const kinds: OperationKind[] = []
+  let terminal: string | undefined
+  names.forEach((name, position) => {
+    const path = [...base, 'pipeline', position]
+    const index = seen.get(name)
+    if (index === undefined) {
+      const hint = suggest(name, [...seen.keys()])
+      reporter.report(path, `no operation named "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}`)
+      return
+    }
+    const kind = operationKind(operations[index])
+    if (terminal !== undefined) {
+      const where = processors?.pipeline ? path : [...base, 'operations', index]
+      reporter.report(
+        where,
+        `operation "${name}" comes after "${terminal}", a terminal operation that ends the pipeline`,
+      )
+    }
+    if (kind !== undefined) {
+      kinds.push(kind)
+      if (TERMINAL_OPERATIONS.has(kind)) terminal ??= name
+    }
+  })
+  return kinds
+}
+
+function checkRegex(pattern: string, path: (string | number)[], reporter: Reporter): void {
+  try {
+    new RegExp(pattern)
+  } catch (error) {
+    reporter.report(path, `not a valid regular expression: ${(error as Error).message}`)
+  }
+}
+
+function checkAgent(spec: AgentSpecType, reporter: Reporter): void {
+  if (spec.input !== undefined && spec.inputs !== undefined) {
+    reporter.report(['spec', 'inputs'], 'give "input" or "inputs", not both', 'key')
+  }
+  const inputField = spec.input !== undefined ? 'input' : 'inputs'
+  const input = spec.input ?? spec.inputs
+  if (input === undefined) {
+    reporter.report(
+      ['spec'],
+      'missing required field "input" (or "inputs"): the topic or channel the agent reads',
+      'key',
+    )
+  } else {
+    const base = ['spec', inputField]
+    const sources = (['topic', 'channel'] as const).filter((field) => input[field] !== undefined)
+    if (sources.length !== 1) {
+      const problem = sources.length === 0 ? 'has neither' : 'has both'
+      reporter.report(base, `${inputField} needs exactly one of "topic" or "channel"; it ${problem}`, 'key')
+    }
+    const topic = input.topic
+    if (topic !== undefined) {
+      const given = (['name', 'names', 'pattern'] as const).filter((field) => topic[field] !== undefined)
+      if (given.length !== 1) {
+        const problem = given.length === 0 ? 'has none' : `has ${given.join(' and ')}`
+        reporter.report([...base, 'topic'], `topic needs exactly one of name, names or pattern; it ${problem}`, 'key')
+      }
+      if (topic.pattern !== undefined) checkRegex(topic.pattern, [...base, 'topic', 'pattern'], reporter)
+    }
+  }
+  const kinds = checkProcessors(spec.processors, reporter, OPERATION_KINDS)
+  if (kinds.includes('groupBy')) {
+    if ((spec.concurrency ?? 1) > 1) {
+      reporter.report(['spec', 'concurrency'], 'an agent with a groupBy operation cannot have concurrency > 1')
+    }
+    if (spec.take !== undefined) reporter.report(['spec', 'take'], 'take (batches) cannot be used with groupBy', 'key')
+    if (input?.channel !== undefined) {
+      reporter.report(
+        ['spec', inputField, 'channel'],
+        'groupBy needs a topic input (it repartitions through a topic)',
+        'key',
+      )
+    }
+  }
+  const last = kinds[kinds.length - 1]
+  if (last !== undefined && TERMINAL_OPERATIONS.has(last) && (spec.output?.topics?.length ?? 0) > 0) {
+    reporter.report(
+      ['spec', 'output'],
+      `the pipeline ends with a terminal ${last} operation, so nothing reaches output.topics: remove one`,
+      'key',
+    )
+  }
+}
+
+function checkTask(spec: TaskSpecType, reporter: Reporter): void {
+  checkProcessors(spec.processors, reporter, ['map', 'filter', 'topicSend'])
+  const schedule = spec.schedule
+  if (spec.onLeader && schedule === undefined) {
+    reporter.report(['spec', 'onLeader'], 'onLeader needs a schedule (a task without one runs once, at start)')
+  }
+  if (schedule?.interval !== undefined && schedule.cron !== undefined) {
+    reporter.report(['spec', 'schedule'], 'give "interval" or "cron", not both', 'key')
+  }
+  if (schedule?.cron !== undefined) {
+    try {
+      new CronPattern(schedule.cron, schedule.timezone)
+    } catch (error) {
+      reporter.report(['spec', 'schedule', 'cron'], `not a valid cron expression: ${(error as Error).message}`)
+    }
+  }
+}
+
+function checkTable(spec: TableSpecType, reporter: Reporter): void {
+  if (spec.default !== undefined && spec.defaultSelector !== undefined) {
+    reporter.report(['spec', 'defaultSelector'], 'give "default" or "defaultSelector", not both', 'key')
+  }
+  const window = spec.window
+  if (window !== undefined) {
+    const kinds = (['tumbling', 'hopping', 'sliding'] as const).filter((kind) => window[kind] !== undefined)
+    if (kinds.length !== 1) {
+      reporter.report(['spec', 'window'], 'window needs exactly one of tumbling, hopping or sliding', 'key')
+    }
+  }
+}
+
+function checkApp(spec: AppSpecType | undefined, reporter: Reporter): void {
+  const given = (['broker', 'bootstrapServers'] as const).filter((field) => spec?.[field] !== undefined)
+  if (given.length + (spec?.config?.broker !== undefined ? 1 : 0) > 1) {
+    reporter.report(
+      ['spec', given[given.length - 1] ?? 'config'],
+      'give the broker once (broker, bootstrapServers or config.broker)',
+      'key',
+    )
+  }
+}
+
+/** Every `keySerializer`/`valueSerializer` must name a registered codec (or a chain of them). */
+function checkSerializers(node: unknown, path: (string | number)[], reporter: Reporter): void {
+  if (Array.isArray(node)) {
+    node.forEach((item, i) => {
+      checkSerializers(item, [...path, i], reporter)
+    })
+    return
+  }
+  if (typeof node !== 'object' || node === null) return
+  for (const [key, value] of Object.entries(node)) {
+    if ((key === 'keySerializer' || key === 'valueSerializer') && typeof value === 'string') {
+      try {
+        codecs.get(value)
+      } catch {
+        const python = value === 'pickle' ? " (Kaspr's pickle is Python-only)" : ''
+        reporter.report(
+          [...path, key],
+          `unknown serializer "${value}"${python}: use one of ${codecs.names().join(', ')}`,
+        )
+      }
+    } else checkSerializers(value, [...path, key], reporter)
+  }
+}
+
+/** Checks of one schema-valid resource. */
+export function checkSemantics(kind: ResourceKind, spec: any, reporter: Reporter): void {
+  checkSerializers(spec, ['spec'], reporter)
+  if (kind === 'Agent') checkAgent(spec, reporter)
+  else if (kind === 'Task') checkTask(spec, reporter)
+  else if (kind === 'Table') checkTable(spec ?? {}, reporter)
+  else if (kind === 'WebView') checkProcessors(spec.processors, reporter, ['map', 'filter', 'topicSend'])
+  else checkApp(spec, reporter)
+}

@@ -1,0 +1,181 @@
+import { join } from 'node:path'
+import { type Database, open, type RootDatabase } from 'lmdb'
+import { FaustusError } from '../errors.ts'
+import { type DirectoryLock, lockDirectory } from './lock.ts'
+import type { Store, StoreProvider } from './types.ts'
+
+/** Where Faust keeps the applied offset in a table partition's store (the value is ASCII decimal). */
+const OFFSET_KEY = Buffer.from('__faust\u0000offset__')
+const META_PREFIX = '__faustus\u0000'
+/** Writes buffered before they are committed in one transaction (LMDB commits are the costly part). */
+const MAX_PENDING = 50_000
+
+const OFFSET_PREFIX = Buffer.from('__faust\u0000')
+const META = Buffer.from(META_PREFIX)
+
+/** The reserved keys (applied offset, meta values) that share a partition's database with the data. */
+function isMetaKey(key: Buffer): boolean {
+  return key[0] === 0x5f && key[1] === 0x5f && (startsWith(key, OFFSET_PREFIX) || startsWith(key, META))
+}
+
+function startsWith(key: Buffer, prefix: Buffer): boolean {
+  return key.length >= prefix.length && key.compare(prefix, 0, prefix.length, 0, prefix.length) === 0
+}
+
+/**
+ * One table partition in a named LMDB database. Writes go to a pending map first (read-your-writes through it) and
+ * are committed in one write transaction at `flush()` (every checkpoint) or when many are pending: LMDB does about
+ * 1M puts/s in batches but a few thousand commits/s.
+ */
+export class LmdbStore implements Store {
+  readonly #db: Database<Buffer, Buffer>
+  readonly #env: RootDatabase
+  readonly #pending = new Map<string, [Buffer, Buffer | null]>()
+  #offset: number | undefined
+
+  constructor(env: RootDatabase, db: Database<Buffer, Buffer>) {
+    this.#env = env
+    this.#db = db
+    const stored = db.getBinary(OFFSET_KEY)
+    this.#offset = stored === undefined ? undefined : Number(stored.toString('latin1'))
+  }
+
+  get(key: Buffer): Buffer | undefined {
+    const pending = this.#pending.get(key.toString('latin1'))
+    if (pending !== undefined) return pending[1] ?? undefined
+    return this.#db.getBinary(key)
+  }
+
+  put(key: Buffer, value: Buffer): void {
+    this.#stage(key, value)
+  }
+
+  delete(key: Buffer): void {
+    this.#stage(key, null)
+  }
+
+  #stage(key: Buffer, value: Buffer | null): void {
+    this.#pending.set(key.toString('latin1'), [key, value])
+    if (this.#pending.size >= MAX_PENDING) this.flush()
+  }
+
+  *entries(): Iterable<[Buffer, Buffer]> {
+    yield* this.range()
+  }
+
+  *range(from?: Buffer, to?: Buffer): Iterable<[Buffer, Buffer]> {
+    this.flush()
+    for (const { key, value } of this.#db.getRange({ start: from, end: to })) {
+      if (!isMetaKey(key)) yield [key, value]
+    }
+  }
+
+  get size(): number {
+    this.flush()
+    let metas = 0
+    for (const key of this.#db.getKeys({ start: Buffer.from('__faust'), end: Buffer.from('__fausu') })) {
+      if (isMetaKey(key)) metas++
+    }
+    return this.#db.getCount() - metas
+  }
+
+  appliedOffset(): number | undefined {
+    return this.#offset
+  }
+
+  setAppliedOffset(offset: number): void {
+    this.#offset = offset
+    this.#stage(OFFSET_KEY, Buffer.from(String(offset), 'latin1'))
+  }
+
+  meta(name: string): string | undefined {
+    return this.get(Buffer.from(META_PREFIX + name))?.toString('utf8')
+  }
+
+  setMeta(name: string, value: string): void {
+    this.#stage(Buffer.from(META_PREFIX + name), Buffer.from(value))
+  }
+
+  flush(): void {
+    if (this.#pending.size === 0) return
+    this.#env.transactionSync(() => this.writePending())
+  }
+
+  /** Writes what is pending; the caller holds a write transaction. */
+  writePending(): void {
+    const db = this.#db
+    for (const [key, value] of this.#pending.values()) {
+      if (value === null) db.removeSync(key)
+      else db.putSync(key, value)
+    }
+    this.#pending.clear()
+  }
+
+  clear(): void {
+    this.#pending.clear()
+    this.#env.transactionSync(() => this.#db.clearSync())
+    this.#offset = undefined
+  }
+}
+
+/**
+ * The LMDB stores of one app: one environment in `<dir>/<appId>` (locked against other processes), one named
+ * database per table partition (`<table>-<partition>`).
+ */
+export class LmdbStoreProvider implements StoreProvider {
+  readonly kind = 'lmdb'
+  readonly persistent = true
+  readonly path: string
+  readonly #stores = new Map<string, LmdbStore>()
+  #env: RootDatabase | undefined
+  #lock: DirectoryLock | undefined
+
+  constructor(dir: string, appId: string) {
+    this.path = join(dir, appId)
+  }
+
+  #open(): RootDatabase {
+    if (this.#env !== undefined) return this.#env
+    this.#lock = lockDirectory(this.path)
+    try {
+      this.#env = open({ path: this.path, maxDbs: 4096, noMemInit: true })
+    } catch (error) {
+      this.#lock.release()
+      throw new FaustusError('FST_STORE', `cannot open LMDB store at ${this.path}: ${(error as Error).message}`, {
+        cause: error,
+        details: { path: this.path },
+      })
+    }
+    return this.#env
+  }
+
+  open(table: string, partition: number): Store {
+    const name = `${table}-${partition}`
+    let store = this.#stores.get(name)
+    if (store === undefined) {
+      const env = this.#open()
+      const db = env.openDB<Buffer, Buffer>(name, { encoding: 'binary', keyEncoding: 'binary' })
+      this.#stores.set(name, (store = new LmdbStore(env, db)))
+    }
+    return store
+  }
+
+  flush(): void {
+    const env = this.#env
+    if (env === undefined) return
+    env.transactionSync(() => {
+      for (const store of this.#stores.values()) store.writePending()
+    })
+  }
+
+  async close(): Promise<void> {
+    const env = this.#env
+    if (env === undefined) return
+    this.flush()
+    this.#stores.clear()
+    this.#env = undefined
+    await env.close()
+    this.#lock?.release()
+    this.#lock = undefined
+  }
+}

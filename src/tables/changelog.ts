@@ -1,0 +1,73 @@
+import type { ProduceRecord, Producer, RecordMetadata } from '../transport/types.ts'
+
+const BATCH = 1000
+
+export interface ChangelogWriterHost {
+  /** Records were acknowledged (their offsets now back the stores). */
+  onWritten(metadata: readonly RecordMetadata[]): void
+  /** A send failed: the changelog no longer backs the tables, the app must stop. */
+  onError(error: unknown): void
+}
+
+/**
+ * Batches changelog records into the app's producer: a table write is synchronous (as Faust's `table[k] = v`), so
+ * records are queued and sent once per event-loop turn or every 1000 records. `flush()` is step 1 of the
+ * checkpoint: after it the producer holds (and after its own flush, the broker has) every change made so far.
+ */
+export class ChangelogWriter {
+  readonly #host: ChangelogWriterHost
+  #producer: Producer | undefined
+  #buffer: ProduceRecord[] = []
+  readonly #inFlight = new Set<Promise<void>>()
+  #scheduled = false
+
+  constructor(host: ChangelogWriterHost) {
+    this.#host = host
+  }
+
+  attach(producer: Producer | undefined): void {
+    this.#producer = producer
+  }
+
+  get pending(): number {
+    return this.#buffer.length
+  }
+
+  append(record: ProduceRecord): void {
+    this.#buffer.push(record)
+    if (this.#buffer.length >= BATCH) this.#send()
+    else if (!this.#scheduled) {
+      this.#scheduled = true
+      setImmediate(this.#onTurn)
+    }
+  }
+
+  readonly #onTurn = (): void => {
+    this.#scheduled = false
+    this.#send()
+  }
+
+  #send(): void {
+    const producer = this.#producer
+    if (producer === undefined || this.#buffer.length === 0) return
+    const records = this.#buffer
+    this.#buffer = []
+    const sent: Promise<void> = producer.send(records).then(
+      (metadata) => {
+        this.#inFlight.delete(sent)
+        this.#host.onWritten(metadata)
+      },
+      (error) => {
+        this.#inFlight.delete(sent)
+        this.#host.onError(error)
+      },
+    )
+    this.#inFlight.add(sent)
+  }
+
+  /** Sends what is queued and waits until every send so far is acknowledged. */
+  async flush(): Promise<void> {
+    this.#send()
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight])
+  }
+}

@@ -1,0 +1,92 @@
+import { currentActor } from '../agents/context.ts'
+import { FaustusError } from '../errors.ts'
+import type { Event } from '../streams/event.ts'
+
+/** What the write guard needs to know about the worker. */
+export interface OwnershipView {
+  /** Whether this worker is the active owner of this changelog partition now. */
+  isActive(topic: string, partition: number): boolean
+  /** The partition a source topic gives `key` (its key codec, murmur2), or undefined when it cannot tell. */
+  keyPartition(sourceTopic: string, key: unknown): number | undefined
+}
+
+export interface GuardedTable {
+  readonly name: string
+  readonly changelogTopic: string
+  readonly partitions: number
+  readonly global: boolean
+  readonly checkKeyPartition: boolean
+}
+
+/**
+ * The changelog partition a write goes to, as Faust: the partition of the event being processed (not the key's
+ * hash). Refused, with the reason, when:
+ *   - the writing agent has concurrency > 1 (its actors interleave: FST_AGENT_CONCURRENT_WRITE);
+ *   - there is no event and no explicit partition (a task or timer: FST_TABLE_OUTSIDE_AGENT);
+ *   - this worker does not actively own that partition (FST_TABLE_WRONG_PARTITION);
+ *   - the key belongs to another partition of the source topic (the stream is not keyed by the table key:
+ *     FST_TABLE_WRONG_PARTITION, "groupBy first").
+ */
+export function writePartition(
+  table: GuardedTable,
+  view: OwnershipView,
+  key: unknown,
+  explicit: number | undefined,
+): number {
+  const actor = currentActor()
+  if (actor !== undefined && actor.concurrency > 1) {
+    throw new FaustusError(
+      'FST_AGENT_CONCURRENT_WRITE',
+      `agent "${actor.agent}" has concurrency ${actor.concurrency} and cannot write table "${table.name}": ` +
+        'tables are read-only for concurrent agents (use concurrency 1, or groupBy to a single-actor agent)',
+      { details: { agent: actor.agent, table: table.name } },
+    )
+  }
+  const event: Event | undefined = explicit === undefined ? actor?.current() : undefined
+  const partition = explicit ?? event?.partition
+  if (partition === undefined) {
+    throw new FaustusError(
+      'FST_TABLE_OUTSIDE_AGENT',
+      `table "${table.name}" written outside an agent processing a topic event: pass { partition } explicitly`,
+      { details: { table: table.name } },
+    )
+  }
+  if (!Number.isInteger(partition) || partition < 0 || partition >= table.partitions) {
+    throw new FaustusError(
+      'FST_TABLE_WRONG_PARTITION',
+      `table "${table.name}" has ${table.partitions} partitions: cannot write partition ${partition} ` +
+        '(give the table as many partitions as its source topic)',
+      { details: { table: table.name, partition } },
+    )
+  }
+  if (!table.global && !view.isActive(table.changelogTopic, partition)) {
+    throw new FaustusError(
+      'FST_TABLE_WRONG_PARTITION',
+      `table "${table.name}": partition ${partition} is not owned by this worker now; ` +
+        'a table is partitioned like its source topic: groupBy the stream by the table key first',
+      { details: { table: table.name, partition } },
+    )
+  }
+  if (event !== undefined && table.checkKeyPartition && event.topic !== undefined) {
+    const expected = view.keyPartition(event.topic, key)
+    if (expected !== undefined && expected !== partition) {
+      throw new FaustusError(
+        'FST_TABLE_WRONG_PARTITION',
+        `table "${table.name}": key ${describe(key)} belongs to partition ${expected} of "${event.topic}", but the ` +
+          `event being processed is from partition ${partition}: groupBy the stream by the table key first ` +
+          '(stream.groupBy(...)), or set checkKeyPartition: false for keys derived from the event key',
+        { details: { table: table.name, partition, keyPartition: expected, topic: event.topic } },
+      )
+    }
+  }
+  return partition
+}
+
+function describe(key: unknown): string {
+  try {
+    const text = JSON.stringify(key)
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text
+  } catch {
+    return String(key)
+  }
+}

@@ -1,0 +1,329 @@
+import type { Serde } from '../channels/serde.ts'
+import { FaustusError } from '../errors.ts'
+import { errorFields, type Logger } from '../logging.ts'
+import { storeProvider } from '../stores/provider.ts'
+import type { Store, StoreProvider } from '../stores/types.ts'
+import type { CopartitionedAssignorOptions } from '../transport/assignor.ts'
+import { partitionForKey } from '../transport/murmur2.ts'
+import type {
+  Assignment,
+  ConsumedRecord,
+  Consumer,
+  Producer,
+  RecordMetadata,
+  TopicPartition,
+  TopicPartitionOffset,
+  Transport,
+} from '../transport/types.ts'
+import { ChangelogWriter } from './changelog.ts'
+import type { ChangelogSpec, Collection, CollectionHost } from './collection.ts'
+import { type RecoveryTask, recover } from './recovery.ts'
+
+/** What the table manager needs from the app. */
+export interface TableManagerHost {
+  readonly appId: string
+  readonly log: Logger
+  readonly defaultPartitions: number
+  /** The app's `store` setting. */
+  readonly storeUrl: string
+  declareTopic(name: string, spec: ChangelogSpec): void
+  transport(): Transport | undefined
+  producer(): Promise<Producer>
+  /** The app's group consumer (to pause active changelog partitions and seek standby ones). */
+  consumer(): Consumer | undefined
+  /** Key codec and partition count of a topic the app reads (for the key-partition check). */
+  sourceTopic(name: string): { keySerde: Serde; partitions: number } | undefined
+  crash(error: Error): void
+}
+
+export interface TableManagerOptions {
+  /** Recovery reporting FST_RECOVERY_STALLED after this long without a record. Default 60 s. */
+  recoveryStallMs?: number
+  /** Progress on the terminal during recovery (default: when stderr is a TTY). */
+  tty?: boolean
+}
+
+interface SourceTopic {
+  keySerde: Serde
+  partitions: number
+  /** Partitions of string keys already hashed (bounded). */
+  partitionOf: Map<string, number>
+}
+
+/** Counters of the last recovery, for logs and tests. */
+export interface RecoveryStats {
+  /** Changelog records read by the last recovery. */
+  records: number
+  durationMs: number
+}
+
+/**
+ * The tables of one app: their stores (opened before the consumer joins), the changelog writer (flushed as step 1
+ * of each checkpoint), recovery of active partitions on assignment (before fetching resumes), standby partitions
+ * followed through the group consumer, and the assignor's view of which topics are changelogs.
+ */
+export class TableManager implements CollectionHost {
+  readonly tables = new Map<string, Collection>()
+  readonly #host: TableManagerHost
+  readonly #byTopic = new Map<string, Collection>()
+  readonly #providers = new Map<string, StoreProvider>()
+  readonly #writer: ChangelogWriter
+  readonly #sources = new Map<string, SourceTopic | null>()
+  /** The source topic looked up last (writes come in runs from one topic). */
+  #lastSource: { name: string; source: SourceTopic | null } | undefined
+  readonly #options: Required<Omit<TableManagerOptions, 'tty'>> & { tty?: boolean }
+  #started = false
+  lastRecovery: RecoveryStats = { records: 0, durationMs: 0 }
+
+  constructor(host: TableManagerHost, options: TableManagerOptions = {}) {
+    this.#host = host
+    this.#options = { recoveryStallMs: options.recoveryStallMs ?? 60_000, tty: options.tty }
+    this.#writer = new ChangelogWriter({
+      onWritten: (metadata) => this.#onWritten(metadata),
+      onError: (error) =>
+        host.crash(new FaustusError('FST_TRANSPORT', 'a table changelog write failed', { cause: error })),
+    })
+  }
+
+  configure(options: TableManagerOptions): void {
+    if (options.recoveryStallMs !== undefined) this.#options.recoveryStallMs = options.recoveryStallMs
+    if (options.tty !== undefined) this.#options.tty = options.tty
+  }
+
+  get appId(): string {
+    return this.#host.appId
+  }
+  get log(): Logger {
+    return this.#host.log
+  }
+  get defaultPartitions(): number {
+    return this.#host.defaultPartitions
+  }
+
+  add<C extends Collection>(collection: C): C {
+    if (this.tables.has(collection.name)) {
+      throw new FaustusError('FST_APP_DEFINITION', `table "${collection.name}" is already defined`)
+    }
+    this.tables.set(collection.name, collection)
+    this.#byTopic.set(collection.changelogTopic, collection)
+    return collection
+  }
+
+  changelogTopics(): string[] {
+    return [...this.#byTopic.keys()]
+  }
+
+  isChangelog(topic: string): boolean {
+    return this.#byTopic.has(topic)
+  }
+
+  /** Standbys for the tables that want them; global tables' changelogs followed in full by every member. */
+  assignorOptions(): CopartitionedAssignorOptions {
+    const tables = [...this.tables.values()]
+    const standbys = Math.max(0, ...tables.filter((t) => !t.global).map((t) => t.standbys))
+    return {
+      standbys,
+      standbyTopics: (topic) => {
+        const table = this.#byTopic.get(topic)
+        return table !== undefined && !table.global && table.standbys > 0
+      },
+      globalTopics: (topic) => this.#byTopic.get(topic)?.global === true,
+    }
+  }
+
+  // CollectionHost
+
+  declareChangelog(name: string, spec: ChangelogSpec): void {
+    this.#host.declareTopic(name, spec)
+  }
+
+  openStore(table: Collection, partition: number): Store {
+    const url = table.storeUrl ?? this.#host.storeUrl
+    let provider = this.#providers.get(url)
+    if (provider === undefined) this.#providers.set(url, (provider = storeProvider(url, this.#host.appId)))
+    return provider.open(table.name, partition)
+  }
+
+  writeChangelog(record: Parameters<ChangelogWriter['append']>[0]): void {
+    this.#writer.append(record)
+  }
+
+  isActive(topic: string, partition: number): boolean {
+    return this.#byTopic.get(topic)?.activePartitions.has(partition) === true
+  }
+
+  keyPartition(sourceTopic: string, key: unknown): number | undefined {
+    let source = this.#lastSource?.name === sourceTopic ? this.#lastSource.source : this.#sources.get(sourceTopic)
+    if (source === undefined) {
+      const topic = this.#host.sourceTopic(sourceTopic)
+      source = topic === undefined ? null : { ...topic, partitionOf: new Map() }
+      this.#sources.set(sourceTopic, source)
+    }
+    this.#lastSource = { name: sourceTopic, source }
+    if (source === null) return undefined
+    const known = typeof key === 'string' ? source.partitionOf.get(key) : undefined
+    if (known !== undefined) return known
+    let bytes: Buffer | null
+    try {
+      bytes = source.keySerde.encode(key)
+    } catch {
+      return undefined
+    }
+    if (bytes === null) return undefined
+    const partition = partitionForKey(bytes, source.partitions)
+    if (typeof key === 'string') {
+      if (source.partitionOf.size >= 100_000) source.partitionOf.clear()
+      source.partitionOf.set(key, partition)
+    }
+    return partition
+  }
+
+  // Lifecycle.
+
+  /** Opens the stores (taking their locks) and attaches the producer: before the consumer joins. */
+  async start(): Promise<void> {
+    if (this.tables.size === 0) return
+    for (const table of this.tables.values()) table.store(0)
+    this.#writer.attach(await this.#host.producer())
+    this.#started = true
+  }
+
+  /** Checkpoint step 1: every table change into the producer (the producer's flush follows). */
+  beforeFlush(): Promise<void> {
+    return this.#writer.flush()
+  }
+
+  /** Checkpoint step 3, after the producer's flush: stores and their applied offsets made durable. */
+  afterFlush(): void {
+    for (const provider of this.#providers.values()) provider.flush()
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return
+    this.#started = false
+    await this.#writer.flush()
+    this.#writer.attach(undefined)
+    for (const table of this.tables.values()) table.detachStores()
+    // Persistent stores close (releasing their lock); memory stores stay for a restart of this app in-process.
+    const providers = [...this.#providers].filter(([, provider]) => provider.persistent)
+    for (const [url] of providers) this.#providers.delete(url)
+    await Promise.all(providers.map(([, provider]) => provider.close()))
+  }
+
+  // Rebalances.
+
+  async onAssigned(assignment: Assignment): Promise<void> {
+    if (this.tables.size === 0) return
+    const actives = byTopic(assignment.actives, this.#byTopic)
+    const standbys = byTopic(assignment.standbys, this.#byTopic)
+    for (const [topic, table] of this.#byTopic) table.setPartitions(actives.get(topic) ?? [], standbys.get(topic) ?? [])
+    const started = Date.now()
+    const records = await this.#recoverAssigned()
+    this.lastRecovery = { records, durationMs: Date.now() - started }
+    for (const table of this.tables.values()) table.onRecovered([...table.activePartitions])
+    this.#positionConsumer()
+  }
+
+  onRevoked(partitions: TopicPartition[]): void {
+    const revoked = byTopic(partitions, this.#byTopic)
+    for (const [topic, table] of this.#byTopic) {
+      const gone = new Set(revoked.get(topic) ?? [])
+      if (gone.size === 0) continue
+      table.setPartitions(
+        [...table.activePartitions].filter((p) => !gone.has(p)),
+        [...table.standbyPartitions].filter((p) => !gone.has(p)),
+      )
+    }
+  }
+
+  /** Changelog records from the group consumer: applied for standby partitions, ignored for active ones. */
+  onChangelogRecords(records: readonly ConsumedRecord[]): void {
+    let i = 0
+    while (i < records.length) {
+      const first = records[i]
+      let j = i + 1
+      while (j < records.length && records[j].topic === first.topic && records[j].partition === first.partition) j++
+      const table = this.#byTopic.get(first.topic)
+      if (table?.standbyPartitions.has(first.partition)) {
+        table.applyChangelog(first.partition, i === 0 && j === records.length ? records : records.slice(i, j))
+      }
+      i = j
+    }
+  }
+
+  async #recoverAssigned(): Promise<number> {
+    const transport = this.#host.transport()
+    if (transport === undefined) return 0
+    const wanted: { table: Collection; partition: number }[] = []
+    for (const table of this.tables.values()) {
+      for (const partition of table.activePartitions) wanted.push({ table, partition })
+      // A global table is read in full before processing starts.
+      if (table.global) for (const partition of table.standbyPartitions) wanted.push({ table, partition })
+    }
+    if (wanted.length === 0) return 0
+    const offsets = await transport.listOffsets(
+      wanted.map(({ table, partition }) => ({ topic: table.changelogTopic, partition })),
+    )
+    const tasks: RecoveryTask[] = wanted.map(({ table, partition }, i) => {
+      const { earliest, latest } = offsets[i]
+      const store = table.store(partition)
+      const applied = store.appliedOffset()
+      if (applied !== undefined && applied >= latest) {
+        // The store is ahead of its changelog (the topic was recreated): start over from the changelog.
+        this.log.warn({ table: table.name, partition, applied, latest }, 'store ahead of changelog: rebuilding')
+        table.clearPartition(partition)
+        return { table, partition, from: earliest, to: latest }
+      }
+      return { table, partition, from: Math.max(earliest, (applied ?? -1) + 1), to: latest }
+    })
+    try {
+      return await recover(transport, tasks, {
+        log: this.log,
+        stallTimeoutMs: this.#options.recoveryStallMs,
+        tty: this.#options.tty,
+      })
+    } catch (error) {
+      this.log.error({ ...errorFields(error) }, 'table recovery failed')
+      this.#host.crash(error as Error)
+      throw error
+    }
+  }
+
+  /** Active changelog partitions are not fetched (this worker writes them); standbys resume where their store is. */
+  #positionConsumer(): void {
+    const consumer = this.#host.consumer()
+    if (consumer === undefined) return
+    const pause: TopicPartition[] = []
+    const seeks: TopicPartitionOffset[] = []
+    for (const table of this.tables.values()) {
+      for (const partition of table.activePartitions) pause.push({ topic: table.changelogTopic, partition })
+      for (const partition of table.standbyPartitions) {
+        const applied = table.store(partition).appliedOffset()
+        if (applied !== undefined) seeks.push({ topic: table.changelogTopic, partition, offset: applied + 1 })
+      }
+    }
+    if (pause.length > 0) consumer.pause(pause)
+    for (const seek of seeks) {
+      try {
+        consumer.seek(seek)
+      } catch (error) {
+        this.log.debug({ ...errorFields(error), ...seek }, 'standby seek skipped')
+      }
+    }
+  }
+
+  #onWritten(metadata: readonly RecordMetadata[]): void {
+    for (const record of metadata) this.#byTopic.get(record.topic)?.noteWritten(record.partition, record.offset)
+  }
+}
+
+function byTopic(partitions: readonly TopicPartition[], tables: Map<string, Collection>): Map<string, number[]> {
+  const out = new Map<string, number[]>()
+  for (const { topic, partition } of partitions) {
+    if (!tables.has(topic)) continue
+    const list = out.get(topic)
+    if (list) list.push(partition)
+    else out.set(topic, [partition])
+  }
+  return out
+}

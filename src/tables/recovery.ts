@@ -1,0 +1,115 @@
+import { FaustusError } from '../errors.ts'
+import type { Logger } from '../logging.ts'
+import type { ConsumedRecord, Transport } from '../transport/types.ts'
+import { tpKey } from '../transport/types.ts'
+import type { Collection } from './collection.ts'
+import { RecoveryProgress } from './progress.ts'
+
+/** One changelog partition to replay: offsets `from` (inclusive) to `to` (the end offset when recovery began). */
+export interface RecoveryTask {
+  table: Collection
+  partition: number
+  from: number
+  to: number
+}
+
+export interface RecoveryOptions {
+  log: Logger
+  /** No record for this long while some partition is behind: FST_RECOVERY_STALLED. */
+  stallTimeoutMs: number
+  /** Draw progress on the terminal (default: when stderr is a TTY). */
+  tty?: boolean
+}
+
+interface Position {
+  task: RecoveryTask
+  next: number
+}
+
+/**
+ * Replays changelog partitions into their stores with a manually assigned reader, from each store's applied offset
+ * to the end offset taken when recovery began, showing progress. Resolves when every partition reached its end;
+ * rejects with FST_RECOVERY_STALLED (naming the partition and offset) when nothing arrives for `stallTimeoutMs`.
+ */
+export async function recover(transport: Transport, tasks: RecoveryTask[], options: RecoveryOptions): Promise<number> {
+  const todo = tasks.filter((t) => t.from < t.to)
+  if (todo.length === 0) return 0
+  const progress = new RecoveryProgress(options.log, { tty: options.tty })
+  for (const task of todo) progress.expect(task.table.name, task.to - task.from)
+  const positions = new Map<string, Position>(
+    todo.map((task) => [
+      tpKey({ topic: task.table.changelogTopic, partition: task.partition }),
+      { task, next: task.from },
+    ]),
+  )
+  let remaining = positions.size
+  let read = 0
+  let lastProgress = Date.now()
+  let settle!: (error?: Error) => void
+  const done = new Promise<void>((resolve, reject) => {
+    settle = (error) => (error ? reject(error) : resolve())
+  })
+
+  const apply = (records: ConsumedRecord[]) => {
+    let i = 0
+    while (i < records.length) {
+      // Records of one partition come in runs: apply each run at once.
+      const first = records[i]
+      let j = i + 1
+      while (j < records.length && records[j].topic === first.topic && records[j].partition === first.partition) j++
+      const position = positions.get(tpKey(first))
+      if (position !== undefined) {
+        const run = i === 0 && j === records.length ? records : records.slice(i, j)
+        const wasBehind = position.next < position.task.to
+        position.task.table.applyChangelog(first.partition, run)
+        position.task.table.stats.recovered += run.length
+        progress.advance(position.task.table.name, run.length)
+        read += run.length
+        position.next = run[run.length - 1].offset + 1
+        if (wasBehind && position.next >= position.task.to && --remaining === 0) settle()
+      }
+      i = j
+    }
+    lastProgress = Date.now()
+  }
+
+  const reader = transport.createConsumer({
+    handler: { onAssigned: () => {}, onRevoked: () => {}, onRecords: apply },
+    maxBatchSize: 10_000,
+  })
+  const watchdog = setInterval(
+    () => {
+      if (Date.now() - lastProgress < options.stallTimeoutMs) return
+      const behind = [...positions.values()].find((p) => p.next < p.task.to)!
+      settle(
+        new FaustusError(
+          'FST_RECOVERY_STALLED',
+          `recovery of table "${behind.task.table.name}" stalled: ${behind.task.table.changelogTopic} partition ` +
+            `${behind.task.partition} at offset ${behind.next} of ${behind.task.to}, nothing read for ` +
+            `${options.stallTimeoutMs} ms`,
+          {
+            canRetry: true,
+            details: {
+              table: behind.task.table.name,
+              topic: behind.task.table.changelogTopic,
+              partition: behind.task.partition,
+              offset: behind.next,
+              end: behind.task.to,
+            },
+          },
+        ),
+      )
+    },
+    Math.max(10, Math.min(1000, options.stallTimeoutMs / 4)),
+  )
+  try {
+    await reader.assign(todo.map((t) => ({ topic: t.table.changelogTopic, partition: t.partition, offset: t.from })))
+    await reader.start()
+    await done
+  } finally {
+    clearInterval(watchdog)
+    progress.finish()
+    await reader.close()
+  }
+  return read
+}

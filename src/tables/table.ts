@@ -1,0 +1,203 @@
+import type { Store } from '../stores/types.ts'
+import type { ConsumedRecord } from '../transport/types.ts'
+import { Collection, type CollectionHost } from './collection.ts'
+import type { TableOptions, WindowOptions, WriteOptions } from './types.ts'
+import { WindowedTable } from './windowed.ts'
+import { HoppingWindow, SlidingWindow, TumblingWindow, type Window } from './windows.ts'
+
+/**
+ * A partitioned, changelogged key-value table (Faust's `app.Table`). Reads are local; writes go to the store and,
+ * as a changelog record, to `{appId}-{name}-changelog` at the partition of the event being processed.
+ */
+export class Table<K = unknown, V = unknown> extends Collection implements Iterable<[K, V]> {
+  readonly #default: (() => V) | undefined
+  #window: Window | undefined
+
+  constructor(host: CollectionHost, name: string, options: TableOptions<V> = {}, global = false) {
+    super(host, name, global ? 'global' : 'table', options)
+    this.#default = options.default
+  }
+
+  /** The window of a windowed table (keys are then `[key, [start, end]]`). */
+  get window(): Window | undefined {
+    return this.#window
+  }
+
+  /** The stored value, else the default's value (not stored), else undefined. */
+  get(key: K): V | undefined {
+    const keyBytes = this.encodeKey(key)
+    const id = cacheId(key, keyBytes)
+    for (const partition of this.readOrder()) {
+      const value = this.#read(partition, id, keyBytes)
+      if (value !== undefined) return value
+    }
+    return this.#default?.()
+  }
+
+  has(key: K): boolean {
+    return this.lookup(this.encodeKey(key)) !== undefined
+  }
+
+  set(key: K, value: V, options?: WriteOptions): this {
+    const partition = this.writePartition(this.keyForCheck(key), options)
+    const keyBytes = this.encodeKey(key)
+    this.writeChange(partition, keyBytes, this.encodeValue(value))
+    this.remember(partition, cacheId(key, keyBytes), value)
+    return this
+  }
+
+  /** Sets `key` to `fn(current value or default)` and returns the new value. */
+  update(key: K, fn: (value: V) => V, options?: WriteOptions): V {
+    const partition = this.writePartition(this.keyForCheck(key), options)
+    const keyBytes = this.encodeKey(key)
+    const id = cacheId(key, keyBytes)
+    const current = this.#read(partition, id, keyBytes) ?? (this.#default?.() as V)
+    const next = fn(current)
+    this.writeChange(partition, keyBytes, this.encodeValue(next))
+    this.remember(partition, id, next)
+    return next
+  }
+
+  /** Deletes the key (a tombstone in the changelog). */
+  delete(key: K, options?: WriteOptions): boolean {
+    const partition = this.writePartition(this.keyForCheck(key), options)
+    const keyBytes = this.encodeKey(key)
+    const existed = this.store(partition).get(keyBytes) !== undefined
+    this.writeChange(partition, keyBytes, null)
+    this.forget(partition, cacheId(key, keyBytes))
+    return existed
+  }
+
+  /** A key's decoded value in one partition: from the cache, else from the store (then cached). */
+  #read(partition: number, id: string, keyBytes: Buffer): V | undefined {
+    const cached = this.cached(partition, id) as V | undefined
+    if (cached !== undefined) return cached
+    const stored = this.store(partition).get(keyBytes)
+    if (stored === undefined) return undefined
+    const value = this.decodeValue(stored) as V
+    this.remember(partition, id, value)
+    return value
+  }
+
+  /** Entries of the partitions this worker holds (all of them for a global table). */
+  *entries(): IterableIterator<[K, V]> {
+    for (const [key, value] of this.storedEntries()) yield [this.decodeKey(key) as K, this.decodeValue(value) as V]
+  }
+
+  *keys(): IterableIterator<K> {
+    for (const [key] of this.storedEntries()) yield this.decodeKey(key) as K
+  }
+
+  *values(): IterableIterator<V> {
+    for (const [, value] of this.storedEntries()) yield this.decodeValue(value) as V
+  }
+
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this.entries()
+  }
+
+  get size(): number {
+    return this.storedSize()
+  }
+
+  /** A plain object of the entries (JSON keys as property names), for logs and tests. */
+  toJSON(): Record<string, V> {
+    const out: Record<string, V> = {}
+    for (const [key, value] of this.entries()) out[typeof key === 'string' ? key : JSON.stringify(key)] = value
+    return out
+  }
+
+  // Windows.
+
+  /** Fixed-size, non-overlapping windows of `size` ms. */
+  tumbling(size: number, options: WindowOptions = {}): WindowedTable<K, V> {
+    return this.#windowed(new TumblingWindow(size, options.expires))
+  }
+
+  /** Windows of `size` ms starting every `step` ms. */
+  hopping(size: number, step: number, options: WindowOptions = {}): WindowedTable<K, V> {
+    return this.#windowed(new HoppingWindow(size, step, options.expires))
+  }
+
+  /** One window per event: from `before` ms before to `after` ms after its time. */
+  sliding(before: number, after: number, options: WindowOptions = {}): WindowedTable<K, V> {
+    return this.#windowed(new SlidingWindow(before, after, options.expires))
+  }
+
+  #windowed(window: Window): WindowedTable<K, V> {
+    if (this.#window !== undefined) throw new Error(`table "${this.name}" is already windowed`)
+    this.#window = window
+    this.setRetention(window.expires)
+    return new WindowedTable<K, V>(this, window, this.#default)
+  }
+
+  /** Windowed tables check the partition of the inner key, not of `[key, window]`. */
+  protected keyForCheck(key: K): unknown {
+    return this.#window !== undefined && Array.isArray(key) ? key[0] : key
+  }
+
+  protected applyRecord(store: Store, _partition: number, record: ConsumedRecord): void {
+    if (record.key === null) throw new TypeError('unreachable')
+    // Decoded to validate: a corrupt record is skipped, not stored.
+    this.decodeKey(record.key, record)
+    if (record.value === null) {
+      store.delete(record.key)
+      return
+    }
+    this.decodeValue(record.value, record)
+    if (this.#window !== undefined && !this.windowHooks.accept(_partition, record.key)) return
+    store.put(record.key, record.value)
+  }
+
+  /** Set by the windowed wrapper: which restored windows to keep, and how to index them. */
+  windowHooks: { accept(partition: number, key: Buffer): boolean; rebuild(partitions: readonly number[]): void } = {
+    accept: () => true,
+    rebuild: () => {},
+  }
+
+  override onRecovered(partitions: readonly number[]): void {
+    this.windowHooks.rebuild(partitions)
+  }
+
+  /** Internal for the windowed wrapper: raw access by encoded key in one partition. */
+  rawGet(partition: number, key: Buffer): Buffer | undefined {
+    return this.isReadable(partition) ? this.store(partition).get(key) : undefined
+  }
+  rawFind(key: Buffer): Buffer | undefined {
+    return this.lookup(key)?.value
+  }
+  rawPut(partition: number, key: Buffer, value: Buffer | null): void {
+    this.writeChange(partition, key, value)
+  }
+  rawPartition(key: unknown, options?: WriteOptions): number {
+    return this.writePartition(key, options)
+  }
+  rawEntries(partition: number): Iterable<[Buffer, Buffer]> {
+    return this.store(partition).entries()
+  }
+  encode(key: unknown): Buffer {
+    return this.encodeKey(key)
+  }
+  encodeV(value: unknown): Buffer {
+    return this.encodeValue(value)
+  }
+  decodeV(value: Buffer): V {
+    return this.decodeValue(value) as V
+  }
+}
+
+/**
+ * The cache id of a key: a string key itself (no new string to hash), else NUL + the latin1 form of its encoded
+ * bytes; a string key starting with NUL gets a second NUL so the two never meet.
+ */
+function cacheId(key: unknown, bytes: Buffer): string {
+  if (typeof key === 'string') return key.charCodeAt(0) === 0 ? `\u0000${key}` : key
+  return `\u0000${bytes.toString('latin1')}`
+}
+
+/** A table every worker holds in full (all partitions, following the whole changelog). */
+export class GlobalTable<K = unknown, V = unknown> extends Table<K, V> {
+  constructor(host: CollectionHost, name: string, options: TableOptions<V> = {}) {
+    super(host, name, options, true)
+  }
+}

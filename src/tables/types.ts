@@ -1,0 +1,52 @@
+import type { TypeArg } from '../channels/serde.ts'
+
+/** Options shared by every kind of table. */
+export interface CollectionOptions {
+  /** Codec or record of keys; default JSON (Faust's table default). */
+  keyType?: TypeArg
+  /** Codec or record of values; a record validates every value written (FST_TABLE_VALUE). Default JSON. */
+  valueType?: TypeArg
+  /** Partitions of the changelog topic; default the app's `topicPartitions`. Match the source topic's. */
+  partitions?: number
+  /** A store URL for this table (`memory://`, `lmdb://<dir>`); default the app's `store`. */
+  store?: string
+  /** Changelog topic name; default `{appId}-{table}-changelog`. */
+  changelogTopic?: string
+  /** Standby copies of each partition on other workers (Faust's `table_standby_replicas`); default 1. */
+  standbys?: number
+  /** Shown by `faustus tables`. */
+  help?: string
+  /**
+   * Check that a written key hashes (with the source topic's key codec) to the partition of the event being
+   * processed, so a stream not keyed by the table key fails loudly instead of scattering a key over partitions.
+   * Default true; turn off for keys derived from the event key (they stay with it on one partition).
+   */
+  checkKeyPartition?: boolean
+}
+
+export interface TableOptions<V> extends CollectionOptions {
+  /** Value of a missing key (`get` returns it; `update` starts from it). */
+  default?: () => V
+}
+
+/** Where a write outside an agent goes: tasks, timers and tests must say. */
+export interface WriteOptions {
+  partition?: number
+}
+
+/** Window options: `expires` in ms (windows older than that are dropped, and `onWindowClose` fires). */
+export interface WindowOptions {
+  expires?: number
+}
+
+/** Counters of a table, for logs, metrics and tests. */
+export interface CollectionStats {
+  /** Changelog records applied from standbys and recovery. */
+  applied: number
+  /** Changelog records that could not be decoded: logged with their offset and skipped. */
+  corrupt: number
+  /** Changelog records this worker wrote. */
+  written: number
+  /** Changelog records read by recovery (active partitions). */
+  recovered: number
+}

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs'
+import { Ajv } from 'ajv'
+import { describe, expect, it } from 'vitest'
+import { parseAllDocuments } from 'yaml'
+import { SCHEMA_FILE } from '../../schemas/generate.ts'
+import { loadManifests, manifestJsonSchema } from '../../src/declarative/index.ts'
+
+describe('the published JSON Schema (schemas/faustus-manifests.schema.json)', () => {
+  it('is up to date with the TypeBox definitions (regenerate: npx tsx schemas/generate.ts)', () => {
+    expect(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8'))).toEqual(manifestJsonSchema())
+  })
+
+  it('is a draft-07 schema that accepts the example manifests and rejects unknown kinds and fields', async () => {
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(manifestJsonSchema())
+    const set = await loadManifests('examples/manifests')
+    for (const file of set.files) {
+      for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+        expect(validate(doc.toJS()), `${file}: ${JSON.stringify(validate.errors)}`).toBe(true)
+      }
+    }
+    const agent = { apiVersion: 'kaspr.io/v1alpha1', kind: 'KasprAgent', metadata: { name: 'a' } }
+    expect(validate({ ...agent, spec: { input: { topic: { name: 't' } } } })).toBe(true)
+    expect(validate({ ...agent, kind: 'KasprAgant', spec: { input: { topic: { name: 't' } } } })).toBe(false)
+    expect(validate({ ...agent, spec: { input: { topic: { name: 't' } }, procesors: {} } })).toBe(false)
+    // What the loader reports with its own messages is in the schema too, for editors.
+    expect(validate({ ...agent, spec: {} })).toBe(false)
+    expect(validate({ ...agent, spec: { input: { topic: { name: 't', pattern: 'x' } } } })).toBe(false)
+  })
+
+  it('is shipped in the package', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8'))
+    expect(pkg.files).toContain('schemas')
+  })
+})

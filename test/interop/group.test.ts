@@ -1,0 +1,161 @@
+/**
+ * One consumer group, two languages: a Faustus worker and a Python Faust worker (py/group_worker.py) share the app
+ * id, so the group. Each gets a share of the 4 partitions of a keyed topic and processes only its own; when the
+ * Python worker stops, the Faustus worker takes every partition and no acked event is lost. Run twice: with the
+ * Faustus worker as group leader (its assignor answers the Python member) and with the Python worker as leader.
+ */
+import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
+import type { App } from '../../src/index.ts'
+import type { TopicPartition } from '../../src/transport/types.ts'
+import { createTopics, kafkaApp, pythonAppEnv, uniquePrefix, until } from './kafka.ts'
+import { Keyed } from './models.ts'
+import { provisionFaust, PythonProcess } from './python.ts'
+
+const skip = process.env.FAUSTUS_TEST_FAUST_SKIP
+const PARTITIONS = 4
+const KEYS = Array.from({ length: 16 }, (_, i) => `key-${i}`)
+
+interface Seen {
+  key: string
+  seq: number
+  partition: number
+}
+
+describe.skipIf(skip !== undefined)('a Faustus and a Python Faust worker in one consumer group', () => {
+  const bootstrap = inject('kafkaBootstrap')
+  let python = ''
+  const cleanup: (() => Promise<unknown>)[] = []
+
+  beforeAll(async () => {
+    const provisioned = await provisionFaust()
+    if ('skip' in provisioned) throw new Error(provisioned.skip)
+    python = provisioned.python
+  }, 900_000)
+
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => {})
+  }, 120_000)
+
+  test.each(['faustus', 'python'] as const)(
+    'leader %s: both get partitions, each processes its own, Faustus takes over without losing acked events',
+    async (first) => {
+      const P = uniquePrefix(`group-${first}`)
+      const topic = `${P}-events`
+      await createTopics(bootstrap, [{ name: topic, partitions: PARTITIONS }])
+
+      // The Faustus worker: records what it processes and its assignment over time.
+      const worker = kafkaApp(P, bootstrap, { topicPartitions: PARTITIONS })
+      const tsSeen: Seen[] = []
+      const foreign: number[] = []
+      let tsActives: number[] = []
+      const events = worker.topic(topic, { valueType: Keyed })
+      worker.agent(
+        events,
+        async (stream) => {
+          for await (const event of stream.events()) {
+            // Each worker processes only partitions it holds at the time.
+            if (!tsActives.includes(event.partition!)) foreign.push(event.partition!)
+            tsSeen.push({ key: String(event.key), seq: event.value.seq, partition: event.partition! })
+          }
+        },
+        { name: 'ts_events' },
+      )
+      worker.services.runtime.conductor.addListener({
+        onAssigned: (assignment: { actives: TopicPartition[] }) => {
+          tsActives = assignment.actives.filter((tp) => tp.topic === topic).map((tp) => tp.partition)
+        },
+      })
+      const startWorker = async () => {
+        await worker.start()
+        cleanup.push(() => worker.stop())
+      }
+      // The constructor starts the process; `startPython` waits until it holds partitions.
+      const py = new PythonProcess(
+        python,
+        'group_worker.py',
+        ['worker'],
+        pythonAppEnv(P, bootstrap, { FAUST_PREFIX: P, FAUST_PARTITIONS: String(PARTITIONS) }),
+      )
+      const startPython = async () => {
+        cleanup.push(() => py.stop())
+        await py.waitFor(/^PY_ASSIGNED /, 90_000)
+      }
+      const pyAssigned = () => {
+        const all = py.events<{ partitions: [string, number][] }>('PY_ASSIGNED')
+        const last = all[all.length - 1]?.partitions ?? []
+        return last.filter(([t]) => t === topic).map(([, p]) => p)
+      }
+
+      if (first === 'faustus') {
+        await startWorker()
+        await startPython()
+      } else {
+        await startPython()
+        await startWorker()
+      }
+      // Both members settled on a split of the 4 partitions.
+      await until(
+        () => {
+          const py = pyAssigned()
+          return tsActives.length > 0 && py.length > 0 && tsActives.length + py.length === PARTITIONS || undefined
+        },
+        60_000,
+        'both workers to hold partitions',
+      )
+      expect([...tsActives, ...pyAssigned()].sort()).toEqual([0, 1, 2, 3])
+
+      // Phase 1: keyed events while both run; each lands on the owner of its partition.
+      const producer = kafkaApp(`${P}-producer`, bootstrap)
+      await producer.start({ client: true })
+      cleanup.push(() => producer.stop())
+      const out = producer.topic(topic, { valueType: Keyed })
+      let seq = 0
+      const send = async (n: number) => {
+        for (let i = 0; i < n; i++, seq++) {
+          const key = KEYS[seq % KEYS.length]
+          await out.send({ key, value: new Keyed({ key, seq }) })
+        }
+      }
+      await send(200)
+      const pySeen = () => py.events<Seen & { offset: number }>('PY_EVENT')
+      const processed = () => new Set([...tsSeen, ...pySeen()].map((e) => e.seq))
+      await until(() => processed().size >= 200 || undefined, 60_000, 'phase 1 events')
+      const pyPartitions = new Set(pyAssigned())
+      expect(pySeen().length).toBeGreaterThan(0)
+      expect(tsSeen.length).toBeGreaterThan(0)
+      for (const e of pySeen()) expect(pyPartitions).toContain(e.partition)
+      for (const e of tsSeen) expect(pyPartitions).not.toContain(e.partition)
+      // One key, one partition, one worker (the producer partitions as Faust does: murmur2).
+      const owners = new Map<string, number>()
+      for (const e of [...tsSeen, ...pySeen()]) {
+        expect(owners.get(e.key) ?? e.partition).toBe(e.partition)
+        owners.set(e.key, e.partition)
+      }
+
+      // Phase 2: the Python worker stops (gracefully: it commits and leaves); Faustus takes every partition.
+      await py.stop()
+      await until(() => tsActives.length === PARTITIONS || undefined, 60_000, 'Faustus to take all partitions')
+      await send(200)
+      await until(
+        () => {
+          const seen = new Set(tsSeen.map((e) => e.seq))
+          for (let s = 200; s < 400; s++) if (!seen.has(s)) return undefined
+          return true
+        },
+        60_000,
+        'phase 2 events on Faustus',
+      )
+      expect(foreign).toEqual([])
+      // Nothing acked is lost: every event was processed by one of the two (at least once).
+      const all = processed()
+      for (let s = 0; s < 400; s++) expect(all.has(s)).toBe(true)
+    },
+    300_000,
+  )
+})
+
+if (skip !== undefined) {
+  describe('one consumer group', () => {
+    test.skip(`skipped: ${skip}`, () => {})
+  })
+}

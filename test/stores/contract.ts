@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest'
+import type { StoreProvider } from '../../src/stores/index.ts'
+
+const b = (s: string) => Buffer.from(s)
+
+/** The contract every store passes. `reopen` gives a provider over the same data (a restart), or null if none. */
+export function storeContract(
+  name: string,
+  make: () => { provider: StoreProvider; reopen: (() => StoreProvider) | null },
+) {
+  describe(`store contract: ${name}`, () => {
+    it('gets what was put, deletes, reports size', async () => {
+      const { provider } = make()
+      const store = provider.open('t', 0)
+      expect(store.get(b('a'))).toBeUndefined()
+      store.put(b('a'), b('1'))
+      store.put(b('b'), b('2'))
+      store.put(b('a'), b('3'))
+      expect(store.get(b('a'))?.toString()).toBe('3')
+      expect(store.size).toBe(2)
+      store.delete(b('a'))
+      expect(store.get(b('a'))).toBeUndefined()
+      expect(store.size).toBe(1)
+      await provider.close()
+    })
+
+    it('keeps partitions and tables apart', async () => {
+      const { provider } = make()
+      provider.open('t', 0).put(b('k'), b('0'))
+      provider.open('t', 1).put(b('k'), b('1'))
+      provider.open('u', 0).put(b('k'), b('u'))
+      expect(provider.open('t', 0).get(b('k'))?.toString()).toBe('0')
+      expect(provider.open('t', 1).get(b('k'))?.toString()).toBe('1')
+      expect(provider.open('u', 0).get(b('k'))?.toString()).toBe('u')
+      await provider.close()
+    })
+
+    it('iterates entries and ranges in byte order, without its own bookkeeping keys', async () => {
+      const { provider } = make()
+      const store = provider.open('t', 0)
+      for (const k of ['c', 'a', 'd', 'b']) store.put(b(k), b(k.toUpperCase()))
+      store.setAppliedOffset(41)
+      store.setMeta('watermark', '12')
+      const keys = [...store.entries()].map(([k]) => k.toString()).sort()
+      expect(keys).toEqual(['a', 'b', 'c', 'd'])
+      expect([...store.range(b('b'), b('d'))].map(([k, v]) => `${k}=${v}`)).toEqual(['b=B', 'c=C'])
+      expect([...store.range(b('c'))].map(([k]) => k.toString())).toEqual(['c', 'd'])
+      expect(store.size).toBe(4)
+      await provider.close()
+    })
+
+    it('keeps the applied offset and meta values; clear drops everything', async () => {
+      const { provider } = make()
+      const store = provider.open('t', 0)
+      expect(store.appliedOffset()).toBeUndefined()
+      store.setAppliedOffset(7)
+      store.setMeta('closed', '1000')
+      expect(store.appliedOffset()).toBe(7)
+      expect(store.meta('closed')).toBe('1000')
+      store.put(b('x'), b('y'))
+      store.clear()
+      expect(store.appliedOffset()).toBeUndefined()
+      expect(store.size).toBe(0)
+      await provider.close()
+    })
+
+    it('holds many writes (past any write batch) and reads them back', async () => {
+      const { provider } = make()
+      const store = provider.open('t', 3)
+      for (let i = 0; i < 120_000; i++) store.put(b(`k${i}`), b(String(i)))
+      expect(store.get(b('k0'))?.toString()).toBe('0')
+      expect(store.get(b('k119999'))?.toString()).toBe('119999')
+      expect(store.size).toBe(120_000)
+      await provider.close()
+    })
+
+    it('survives a restart when persistent, with its applied offset', async () => {
+      const { provider, reopen } = make()
+      if (reopen === null) return
+      const store = provider.open('t', 2)
+      store.put(b('kept'), b('v'))
+      store.delete(b('gone'))
+      store.setAppliedOffset(99)
+      store.setMeta('closed', '5')
+      await provider.close()
+      const again = reopen()
+      const reopened = again.open('t', 2)
+      expect(reopened.get(b('kept'))?.toString()).toBe('v')
+      expect(reopened.appliedOffset()).toBe(99)
+      expect(reopened.meta('closed')).toBe('5')
+      await again.close()
+    })
+  })
+}

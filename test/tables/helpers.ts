@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { App, type AppOptions } from '../../src/index.ts'
+
+const apps: App[] = []
+
+/** A worker of app `id` on a shared memory broker (several workers of one id form a group). */
+export function worker(id: string, broker: string, options: AppOptions = {}): App {
+  const app = new App(id, {
+    broker,
+    logLevel: (process.env.FAUSTUS_TEST_LOG as never) ?? 'silent',
+    topicPartitions: 4,
+    ...options,
+  })
+  app.services.tables.configure({ tty: false })
+  apps.push(app)
+  return app
+}
+
+export function memoryBroker(name = 'tables'): string {
+  return `memory://${name}-${randomUUID()}`
+}
+
+export function lmdbDir(): string {
+  return mkdtempSync(join(tmpdir(), 'faustus-lmdb-'))
+}
+
+/** Stops every worker made by `worker` (afterEach). */
+export async function stopWorkers(): Promise<void> {
+  await Promise.all(apps.splice(0).map((app) => app.stop().catch(() => {})))
+}
+
+/** Records of a topic on a memory broker, read through a fresh manual consumer. */
+export async function readTopic(app: App, topic: string, partitions: number) {
+  const transport = app.services.runtime.transport!
+  const offsets = await transport.listOffsets(
+    Array.from({ length: partitions }, (_, partition) => ({ topic, partition })),
+  )
+  const out: { partition: number; offset: number; key: string | null; value: string | null }[] = []
+  const total = offsets.reduce((n, o) => n + (o.latest - o.earliest), 0)
+  if (total === 0) return out
+  await new Promise<void>((resolve) => {
+    const reader = transport.createConsumer({
+      handler: {
+        onAssigned: () => {},
+        onRevoked: () => {},
+        onRecords: (records) => {
+          for (const r of records) {
+            out.push({
+              partition: r.partition,
+              offset: r.offset,
+              key: r.key?.toString() ?? null,
+              value: r.value?.toString() ?? null,
+            })
+          }
+          if (out.length >= total) {
+            void reader.close()
+            resolve()
+          }
+        },
+      },
+    })
+    void reader
+      .assign(offsets.map((o) => ({ topic, partition: o.partition, offset: o.earliest })))
+      .then(() => reader.start())
+  })
+  return out
+}
