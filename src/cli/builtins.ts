@@ -8,6 +8,7 @@ import { completionScript } from './completion.ts'
 import { jsonText, table } from './format.ts'
 import type { CliIO } from './io.ts'
 import { runSend, runWorker } from './run.ts'
+import { runManifests, withManifests } from '../declarative/cli.ts'
 
 export interface CliContext {
   app: App | undefined
@@ -16,7 +17,7 @@ export interface CliContext {
   capture: boolean
 }
 
-export const BUILTIN_COMMANDS = ['worker', 'send', 'agents', 'tables', 'models', 'model', 'completion', 'help']
+export const BUILTIN_COMMANDS = ['worker', 'run', 'send', 'agents', 'tables', 'models', 'model', 'completion', 'help']
 
 function requireApp(ctx: CliContext): App {
   if (ctx.app !== undefined) return ctx.app
@@ -80,12 +81,45 @@ function tableRows(app: App) {
   }))
 }
 
+/** `run --check` found invalid manifests: already reported, the exit code says so. */
+export class ManifestCheckFailed extends Error {
+  constructor(readonly exitCode: number) {
+    super('invalid manifests')
+  }
+}
+
 export function registerBuiltins(program: Program, ctx: CliContext): void {
   const { io } = ctx
   program
     .command('worker')
     .description('start a worker: run the agents, tasks and timers until SIGINT/SIGTERM')
-    .action(() => runWorker(requireApp(ctx), io))
+    .option('--manifests <paths...>', 'also run the declarative YAML manifests in these files or directories')
+    .action(async (options: { manifests?: string[] }) => {
+      const app = requireApp(ctx)
+      const manifests = options.manifests ?? process.env.FAUSTUS_MANIFESTS?.split(',')
+      if (manifests !== undefined) await withManifests(app, manifests)
+      await runWorker(app, io)
+    })
+
+  program
+    .command('run')
+    .description('run the agents, tables and tasks declared in YAML manifests (files or directories)')
+    .argument('<paths...>', 'manifest files or directories')
+    .option('--check', 'validate every manifest and exit (0 valid, 1 not) without starting anything')
+    .action(async (paths: string[], options: { check?: boolean }) => {
+      // `--app NAME` after `run` names the manifest app (the global -A/--app loads a module elsewhere).
+      const name = program.opts<{ app?: string }>().app
+      const broker = program.opts<{ broker?: string }>().broker
+      const code = await runManifests(paths, {
+        app: name,
+        check: options.check,
+        stdout: io.stdout,
+        stderr: io.stderr,
+        appOptions: broker ? { broker } : {},
+        worker: (app) => runWorker(app, io),
+      })
+      if (code !== 0) throw new ManifestCheckFailed(code)
+    })
 
   program
     .command('send')

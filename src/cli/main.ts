@@ -8,7 +8,7 @@ import type { App } from '../app/app.ts'
 import { CliUsageError } from '../errors.ts'
 import { addAppCommand } from './app-commands.ts'
 import { applyEnvironment, scanEarlyOptions } from './argv.ts'
-import { type CliContext, checkCommandName, registerBuiltins } from './builtins.ts'
+import { type CliContext, checkCommandName, ManifestCheckFailed, registerBuiltins } from './builtins.ts'
 import { formatError } from './format.ts'
 import { type CliIO, defaultIO } from './io.ts'
 import { loadApp } from './load-app.ts'
@@ -52,6 +52,7 @@ function isCommanderError(error: unknown): error is { code: string; exitCode: nu
 }
 
 function exitCodeOf(error: unknown, ctx: { io: CliIO; app: App | undefined }): number {
+  if (error instanceof ManifestCheckFailed) return error.exitCode
   if (isCommanderError(error)) {
     // Commander has already printed the message (and help, for usage errors).
     if (error.exitCode === 0) return EXIT_OK
@@ -88,7 +89,8 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       FAUSTUS_LOG_LEVEL: level ?? defaultLevel,
       FAUSTUS_CLI_OVERRIDES: forced.length > 0 ? forced.join(',') : undefined,
     })
-    const appSpec = early.app ?? process.env.FAUSTUS_APP
+    // For `run`, --app names the app of the manifests, not a module to load.
+    const appSpec = early.command === 'run' ? undefined : (early.app ?? process.env.FAUSTUS_APP)
     if (appSpec) ctx.app = await loadApp(appSpec, ctx.io.cwd)
     await buildProgram(ctx).parseAsync(args, { from: 'user' })
     return EXIT_OK

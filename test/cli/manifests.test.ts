@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest'
+import { cli, fixture } from './run-cli.ts'
+
+describe('faustus run', () => {
+  it('--check validates manifests without starting anything: 0 when valid', async () => {
+    const result = await cli(['run', 'examples/manifests/loyalty', '--check'])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('KasprAgent welcome-email-sender')
+  })
+
+  it('--check exits 1 naming the file and line of an invalid manifest', async () => {
+    const result = await cli(['run', fixture('manifests/after-terminal.yaml'), '--check'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/after-terminal\.yaml:\d+/)
+  })
+
+  it('an unknown option of run is a usage error', async () => {
+    const result = await cli(['run', 'examples/manifests/loyalty', '--bogus'])
+    expect(result.code).toBe(2)
+  })
+})
