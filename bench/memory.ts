@@ -14,12 +14,12 @@ function newApp(id: string): App {
 }
 
 /** Writes `count` records of 100 bytes straight into the topic's log, in big batches, before timing starts. */
-async function fill(app: App, topic: string, count: number, valueOf: (i: number) => Buffer): Promise<void> {
+async function fill(app: App, topic: string, count: number, payloadOf: (i: number) => Buffer): Promise<void> {
   const producer = await app.services.producer()
   const batch = 10_000
   for (let start = 0; start < count; start += batch) {
     const records = []
-    for (let i = start; i < Math.min(count, start + batch); i++) records.push({ topic, key: null, value: valueOf(i) })
+    for (let i = start; i < Math.min(count, start + batch); i++) records.push({ topic, key: null, value: payloadOf(i) })
     await producer.send(records)
   }
 }
@@ -76,7 +76,11 @@ async function askRoundTrips(): Promise<BenchResult> {
   await echo.join(values)
   const pipelined = total / ((performance.now() - t1) / 1000)
   await app.stop()
-  return { name: `ask round trips (sequential ${Math.round(sequential)}/s; pipelined with join)`, value: Math.round(pipelined), unit: 'asks/s' }
+  return {
+    name: `ask round trips (sequential ${Math.round(sequential)}/s; pipelined with join)`,
+    value: Math.round(pipelined),
+    unit: 'asks/s',
+  }
 }
 
 export async function memoryBenchmarks(): Promise<BenchResult[]> {

@@ -11,14 +11,16 @@ export type PageView = InstanceType<typeof PageView>
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 
-export function pageViewsApp(options: AppOptions = {}, out = new Output()) {
-  const app = new App('pageviews', {
+/** The page views app; options let tests run it under another id and topic, on another broker or store. */
+export function pageViewsApp(options: AppOptions & { id?: string; topic?: string } = {}, out = new Output()) {
+  const { id = 'pageviews', topic = 'page_views', ...settings } = options
+  const app = new App(id, {
     broker: 'memory://examples-pageviews',
     logLevel: 'warn',
     topicPartitions: 4,
-    ...options,
+    ...settings,
   })
-  const views = app.topic('page_views', { valueType: PageView })
+  const views = app.topic(topic, { valueType: PageView })
   const perMinute = app
     .table<string, number>('page_views', { default: () => 0, help: 'Views per page per minute' })
     .tumbling(MINUTE, { expires: HOUR })
@@ -53,7 +55,7 @@ export const VIEWS: [string, number][] = [
   ['/about', START + 2 * MINUTE + 2_000],
 ]
 
-export async function run(options: { echo?: boolean; app?: AppOptions } = {}) {
+export async function run(options: { echo?: boolean; app?: Parameters<typeof pageViewsApp>[0] } = {}) {
   const out = new Output()
   out.reset(options.echo)
   const { app, perMinute, closed, view, seen } = pageViewsApp(options.app, out)

@@ -38,7 +38,7 @@ export function wordCountApp(options: AppOptions & { id?: string; topic?: string
   return { app, wordsTopic, counts, counted: () => counted }
 }
 
-export async function run(options: { echo?: boolean; app?: AppOptions } = {}) {
+export async function run(options: { echo?: boolean; app?: Parameters<typeof wordCountApp>[0] } = {}) {
   const out = new Output()
   out.reset(options.echo)
   const { app, wordsTopic, counts, counted } = wordCountApp(options.app)

@@ -89,7 +89,12 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
   #queue: EventQueue<K, V> | undefined
   #running = false
 
-  constructor(host: AgentHost, channel: Topic<V, K> | Channel<V, K>, fn: AgentFunction<V, K, R>, options: AgentOptions<R>) {
+  constructor(
+    host: AgentHost,
+    channel: Topic<V, K> | Channel<V, K>,
+    fn: AgentFunction<V, K, R>,
+    options: AgentOptions<R>,
+  ) {
     this.#host = host
     this.channel = channel
     this.fn = fn
@@ -201,9 +206,7 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
   emit(result: R, event: Event | undefined): Promise<void> | undefined {
     const request = event?.replyTo
     if (request == null) return deliverToSinks(this.#sinks, result)
-    return this.#host
-      .sendReply(request, event?.key ?? null, result)
-      .then(() => deliverToSinks(this.#sinks, result))
+    return this.#host.sendReply(request, event?.key ?? null, result).then(() => deliverToSinks(this.#sinks, result))
   }
 
   async onError(error: unknown, event: Event | undefined): Promise<void> {
@@ -212,7 +215,10 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
     if (policy === 'crash') throw error
     if (typeof policy === 'object') {
       await this.#host.deadLetter(policy.deadLetter, this.name, event, error)
-      this.log.error({ ...errorFields(error), ...where, deadLetter: policy.deadLetter }, 'agent raised: event sent to dead-letter topic')
+      this.log.error(
+        { ...errorFields(error), ...where, deadLetter: policy.deadLetter },
+        'agent raised: event sent to dead-letter topic',
+      )
       return
     }
     this.log.error({ ...errorFields(error), ...where }, 'agent raised: event acked and skipped')
@@ -220,9 +226,7 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
 
   crash(error: unknown): void {
     const cause = error instanceof Error ? error : new Error(String(error))
-    this.#host.crash(
-      new FaustusError('FST_AGENT_CRASHED', `agent "${this.name}" crashed: ${cause.message}`, { cause }),
-    )
+    this.#host.crash(new FaustusError('FST_AGENT_CRASHED', `agent "${this.name}" crashed: ${cause.message}`, { cause }))
   }
 
   actorContext(actor: Actor<any, any, any>): ActorContext | undefined {
@@ -260,7 +264,7 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
     return (await reply) as R
   }
 
-  #call(): AgentCall<V, K, R> {
+  #call(): AgentCall<V, K> {
     return { agent: this, waiter: () => this.#host.replyWaiter(), timeoutMs: this.#host.askTimeoutMs }
   }
 
@@ -288,7 +292,8 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
 function replyTopicName(target: object): string {
   if (target instanceof Agent) return target.channel.name
   const name = (target as { name?: unknown }).name
-  if (typeof name !== 'string') throw new FaustusError('FST_AGENT_NO_TOPIC', 'replyTo needs an agent, a topic or a name')
+  if (typeof name !== 'string')
+    throw new FaustusError('FST_AGENT_NO_TOPIC', 'replyTo needs an agent, a topic or a name')
   return name
 }
 

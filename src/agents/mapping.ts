@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto'
 import type { ReplyWaiter } from './replies.ts'
 
 /** What map/join need of an agent. */
-export interface AgentCall<V, K, R> {
+export interface AgentCall<V, K> {
   agent: {
     readonly name: string
-    readonly channel: { send(message: { key?: K; value: V; request?: { replyTo: string; correlationId: string } }): Promise<unknown> }
+    readonly channel: {
+      send(message: { key?: K; value: V; request?: { replyTo: string; correlationId: string } }): Promise<unknown>
+    }
   }
   waiter(): Promise<ReplyWaiter>
   timeoutMs: number
@@ -16,17 +18,17 @@ export interface AgentCall<V, K, R> {
  * agent works in parallel; each reply has its own timeout.
  */
 export async function* kvmap<V, K, R>(
-  call: AgentCall<V, K, R>,
+  call: AgentCall<V, K>,
   items: Iterable<[K | undefined, V]> | AsyncIterable<[K | undefined, V]>,
   options: { timeout?: number },
 ): AsyncGenerator<R> {
-  const indexed = kvmapIndexed(call, items, options)
+  const indexed = kvmapIndexed<V, K, R>(call, items, options)
   for await (const [, result] of indexed) yield result
 }
 
 /** As kvmap, with each result's position in the input. */
 async function* kvmapIndexed<V, K, R>(
-  call: AgentCall<V, K, R>,
+  call: AgentCall<V, K>,
   items: Iterable<[K | undefined, V]> | AsyncIterable<[K | undefined, V]>,
   options: { timeout?: number },
 ): AsyncGenerator<[number, R]> {
@@ -85,11 +87,11 @@ async function* kvmapIndexed<V, K, R>(
 
 /** Sends every item and returns all results in input order. */
 export async function kvjoin<V, K, R>(
-  call: AgentCall<V, K, R>,
+  call: AgentCall<V, K>,
   items: Iterable<[K | undefined, V]> | AsyncIterable<[K | undefined, V]>,
   options: { timeout?: number },
 ): Promise<R[]> {
   const results: R[] = []
-  for await (const [position, result] of kvmapIndexed(call, items, options)) results[position] = result
+  for await (const [position, result] of kvmapIndexed<V, K, R>(call, items, options)) results[position] = result
   return results
 }

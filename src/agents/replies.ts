@@ -16,7 +16,10 @@ export class ReplyWaiter {
   readonly #log: Logger
   lateReplies = 0
 
-  constructor(readonly topicName: string, log: Logger) {
+  constructor(
+    readonly topicName: string,
+    log: Logger,
+  ) {
     this.#log = log
   }
 
@@ -36,7 +39,10 @@ export class ReplyWaiter {
     const pending = this.#pending.get(correlationId)
     if (pending === undefined) {
       this.lateReplies++
-      this.#log.info({ correlationId, replyTopic: this.topicName }, 'dropping a reply nobody waits for (late or foreign)')
+      this.#log.info(
+        { correlationId, replyTopic: this.topicName },
+        'dropping a reply nobody waits for (late or foreign)',
+      )
       return
     }
     this.#pending.delete(correlationId)

@@ -1,19 +1,19 @@
-import { Agent, type AgentHost, type AgentOptions } from '../agents/agent.ts'
 import type { AgentFunction } from '../agents/actor.ts'
+import { Agent, type AgentHost, type AgentOptions } from '../agents/agent.ts'
 import { Channel } from '../channels/channel.ts'
+import type { TypeOf } from '../channels/serde.ts'
 import type { TopicOptions } from '../channels/topic.ts'
 import { Topic } from '../channels/topic.ts'
-import type { TypeOf } from '../channels/serde.ts'
 import { FaustusError } from '../errors.ts'
 import { createLogger, type Logger } from '../logging.ts'
-import type { Command, CommandParams, CommandSpec } from './commands.ts'
-import { AppServices } from './services.ts'
-import { resolveSettings, type Settings, type SettingsInput } from './settings.ts'
-import type { ScheduledJob, TimerOptions } from './timers.ts'
 import type { ChangelogSpec, Collection } from '../tables/collection.ts'
 import { SetGlobalTable, SetTable } from '../tables/set-table.ts'
 import { GlobalTable, Table } from '../tables/table.ts'
 import type { CollectionOptions, TableOptions } from '../tables/types.ts'
+import type { Command, CommandParams, CommandSpec } from './commands.ts'
+import { AppServices } from './services.ts'
+import { resolveSettings, type Settings, type SettingsInput } from './settings.ts'
+import type { ScheduledJob, TimerOptions } from './timers.ts'
 
 export const APP_BRAND = Symbol.for('faustus.app')
 
@@ -62,12 +62,10 @@ export class App {
    * Describes one or more topics (the first name is where sends go), with options last:
    * `app.topic('adding', { valueType: Add })`, `app.topic('a', 'b', { partitions: 4 })`.
    */
-  topic<const O extends TopicOptions = {}>(
-    ...args: TopicArgs<O>
-  ): Topic<TypeOf<O['valueType']>, TypeOf<O['keyType']>> {
+  topic<const O extends TopicOptions = {}>(...args: TopicArgs<O>): Topic<TypeOf<O['valueType']>, TypeOf<O['keyType']>> {
     const last = args[args.length - 1]
     const options = (typeof last === 'object' ? last : {}) as O
-    const names = (args as unknown[]).filter((arg): arg is string => typeof arg === "string")
+    const names = (args as unknown[]).filter((arg): arg is string => typeof arg === 'string')
     if (names.length === 0) throw new FaustusError('FST_APP_DEFINITION', 'a topic needs at least one name')
     const topic = new Topic<TypeOf<O['valueType']>, TypeOf<O['keyType']>>(this.services, names, {
       maxsize: this.settings.streamBufferMaxsize,
@@ -182,7 +180,12 @@ export class App {
     fn: () => Promise<unknown> | unknown,
     options: TimerOptions & { timezone?: string } = {},
   ): typeof fn {
-    this.jobs.push({ name: options.name ?? fn.name ?? 'crontab', schedule: { cron, timezone: options.timezone }, fn, options })
+    this.jobs.push({
+      name: options.name ?? fn.name ?? 'crontab',
+      schedule: { cron, timezone: options.timezone },
+      fn,
+      options,
+    })
     return fn
   }
 

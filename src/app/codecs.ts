@@ -1,6 +1,6 @@
 import type { Serde, TypeArg } from '../channels/serde.ts'
-import { json, records, serializerFor } from '../models/index.ts'
 import { reconstruct } from '../models/decode.ts'
+import { json, records, serializerFor } from '../models/index.ts'
 
 /** A topic's key or value serializer, with Faust's defaults (keys raw, values JSON). */
 export function serdeFor(type: TypeArg, role: 'key' | 'value'): Serde {

@@ -27,9 +27,8 @@ export interface CommandSpec {
   options?: Record<string, OptionSpec>
 }
 
-type ValuesOf<T extends Record<string, { type: ParamType }> | undefined> = T extends Record<string, { type: ParamType }>
-  ? { [K in keyof T]: ParamValue<T[K]['type']> }
-  : {}
+type ValuesOf<T extends Record<string, { type: ParamType }> | undefined> =
+  T extends Record<string, { type: ParamType }> ? { [K in keyof T]: ParamValue<T[K]['type']> } : {}
 
 /** What a command function receives: every argument and option, typed by its declaration. */
 export type CommandParams<S extends CommandSpec> = ValuesOf<S['args']> & ValuesOf<S['options']>

@@ -5,7 +5,7 @@ import { decodeReply } from '../channels/reqrep.ts'
 import type { Topic } from '../channels/topic.ts'
 import { FaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
-import type { Assignor, Consumer, ConsumedRecord, Producer, TopicSpec, Transport } from '../transport/types.ts'
+import type { Assignor, ConsumedRecord, Consumer, Producer, TopicSpec, Transport } from '../transport/types.ts'
 import type { Settings } from './settings.ts'
 import { createTransport } from './transports.ts'
 

@@ -8,13 +8,13 @@ import { errorFields, type Logger } from '../logging.ts'
 import type { Event, ReplyRequest } from '../streams/event.ts'
 import type { EventQueue } from '../streams/queue.ts'
 import type { StreamChannel, StreamContext } from '../streams/types.ts'
+import { TableManager } from '../tables/manager.ts'
+import { CopartitionedAssignor } from '../transport/assignor.ts'
 import type { ConsumedRecord, Producer, TopicPartition } from '../transport/types.ts'
 import type { App } from './app.ts'
 import { decodeJsonValue, encodeJsonText, serdeFor } from './codecs.ts'
 import { deadLetterRecord } from './dead-letter.ts'
 import { Runtime } from './runtime.ts'
-import { CopartitionedAssignor } from '../transport/assignor.ts'
-import { TableManager } from '../tables/manager.ts'
 import type { Settings } from './settings.ts'
 import { Scheduler } from './timers.ts'
 
@@ -275,7 +275,11 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
 
 function deferred() {
   let settle!: (error?: Error) => void
-  const state = { settled: false, promise: undefined as unknown as Promise<void>, settle: (error?: Error) => settle(error) }
+  const state = {
+    settled: false,
+    promise: undefined as unknown as Promise<void>,
+    settle: (error?: Error) => settle(error),
+  }
   state.promise = new Promise<void>((resolve, reject) => {
     settle = (error) => {
       state.settled = true

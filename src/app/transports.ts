@@ -28,5 +28,8 @@ export async function createTransport(
       onConsumerError,
     })
   }
-  throw new FaustusError('FST_BROKER_URL_INVALID', `unsupported broker URL "${url}": use memory:// or kafka://host:port`)
+  throw new FaustusError(
+    'FST_BROKER_URL_INVALID',
+    `unsupported broker URL "${url}": use memory:// or kafka://host:port`,
+  )
 }

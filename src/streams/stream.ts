@@ -79,7 +79,8 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
   }
 
   #iterate<T>(project: (event: Event<K, V>) => T): AsyncIterator<T> {
-    const queue = typeof (this.source as EventQueue<K, V>).shift === 'function' ? (this.source as EventQueue<K, V>) : null
+    const queue =
+      typeof (this.source as EventQueue<K, V>).shift === 'function' ? (this.source as EventQueue<K, V>) : null
     const finish = (): IteratorReturnResult<undefined> => {
       this.#ackCurrent()
       this.#current = undefined
@@ -187,7 +188,7 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
   #forward(channel: StreamChannel<V, K>, keyOf: (event: Event<K, V>) => unknown): Stream<V, K> {
     const target = channel.stream()
     const parent = this.source
-    let pumping: Promise<void> | undefined
+    let pumping = false
     const pump = async () => {
       for (;;) {
         const event = await parent.pull()
@@ -201,7 +202,10 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
     return new Stream<V, K>(
       {
         pull: () => {
-          pumping ??= pump()
+          if (!pumping) {
+            pumping = true
+            void pump()
+          }
           return target.source.pull()
         },
       },

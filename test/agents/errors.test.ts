@@ -89,7 +89,7 @@ describe('agent errors', () => {
     await expect(app.done).rejects.toMatchObject({ code: 'FST_AGENT_CRASHED' })
   })
 
-  it("one_for_all restarts every actor of the agent", async () => {
+  it('one_for_all restarts every actor of the agent', async () => {
     app = testApp()
     let starts = 0
     const agent = app.agent(

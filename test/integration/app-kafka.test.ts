@@ -90,7 +90,11 @@ describe('agents on Kafka', () => {
   })
 
   it('an unreachable broker is a typed error within the connect deadline', async () => {
-    const app = new App('unreachable', { broker: 'kafka://127.0.0.1:1', brokerConnectTimeoutMs: 2000, logLevel: 'silent' })
+    const app = new App('unreachable', {
+      broker: 'kafka://127.0.0.1:1',
+      brokerConnectTimeoutMs: 2000,
+      logLevel: 'silent',
+    })
     const started = Date.now()
     await expect(app.start()).rejects.toMatchObject({ code: 'FST_BROKER_UNAVAILABLE' })
     expect(Date.now() - started).toBeLessThan(10_000)

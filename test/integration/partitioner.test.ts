@@ -10,7 +10,15 @@ import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 import { partitionForKey } from '../../src/transport/murmur2.ts'
 
 const PARTITIONS = 7
-const KEYS = ['21', 'foobar', 'a-little-bit-long-string', 'account-42', 'ünïcødé', '', ...Array.from({ length: 40 }, (_, i) => `key-${i * 7919}`)]
+const KEYS = [
+  '21',
+  'foobar',
+  'a-little-bit-long-string',
+  'account-42',
+  'ünïcødé',
+  '',
+  ...Array.from({ length: 40 }, (_, i) => `key-${i * 7919}`),
+]
 
 let transport: KafkaTransport
 const topic = `partitioner-${randomUUID()}`
@@ -21,7 +29,13 @@ beforeAll(async () => {
   await transport.connect()
   await transport.ensureTopics([{ name: topic, partitions: PARTITIONS, replicas: 1 }])
   mkdirSync(classes, { recursive: true })
-  execFileSync('javac', ['-cp', `${libsDir()}/*`, '-d', classes, join(import.meta.dirname, 'java', 'KeyedProducer.java')])
+  execFileSync('javac', [
+    '-cp',
+    `${libsDir()}/*`,
+    '-d',
+    classes,
+    join(import.meta.dirname, 'java', 'KeyedProducer.java'),
+  ])
 })
 
 afterAll(async () => {

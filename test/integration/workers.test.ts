@@ -50,7 +50,9 @@ async function readAll(transport: KafkaTransport, topic: string, expected: numbe
   // A little longer, so duplicates beyond `expected` would show.
   await new Promise((r) => setTimeout(r, 1500))
   await reader.close()
-  return records.map((r) => JSON.parse(r.value!.toString()) as { id: number; key: string; worker: string; partition: number })
+  return records.map(
+    (r) => JSON.parse(r.value!.toString()) as { id: number; key: string; worker: string; partition: number },
+  )
 }
 
 describe('worker processes sharing a group', () => {
@@ -67,7 +69,11 @@ describe('worker processes sharing a group', () => {
       const records = []
       for (let i = 0; i < count; i++, sent++) {
         const key = `k${sent % 50}`
-        records.push({ topic: `mw-in-${run}`, key: Buffer.from(key), value: Buffer.from(JSON.stringify({ id: sent, key })) })
+        records.push({
+          topic: `mw-in-${run}`,
+          key: Buffer.from(key),
+          value: Buffer.from(JSON.stringify({ id: sent, key })),
+        })
       }
       await producer.send(records)
     }

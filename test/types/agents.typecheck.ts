@@ -3,7 +3,6 @@
 import { App, int, record, type Stream, str } from '../../src/index.ts'
 
 const Add = record('test.types.Add', { a: int(), b: int() })
-type Add = InstanceType<typeof Add>
 const app = new App('typecheck')
 const topic = app.topic('adding', { valueType: Add })
 

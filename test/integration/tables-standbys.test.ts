@@ -1,0 +1,64 @@
+// Standbys on a real broker: three workers, one leaves; its partitions go to the workers holding their standbys,
+// which were following the changelog and so recover nothing.
+import { randomUUID } from 'node:crypto'
+import { describe, expect, inject, it } from 'vitest'
+import { App, type Stream } from '../../src/index.ts'
+
+const run = randomUUID().slice(0, 8)
+
+function worker() {
+  const app = new App(`sb-${run}`, {
+    broker: `kafka://${inject('kafkaBootstrap')}`,
+    logLevel: (process.env.FAUSTUS_TEST_LOG as never) ?? 'warn',
+    topicPartitions: 6,
+  })
+  app.services.tables.configure({ tty: false })
+  const words = app.topic(`sb-words-${run}`, { valueType: 'json' })
+  const counts = app.table<string, number>('counts', { default: () => 0 })
+  let processed = 0
+  app.agent(words, async function count(stream: Stream<string>) {
+    for await (const word of stream) {
+      counts.update(word, (n) => n + 1)
+      processed++
+    }
+  })
+  return { app, words, counts, processed: () => processed }
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+describe('standbys on Kafka', () => {
+  it('a leaving worker’s partitions move to their standby holders, with nothing to replay', async () => {
+    const workers = [worker(), worker(), worker()]
+    for (const w of workers) await w.app.start()
+    await waitFor(() => workers.every((w) => w.counts.activePartitions.size === 2))
+    const [a, b, c] = workers
+    for (let i = 0; i < 300; i++) await a.words.send({ key: `word-${i % 29}`, value: `word-${i % 29}` })
+    await waitFor(() => workers.reduce((n, w) => n + w.processed(), 0) === 300)
+    for (const w of workers) await w.app.services.runtime.commit()
+    const changelog = `sb-${run}-counts-changelog`
+    const transport = a.app.services.runtime.transport!
+    const ends = await transport.listOffsets(Array.from({ length: 6 }, (_, partition) => ({ topic: changelog, partition })))
+    await waitFor(() =>
+      workers.every((w) =>
+        [...w.counts.standbyPartitions].every((p) => (w.counts.store(p).appliedOffset() ?? -1) === ends[p].latest - 1),
+      ),
+    )
+    const moved = [...c.counts.activePartitions]
+    const holders = new Map(moved.map((p) => [p, [a, b].find((w) => w.counts.standbyPartitions.has(p))]))
+    await c.app.stop()
+    await waitFor(() => a.counts.activePartitions.size + b.counts.activePartitions.size === 6)
+    for (const p of moved) expect(holders.get(p)?.counts.activePartitions.has(p)).toBe(true)
+    expect(a.app.services.tables.lastRecovery.records + b.app.services.tables.lastRecovery.records).toBe(0)
+    const merged = { ...Object.fromEntries(a.counts.entries()), ...Object.fromEntries(b.counts.entries()) }
+    expect(Object.values(merged).reduce((x, y) => x + y, 0)).toBe(300)
+    await a.app.stop()
+    await b.app.stop()
+  }, 180_000)
+})
