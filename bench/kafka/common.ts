@@ -72,3 +72,11 @@ export function perSecond(count: number, ms: number): number {
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`
 }
+
+/** Runs `work` and returns its result with the CPU time (user + system, µs) this process spent meanwhile. */
+export async function withCpu<T>(work: () => Promise<T>): Promise<{ result: T; cpuMicros: number }> {
+  const before = process.cpuUsage()
+  const result = await work()
+  const used = process.cpuUsage(before)
+  return { result, cpuMicros: used.user + used.system }
+}

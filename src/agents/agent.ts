@@ -249,6 +249,12 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
     return this.channel.send({ ...rest, request })
   }
 
+  /** Sends to the agent's channel without waiting for delivery (used when the agent is a sink). */
+  forward(message: SendMessage<K, V>): Promise<void> | undefined {
+    const channel = this.channel as Topic<V, K> | Channel<V, K>
+    return 'forward' in channel ? channel.forward(message) : channel.send(message)
+  }
+
   /** Sends without waiting for a result. */
   async cast(value: V, options: SendOptions<K> = {}): Promise<void> {
     await this.channel.send({ ...options, value })

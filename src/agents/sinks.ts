@@ -1,4 +1,4 @@
-import type { SendTarget } from '../streams/types.ts'
+import { forwardTo, type SendTarget } from '../streams/types.ts'
 
 /** Where an agent's yielded values go: a function, an async function, or anything with `send` (topic, channel, agent). */
 export type Sink<R> = ((value: R) => unknown) | SendTarget<R, any>
@@ -10,7 +10,7 @@ export type Sink<R> = ((value: R) => unknown) | SendTarget<R, any>
 export function deliverToSinks<R>(sinks: readonly Sink<R>[], value: R, from = 0): Promise<void> | undefined {
   for (let i = from; i < sinks.length; i++) {
     const sink = sinks[i]
-    const pending = typeof sink === 'function' ? sink(value) : sink.send({ value })
+    const pending = typeof sink === 'function' ? sink(value) : forwardTo(sink, { value })
     if (pending instanceof Promise) return pending.then(() => deliverToSinks(sinks, value, i + 1))
   }
   return undefined

@@ -5,9 +5,10 @@ import { decodeReply } from '../channels/reqrep.ts'
 import type { Topic } from '../channels/topic.ts'
 import { FaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
-import type { Assignor, ConsumedRecord, Consumer, Producer, TopicSpec, Transport } from '../transport/types.ts'
+import type { Assignor, ConsumedRecord, Consumer, Producer, TopicSpec, Transport, ProduceRecord } from '../transport/types.ts'
 import type { Settings } from './settings.ts'
 import { createTransport } from './transports.ts'
+import { OutputWindow } from './outputs.ts'
 
 /** What the runtime needs of its app. */
 export interface RuntimeHost {
@@ -38,6 +39,7 @@ export interface CheckpointSteps {
  */
 export class Runtime {
   readonly conductor: Conductor
+  readonly #outputs: OutputWindow
   readonly #host: RuntimeHost
   #transport: Transport | undefined
   #connecting: Promise<Transport> | undefined
@@ -53,6 +55,7 @@ export class Runtime {
 
   constructor(host: RuntimeHost) {
     this.#host = host
+    this.#outputs = new OutputWindow((error) => host.onConsumerError(error))
     const settings = host.settings
     this.conductor = new Conductor({
       log: host.log,
@@ -65,6 +68,17 @@ export class Runtime {
     this.conductor.onCommitDue(() => void this.commit())
   }
 
+  /**
+   * Produces without waiting for the broker's acknowledgement (as Faust's sinks do): undefined at once while fewer
+   * than the window's records are unacknowledged, else a promise that resolves when there is room. Failures
+   * surface at the next checkpoint.
+   */
+  sendSoon(record: ProduceRecord): Promise<void> | undefined {
+    const producer = this.#producer
+    if (producer === undefined) return this.producer().then((p) => this.#outputs.add(p.send([record])))
+    return this.#outputs.add(producer.send([record]))
+  }
+
   /** Adds checkpoint steps; see `#flush` for the order. */
   addCheckpointSteps(steps: CheckpointSteps): void {
     this.#checkpointSteps.push(steps)
@@ -74,8 +88,10 @@ export class Runtime {
   async #flush(): Promise<void> {
     // 1. Buffered outputs (table changelogs) into the producer.
     for (const step of this.#checkpointSteps) await step.beforeFlush?.()
-    // 2. Every output acknowledged by the broker.
+    // 2. Every output acknowledged by the broker; a send that failed fails the checkpoint, so no offset is
+    //    committed past an event whose output was lost.
     await this.#producer?.flush()
+    await this.#outputs.settled()
     // 3. Local state durable, with the changelog offsets it reflects.
     for (const step of this.#checkpointSteps) await step.afterFlush?.()
   }
@@ -262,5 +278,6 @@ export class Runtime {
     this.#transport = undefined
     this.#connecting = undefined
     this.#createdTopics.clear()
+    this.#outputs.reset()
   }
 }

@@ -10,7 +10,7 @@ import type { EventQueue } from '../streams/queue.ts'
 import type { StreamChannel, StreamContext } from '../streams/types.ts'
 import { TableManager } from '../tables/manager.ts'
 import { CopartitionedAssignor } from '../transport/assignor.ts'
-import type { ConsumedRecord, Producer, TopicPartition } from '../transport/types.ts'
+import type { ConsumedRecord, ProduceRecord, Producer, TopicPartition } from '../transport/types.ts'
 import type { App } from './app.ts'
 import { decodeJsonValue, encodeJsonText, serdeFor } from './codecs.ts'
 import { deadLetterRecord } from './dead-letter.ts'
@@ -127,6 +127,10 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     return this.runtime.producer()
   }
 
+  sendSoon(record: ProduceRecord): Promise<void> | undefined {
+    return this.runtime.sendSoon(record)
+  }
+
   serde(type: TypeArg, role: 'key' | 'value'): Serde {
     return serdeFor(type, role)
   }
@@ -158,7 +162,8 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     const producer = await this.runtime.producer()
     const replyKey = Buffer.isBuffer(key) ? key.toString('utf8') : key
     const value = encodeReply(replyKey, encodeJsonText(result), request.correlationId)
-    await producer.send([{ topic: request.replyTo, key: null, value }])
+    // Like other outputs, replies do not wait for the broker: the checkpoint does.
+    await this.runtime.sendSoon({ topic: request.replyTo, key: null, value })
   }
 
   async deadLetter(topic: string, agent: string, event: Event | undefined, error: unknown): Promise<void> {

@@ -198,7 +198,12 @@ export class Conductor implements ConsumerHandler, MessageAcker {
     }
     await this.#waitForInFlight(partitions)
     for (const listener of this.#listeners) await listener.onRevoked?.(partitions)
-    await this.checkpoint(partitions)
+    try {
+      await this.checkpoint(partitions)
+    } catch (error) {
+      // Nothing is committed for these partitions: their next owner reads them again from the last commit.
+      this.#host.log.error({ ...errorFields(error) }, 'revoke: checkpoint failed, offsets not committed')
+    }
     this.acks.forget(partitions)
   }
 

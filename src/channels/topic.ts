@@ -3,7 +3,7 @@ import { Event, type Message } from '../streams/event.ts'
 import { EventQueue } from '../streams/queue.ts'
 import { Stream, type StreamOptions } from '../streams/stream.ts'
 import type { SendMessage, StreamChannel } from '../streams/types.ts'
-import type { ConsumedRecord, Producer, RecordMetadata, TopicSpec } from '../transport/types.ts'
+import type { ConsumedRecord, ProduceRecord, Producer, RecordMetadata, TopicSpec } from '../transport/types.ts'
 import { CORRELATION_ID_HEADER, REPLY_TO_HEADER, requestFromHeaders, unwrapRequest, wrapRequest } from './reqrep.ts'
 import type { Serde, TypeArg } from './serde.ts'
 
@@ -35,6 +35,8 @@ export interface TopicHost {
   readonly defaultReplicas: number
   readonly useReplyHeaders: boolean
   producer(): Promise<Producer>
+  /** Produces without waiting for the acknowledgement; a promise only while the output window is full. */
+  sendSoon(record: ProduceRecord): Promise<void> | undefined
   serde(type: TypeArg, role: 'key' | 'value'): Serde
   /** Routes consumed records of `topic` into `queue`. */
   subscribe(topic: Topic<any, any>, queue: EventQueue<any, any>): void
@@ -88,6 +90,14 @@ export class Topic<V = unknown, K = unknown> implements StreamChannel<V, K> {
     const producer = await this.#host.producer()
     const [metadata] = await producer.send([this.encode(message)])
     return metadata
+  }
+
+  /**
+   * Sends without waiting for the broker (Faust's sinks do the same): the record is acknowledged by the next
+   * checkpoint, which commits nothing past an event whose output failed. A promise only for backpressure.
+   */
+  forward(message: TopicSendMessage<V, K>): Promise<void> | undefined {
+    return this.#host.sendSoon(this.encode(message))
   }
 
   /** The transport record for `message` (used directly by batching senders). */

@@ -2,7 +2,7 @@ import { FaustusError } from '../errors.ts'
 import type { Event } from './event.ts'
 import type { EventQueue, EventSource } from './queue.ts'
 import { filterSource, mapSource, mergeSources, TimedPuller } from './sources.ts'
-import type { GroupByKey, SendTarget, StreamChannel, StreamContext } from './types.ts'
+import { forwardTo, type GroupByKey, type SendTarget, type StreamChannel, type StreamContext } from './types.ts'
 
 export interface StreamOptions {
   /** Name of the channel the stream reads (the source topic for derived topic names). */
@@ -146,7 +146,7 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
   echo(...channels: SendTarget<V, K>[]): Stream<V, K> {
     return this.#derive(
       mapSource(this.source, async (event) => {
-        await Promise.all(channels.map((channel) => channel.send({ key: event.key, value: event.value })))
+        await Promise.all(channels.map((channel) => forwardTo(channel, { key: event.key, value: event.value })))
         return event
       }),
     )
@@ -193,7 +193,8 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
       for (;;) {
         const event = await parent.pull()
         if (event === undefined) break
-        await channel.send({ key: (await keyOf(event)) as K, value: event.value, headers: event.headers })
+        const sending = forwardTo(channel, { key: (await keyOf(event)) as K, value: event.value, headers: event.headers })
+        if (sending !== undefined) await sending
         event.ack()
       }
       // The source ended (the agent is stopping): end the forwarded stream too, once it has drained.

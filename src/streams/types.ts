@@ -15,6 +15,13 @@ export interface SendMessage<K = unknown, V = unknown> {
 /** Something a stream can forward events to (a channel, a topic, an agent). */
 export interface SendTarget<V = unknown, K = unknown> {
   send(message: SendMessage<K, V>): Promise<unknown>
+  /** Sends without waiting for delivery, where the target can (topics); a promise only for backpressure. */
+  forward?(message: SendMessage<K, V>): Promise<void> | undefined
+}
+
+/** Sends through `forward` when the target has it, else `send`. */
+export function forwardTo<V, K>(target: SendTarget<V, K>, message: SendMessage<K, V>): Promise<unknown> | undefined {
+  return target.forward ? target.forward(message) : target.send(message)
 }
 
 /** A channel a stream can also read from (needed by `through` and `groupBy`). */

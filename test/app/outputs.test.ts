@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import { OutputWindow } from '../../src/app/outputs.ts'
+
+describe('OutputWindow', () => {
+  it('does not make senders wait, and settles when every send is acknowledged', async () => {
+    const failures: unknown[] = []
+    const window = new OutputWindow((error) => failures.push(error))
+    let ack!: () => void
+    const sent = new Promise<[]>((resolve) => {
+      ack = () => resolve([])
+    })
+    expect(window.add(sent)).toBeUndefined()
+    let settled = false
+    const settling = window.settled().then(() => {
+      settled = true
+    })
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(settled).toBe(false)
+    ack()
+    await settling
+    expect(failures).toEqual([])
+  })
+
+  it('reports the first failure at once and fails every later checkpoint until reset', async () => {
+    const failures: unknown[] = []
+    const window = new OutputWindow((error) => failures.push(error))
+    window.add(Promise.reject(new Error('broker said no')))
+    window.add(Promise.reject(new Error('again')))
+    await expect(window.settled()).rejects.toMatchObject({ code: 'FST_TRANSPORT' })
+    await expect(window.settled()).rejects.toMatchObject({ code: 'FST_TRANSPORT' })
+    expect(failures).toHaveLength(1)
+    window.reset()
+    await expect(window.settled()).resolves.toBeUndefined()
+  })
+})
