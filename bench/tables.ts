@@ -72,37 +72,44 @@ async function updates(storeName: 'memory' | 'lmdb'): Promise<BenchResult> {
   }
 }
 
-async function recovery(): Promise<BenchResult> {
+/** Recovery from a changelog on `broker`: the memory transport, or Kafka when FAUSTUS_TEST_KAFKA is set. */
+async function recovery(kafka?: string): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'faustus-bench-'))
-  const broker = `memory://bench-recovery-${randomUUID()}`
-  const seed = newApp('bench-recovery', broker, 'memory://')
+  const broker = kafka === undefined ? `memory://bench-recovery-${randomUUID()}` : `kafka://${kafka}`
+  const id = kafka === undefined ? 'bench-recovery' : `bench-recovery-${randomUUID().slice(0, 8)}`
+  const seed = newApp(id, broker, 'memory://')
   seed.table('counts', { partitions: 1 })
   await seed.services.runtime.connect()
   await seed.services.runtime.ensureTopics()
-  await fill(seed, 'bench-recovery-counts-changelog', CHANGELOG, (i) => ({
+  await fill(seed, `${id}-counts-changelog`, CHANGELOG, (i) => ({
     key: Buffer.from(JSON.stringify(`key-${i % 100_000}`)),
     value: Buffer.from(String(i)),
   }))
-  const app = newApp('bench-recovery', broker, `lmdb://${dir}`)
+  await (await seed.services.producer()).flush()
+  const app = newApp(id, broker, `lmdb://${dir}`)
   app.table('counts', { partitions: 1 })
-  app.agent(app.topic('input', { partitions: 1 }), async function idle(stream: Stream<unknown>) {
+  app.agent(app.topic(`${id}-input`, { partitions: 1 }), async function idle(stream: Stream<unknown>) {
     for await (const _ of stream) {
     }
   })
   await app.start()
   const { records, durationMs } = app.services.tables.lastRecovery
   await app.stop()
-  await seed.stop()
+  await seed.services.runtime.close()
   rmSync(dir, { recursive: true, force: true })
   return {
-    name: `recovery of ${records.toLocaleString('en-US')} changelog records into LMDB (memory transport)`,
+    name: `recovery of ${records.toLocaleString('en-US')} changelog records into LMDB (${kafka ? 'Kafka' : 'memory transport'})`,
     value: Math.round(records / (durationMs / 1000)),
     unit: 'records/s',
   }
 }
 
 export async function tablesBenchmarks(): Promise<BenchResult[]> {
-  return [await updates('memory'), await updates('lmdb'), await recovery()]
+  const results = [await updates('memory'), await updates('lmdb'), await recovery()]
+  // On a broker too when one is given (`FAUSTUS_TEST_KAFKA=host:port`, as the integration tests use).
+  const kafka = process.env.FAUSTUS_TEST_KAFKA
+  if (kafka) results.push(await recovery(kafka))
+  return results
 }
 
 if (process.argv[1]?.endsWith('tables.ts')) {

@@ -1,9 +1,6 @@
 /** Faustus: stream processing for TypeScript on Kafka. This file is the whole public API. */
-export { App, type AppOptions, isApp } from './app/app.ts'
-export type { ArgumentSpec, Command, CommandParams, CommandSpec, OptionSpec, ParamType } from './app/commands.ts'
-export { resolveSettings, type Settings, type SettingsInput, SettingsSchema } from './app/settings.ts'
-export { DEAD_LETTER_HEADERS } from './app/dead-letter.ts'
-export type { TimerOptions } from './app/timers.ts'
+
+export type { AgentFunction } from './agents/actor.ts'
 export {
   Agent,
   type AgentErrorPolicy,
@@ -12,14 +9,36 @@ export {
   type AskOptions,
   type SendOptions,
 } from './agents/agent.ts'
-export type { AgentFunction } from './agents/actor.ts'
 export type { Sink } from './agents/sinks.ts'
 export type { SupervisorOptions, SupervisorStrategy } from './agents/supervisor.ts'
+export { App, type AppOptions, isApp } from './app/app.ts'
+export type { ArgumentSpec, Command, CommandParams, CommandSpec, OptionSpec, ParamType } from './app/commands.ts'
+export { DEAD_LETTER_HEADERS } from './app/dead-letter.ts'
+export { resolveSettings, type Settings, type SettingsInput, SettingsSchema } from './app/settings.ts'
+export type { TimerOptions } from './app/timers.ts'
 export { Channel } from './channels/channel.ts'
 export { Topic, type TopicOptions } from './channels/topic.ts'
-export { Event } from './streams/event.ts'
-export { Stream, type StreamOptions } from './streams/stream.ts'
-export type { FieldDescriptor, GroupByKey, SendMessage, SendTarget, StreamChannel } from './streams/types.ts'
+export {
+  applyManifests,
+  createAppFromManifests,
+  loadManifests,
+  ManifestError,
+  runManifests,
+  withManifests,
+} from './declarative/index.ts'
+export {
+  AskTimeoutError,
+  CliUsageError,
+  DecodeError,
+  ERROR_CODES,
+  type ErrorCode,
+  FaustusError,
+  isFaustusError,
+  SettingError,
+  TransportError,
+  ValidationError,
+} from './errors.ts'
+export type { Logger, LogLevel } from './logging.ts'
 export {
   any,
   binary,
@@ -38,36 +57,18 @@ export {
   literal,
   map,
   optional,
-  raw,
   type RecordClass,
   RecordRegistry,
+  raw,
   record,
   records,
   registerCodec,
   str,
 } from './models/index.ts'
-export {
-  AskTimeoutError,
-  CliUsageError,
-  DecodeError,
-  ERROR_CODES,
-  type ErrorCode,
-  FaustusError,
-  isFaustusError,
-  SettingError,
-  TransportError,
-  ValidationError,
-} from './errors.ts'
-export {
-  applyManifests,
-  createAppFromManifests,
-  loadManifests,
-  ManifestError,
-  runManifests,
-  withManifests,
-} from './declarative/index.ts'
-export type { Logger, LogLevel } from './logging.ts'
-export type { RecordMetadata, Transport } from './transport/types.ts'
+export { LmdbStoreProvider, MemoryStoreProvider, type Store, type StoreProvider } from './stores/index.ts'
+export { Event } from './streams/event.ts'
+export { Stream, type StreamOptions } from './streams/stream.ts'
+export type { FieldDescriptor, GroupByKey, SendMessage, SendTarget, StreamChannel } from './streams/types.ts'
 export {
   type CollectionOptions,
   type CollectionStats,
@@ -84,4 +85,4 @@ export {
   type WindowSet,
   type WriteOptions,
 } from './tables/index.ts'
-export { LmdbStoreProvider, MemoryStoreProvider, type Store, type StoreProvider } from './stores/index.ts'
+export type { RecordMetadata, Transport } from './transport/types.ts'

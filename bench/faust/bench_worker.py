@@ -48,16 +48,15 @@ if MODE == "passthrough":
     src = app.topic(SRC, value_serializer="raw")
     dst = app.topic(DST, value_serializer="raw")
 
-    @app.agent(src)
+    # The same shape as the Faustus agent: yield each value, the output topic is the agent's sink.
+    @app.agent(src, sink=[dst])
     async def passthrough(stream):
         n = 0
         async for value in stream:
             if n == 0:
                 emit("BENCH_FIRST", t=time.time())
-            await dst.send(value=value)
+            yield value
             n += 1
-            if n == N:
-                emit("BENCH_DONE", t=time.time(), n=n)
 
 elif MODE == "count":
     src = app.topic(SRC, value_type=Keyed)

@@ -5,10 +5,18 @@ import { decodeReply } from '../channels/reqrep.ts'
 import type { Topic } from '../channels/topic.ts'
 import { FaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
-import type { Assignor, ConsumedRecord, Consumer, Producer, TopicSpec, Transport, ProduceRecord } from '../transport/types.ts'
+import type {
+  Assignor,
+  ConsumedRecord,
+  Consumer,
+  ProduceRecord,
+  Producer,
+  TopicSpec,
+  Transport,
+} from '../transport/types.ts'
+import { OutputWindow } from './outputs.ts'
 import type { Settings } from './settings.ts'
 import { createTransport } from './transports.ts'
-import { OutputWindow } from './outputs.ts'
 
 /** What the runtime needs of its app. */
 export interface RuntimeHost {

@@ -30,8 +30,11 @@ function startsWith(key: Buffer, prefix: Buffer): boolean {
 export class LmdbStore implements Store {
   readonly #db: Database<Buffer, Buffer>
   readonly #env: RootDatabase
-  readonly #pending = new Map<string, [Buffer, Buffer | null]>()
+  /** Writes not committed yet, by the latin1 form of the key (turned back into bytes at commit). */
+  readonly #pending = new Map<string, Buffer | null>()
   #offset: number | undefined
+  /** Inside `batch`: writes go straight into the open write transaction. */
+  #direct = false
 
   constructor(env: RootDatabase, db: Database<Buffer, Buffer>) {
     this.#env = env
@@ -42,7 +45,7 @@ export class LmdbStore implements Store {
 
   get(key: Buffer): Buffer | undefined {
     const pending = this.#pending.get(key.toString('latin1'))
-    if (pending !== undefined) return pending[1] ?? undefined
+    if (pending !== undefined) return pending ?? undefined
     return this.#db.getBinary(key)
   }
 
@@ -55,7 +58,12 @@ export class LmdbStore implements Store {
   }
 
   #stage(key: Buffer, value: Buffer | null): void {
-    this.#pending.set(key.toString('latin1'), [key, value])
+    if (this.#direct) {
+      if (value === null) this.#db.removeSync(key)
+      else this.#db.putSync(key, value)
+      return
+    }
+    this.#pending.set(key.toString('latin1'), value)
     if (this.#pending.size >= MAX_PENDING) this.flush()
   }
 
@@ -96,6 +104,16 @@ export class LmdbStore implements Store {
     this.#stage(Buffer.from(META_PREFIX + name), Buffer.from(value))
   }
 
+  batch(fn: () => void): void {
+    this.flush()
+    this.#direct = true
+    try {
+      this.#env.transactionSync(fn)
+    } finally {
+      this.#direct = false
+    }
+  }
+
   flush(): void {
     if (this.#pending.size === 0) return
     this.#env.transactionSync(() => this.writePending())
@@ -104,7 +122,8 @@ export class LmdbStore implements Store {
   /** Writes what is pending; the caller holds a write transaction. */
   writePending(): void {
     const db = this.#db
-    for (const [key, value] of this.#pending.values()) {
+    for (const [id, value] of this.#pending) {
+      const key = Buffer.from(id, 'latin1')
       if (value === null) db.removeSync(key)
       else db.putSync(key, value)
     }

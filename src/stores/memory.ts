@@ -56,6 +56,10 @@ export class MemoryStore implements Store {
     this.#meta.set(name, value)
   }
 
+  batch(fn: () => void): void {
+    fn()
+  }
+
   flush(): void {}
 
   clear(): void {

@@ -21,6 +21,8 @@ export interface Store {
   /** Small named values kept with the data (the closed-window watermark of windowed tables). */
   meta(name: string): string | undefined
   setMeta(name: string, value: string): void
+  /** Runs `fn`, whose writes form one batch (LMDB: one write transaction, no buffering): restores use it. */
+  batch(fn: () => void): void
   /** Makes pending writes durable (a no-op in memory). */
   flush(): void
   /** Drops every entry and the applied offset (a partition whose changelog was reset). */

@@ -193,7 +193,11 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
       for (;;) {
         const event = await parent.pull()
         if (event === undefined) break
-        const sending = forwardTo(channel, { key: (await keyOf(event)) as K, value: event.value, headers: event.headers })
+        const sending = forwardTo(channel, {
+          key: (await keyOf(event)) as K,
+          value: event.value,
+          headers: event.headers,
+        })
         if (sending !== undefined) await sending
         event.ack()
       }

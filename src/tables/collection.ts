@@ -5,7 +5,7 @@ import { errorFields, type Logger } from '../logging.ts'
 import { serializerFor } from '../models/index.ts'
 import type { Store } from '../stores/types.ts'
 import type { ConsumedRecord, ProduceRecord } from '../transport/types.ts'
-import { type OwnershipView, writePartition } from './guard.ts'
+import { type KeyPartitionMemo, type OwnershipView, writePartition } from './guard.ts'
 import type { CollectionOptions, CollectionStats, WriteOptions } from './types.ts'
 
 /** Broker-side shape of a changelog topic. */
@@ -27,9 +27,6 @@ export interface CollectionHost extends OwnershipView {
   /** Queues a changelog record; it reaches the producer before the next checkpoint's flush. */
   writeChangelog(record: ProduceRecord): void
 }
-
-/** Cached decoded values per partition before the cache starts over. */
-const CACHE_LIMIT = 100_000
 
 export type CollectionKind = 'table' | 'global' | 'set' | 'set-global'
 
@@ -59,7 +56,8 @@ export abstract class Collection {
   #readable: number[] = []
   #stores = new Map<number, Store>()
   /** Decoded values by key id, per partition: reads and updates of hot keys skip the store and the decoding. */
-  #cache: (Map<string, unknown> | undefined)[] = []
+  /** Bumped when a partition's store changes under the table (changelog applied, cleared, detached). */
+  #versions: number[] = []
   readonly #recordType: (abstract new (...args: any) => unknown) | undefined
 
   constructor(host: CollectionHost, name: string, kind: CollectionKind, options: CollectionOptions) {
@@ -124,13 +122,13 @@ export abstract class Collection {
   /** Drops a partition's data (its changelog was reset): recovery replays it from the start. */
   clearPartition(partition: number): void {
     this.store(partition).clear()
-    this.#cache[partition] = undefined
+    this.#bump(partition)
   }
 
   /** Forgets open stores (the provider closed them). */
   detachStores(): void {
+    for (const partition of this.#stores.keys()) this.#bump(partition)
     this.#stores.clear()
-    this.#cache = []
     this.setPartitions([], [])
   }
 
@@ -139,24 +137,26 @@ export abstract class Collection {
   /** Applies changelog records of one partition (recovery or standby), skipping and counting corrupt ones. */
   applyChangelog(partition: number, records: readonly ConsumedRecord[]): void {
     const store = this.store(partition)
-    this.#cache[partition] = undefined
-    let last = store.appliedOffset() ?? -1
-    for (const record of records) {
-      if (record.offset <= last) continue
-      try {
-        this.applyRecord(store, partition, record)
-        this.stats.applied++
-      } catch (error) {
-        if (!isFaustusError(error)) throw error
-        this.stats.corrupt++
-        this.log.error(
-          { ...errorFields(error), topic: record.topic, partition: record.partition, offset: record.offset },
-          'skipping a changelog record that cannot be decoded',
-        )
+    this.#bump(partition)
+    store.batch(() => {
+      let last = store.appliedOffset() ?? -1
+      for (const record of records) {
+        if (record.offset <= last) continue
+        try {
+          this.applyRecord(store, partition, record)
+          this.stats.applied++
+        } catch (error) {
+          if (!isFaustusError(error)) throw error
+          this.stats.corrupt++
+          this.log.error(
+            { ...errorFields(error), topic: record.topic, partition: record.partition, offset: record.offset },
+            'skipping a changelog record that cannot be decoded',
+          )
+        }
+        last = record.offset
       }
-      last = record.offset
-    }
-    if (last >= 0) store.setAppliedOffset(last)
+      if (last >= 0) store.setAppliedOffset(last)
+    })
   }
 
   /** Applies one changelog record to the partition's store; throws a FaustusError for a corrupt record. */
@@ -173,8 +173,8 @@ export abstract class Collection {
 
   // Writes.
 
-  protected writePartition(key: unknown, options: WriteOptions | undefined): number {
-    return writePartition(this, this.host, key, options?.partition)
+  protected writePartition(key: unknown, options: WriteOptions | undefined, memo?: KeyPartitionMemo): number {
+    return writePartition(this, this.host, key, options?.partition, memo)
   }
 
   /** The store change, then its changelog record (same bytes unless the kind logs operations). */
@@ -192,26 +192,19 @@ export abstract class Collection {
     this.host.writeChangelog({ topic: this.changelogTopic, partition, key: changelogKey, value: changelogValue })
   }
 
-  // The decoded-value cache (bounded; cleared when changelog records are applied to the partition).
+  // Versions of partitions, for caches of decoded values kept by subclasses.
 
-  protected cached(partition: number, id: string): unknown {
-    return this.#cache[partition]?.get(id)
+  protected version(partition: number): number {
+    return this.#versions[partition] ?? 0
   }
 
-  protected remember(partition: number, id: string, value: unknown): void {
-    // A plain object given for a record type is stored as that record: read it back decoded instead.
-    if (this.#recordType !== undefined && !(value instanceof this.#recordType)) {
-      this.forget(partition, id)
-      return
-    }
-    let cache = this.#cache[partition]
-    if (cache === undefined) this.#cache[partition] = cache = new Map()
-    else if (cache.size >= CACHE_LIMIT) cache.clear()
-    cache.set(id, value)
+  #bump(partition: number): void {
+    this.#versions[partition] = this.version(partition) + 1
   }
 
-  protected forget(partition: number, id: string): void {
-    this.#cache[partition]?.delete(id)
+  /** A value may be cached as given (a plain object given for a record type is stored as that record). */
+  protected cacheable(value: unknown): boolean {
+    return this.#recordType === undefined || value instanceof this.#recordType
   }
 
   /** The partitions reads look in, the event's partition first. */

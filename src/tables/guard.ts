@@ -4,14 +4,20 @@ import type { Event } from '../streams/event.ts'
 
 /** What the write guard needs to know about the worker. */
 export interface OwnershipView {
-  /** Whether this worker is the active owner of this changelog partition now. */
-  isActive(topic: string, partition: number): boolean
   /** The partition a source topic gives `key` (its key codec, murmur2), or undefined when it cannot tell. */
   keyPartition(sourceTopic: string, key: unknown): number | undefined
 }
 
+/** The source partition of a key, remembered for the topic it was computed for (hot keys skip the hashing). */
+export interface KeyPartitionMemo {
+  topic: string | undefined
+  partition: number | undefined
+}
+
 export interface GuardedTable {
   readonly name: string
+  /** Changelog partitions this worker actively owns. */
+  readonly activePartitions: ReadonlySet<number>
   readonly changelogTopic: string
   readonly partitions: number
   readonly global: boolean
@@ -32,6 +38,7 @@ export function writePartition(
   view: OwnershipView,
   key: unknown,
   explicit: number | undefined,
+  memo?: KeyPartitionMemo,
 ): number {
   const actor = currentActor()
   if (actor !== undefined && actor.concurrency > 1) {
@@ -59,7 +66,7 @@ export function writePartition(
       { details: { table: table.name, partition } },
     )
   }
-  if (!table.global && !view.isActive(table.changelogTopic, partition)) {
+  if (!table.global && !table.activePartitions.has(partition)) {
     throw new FaustusError(
       'FST_TABLE_WRONG_PARTITION',
       `table "${table.name}": partition ${partition} is not owned by this worker now; ` +
@@ -68,7 +75,15 @@ export function writePartition(
     )
   }
   if (event !== undefined && table.checkKeyPartition && event.topic !== undefined) {
-    const expected = view.keyPartition(event.topic, key)
+    let expected: number | undefined
+    if (memo !== undefined && memo.topic === event.topic) expected = memo.partition
+    else {
+      expected = view.keyPartition(event.topic, key)
+      if (memo !== undefined) {
+        memo.topic = event.topic
+        memo.partition = expected
+      }
+    }
     if (expected !== undefined && expected !== partition) {
       throw new FaustusError(
         'FST_TABLE_WRONG_PARTITION',

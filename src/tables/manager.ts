@@ -148,10 +148,6 @@ export class TableManager implements CollectionHost {
     this.#writer.append(record)
   }
 
-  isActive(topic: string, partition: number): boolean {
-    return this.#byTopic.get(topic)?.activePartitions.has(partition) === true
-  }
-
   keyPartition(sourceTopic: string, key: unknown): number | undefined {
     let source = this.#lastSource?.name === sourceTopic ? this.#lastSource.source : this.#sources.get(sourceTopic)
     if (source === undefined) {
@@ -159,7 +155,7 @@ export class TableManager implements CollectionHost {
       source = topic === undefined ? null : { ...topic, partitionOf: new Map() }
       this.#sources.set(sourceTopic, source)
     }
-    this.#lastSource = { name: sourceTopic, source }
+    if (this.#lastSource?.name !== sourceTopic) this.#lastSource = { name: sourceTopic, source }
     if (source === null) return undefined
     const known = typeof key === 'string' ? source.partitionOf.get(key) : undefined
     if (known !== undefined) return known
@@ -313,7 +309,13 @@ export class TableManager implements CollectionHost {
   }
 
   #onWritten(metadata: readonly RecordMetadata[]): void {
-    for (const record of metadata) this.#byTopic.get(record.topic)?.noteWritten(record.partition, record.offset)
+    // Offsets grow within a partition: note each partition's last record of the batch once.
+    for (let i = 0; i < metadata.length; i++) {
+      const record = metadata[i]
+      const next = metadata[i + 1]
+      if (next !== undefined && next.topic === record.topic && next.partition === record.partition) continue
+      this.#byTopic.get(record.topic)?.noteWritten(record.partition, record.offset)
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Store } from '../stores/types.ts'
 import type { ConsumedRecord } from '../transport/types.ts'
 import { Collection, type CollectionHost } from './collection.ts'
+import type { KeyPartitionMemo } from './guard.ts'
 import type { TableOptions, WindowOptions, WriteOptions } from './types.ts'
 import { WindowedTable } from './windowed.ts'
 import { HoppingWindow, SlidingWindow, TumblingWindow, type Window } from './windows.ts'
@@ -12,6 +13,8 @@ import { HoppingWindow, SlidingWindow, TumblingWindow, type Window } from './win
 export class Table<K = unknown, V = unknown> extends Collection implements Iterable<[K, V]> {
   readonly #default: (() => V) | undefined
   #window: Window | undefined
+  /** Recent string keys (bounded): encoded bytes, cached value, source partition. */
+  readonly #entries = new Map<string, KeyEntry<V>>()
 
   constructor(host: CollectionHost, name: string, options: TableOptions<V> = {}, global = false) {
     super(host, name, global ? 'global' : 'table', options)
@@ -25,58 +28,81 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
 
   /** The stored value, else the default's value (not stored), else undefined. */
   get(key: K): V | undefined {
-    const keyBytes = this.encodeKey(key)
-    const id = cacheId(key, keyBytes)
+    const entry = this.#entry(key)
     for (const partition of this.readOrder()) {
-      const value = this.#read(partition, id, keyBytes)
+      const value = this.#read(partition, entry)
       if (value !== undefined) return value
     }
     return this.#default?.()
   }
 
   has(key: K): boolean {
-    return this.lookup(this.encodeKey(key)) !== undefined
+    return this.lookup(this.#entry(key).bytes) !== undefined
   }
 
   set(key: K, value: V, options?: WriteOptions): this {
-    const partition = this.writePartition(this.keyForCheck(key), options)
-    const keyBytes = this.encodeKey(key)
-    this.writeChange(partition, keyBytes, this.encodeValue(value))
-    this.remember(partition, cacheId(key, keyBytes), value)
+    const entry = this.#entry(key)
+    const partition = this.writePartition(this.keyForCheck(key), options, entry.memo)
+    this.writeChange(partition, entry.bytes, this.encodeValue(value))
+    this.#remember(entry, partition, value)
     return this
   }
 
   /** Sets `key` to `fn(current value or default)` and returns the new value. */
   update(key: K, fn: (value: V) => V, options?: WriteOptions): V {
-    const partition = this.writePartition(this.keyForCheck(key), options)
-    const keyBytes = this.encodeKey(key)
-    const id = cacheId(key, keyBytes)
-    const current = this.#read(partition, id, keyBytes) ?? (this.#default?.() as V)
+    const entry = this.#entry(key)
+    const partition = this.writePartition(this.keyForCheck(key), options, entry.memo)
+    const current = this.#read(partition, entry) ?? (this.#default?.() as V)
     const next = fn(current)
-    this.writeChange(partition, keyBytes, this.encodeValue(next))
-    this.remember(partition, id, next)
+    this.writeChange(partition, entry.bytes, this.encodeValue(next))
+    this.#remember(entry, partition, next)
     return next
   }
 
   /** Deletes the key (a tombstone in the changelog). */
   delete(key: K, options?: WriteOptions): boolean {
-    const partition = this.writePartition(this.keyForCheck(key), options)
-    const keyBytes = this.encodeKey(key)
-    const existed = this.store(partition).get(keyBytes) !== undefined
-    this.writeChange(partition, keyBytes, null)
-    this.forget(partition, cacheId(key, keyBytes))
+    const entry = this.#entry(key)
+    const partition = this.writePartition(this.keyForCheck(key), options, entry.memo)
+    const existed = this.store(partition).get(entry.bytes) !== undefined
+    this.writeChange(partition, entry.bytes, null)
+    entry.partition = -1
     return existed
   }
 
-  /** A key's decoded value in one partition: from the cache, else from the store (then cached). */
-  #read(partition: number, id: string, keyBytes: Buffer): V | undefined {
-    const cached = this.cached(partition, id) as V | undefined
-    if (cached !== undefined) return cached
-    const stored = this.store(partition).get(keyBytes)
+  /**
+   * What the table keeps about a key: its encoded bytes, its decoded value in one partition (valid while that
+   * partition's version holds), and its source partition. String keys are kept (bounded), so a hot key is encoded,
+   * hashed and decoded once; other keys get a fresh entry each time.
+   */
+  #entry(key: K): KeyEntry<V> {
+    if (typeof key !== 'string') return newEntry(this.encodeKey(key))
+    let entry = this.#entries.get(key)
+    if (entry === undefined) {
+      entry = newEntry(this.encodeKey(key))
+      if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear()
+      this.#entries.set(key, entry)
+    }
+    return entry
+  }
+
+  /** A key's decoded value in one partition: the cached one, else from the store (then cached). */
+  #read(partition: number, entry: KeyEntry<V>): V | undefined {
+    if (entry.partition === partition && entry.version === this.version(partition)) return entry.value
+    const stored = this.store(partition).get(entry.bytes)
     if (stored === undefined) return undefined
     const value = this.decodeValue(stored) as V
-    this.remember(partition, id, value)
+    this.#remember(entry, partition, value)
     return value
+  }
+
+  #remember(entry: KeyEntry<V>, partition: number, value: V): void {
+    if (!this.cacheable(value)) {
+      entry.partition = -1
+      return
+    }
+    entry.value = value
+    entry.partition = partition
+    entry.version = this.version(partition)
   }
 
   /** Entries of the partitions this worker holds (all of them for a global table). */
@@ -186,13 +212,19 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
   }
 }
 
-/**
- * The cache id of a key: a string key itself (no new string to hash), else NUL + the latin1 form of its encoded
- * bytes; a string key starting with NUL gets a second NUL so the two never meet.
- */
-function cacheId(key: unknown, bytes: Buffer): string {
-  if (typeof key === 'string') return key.charCodeAt(0) === 0 ? `\u0000${key}` : key
-  return `\u0000${bytes.toString('latin1')}`
+const MAX_ENTRIES = 100_000
+
+interface KeyEntry<V> {
+  readonly bytes: Buffer
+  value: V | undefined
+  /** The partition `value` was read or written in; -1 when nothing is cached. */
+  partition: number
+  version: number
+  readonly memo: KeyPartitionMemo
+}
+
+function newEntry<V>(bytes: Buffer): KeyEntry<V> {
+  return { bytes, value: undefined, partition: -1, version: 0, memo: { topic: undefined, partition: undefined } }
 }
 
 /** A table every worker holds in full (all partitions, following the whole changelog). */

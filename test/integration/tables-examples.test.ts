@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
 import { run as pageViews } from '../../examples/pageviews.ts'
-import { run as wordCount, SENTENCES, wordCountApp, words } from '../../examples/wordcount.ts'
+import { SENTENCES, run as wordCount, wordCountApp, words } from '../../examples/wordcount.ts'
 
 const broker = () => `kafka://${inject('kafkaBootstrap')}`
 const unique = () => randomUUID().slice(0, 8)

@@ -44,7 +44,9 @@ describe('standbys on Kafka', () => {
     for (const w of workers) await w.app.services.runtime.commit()
     const changelog = `sb-${run}-counts-changelog`
     const transport = a.app.services.runtime.transport!
-    const ends = await transport.listOffsets(Array.from({ length: 6 }, (_, partition) => ({ topic: changelog, partition })))
+    const ends = await transport.listOffsets(
+      Array.from({ length: 6 }, (_, partition) => ({ topic: changelog, partition })),
+    )
     await waitFor(() =>
       workers.every((w) =>
         [...w.counts.standbyPartitions].every((p) => (w.counts.store(p).appliedOffset() ?? -1) === ends[p].latest - 1),

@@ -64,6 +64,23 @@ export function storeContract(
       await provider.close()
     })
 
+    it('a batch of writes reads its own writes and is kept', async () => {
+      const { provider } = make()
+      const store = provider.open('t', 4)
+      store.put(b('before'), b('0'))
+      store.batch(() => {
+        store.put(b('x'), b('1'))
+        expect(store.get(b('x'))?.toString()).toBe('1')
+        expect(store.get(b('before'))?.toString()).toBe('0')
+        store.delete(b('before'))
+        store.setAppliedOffset(3)
+      })
+      expect(store.get(b('x'))?.toString()).toBe('1')
+      expect(store.get(b('before'))).toBeUndefined()
+      expect(store.appliedOffset()).toBe(3)
+      await provider.close()
+    })
+
     it('holds many writes (past any write batch) and reads them back', async () => {
       const { provider } = make()
       const store = provider.open('t', 3)
