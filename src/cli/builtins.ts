@@ -76,7 +76,7 @@ function tableRows(app: App) {
   if (!(tables instanceof Map)) return []
   return [...tables].map(([name, t]: [string, any]) => ({
     name,
-    changelog: t?.changelogTopic?.name ?? '',
+    changelog: typeof t?.changelogTopic === 'string' ? t.changelogTopic : (t?.changelogTopic?.name ?? ''),
     help: t?.help ?? t?.options?.help ?? '',
   }))
 }
