@@ -40,7 +40,6 @@ export class Actor<V, K, R> {
   #stream: Stream<V, K> | undefined
   /** The last event handed out by the actor's stream or one derived from it (tracked only with a context). */
   #delivered: Event | undefined
-  #tracking = false
   restarts = 0
 
   constructor(
@@ -55,7 +54,6 @@ export class Actor<V, K, R> {
   start(): void {
     if (this.#done !== undefined) return
     const context = this.owner.actorContext?.(this)
-    this.#tracking = context !== undefined
     this.#done = context === undefined ? this.#run() : runInActor(context, () => this.#run())
   }
 
@@ -82,7 +80,9 @@ export class Actor<V, K, R> {
   async #run(): Promise<void> {
     for (;;) {
       const signal = this.#abort.signal
-      const onDeliver = this.#tracking ? (event: Event) => void (this.#delivered = event) : undefined
+      // The innermost event delivered (through groupBy too): what a failure or an early return leaves unacked.
+      this.#delivered = undefined
+      const onDeliver = (event: Event) => void (this.#delivered = event)
       const stream = new Stream<V, K>(this.source, { ...this.streamOptions, signal, ackOnReturn: false, onDeliver })
       this.#stream = stream
       let failure: unknown
@@ -104,6 +104,7 @@ export class Actor<V, K, R> {
       if (!failed) {
         // The function left its loop early or returned: what it was processing is done.
         stream.current?.ack()
+        ;(this.#delivered as Event | undefined)?.ack()
         if (!signal.aborted) return
         this.#abort = new AbortController()
         continue
@@ -114,7 +115,7 @@ export class Actor<V, K, R> {
 
   /** Error policy, then the restart decision; false when the actor must not run again. */
   async #recover(failure: unknown, stream: Stream<V, K>): Promise<boolean> {
-    const event = stream.current
+    const event = this.#delivered ?? stream.current
     try {
       await this.owner.onError(failure, event)
     } catch (error) {
@@ -123,6 +124,7 @@ export class Actor<V, K, R> {
     }
     // The failing event is done with (acked or dead-lettered): the next run starts after it.
     event?.ack()
+    stream.current?.ack()
     if (stream.eventsTotal > 1) this.policy.onProgress()
     const delay = this.policy.onFailure()
     if (delay === undefined) {
@@ -136,6 +138,8 @@ export class Actor<V, K, R> {
     )
     if (this.policy.strategy === 'one_for_all') this.owner.restartSiblings(this)
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
+    // Ends what the failed run derived from its stream (groupBy's forwarded stream) before the next run.
+    this.#abort.abort()
     this.#abort = new AbortController()
     return true
   }

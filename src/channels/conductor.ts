@@ -159,7 +159,15 @@ export class Conductor implements ConsumerHandler, MessageAcker {
       await this.#host.onUndecodable(error, record)
       return
     }
-    const queues = route.queues
+    let queues = route.queues
+    if (queues.some((queue) => queue.closed)) {
+      // A stream ended (an actor restarted): stop routing to it, and give no event to it that nobody will ack.
+      queues = route.queues = queues.filter((queue) => !queue.closed)
+      if (queues.length === 0) {
+        event.ack()
+        return
+      }
+    }
     queues[0].push(event)
     touched.add(queues[0])
     for (let i = 1; i < queues.length; i++) {

@@ -188,9 +188,16 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
   #forward(channel: StreamChannel<V, K>, keyOf: (event: Event<K, V>) => unknown): Stream<V, K> {
     const target = channel.stream()
     const parent = this.source
+    const signal = this.options.signal
+    const closeTarget = () => (target.source as { close?: () => void }).close?.()
+    // An actor restarting calls groupBy again: this run's forwarded stream must end, or its queue would fill up
+    // with events nobody reads.
+    signal?.addEventListener('abort', closeTarget, { once: true })
     let pumping = false
     const pump = async () => {
       for (;;) {
+        // An event pulled before the abort is still forwarded below: it is not lost, the next run reads it.
+        if (signal?.aborted) break
         const event = await parent.pull()
         if (event === undefined) break
         const sending = forwardTo(channel, {
@@ -202,7 +209,7 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
         event.ack()
       }
       // The source ended (the agent is stopping): end the forwarded stream too, once it has drained.
-      ;(target.source as { close?: () => void }).close?.()
+      closeTarget()
     }
     return new Stream<V, K>(
       {

@@ -40,3 +40,22 @@ it('a task iterating topic.stream() ends when the app stops', async () => {
   await app.stop()
   await waitFor(() => ended, 1000, 'the task to end')
 })
+
+it('an agent raising inside a groupBy loop restarts cleanly: later events flow and stop is prompt', async () => {
+  const app = testApp()
+  const topic = app.topic('grouped-failures', { valueType: 'json' })
+  const seen: number[] = []
+  app.agent(topic, async function regroup(stream) {
+    for await (const value of stream.groupBy((v) => String(v), { name: 'str' })) {
+      if (value === 0) throw new Error('first one fails')
+      seen.push(value as number)
+    }
+  })
+  await app.start()
+  await topic.send({ value: 0 })
+  for (let i = 1; i <= 20; i++) await topic.send({ value: i })
+  await waitFor(() => seen.length === 20)
+  const started = Date.now()
+  await app.stop()
+  expect(Date.now() - started).toBeLessThan(3000)
+})
