@@ -5,6 +5,8 @@ const suites: Record<string, () => Promise<{ name: string; value: number; unit: 
   memory: memoryBenchmarks,
   // Loaded on demand: the other suites need no Kafka client.
   kafka: async () => (await import('./kafka.ts')).kafkaBenchmarks(),
+  tables: async () => (await import('./tables.ts')).tablesBenchmarks(),
+  faust: async () => (await import('./faust.ts')).faustBenchmarks(),
 }
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))
