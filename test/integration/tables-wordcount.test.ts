@@ -14,10 +14,11 @@ const appId = `wc-${run}`
 const changelog = `${appId}-word_counts-changelog`
 const workers = new Map<string, ChildProcess>()
 const fixture = join(import.meta.dirname, 'fixtures', 'wordcount-worker.ts')
-const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx')
+// Node itself with tsx as a loader: the tsx CLI would put a wrapper process between us and the worker's signals.
+const node = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'node')
 
 function startWorker(name: string, store = mkdtempSync(join(tmpdir(), 'faustus-wc-'))): Promise<void> {
-  const child = spawn(tsx, [fixture], {
+  const child = spawn(node, ['--import', 'tsx', fixture], {
     env: { ...process.env, WC_RUN: run, WC_STORE: store, FAUSTUS_TEST_KAFKA: inject('kafkaBootstrap') },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

@@ -11,10 +11,11 @@ import type { ConsumedRecord } from '../../src/transport/types.ts'
 const run = randomUUID().slice(0, 8)
 const workers = new Map<string, ChildProcess>()
 const fixture = join(import.meta.dirname, 'fixtures', 'relay-worker.ts')
-const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx')
+// Node itself with tsx as a loader: the tsx CLI would put a wrapper process between us and the worker's signals.
+const node = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'node')
 
 function startWorker(name: string): Promise<void> {
-  const child = spawn(tsx, [fixture], {
+  const child = spawn(node, ['--import', 'tsx', fixture], {
     env: { ...process.env, MW_RUN: run, MW_NAME: name, FAUSTUS_TEST_KAFKA: inject('kafkaBootstrap') },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
