@@ -2,28 +2,11 @@
 // which were following the changelog and so recover nothing.
 import { randomUUID } from 'node:crypto'
 import { describe, expect, inject, it } from 'vitest'
-import { App, type Stream } from '../../src/index.ts'
+import { standbyWorker } from './fixtures/standby-worker.ts'
 
 const run = randomUUID().slice(0, 8)
 
-function worker() {
-  const app = new App(`sb-${run}`, {
-    broker: `kafka://${inject('kafkaBootstrap')}`,
-    logLevel: (process.env.FAUSTUS_TEST_LOG as never) ?? 'warn',
-    topicPartitions: 6,
-  })
-  app.services.tables.configure({ tty: false })
-  const words = app.topic(`sb-words-${run}`, { valueType: 'json' })
-  const counts = app.table<string, number>('counts', { default: () => 0 })
-  let processed = 0
-  app.agent(words, async function count(stream: Stream<string>) {
-    for await (const word of stream) {
-      counts.update(word, (n) => n + 1)
-      processed++
-    }
-  })
-  return { app, words, counts, processed: () => processed }
-}
+const worker = () => standbyWorker(run, inject('kafkaBootstrap'))
 
 async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs
