@@ -11,6 +11,8 @@ const WINDOW = 20_000
  */
 export class OutputWindow {
   #pending = 0
+  /** Counted by `reserve` and not yet handed to the producer. */
+  #reserved = 0
   #failure: unknown
   #waiters: (() => void)[] = []
   readonly #onFailure: (error: unknown) => void
@@ -20,19 +22,37 @@ export class OutputWindow {
     this.#onFailure = onFailure
   }
 
-  add(sent: Promise<RecordMetadata[]>): Promise<void> | undefined {
-    this.#pending++
+  /** One unacknowledged send of one record; a promise only when the window is full. */
+  add(sent: Promise<RecordMetadata[]>, records: number): Promise<void> | undefined {
+    this.track(sent, records)
+    return this.#room()
+  }
+
+  /** Counts a record that will be sent shortly (batched); a promise only when the window is full. */
+  reserve(): Promise<void> | undefined {
+    this.#reserved++
+    return this.#room()
+  }
+
+  /** Follows a send of `records` records, reserved or not. */
+  track(sent: Promise<RecordMetadata[]>, records: number): void {
+    const reserved = Math.min(this.#reserved, records)
+    this.#reserved -= reserved
+    this.#pending += records
     sent.then(
-      () => this.#settle(),
+      () => this.#settle(records),
       (error) => {
         if (this.#failure === undefined) {
           this.#failure = error
           this.#onFailure(error)
         }
-        this.#settle()
+        this.#settle(records)
       },
     )
-    if (this.#pending < WINDOW) return undefined
+  }
+
+  #room(): Promise<void> | undefined {
+    if (this.#pending + this.#reserved < WINDOW) return undefined
     return new Promise((resolve) => this.#waiters.push(resolve))
   }
 
@@ -41,8 +61,8 @@ export class OutputWindow {
     this.#failure = undefined
   }
 
-  #settle(): void {
-    this.#pending--
+  #settle(records: number): void {
+    this.#pending -= records
     if (this.#waiters.length > 0 && (this.#pending < WINDOW / 2 || this.#pending === 0)) {
       for (const wake of this.#waiters.splice(0)) wake()
     }

@@ -48,6 +48,7 @@ export interface CheckpointSteps {
 export class Runtime {
   readonly conductor: Conductor
   readonly #outputs: OutputWindow
+  #batch: ProduceRecord[] | null = null
   readonly #host: RuntimeHost
   #transport: Transport | undefined
   #connecting: Promise<Transport> | undefined
@@ -83,8 +84,24 @@ export class Runtime {
    */
   sendSoon(record: ProduceRecord): Promise<void> | undefined {
     const producer = this.#producer
-    if (producer === undefined) return this.producer().then((p) => this.#outputs.add(p.send([record])))
-    return this.#outputs.add(producer.send([record]))
+    if (producer === undefined) return this.producer().then((p) => this.#outputs.add(p.send([record]), 1))
+    // Records sent in one turn of the event loop (a consumed batch running through the agents) go to the
+    // producer as one send: one promise and one array per batch instead of per record.
+    if (this.#batch === null) {
+      this.#batch = []
+      setImmediate(() => this.#sendBatch())
+    }
+    this.#batch.push(record)
+    return this.#outputs.reserve()
+  }
+
+  #sendBatch(): void {
+    const batch = this.#batch
+    this.#batch = null
+    if (batch === null || batch.length === 0) return
+    const producer = this.#producer
+    const sent = producer ? producer.send(batch) : Promise.reject(new Error('the producer closed before sending'))
+    this.#outputs.track(sent, batch.length)
   }
 
   /** Adds checkpoint steps; see `#flush` for the order. */
@@ -98,6 +115,7 @@ export class Runtime {
     for (const step of this.#checkpointSteps) await step.beforeFlush?.()
     // 2. Every output acknowledged by the broker; a send that failed fails the checkpoint, so no offset is
     //    committed past an event whose output was lost.
+    this.#sendBatch()
     await this.#producer?.flush()
     await this.#outputs.settled()
     // 3. Local state durable, with the changelog offsets it reflects.
@@ -279,6 +297,7 @@ export class Runtime {
       await reader?.close()
       this.#replies = undefined
     }
+    this.#sendBatch()
     await this.#producer?.flush()
     await this.#producer?.close()
     await this.#transport?.close()

@@ -16,6 +16,8 @@ import type { Topic } from './topic.ts'
 interface Route {
   topic: Topic<any, any>
   queues: EventQueue<any, any>[]
+  /** Events that arrived while every stream of the route had ended (an actor restarting): for the next one. */
+  parked: Event[]
 }
 
 /** Hooks of what else must hear about rebalances (tables, partition-isolated agents). */
@@ -66,15 +68,44 @@ export class Conductor implements ConsumerHandler, MessageAcker {
       let routes = this.#routes.get(name)
       if (routes === undefined) this.#routes.set(name, (routes = []))
       let route = routes.find((r) => r.topic === topic)
-      if (route === undefined) routes.push((route = { topic, queues: [] }))
+      if (route === undefined) routes.push((route = { topic, queues: [], parked: [] }))
+      this.#dropClosed(route)
       route.queues.push(queue)
+      for (const event of route.parked.splice(0)) queue.push(event)
     }
   }
 
   /** Ends every stream reading through the conductor (app stop); streams subscribe again on the next start. */
   closeQueues(): void {
-    for (const routes of this.#routes.values()) for (const route of routes) for (const q of route.queues) q.close()
+    for (const routes of this.#routes.values()) {
+      for (const route of routes) {
+        for (const q of route.queues) q.close()
+        // Never processed: the partition's next reader gets them again from the last commit.
+        for (const event of route.parked) this.#abandon(event)
+      }
+    }
     this.#routes.clear()
+  }
+
+  /**
+   * Stops routing to streams that ended (an actor restarting ends the streams its failed run derived). What they
+   * had buffered and not read is parked for the next stream of the route, so it is neither lost nor left unacked.
+   */
+  #dropClosed(route: Route): EventQueue<any, any>[] {
+    const open: EventQueue<any, any>[] = []
+    for (const queue of route.queues) {
+      if (!queue.closed) open.push(queue)
+      else route.parked.push(...queue.takeAll())
+    }
+    route.queues = open
+    return open
+  }
+
+  #abandon(event: Event): void {
+    const message = event.message
+    if (message === null || message.abandoned) return
+    message.abandoned = true
+    this.acks.abandon(message.topic, message.partition)
   }
 
   addListener(listener: RebalanceListener): void {
@@ -161,10 +192,9 @@ export class Conductor implements ConsumerHandler, MessageAcker {
     }
     let queues = route.queues
     if (queues.some((queue) => queue.closed)) {
-      // A stream ended (an actor restarted): stop routing to it, and give no event to it that nobody will ack.
-      queues = route.queues = queues.filter((queue) => !queue.closed)
+      queues = this.#dropClosed(route)
       if (queues.length === 0) {
-        event.ack()
+        route.parked.push(event)
         return
       }
     }
@@ -195,10 +225,7 @@ export class Conductor implements ConsumerHandler, MessageAcker {
           queue.discard((event) => {
             const message = event.message
             if (message === null || !revoked.has(tpKey(message))) return false
-            if (!message.abandoned) {
-              message.abandoned = true
-              this.acks.abandon(message.topic, message.partition)
-            }
+            this.#abandon(event)
             return true
           })
         }

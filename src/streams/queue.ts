@@ -77,6 +77,15 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
     return dropped
   }
 
+  /** Removes and returns every buffered event (to hand a closed queue's leftovers to its successor). */
+  takeAll(): Event<K, V>[] {
+    const taken = this.#items.slice(this.#head) as Event<K, V>[]
+    this.#items = []
+    this.#head = 0
+    this.#wakeDrain()
+    return taken
+  }
+
   close(): void {
     if (this.#closed) return
     this.#closed = true

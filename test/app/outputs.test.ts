@@ -9,7 +9,7 @@ describe('OutputWindow', () => {
     const sent = new Promise<[]>((resolve) => {
       ack = () => resolve([])
     })
-    expect(window.add(sent)).toBeUndefined()
+    expect(window.add(sent, 1)).toBeUndefined()
     let settled = false
     const settling = window.settled().then(() => {
       settled = true
@@ -24,8 +24,8 @@ describe('OutputWindow', () => {
   it('reports the first failure at once and fails every later checkpoint until reset', async () => {
     const failures: unknown[] = []
     const window = new OutputWindow((error) => failures.push(error))
-    window.add(Promise.reject(new Error('broker said no')))
-    window.add(Promise.reject(new Error('again')))
+    window.add(Promise.reject(new Error('broker said no')), 1)
+    window.add(Promise.reject(new Error('again')), 1)
     await expect(window.settled()).rejects.toMatchObject({ code: 'FST_TRANSPORT' })
     await expect(window.settled()).rejects.toMatchObject({ code: 'FST_TRANSPORT' })
     expect(failures).toHaveLength(1)
