@@ -159,7 +159,6 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   }
 
   async sendReply(request: ReplyRequest, key: unknown, result: unknown): Promise<void> {
-    const producer = await this.runtime.producer()
     const replyKey = Buffer.isBuffer(key) ? key.toString('utf8') : key
     const value = encodeReply(replyKey, encodeJsonText(result), request.correlationId)
     // Like other outputs, replies do not wait for the broker: the checkpoint does.
