@@ -12,7 +12,11 @@ export function testApp(id = `test-${randomUUID().slice(0, 8)}`, options: AppOpt
 }
 
 /** Polls `condition` until it holds, failing after `timeoutMs` with `message`. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000, message = 'condition'): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  message = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${message}`)

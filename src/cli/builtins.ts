@@ -1,6 +1,7 @@
 /** The built-in subcommands: worker, send, agents, tables, models, model, completion. */
 import { Option, type Command as Program } from 'commander'
 import type { App } from '../app/app.ts'
+import { runManifests, withManifests } from '../declarative/cli.ts'
 import { FaustusError } from '../errors.ts'
 import { type AnyRecordClass, isRecordClass, records } from '../models/index.ts'
 import { convertParam } from './app-commands.ts'
@@ -8,7 +9,6 @@ import { completionScript } from './completion.ts'
 import { jsonText, table } from './format.ts'
 import type { CliIO } from './io.ts'
 import { runSend, runWorker } from './run.ts'
-import { runManifests, withManifests } from '../declarative/cli.ts'
 
 export interface CliContext {
   app: App | undefined

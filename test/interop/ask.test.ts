@@ -3,10 +3,10 @@
  * a Faustus worker, each in its own consumer group, call each other's agents.
  */
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
-import type { App } from '../../src/index.ts'
+import type { Agent, App } from '../../src/index.ts'
 import { createTopics, kafkaApp, pythonAppEnv, uniquePrefix, until } from './kafka.ts'
 import { Add } from './models.ts'
-import { provisionFaust, PythonProcess } from './python.ts'
+import { PythonProcess, provisionFaust } from './python.ts'
 
 const skip = process.env.FAUSTUS_TEST_FAUST_SKIP
 type AddValue = InstanceType<typeof Add>
@@ -22,15 +22,19 @@ describe.skipIf(skip !== undefined)('ask across languages (Python Faust <-> Faus
   const results: Envelope[] = []
   const driven: { a: number; b: number; result: number }[] = []
 
-  // Faustus's agents (its worker) and the Faustus client's handles on the Python agents (a client runs no agents).
-  let pyAdd: ReturnType<typeof defineClient>['pyAdd']
-  let pyCast: ReturnType<typeof defineClient>['pyCast']
+  // The Faustus client's handles on the Python agents: a client app defines them but runs no agents.
+  let pyAdd: Agent<AddValue, unknown, number>
+  let pyCast: Agent<AddValue, unknown, unknown>
 
   function defineClient(app: App) {
-    const none = async function* () {}
+    const remote = async function* (): AsyncGenerator<never> {}
     return {
-      pyAdd: app.agent(app.topic(`${P}-py-add`, { valueType: Add }), none as never, { name: 'py_add' }) as never as import('../../src/index.ts').Agent<AddValue, unknown, number>,
-      pyCast: app.agent(app.topic(`${P}-py-cast`, { valueType: Add }), none as never, { name: 'py_cast' }) as never as import('../../src/index.ts').Agent<AddValue, unknown, unknown>,
+      pyAdd: app.agent(app.topic(`${P}-py-add`, { valueType: Add }), remote as never, {
+        name: 'py_add',
+      }) as unknown as Agent<AddValue, unknown, number>,
+      pyCast: app.agent(app.topic(`${P}-py-cast`, { valueType: Add }), remote as never, {
+        name: 'py_cast',
+      }) as unknown as Agent<AddValue, unknown, unknown>,
     }
   }
 
@@ -81,7 +85,12 @@ describe.skipIf(skip !== undefined)('ask across languages (Python Faust <-> Faus
     await worker.start()
     await client.start({ client: true })
 
-    python = new PythonProcess(provisioned.python, 'ask_worker.py', ['worker'], pythonAppEnv(`${P}-py`, bootstrap, { FAUST_PREFIX: P }))
+    python = new PythonProcess(
+      provisioned.python,
+      'ask_worker.py',
+      ['worker'],
+      pythonAppEnv(`${P}-py`, bootstrap, { FAUST_PREFIX: P }),
+    )
     await python.waitFor(/^PY_READY /, 90_000)
   }, 240_000)
 
@@ -94,7 +103,12 @@ describe.skipIf(skip !== undefined)('ask across languages (Python Faust <-> Faus
   test('Faustus asks a Python agent (request envelope, @ReqRepResponse reply)', async () => {
     expect(await pyAdd.ask(new Add({ a: 2, b: 3 }), { timeout: 30_000 })).toBe(5)
     expect(await pyAdd.join([new Add({ a: 1, b: 1 }), new Add({ a: 20, b: 22 })], { timeout: 30_000 })).toEqual([2, 42])
-    expect(python.events('PY_ADD')).toEqual(expect.arrayContaining([{ a: 2, b: 3 }, { a: 20, b: 22 }]))
+    expect(python.events('PY_ADD')).toEqual(
+      expect.arrayContaining([
+        { a: 2, b: 3 },
+        { a: 20, b: 22 },
+      ]),
+    )
   })
 
   test('a Faustus agent asks a Python agent from inside its stream', async () => {

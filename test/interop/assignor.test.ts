@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { decodeClientMetadata, encodeSubscriptionMetadata } from '../../src/transport/assignor-metadata.ts'
 import { CopartitionedAssignor } from '../../src/transport/assignor.ts'
+import { decodeClientMetadata, encodeSubscriptionMetadata } from '../../src/transport/assignor-metadata.ts'
 import { encodeAssignment } from '../../src/transport/kafka/group-protocol.ts'
 import type { GroupMember, MemberAssignment } from '../../src/transport/types.ts'
 import { provisionFaust, runPython } from './python.ts'
@@ -47,7 +47,12 @@ describe.skipIf(skip !== undefined)('Python Faust accepts the assignments of our
     const record = (name: string, result: Map<string, MemberAssignment>) => {
       for (const [id, assigned] of result) {
         const bytes = encodeAssignment({ version: 4, partitions: assigned.partitions, userData: assigned.userData })
-        cases.push({ name: `${name}/${id}`, assignment: bytes.toString('base64'), url: urls[id], changelog_topics: [CHANGELOG] })
+        cases.push({
+          name: `${name}/${id}`,
+          assignment: bytes.toString('base64'),
+          url: urls[id],
+          changelog_topics: [CHANGELOG],
+        })
       }
     }
     const first = assignor.assign({ members: [member('faustus'), member('python')], partitionsPerTopic })

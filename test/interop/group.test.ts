@@ -5,11 +5,10 @@
  * Faustus worker as group leader (its assignor answers the Python member) and with the Python worker as leader.
  */
 import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
-import type { App } from '../../src/index.ts'
 import type { TopicPartition } from '../../src/transport/types.ts'
 import { createTopics, kafkaApp, pythonAppEnv, uniquePrefix, until } from './kafka.ts'
 import { Keyed } from './models.ts'
-import { provisionFaust, PythonProcess } from './python.ts'
+import { PythonProcess, provisionFaust } from './python.ts'
 
 const skip = process.env.FAUSTUS_TEST_FAUST_SKIP
 const PARTITIONS = 4
@@ -45,6 +44,10 @@ describe.skipIf(skip !== undefined)('a Faustus and a Python Faust worker in one 
 
       // The Faustus worker: records what it processes and its assignment over time.
       const worker = kafkaApp(P, bootstrap, { topicPartitions: PARTITIONS })
+      // The same table on both sides, with a standby replica: changelog standbys travel in the assignment.
+      const seenTable = worker.table<string, number>('seen', { default: () => 0, standbys: 1 })
+      const changelog = `${P}-seen-changelog`
+      let tsStandbys: number[] = []
       const tsSeen: Seen[] = []
       const foreign: number[] = []
       let tsActives: number[] = []
@@ -55,35 +58,38 @@ describe.skipIf(skip !== undefined)('a Faustus and a Python Faust worker in one 
           for await (const event of stream.events()) {
             // Each worker processes only partitions it holds at the time.
             if (!tsActives.includes(event.partition!)) foreign.push(event.partition!)
+            seenTable.update(event.value.key, (n) => n + 1)
             tsSeen.push({ key: String(event.key), seq: event.value.seq, partition: event.partition! })
           }
         },
         { name: 'ts_events' },
       )
       worker.services.runtime.conductor.addListener({
-        onAssigned: (assignment: { actives: TopicPartition[] }) => {
+        onAssigned: (assignment: { actives: TopicPartition[]; standbys: TopicPartition[] }) => {
           tsActives = assignment.actives.filter((tp) => tp.topic === topic).map((tp) => tp.partition)
+          tsStandbys = assignment.standbys.filter((tp) => tp.topic === changelog).map((tp) => tp.partition)
         },
       })
       const startWorker = async () => {
         await worker.start()
         cleanup.push(() => worker.stop())
       }
-      // The constructor starts the process; `startPython` waits until it holds partitions.
-      const py = new PythonProcess(
-        python,
-        'group_worker.py',
-        ['worker'],
-        pythonAppEnv(P, bootstrap, { FAUST_PREFIX: P, FAUST_PARTITIONS: String(PARTITIONS) }),
-      )
+      // The Python worker starts when `startPython` runs (so the first member is the group leader).
+      let py!: PythonProcess
       const startPython = async () => {
+        py = new PythonProcess(
+          python,
+          'group_worker.py',
+          ['worker'],
+          pythonAppEnv(P, bootstrap, { FAUST_PREFIX: P, FAUST_PARTITIONS: String(PARTITIONS) }),
+        )
         cleanup.push(() => py.stop())
         await py.waitFor(/^PY_ASSIGNED /, 90_000)
       }
-      const pyAssigned = () => {
+      const pyAssigned = (name = topic) => {
         const all = py.events<{ partitions: [string, number][] }>('PY_ASSIGNED')
         const last = all[all.length - 1]?.partitions ?? []
-        return last.filter(([t]) => t === topic).map(([, p]) => p)
+        return last.filter(([t]) => t === name).map(([, p]) => p)
       }
 
       if (first === 'faustus') {
@@ -97,12 +103,16 @@ describe.skipIf(skip !== undefined)('a Faustus and a Python Faust worker in one 
       await until(
         () => {
           const py = pyAssigned()
-          return tsActives.length > 0 && py.length > 0 && tsActives.length + py.length === PARTITIONS || undefined
+          return (tsActives.length > 0 && py.length > 0 && tsActives.length + py.length === PARTITIONS) || undefined
         },
         60_000,
         'both workers to hold partitions',
       )
       expect([...tsActives, ...pyAssigned()].sort()).toEqual([0, 1, 2, 3])
+      // Standbys: each holds the other's changelog partitions too (Python's list is actives + standbys).
+      await until(() => tsStandbys.length > 0 || undefined, 30_000, 'Faustus standbys')
+      expect([...tsStandbys].sort()).toEqual([...pyAssigned()].sort())
+      expect(pyAssigned(changelog).sort()).toEqual([0, 1, 2, 3])
 
       // Phase 1: keyed events while both run; each lands on the owner of its partition.
       const producer = kafkaApp(`${P}-producer`, bootstrap)
@@ -146,6 +156,8 @@ describe.skipIf(skip !== undefined)('a Faustus and a Python Faust worker in one 
         'phase 2 events on Faustus',
       )
       expect(foreign).toEqual([])
+      // Faustus's table holds the keys of every partition now (its standbys were promoted or recovered).
+      await until(() => seenTable.size === KEYS.length || undefined, 30_000, 'the table to hold every key')
       // Nothing acked is lost: every event was processed by one of the two (at least once).
       const all = processed()
       for (let s = 0; s < 400; s++) expect(all.has(s)).toBe(true)

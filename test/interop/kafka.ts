@@ -38,7 +38,11 @@ export function kafkaApp(id: string, bootstrap: string, options: AppOptions = {}
 }
 
 /** Environment of a Python fixture app. */
-export function pythonAppEnv(appId: string, bootstrap: string, extra: Record<string, string> = {}): Record<string, string> {
+export function pythonAppEnv(
+  appId: string,
+  bootstrap: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     FAUST_APP_ID: appId,
     KAFKA_BOOTSTRAP: bootstrap,
@@ -51,7 +55,11 @@ export function pythonAppEnv(appId: string, bootstrap: string, extra: Record<str
 const noop = () => {}
 const silentLog = { debug: noop, info: noop, warn: noop }
 
-export async function until<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+export async function until<T>(
+  fn: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await fn()

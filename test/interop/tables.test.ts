@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
 import { type App, int, record, type Stream, str } from '../../src/index.ts'
 import { createTopics, kafkaApp, kafkaTransport, pythonAppEnv, uniquePrefix, until } from './kafka.ts'
-import { provisionFaust, PythonProcess, ROOT } from './python.ts'
+import { PythonProcess, provisionFaust, ROOT } from './python.ts'
 
 const skip = process.env.FAUSTUS_TEST_FAUST_SKIP
 const Word = record('interop.Word', { word: str(), n: int() })
@@ -22,7 +22,9 @@ type Contents = { counts: [string, number][]; views: [string, number, number, nu
 /** The same topology as tables_app.py: agent names as Faust gives them (`module.function`). */
 function faustusTables(app: App, P: string, onEvent?: () => void) {
   const counts = app.table<string, number>('counts', { default: () => 0, standbys: 0 })
-  const views = app.table<string, number>('views', { default: () => 0, standbys: 0 }).tumbling(60_000, { expires: WEEK })
+  const views = app
+    .table<string, number>('views', { default: () => 0, standbys: 0 })
+    .tumbling(60_000, { expires: WEEK })
   app.agent(
     app.topic(`${P}-words`, { valueType: Word }),
     async (stream: Stream<InstanceType<typeof Word>>) => {
@@ -45,7 +47,9 @@ function faustusTables(app: App, P: string, onEvent?: () => void) {
   )
   const contents = (): Contents => ({
     counts: [...counts].map(([k, v]) => [k, v] as [string, number]).sort(compare),
-    views: [...views.items()].map(([k, range, v]) => [k, range.key[0], range.key[1], v] as [string, number, number, number]).sort(compare),
+    views: [...views.items()]
+      .map(([k, range, v]) => [k, range.key[0], range.key[1], v] as [string, number, number, number])
+      .sort(compare),
   })
   return { counts, views, regroup, contents }
 }
@@ -87,7 +91,9 @@ describe.skipIf(skip !== undefined)('tables across languages (Python Faust <-> F
       const word = WORDS[i % WORDS.length]
       await words.send({ key: word, value: new Word({ word, n: i + 1 }), timestamp: base + i * 3_000 })
     }
-    await producer.topic(`${P}-clicks`, { valueType: Click }).send({ key: 'x', value: new Click({ user: 'u1', page: '/' }) })
+    await producer
+      .topic(`${P}-clicks`, { valueType: Click })
+      .send({ key: 'x', value: new Click({ user: 'u1', page: '/' }) })
   }
 
   function startPython(P: string, mode: 'write' | 'read'): PythonProcess {
@@ -108,7 +114,9 @@ describe.skipIf(skip !== undefined)('tables across languages (Python Faust <-> F
 
   const pyContents = (line: string): Contents => JSON.parse(line.slice('PY_TABLES '.length))
 
-  test('Python writes, Faustus recovers the same plain and windowed tables; group_by topic names match', async () => {
+  test('Python writes, Faustus recovers the same plain and windowed tables; group_by topic names match', {
+    timeout: 300_000,
+  }, async () => {
     const P = uniquePrefix('tables-py')
     await setUp(P)
     const py = startPython(P, 'write')
@@ -122,7 +130,11 @@ describe.skipIf(skip !== undefined)('tables across languages (Python Faust <-> F
     const expectedRepartition = `tables_app.regroup-${P}-clicks-Click.user-repartition`
     const transport = kafkaTransport(bootstrap)
     await transport.connect()
-    const existing = await transport.describeTopics([expectedRepartition, `${P}-counts-changelog`, `${P}-views-changelog`])
+    const existing = await transport.describeTopics([
+      expectedRepartition,
+      `${P}-counts-changelog`,
+      `${P}-views-changelog`,
+    ])
     await transport.close()
     expect([...existing.keys()].sort()).toEqual(
       [expectedRepartition, `${P}-counts-changelog`, `${P}-views-changelog`].sort(),
@@ -144,7 +156,7 @@ describe.skipIf(skip !== undefined)('tables across languages (Python Faust <-> F
     expect(recovered).toEqual(written)
   })
 
-  test('Faustus writes, Python recovers the same plain and windowed tables', async () => {
+  test('Faustus writes, Python recovers the same plain and windowed tables', { timeout: 300_000 }, async () => {
     const P = uniquePrefix('tables-ts')
     await setUp(P)
     let seen = 0

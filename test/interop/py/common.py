@@ -28,9 +28,10 @@ def make_app(**settings) -> faust.App:
 
 
 def emit(kind: str, **data) -> None:
-    """One line `KIND {json}` on stdout, read by the test (PythonProcess.events)."""
-    sys.stdout.write(f"{kind} {json.dumps(data, default=str, sort_keys=True)}\n")
-    sys.stdout.flush()
+    """One line `KIND {json}` on stdout, read by the test (PythonProcess.events). The real stdout: the `faust`
+    command redirects sys.stdout into its logger."""
+    sys.__stdout__.write(f"{kind} {json.dumps(data, default=str, sort_keys=True)}\n")
+    sys.__stdout__.flush()
 
 
 def run_worker(app: faust.App) -> None:

@@ -1,6 +1,7 @@
 """Python side of the mixed consumer group test (test/interop/group.test.ts).
 
-Same app id (so the same consumer group) as the Faustus worker, one agent over the keyed topic P-events.
+Same app id (so the same consumer group) as the Faustus worker, one agent over the keyed topic P-events counting
+events per key in the table `seen` (one standby replica, Faust's default, so the assignment has changelog standbys).
 Prints PY_ASSIGNED with the full assignment after each rebalance and PY_EVENT for each event it processes.
 """
 import os
@@ -11,11 +12,13 @@ from interop_models import Keyed
 P = os.environ["FAUST_PREFIX"]
 app = make_app()
 events_topic = app.topic(f"{P}-events", value_type=Keyed)
+seen = app.Table("seen", default=int)
 
 
 @app.agent(events_topic)
 async def py_events(stream):
     async for event in stream.events():
+        seen[event.value.key] += 1
         emit(
             "PY_EVENT",
             key=event.key.decode() if isinstance(event.key, bytes) else event.key,

@@ -1,6 +1,8 @@
 """Record test vectors, Python side.
 
   python records.py gen                 print the vectors (test/interop/vectors/records.json) as Python Faust writes them
+                                        (then `npx biome format --write test/interop/vectors`: the file is data, its
+                                        layout does not matter to either side)
   python records.py check VECTORS TS    check that Python still writes every vector byte for byte, reads it back to the
                                         same fields, and reads the bytes Faustus wrote (TS: JSON {name: wire}) to the
                                         same fields and re-writes them to the same bytes; prints a JSON report
@@ -169,7 +171,7 @@ def gen() -> None:
         "vectors": vectors,
         "envelopes": envelopes,
     }
-    print(json.dumps(doc, indent=1, ensure_ascii=True))
+    print(json.dumps(doc, indent=2, ensure_ascii=True))
 
 
 def check(vectors_path: str, ts_path: str) -> None:
