@@ -15,11 +15,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          // Interop tests run real Python Faust workers (faust-streaming in a venv the setup creates) beside ours.
+          include: ['test/integration/**/*.test.ts', 'test/interop/**/*.test.ts'],
           // One real broker for the whole run, started here and stopped at the end.
-          globalSetup: ['test/setup/kafka-global.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
+          globalSetup: ['test/setup/kafka-global.ts', 'test/interop/setup/faust-venv.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           // The files share one broker on a 2-core machine: in parallel they only get slower.
           fileParallelism: false,
         },

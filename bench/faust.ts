@@ -11,11 +11,11 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { benchBroker } from './kafka/common.ts'
 import { Admin, log, ROOT, venvPython } from './faust/harness.ts'
 import { drawChart, type Row } from './faust/report.ts'
 import { countTable, recovery } from './faust/tables.ts'
 import { askLatency, passthrough, type RunContext } from './faust/workloads.ts'
+import { benchBroker } from './kafka/common.ts'
 
 export interface BenchResult {
   name: string
@@ -40,39 +40,86 @@ export async function faustBenchmarks(): Promise<BenchResult[]> {
     timeoutMs: size('FAUST_BENCH_TIMEOUT_S', 1_800) * 1000,
   }
   const rows: Row[] = []
+  let askTimeouts = 0
+  const dir = join(ROOT, 'bench/results')
+  mkdirSync(dir, { recursive: true })
+  // Written after each workload too, so a run that fails later keeps what it measured.
+  const save = (extra: Record<string, unknown> = {}) =>
+    writeFileSync(
+      join(dir, 'faust.json'),
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, broker: 'Kafka 4, 1 broker, local', rows, ...extra }, null, 2)}\n`,
+    )
+  const add = (row: Row) => {
+    add(row)
+    save()
+  }
   try {
     if (wanted('passthrough')) {
       const n = size('FAUST_BENCH_RECORDS', 1_000_000)
       const r = await passthrough(ctx, n)
-      rows.push({ workload: `passthrough (${n.toLocaleString('en')} x 100 B)`, unit: 'records/s', higherIsBetter: true, ...r })
+      log(`passthrough: Faustus ${Math.round(r.faustus)} records/s`)
+      add({
+        workload: `passthrough (${n.toLocaleString('en')} x 100 B)`,
+        unit: 'records/s',
+        higherIsBetter: true,
+        ...r,
+      })
     }
     if (wanted('count')) {
       const n = size('FAUST_BENCH_COUNT', 1_000_000)
       const r = await countTable(ctx, n)
-      rows.push({ workload: `keyed count table (${n.toLocaleString('en')} events)`, unit: 'events/s', higherIsBetter: true, ...r })
+      log(`count: Faustus ${Math.round(r.faustus)} events/s`)
+      add({
+        workload: `keyed count table (${n.toLocaleString('en')} events)`,
+        unit: 'events/s',
+        higherIsBetter: true,
+        ...r,
+      })
     }
     if (wanted('ask')) {
       const n = size('FAUST_BENCH_ASKS', 10_000)
       const r = await askLatency(ctx, n)
-      rows.push({ workload: `ask p50 (${n.toLocaleString('en')} asks)`, unit: 'ms', higherIsBetter: false, ...r.p50 })
-      rows.push({ workload: `ask p99 (${n.toLocaleString('en')} asks)`, unit: 'ms', higherIsBetter: false, ...r.p99 })
+      askTimeouts = r.python.timeouts ?? 0
+      log(`ask: Faustus p50 ${r.faustus.p50.toFixed(2)} ms (linger 0: ${r.faustusLinger0.p50.toFixed(2)} ms)`)
+      const asks = `${n.toLocaleString('en')} asks`
+      for (const p of ['p50', 'p99'] as const) {
+        add({
+          workload: `ask ${p} (${asks})`,
+          unit: 'ms',
+          higherIsBetter: false,
+          python: r.python[p],
+          faustus: r.faustus[p],
+        })
+        add({
+          workload: `ask ${p} (${asks}, Faustus linger 0)`,
+          unit: 'ms',
+          higherIsBetter: false,
+          python: r.python[p],
+          faustus: r.faustusLinger0[p],
+        })
+      }
     }
     if (wanted('recovery')) {
       const n = size('FAUST_BENCH_RECOVERY', 1_000_000)
       const r = await recovery(ctx, n)
-      rows.push({ workload: `table recovery (${n.toLocaleString('en')} changelog records)`, unit: 'records/s', higherIsBetter: true, ...r })
+      log(`recovery: Faustus ${Math.round(r.faustus)} records/s`)
+      add({
+        workload: `table recovery (${n.toLocaleString('en')} changelog records)`,
+        unit: 'records/s',
+        higherIsBetter: true,
+        ...r,
+      })
     }
   } finally {
     await admin.close()
     await broker.stop()
   }
 
-  const dir = join(ROOT, 'bench/results')
-  mkdirSync(dir, { recursive: true })
-  const report = { date: new Date().toISOString(), node: process.version, broker: 'Kafka 4, 1 broker, local', rows }
-  writeFileSync(join(dir, 'faust.json'), `${JSON.stringify(report, null, 2)}\n`)
+  save({ askTimeouts })
   const png = await drawChart(python, join(dir, 'faust.json'), join(dir, 'faust.png'))
-  log(png ? `wrote bench/results/faust.json and ${png}` : 'wrote bench/results/faust.json (no chart: matplotlib missing)')
+  log(
+    png ? `wrote bench/results/faust.json and ${png}` : 'wrote bench/results/faust.json (no chart: matplotlib missing)',
+  )
 
   const out: BenchResult[] = []
   for (const row of rows) {

@@ -18,7 +18,7 @@ except ImportError:
 
 def main(src: str, dst: str) -> None:
     report = json.load(open(src))
-    rows = report["rows"]
+    rows = [r for r in report["rows"] if r["python"] and r["faustus"]]  # a workload that failed has no bar
     fig, axes = plt.subplots(1, len(rows), figsize=(3.2 * len(rows), 4.2), squeeze=False)
     for ax, row in zip(axes[0], rows):
         values = [row["python"], row["faustus"]]

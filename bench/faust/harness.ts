@@ -47,7 +47,9 @@ export class Admin {
 
   /** Sum of the high watermarks of `topic`'s partitions (records written, for a topic written once). */
   async written(topic: string, partitions: number): Promise<number> {
-    const offsets = await this.transport.listOffsets(Array.from({ length: partitions }, (_, partition) => ({ topic, partition })))
+    const offsets = await this.transport.listOffsets(
+      Array.from({ length: partitions }, (_, partition) => ({ topic, partition })),
+    )
     return offsets.reduce((sum, o) => sum + o.latest, 0)
   }
 
@@ -71,7 +73,11 @@ export class Admin {
 }
 
 /** Polls until `done()` holds; returns Date.now() at that moment. */
-export async function waitUntil(done: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+export async function waitUntil(
+  done: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s: ${what}`)

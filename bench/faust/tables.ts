@@ -42,7 +42,8 @@ export async function countTable(ctx: RunContext, total: number): Promise<Pair> 
   try {
     const first = await py.event<{ t: number }>('BENCH_FIRST', 120_000)
     const done = await py.event<{ t: number }>('BENCH_DONE', ctx.timeoutMs)
-    python = (total / (done.t - first.t)) || 0
+    python = total / (done.t - first.t) || 0
+    log(`count: Python Faust ${Math.round(python)} events/s`)
   } finally {
     await py.stop()
   }
@@ -53,7 +54,7 @@ export async function countTable(ctx: RunContext, total: number): Promise<Pair> 
   let first = 0
   let seen = 0
   let end = 0
-  app.agent(app.topic(src, { valueType: Keyed }), async (stream: Stream<InstanceType<typeof Keyed>>) => {
+  app.agent(app.topic(src, { valueType: Keyed }), async function count(stream: Stream<InstanceType<typeof Keyed>>) {
     for await (const value of stream) {
       if (first === 0) first = Date.now()
       counts.update(value.key, (n) => n + 1)
@@ -78,7 +79,9 @@ export async function recovery(ctx: RunContext, total: number): Promise<Pair> {
   for (const id of Object.values(ids)) {
     const changelog = `${id}-recover-changelog`
     await admin.topics([{ name: changelog, partitions, config: { 'cleanup.policy': 'compact' } }])
-    log(`recovery: filling ${changelog} with ${total.toLocaleString('en')} records over ${keys.toLocaleString('en')} keys`)
+    log(
+      `recovery: filling ${changelog} with ${total.toLocaleString('en')} records over ${keys.toLocaleString('en')} keys`,
+    )
     // A table update goes to the partition of the event being processed; here keys are spread round-robin.
     await admin.fill(total, (i) => ({
       topic: changelog,
@@ -98,6 +101,7 @@ export async function recovery(ctx: RunContext, total: number): Promise<Pair> {
     const done = await py.event<{ t: number; started: number; keys: number }>('BENCH_DONE', ctx.timeoutMs)
     if (done.keys !== keys) log(`recovery: Python holds ${done.keys} keys, expected ${keys}`)
     python = total / (done.t - done.started)
+    log(`recovery: Python Faust ${Math.round(python)} records/s`)
   } finally {
     await py.stop()
   }
@@ -105,6 +109,9 @@ export async function recovery(ctx: RunContext, total: number): Promise<Pair> {
   log('recovery: Faustus')
   const app = faustusApp(ids.faustus, ctx)
   const table = app.table<string, number>('recover', { default: () => 0, partitions, standbys: 0 })
+  // Timed from app.start() (connect, join, then recovery) to the last changelog record applied: the Python side is
+  // timed from its partition assignment, so this is the conservative side for Faustus. (Faustus recovers before
+  // the conductor hears of the assignment, so that moment cannot be taken here.)
   const started = Date.now()
   await app.start()
   try {

@@ -58,6 +58,7 @@ export async function passthrough(ctx: RunContext, total: number): Promise<Pair>
     const first = await py.event<{ t: number }>('BENCH_FIRST', 120_000)
     const end = await waitUntil(done(names.python), ctx.timeoutMs, 'Python passthrough output')
     python = (total / (end - first.t * 1000)) * 1000
+    log(`passthrough: Python Faust ${Math.round(python)} records/s`)
   } finally {
     await py.stop()
   }
@@ -86,29 +87,57 @@ export async function passthrough(ctx: RunContext, total: number): Promise<Pair>
   }
 }
 
-/** Sequential ask round trips to an agent that echoes: [p50, p99] in ms for each side. */
-export async function askLatency(ctx: RunContext, count: number): Promise<{ p50: Pair; p99: Pair }> {
+export interface Latency {
+  p50: number
+  p99: number
+  /** Asks that got no reply within the deadline (left out of the percentiles). */
+  timeouts?: number
+}
+
+/**
+ * Sequential ask round trips to an agent that echoes, p50 and p99 in ms: Python Faust (its defaults: producer
+ * linger 0), Faustus with its defaults (producer linger 5 ms, which batches better and costs each hop up to 5 ms),
+ * and Faustus with linger 0 as Faust.
+ */
+export async function askLatency(
+  ctx: RunContext,
+  count: number,
+): Promise<{ python: Latency; faustus: Latency; faustusLinger0: Latency }> {
   const { admin } = ctx
-  const topics = { python: `${ctx.run}-ask-py`, faustus: `${ctx.run}-ask-ts` }
-  await admin.topics(Object.values(topics).map((name) => ({ name, partitions: 1 })))
+  const topics = [`${ctx.run}-ask-py`, `${ctx.run}-ask-ts`, `${ctx.run}-ask-ts0`]
+  await admin.topics(topics.map((name) => ({ name, partitions: 1 })))
 
   log(`ask: Python Faust, ${count.toLocaleString('en')} asks`)
   const py = new FaustWorker(ctx.python, `${ctx.run}-ask-py`, ctx.bootstrap, {
     BENCH_MODE: 'ask',
     BENCH_N: String(count),
-    BENCH_SRC: topics.python,
+    BENCH_SRC: topics[0],
   })
-  let pyResult: { p50: number; p99: number }
+  let python: Latency
   try {
-    pyResult = await py.event('BENCH_DONE', ctx.timeoutMs)
+    python = await py.event<Latency>('BENCH_DONE', ctx.timeoutMs)
+    log(
+      `ask: Python Faust p50 ${python.p50.toFixed(2)} ms, p99 ${python.p99.toFixed(2)} ms, ${python.timeouts} timeouts`,
+    )
   } finally {
     await py.stop()
   }
-
   log(`ask: Faustus, ${count.toLocaleString('en')} asks`)
-  const app = faustusApp(`${ctx.run}-ask-ts`, ctx)
+  const faustus = await faustusAsks(ctx, topics[1], count, {})
+  log(`ask: Faustus with producerLingerMs 0, ${count.toLocaleString('en')} asks`)
+  const faustusLinger0 = await faustusAsks(ctx, topics[2], count, { producerLingerMs: 0 })
+  return { python, faustus, faustusLinger0 }
+}
+
+async function faustusAsks(
+  ctx: RunContext,
+  topic: string,
+  count: number,
+  options: Record<string, unknown>,
+): Promise<Latency> {
+  const app = faustusApp(`${topic}-app`, ctx, options)
   const echo = app.agent(
-    app.topic(topics.faustus, { valueType: 'json', partitions: 1 }),
+    app.topic(topic, { valueType: 'json', partitions: 1 }),
     async function* echo(stream: Stream<unknown>) {
       for await (const value of stream) yield value
     },
@@ -123,9 +152,10 @@ export async function askLatency(ctx: RunContext, count: number): Promise<{ p50:
       latencies.push(performance.now() - started)
     }
     latencies.sort((a, b) => a - b)
-    const p50 = latencies[Math.floor(latencies.length / 2)]
-    const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))]
-    return { p50: { python: pyResult.p50, faustus: p50 }, p99: { python: pyResult.p99, faustus: p99 } }
+    return {
+      p50: latencies[Math.floor(latencies.length / 2)],
+      p99: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))],
+    }
   } finally {
     await app.stop()
   }

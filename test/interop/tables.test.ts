@@ -3,11 +3,11 @@
  * (py/tables_app.py) are recovered by a Faustus worker of the same app with identical contents, and the reverse.
  * Also: the group_by repartition topic Python creates has the name Faustus derives for the same agent.
  */
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
 import { type App, int, record, type Stream, str } from '../../src/index.ts'
 import { createTopics, kafkaApp, kafkaTransport, pythonAppEnv, uniquePrefix, until } from './kafka.ts'
-import { PythonProcess, provisionFaust, ROOT } from './python.ts'
+import { PythonProcess, provisionFaust } from './python.ts'
 
 const skip = process.env.FAUSTUS_TEST_FAUST_SKIP
 const Word = record('interop.Word', { word: str(), n: int() })
@@ -63,13 +63,15 @@ function compare(a: unknown[], b: unknown[]): number {
 describe.skipIf(skip !== undefined)('tables across languages (Python Faust <-> Faustus)', () => {
   const bootstrap = inject('kafkaBootstrap')
   let python = ''
-  const faustCli = join(ROOT, '.venv/faust/bin/faust')
+  // The `faust` command of the venv, run by its python (agent names are then `tables_app.<function>`).
+  let faustCli = ''
   const cleanup: (() => Promise<unknown>)[] = []
 
   beforeAll(async () => {
     const provisioned = await provisionFaust()
     if ('skip' in provisioned) throw new Error(provisioned.skip)
     python = provisioned.python
+    faustCli = join(dirname(python), 'faust')
   }, 900_000)
 
   afterEach(async () => {
