@@ -50,7 +50,7 @@ export async function faustBenchmarks(): Promise<BenchResult[]> {
       `${JSON.stringify({ date: new Date().toISOString(), node: process.version, broker: 'Kafka 4, 1 broker, local', rows, ...extra }, null, 2)}\n`,
     )
   const add = (row: Row) => {
-    add(row)
+    rows.push(row)
     save()
   }
   try {
