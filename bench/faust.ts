@@ -41,6 +41,7 @@ export async function faustBenchmarks(): Promise<BenchResult[]> {
   }
   const rows: Row[] = []
   let askTimeouts = 0
+  let pythonAsks = 0
   const dir = join(ROOT, 'bench/results')
   mkdirSync(dir, { recursive: true })
   // Written after each workload too, so a run that fails later keeps what it measured.
@@ -80,6 +81,7 @@ export async function faustBenchmarks(): Promise<BenchResult[]> {
       const n = size('FAUST_BENCH_ASKS', 10_000)
       const r = await askLatency(ctx, n)
       askTimeouts = r.python.timeouts ?? 0
+      pythonAsks = r.python.n ?? n
       log(`ask: Faustus p50 ${r.faustus.p50.toFixed(2)} ms (linger 0: ${r.faustusLinger0.p50.toFixed(2)} ms)`)
       const asks = `${n.toLocaleString('en')} asks`
       for (const p of ['p50', 'p99'] as const) {
@@ -115,7 +117,7 @@ export async function faustBenchmarks(): Promise<BenchResult[]> {
     await broker.stop()
   }
 
-  save({ askTimeouts })
+  save({ askTimeouts, pythonAsks })
   const png = await drawChart(python, join(dir, 'faust.json'), join(dir, 'faust.png'))
   log(
     png ? `wrote bench/results/faust.json and ${png}` : 'wrote bench/results/faust.json (no chart: matplotlib missing)',

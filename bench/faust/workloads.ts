@@ -92,6 +92,8 @@ export interface Latency {
   p99: number
   /** Asks that got no reply within the deadline (left out of the percentiles). */
   timeouts?: number
+  /** Asks measured (Python Faust may stop early, see bench_worker.py). */
+  n?: number
 }
 
 /**
