@@ -19,8 +19,12 @@ except ImportError:
 def main(src: str, dst: str) -> None:
     report = json.load(open(src))
     rows = [r for r in report["rows"] if r["python"] and r["faustus"]]  # a workload that failed has no bar
-    fig, axes = plt.subplots(1, len(rows), figsize=(3.2 * len(rows), 4.2), squeeze=False)
-    for ax, row in zip(axes[0], rows):
+    cols = min(4, len(rows))
+    grid = (len(rows) + cols - 1) // cols
+    fig, axes = plt.subplots(grid, cols, figsize=(3.6 * cols, 3.8 * grid), squeeze=False)
+    for ax in axes.flat[len(rows):]:
+        ax.axis("off")
+    for ax, row in zip(axes.flat, rows):
         values = [row["python"], row["faustus"]]
         bars = ax.bar(["Python Faust", "Faustus"], values, color=["#4b8bbe", "#3178c6"])
         ratio = row["faustus"] / row["python"] if row["higherIsBetter"] else row["python"] / row["faustus"]
