@@ -8,7 +8,7 @@ import { EventQueue } from '../streams/queue.ts'
 import type { SendMessage, SendTarget, StreamContext } from '../streams/types.ts'
 import { Actor, type ActorOwner, type AgentFunction } from './actor.ts'
 import type { ActorContext } from './context.ts'
-import { type AgentCall, kvjoin, kvmap } from './mapping.ts'
+import { type AgentCall, iteratorOf, kvjoin, kvmap, type MapOptions } from './mapping.ts'
 import type { ReplyWaiter } from './replies.ts'
 import { deliverToSinks, type Sink } from './sinks.ts'
 import { RestartPolicy, type SupervisorOptions, type SupervisorStrategy } from './supervisor.ts'
@@ -39,6 +39,10 @@ export interface AgentOptions<R> {
 export interface AgentHost {
   readonly log: Logger
   readonly askTimeoutMs: number
+  /** Default window of map/kvmap/join/kvjoin: requests sent whose result the caller has not taken yet. */
+  readonly mapMaxInFlight: number
+  /** Throws FST_APP_NOT_STARTED unless the app can send now (started, not stopped); `operation` names the call. */
+  assertCanSend(operation: string): void
   readonly streamContext: StreamContext
   replyWaiter(): Promise<ReplyWaiter>
   sendReply(request: ReplyRequest, key: unknown, result: unknown): Promise<void>
@@ -240,6 +244,7 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
 
   /** Sends a value to the agent's channel; with `replyTo`, the result goes there with the correlation id. */
   async send(message: AgentSendMessage<V, K> | SendMessage<K, V>): Promise<unknown> {
+    this.#host.assertCanSend(`agent "${this.name}".send`)
     const { replyTo, correlationId, ...rest } = message as AgentSendMessage<V, K>
     let request = (message as SendMessage<K, V>).request
     if (replyTo !== undefined) {
@@ -257,41 +262,62 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
 
   /** Sends without waiting for a result. */
   async cast(value: V, options: SendOptions<K> = {}): Promise<void> {
+    this.#host.assertCanSend(`agent "${this.name}".cast`)
     await this.channel.send({ ...options, value })
   }
 
   /** Sends and waits for the result the agent yields for it. */
   async ask(value: V, options: AskOptions<K> = {}): Promise<R> {
+    this.#host.assertCanSend(`agent "${this.name}".ask`)
     const { timeout, ...sendOptions } = options
     const waiter = await this.#host.replyWaiter()
     const correlationId = randomUUID()
+    // Waiting starts before the send: the reply may arrive before the send is acknowledged.
     const reply = waiter.expect(correlationId, timeout ?? this.#host.askTimeoutMs, this.name)
-    await this.channel.send({ ...sendOptions, value, request: { replyTo: waiter.topicName, correlationId } })
+    try {
+      await this.channel.send({ ...sendOptions, value, request: { replyTo: waiter.topicName, correlationId } })
+    } catch (error) {
+      // Nothing was sent, so no reply will come: stop waiting (else the reply's timer fires for nobody).
+      waiter.forget(correlationId)
+      throw error
+    }
     return (await reply) as R
   }
 
-  #call(): AgentCall<V, K> {
-    return { agent: this, waiter: () => this.#host.replyWaiter(), timeoutMs: this.#host.askTimeoutMs }
+  #call(operation: string): AgentCall<V, K> {
+    return {
+      agent: this,
+      waiter: () => {
+        this.#host.assertCanSend(`agent "${this.name}".${operation}`)
+        return this.#host.replyWaiter()
+      },
+      timeoutMs: this.#host.askTimeoutMs,
+      maxInFlight: this.#host.mapMaxInFlight,
+    }
   }
 
-  /** Streams results as they come (out of order) for each value. */
-  map(values: Iterable<V> | AsyncIterable<V>, options: { timeout?: number } = {}): AsyncIterable<R> {
-    return kvmap(this.#call(), withoutKeys<K, V>(values), options)
+  /**
+   * Streams results as they come (out of order) for each value. Values are pulled and sent while fewer than
+   * `maxInFlight` (default the `mapMaxInFlight` setting) results are outstanding, so infinite inputs work and
+   * leaving the loop stops the sending.
+   */
+  map(values: Iterable<V> | AsyncIterable<V>, options: MapOptions = {}): AsyncIterable<R> {
+    return kvmap(this.#call('map'), withoutKeys<K, V>(values), options)
   }
 
   /** As `map`, for `[key, value]` pairs (the key is the message key). */
-  kvmap(items: Iterable<[K, V]> | AsyncIterable<[K, V]>, options: { timeout?: number } = {}): AsyncIterable<R> {
-    return kvmap(this.#call(), items, options)
+  kvmap(items: Iterable<[K, V]> | AsyncIterable<[K, V]>, options: MapOptions = {}): AsyncIterable<R> {
+    return kvmap(this.#call('kvmap'), items, options)
   }
 
-  /** Results of all values, in the order of the values. */
-  join(values: Iterable<V> | AsyncIterable<V>, options: { timeout?: number } = {}): Promise<R[]> {
-    return kvjoin(this.#call(), withoutKeys<K, V>(values), options)
+  /** Results of all values, in the order of the values; sends with the same bounded window as `map`. */
+  join(values: Iterable<V> | AsyncIterable<V>, options: MapOptions = {}): Promise<R[]> {
+    return kvjoin(this.#call('join'), withoutKeys<K, V>(values), options)
   }
 
   /** As `join`, for `[key, value]` pairs. */
-  kvjoin(items: Iterable<[K, V]> | AsyncIterable<[K, V]>, options: { timeout?: number } = {}): Promise<R[]> {
-    return kvjoin(this.#call(), items, options)
+  kvjoin(items: Iterable<[K, V]> | AsyncIterable<[K, V]>, options: MapOptions = {}): Promise<R[]> {
+    return kvjoin(this.#call('kvjoin'), items, options)
   }
 }
 
@@ -303,6 +329,21 @@ function replyTopicName(target: object): string {
   return name
 }
 
-async function* withoutKeys<K, V>(values: Iterable<V> | AsyncIterable<V>): AsyncGenerator<[K | undefined, V]> {
-  for await (const value of values) yield [undefined, value]
+/** Pairs each value with no key, lazily (pulling one value per pair) and closing `values` when closed itself. */
+function withoutKeys<K, V>(values: Iterable<V> | AsyncIterable<V>): AsyncIterable<[K | undefined, V]> {
+  return {
+    [Symbol.asyncIterator]() {
+      const source = iteratorOf(values)
+      return {
+        async next() {
+          const step = await source.next()
+          return step.done ? { done: true, value: undefined } : { done: false, value: [undefined, step.value] }
+        },
+        async return() {
+          await source.return?.()
+          return { done: true, value: undefined }
+        },
+      }
+    },
+  }
 }

@@ -1,6 +1,8 @@
 import { AskTimeoutError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
 
+const FORGOTTEN_MAX = 100_000
+
 interface Pending {
   resolve(value: unknown): void
   reject(error: Error): void
@@ -13,6 +15,8 @@ interface Pending {
  */
 export class ReplyWaiter {
   readonly #pending = new Map<string, Pending>()
+  /** Recently forgotten ids: their replies are expected to come and are dropped quietly. */
+  readonly #forgotten = new Set<string>()
   readonly #log: Logger
   lateReplies = 0
 
@@ -23,9 +27,13 @@ export class ReplyWaiter {
     this.#log = log
   }
 
-  /** A promise for the reply to `correlationId`, rejected with FST_ASK_TIMEOUT after `timeoutMs`. */
+  /**
+   * A promise for the reply to `correlationId`, rejected with FST_ASK_TIMEOUT after `timeoutMs`. It is registered
+   * before the request is sent (a reply may beat the send's acknowledgement), so it can reject before its asker
+   * awaits it (a stop during the send): it is marked handled here, and the asker still sees the rejection.
+   */
   expect(correlationId: string, timeoutMs: number, agentName: string): Promise<unknown> {
-    return new Promise((resolve, reject) => {
+    const reply = new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(correlationId)
         reject(new AskTimeoutError(agentName, timeoutMs, correlationId))
@@ -33,11 +41,24 @@ export class ReplyWaiter {
       timer.unref?.()
       this.#pending.set(correlationId, { resolve, reject, timer })
     })
+    reply.catch(() => {})
+    return reply
+  }
+
+  /** Stops waiting for `correlationId` (its request was never sent, or nobody wants the reply any more). */
+  forget(correlationId: string): void {
+    const pending = this.#pending.get(correlationId)
+    if (pending === undefined) return
+    this.#pending.delete(correlationId)
+    clearTimeout(pending.timer)
+    this.#forgotten.add(correlationId)
+    if (this.#forgotten.size > FORGOTTEN_MAX) this.#forgotten.delete(this.#forgotten.values().next().value!)
   }
 
   deliver(correlationId: string, value: unknown): void {
     const pending = this.#pending.get(correlationId)
     if (pending === undefined) {
+      if (this.#forgotten.delete(correlationId)) return
       this.lateReplies++
       this.#log.info(
         { correlationId, replyTopic: this.topicName },

@@ -37,6 +37,9 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   #tasks: Promise<unknown>[] = []
   #crash: Error | undefined
   #keepAlive: NodeJS.Timeout | undefined
+  /** The transport is closing (last step of stop): nothing may send any more. */
+  #closing = false
+  #everStarted = false
 
   constructor(app: App) {
     this.#app = app
@@ -107,6 +110,21 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   }
   get askTimeoutMs(): number {
     return this.settings.askTimeoutMs
+  }
+  get mapMaxInFlight(): number {
+    return this.settings.mapMaxInFlight
+  }
+
+  /**
+   * Sends need a started app: before `start()` nothing answers an ask (and a send would open a connection nobody
+   * closes), after `stop()` the transport is closed. While stopping, agents draining their buffers may still send.
+   */
+  assertCanSend(operation: string): void {
+    if (this.state === 'starting' || this.state === 'running' || (this.state === 'stopping' && !this.#closing)) return
+    const when = this.#everStarted ? 'after app.stop()' : 'before app.start()'
+    throw new FaustusError('FST_APP_NOT_STARTED', `${operation} ${when}: the app "${this.appId}" is not running`, {
+      details: { operation, state: this.state },
+    })
   }
   /** Tables need to know which actor writes; nothing else does, and the context costs on Node 22. */
   get useActorContext(): boolean {
@@ -205,6 +223,8 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   async start(options: { client?: boolean }): Promise<void> {
     if (this.state !== 'idle') return
     this.state = 'starting'
+    this.#everStarted = true
+    this.#closing = false
     this.#crash = undefined
     if (this.#done.settled) this.#done = deferred()
     try {
@@ -268,6 +288,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     // Tasks reading streams see them end; a task doing anything else must watch `app.running` itself.
     this.runtime.conductor.closeQueues()
     await this.tables.stop()
+    this.#closing = true
     await this.runtime.close()
     this.#tasks = []
     this.state = 'idle'

@@ -45,6 +45,11 @@ export const SettingsSchema = Type.Object(
       default: 'at_least_once',
     }),
     askTimeoutMs: Type.Integer({ minimum: 1, default: 60_000, description: 'Default ask/map/join timeout' }),
+    mapMaxInFlight: Type.Integer({
+      minimum: 1,
+      default: 1000,
+      description: 'Requests map/kvmap/join/kvjoin keep outstanding (sent, result not yet taken) before pulling more',
+    }),
     useReplyHeaders: Type.Boolean({ default: false, description: 'Ask via headers instead of a value envelope' }),
     replyExpiresMs: Type.Integer({ minimum: 1, default: 86_400_000, description: 'Retention of the reply topic' }),
     streamBufferMaxsize: Type.Integer({ minimum: 1, default: 4096 }),
