@@ -67,12 +67,33 @@ export class App {
     const options = (typeof last === 'object' ? last : {}) as O
     const names = (args as unknown[]).filter((arg): arg is string => typeof arg === 'string')
     if (names.length === 0) throw new FaustusError('FST_APP_DEFINITION', 'a topic needs at least one name')
+    const known = names.every((name) => this.topics.has(name))
     const topic = new Topic<TypeOf<O['valueType']>, TypeOf<O['keyType']>>(this.services, names, {
       maxsize: this.settings.streamBufferMaxsize,
       ...options,
     })
-    this.#registerTopic(topic)
+    if (this.services.state === 'idle') {
+      this.#registerTopic(topic)
+    } else if (!known) {
+      // Declared while running (Faust allows it, to send to a topic): created with its options before its first
+      // send, rather than auto-created by the broker with defaults. A handle on a known topic changes nothing.
+      this.#registerTopic(topic)
+      this.services.declareLate(topic.names)
+    }
     return topic
+  }
+
+  /**
+   * Definitions are read once, at start: an agent, table, task or timer defined later would never run. So they are
+   * refused until the app is stopped again. (Topics may be declared late: they are created on first use.)
+   */
+  #assertDefining(what: string): void {
+    if (this.services.state === 'idle') return
+    throw new FaustusError(
+      'FST_APP_DEFINITION',
+      `${what} defined after app.start(): define agents, tables, topics, tasks and timers before starting the app`,
+      { details: { state: this.services.state } },
+    )
   }
 
   #registerTopic(topic: Topic<any, any>): void {
@@ -107,6 +128,7 @@ export class App {
     if (typeof fn !== 'function') throw new FaustusError('FST_APP_DEFINITION', 'app.agent needs a function')
     const name = options.name ?? fn.name
     if (!name) throw new FaustusError('FST_APP_DEFINITION', 'an anonymous agent function needs { name }')
+    this.#assertDefining(`agent "${name}"`)
     if (this.agents.has(name)) throw new FaustusError('FST_APP_DEFINITION', `agent "${name}" is already defined`)
     const channel = hasChannel
       ? (a as Topic<any, any> | Channel<any, any>)
@@ -129,24 +151,28 @@ export class App {
    * table key (groupBy first).
    */
   table<K = unknown, V = unknown>(name: string, options: TableOptions<V> = {}): Table<K, V> {
+    this.#assertDefining(`table "${name}"`)
     this.needsActorContext = true
     return this.services.tables.add(new Table<K, V>(this.services.tables, name, options))
   }
 
   /** A table every worker holds in full (Faust's `app.GlobalTable`). */
   globalTable<K = unknown, V = unknown>(name: string, options: TableOptions<V> = {}): GlobalTable<K, V> {
+    this.#assertDefining(`table "${name}"`)
     this.needsActorContext = true
     return this.services.tables.add(new GlobalTable<K, V>(this.services.tables, name, options))
   }
 
   /** A table of sets with add/discard (Faust's `app.SetTable`). */
   setTable<K = unknown, M = unknown>(name: string, options: CollectionOptions = {}): SetTable<K, M> {
+    this.#assertDefining(`table "${name}"`)
     this.needsActorContext = true
     return this.services.tables.add(new SetTable<K, M>(this.services.tables, name, options))
   }
 
   /** A set table every worker holds in full (Faust's `app.SetGlobalTable`). */
   setGlobalTable<K = unknown, M = unknown>(name: string, options: CollectionOptions = {}): SetGlobalTable<K, M> {
+    this.#assertDefining(`table "${name}"`)
     this.needsActorContext = true
     return this.services.tables.add(new SetGlobalTable<K, M>(this.services.tables, name, options))
   }
@@ -163,6 +189,7 @@ export class App {
 
   /** A function started with the app (e.g. iterating `topic.stream()` without an agent). */
   task(fn: () => Promise<unknown> | unknown, options: { name?: string } = {}): typeof fn {
+    this.#assertDefining(`task "${options.name ?? fn.name ?? 'task'}"`)
     this.tasks.push({ name: options.name ?? fn.name ?? 'task', fn })
     return fn
   }
@@ -170,6 +197,7 @@ export class App {
   /** Runs `fn` every `intervalMs` while the app runs. */
   timer(intervalMs: number, fn: () => Promise<unknown> | unknown, options: TimerOptions = {}): typeof fn {
     if (!(intervalMs > 0)) throw new FaustusError('FST_APP_DEFINITION', 'a timer interval must be positive')
+    this.#assertDefining(`timer "${options.name ?? fn.name ?? 'timer'}"`)
     this.jobs.push({ name: options.name ?? fn.name ?? 'timer', schedule: { intervalMs }, fn, options })
     return fn
   }
@@ -180,6 +208,7 @@ export class App {
     fn: () => Promise<unknown> | unknown,
     options: TimerOptions & { timezone?: string } = {},
   ): typeof fn {
+    this.#assertDefining(`crontab "${options.name ?? fn.name ?? 'crontab'}"`)
     this.jobs.push({
       name: options.name ?? fn.name ?? 'crontab',
       schedule: { cron, timezone: options.timezone },

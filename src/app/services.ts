@@ -40,6 +40,9 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   /** The transport is closing (last step of stop): nothing may send any more. */
   #closing = false
   #everStarted = false
+  #starting: Promise<void> | undefined
+  /** Creation of topics declared while running, by name. */
+  readonly #declaring = new Map<string, Promise<void>>()
 
   constructor(app: App) {
     this.#app = app
@@ -141,8 +144,24 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     return this.#leader
   }
 
-  producer(): Promise<Producer> {
+  /** The producer, once `topic` (when declared while running) exists with its declared options. */
+  async producer(topic?: string): Promise<Producer> {
+    const declaring = topic === undefined ? undefined : this.#declaring.get(topic)
+    if (declaring !== undefined) await declaring
     return this.runtime.producer()
+  }
+
+  /** Topics declared while running: created now, and their first sends wait for it (and get its error). */
+  declareLate(names: readonly string[]): void {
+    if (this.state === 'idle' || this.#closing) return
+    const creating = this.runtime.ensureTopics()
+    for (const name of names) this.#declaring.set(name, creating)
+    creating.then(
+      () => {
+        for (const name of names) if (this.#declaring.get(name) === creating) this.#declaring.delete(name)
+      },
+      () => {},
+    )
   }
 
   sendSoon(record: ProduceRecord): Promise<void> | undefined {
@@ -217,36 +236,54 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     if (this.#crash !== undefined) return
     this.#crash = error
     this.log.error({ ...errorFields(error) }, 'app crashed')
-    void this.stop().catch(() => {})
+    // While starting, `start()` sees the crash at its next step and fails with it (stopping here would race it).
+    if (this.state === 'starting') return
+    this.stop().catch((stopError) => this.log.error({ ...errorFields(stopError) }, 'stop after crash failed'))
   }
 
-  async start(options: { client?: boolean }): Promise<void> {
-    if (this.state !== 'idle') return
+  /** Starts once; a second call while starting shares the first's outcome. */
+  start(options: { client?: boolean }): Promise<void> {
+    if (this.#starting !== undefined) return this.#starting
+    if (this.state !== 'idle') return Promise.resolve()
+    const starting = this.#start(options).finally(() => {
+      this.#starting = undefined
+    })
+    this.#starting = starting
+    return starting
+  }
+
+  async #start(options: { client?: boolean }): Promise<void> {
     this.state = 'starting'
     this.#everStarted = true
     this.#closing = false
     this.#crash = undefined
     if (this.#done.settled) this.#done = deferred()
+    // A task or consumer may crash the app between any two steps: the start then fails with that error.
+    const step = async <T>(work: Promise<T> | T): Promise<T> => {
+      const result = await work
+      if (this.#crash !== undefined) throw this.#crash
+      return result
+    }
     try {
-      await this.runtime.connect()
+      await step(this.runtime.connect())
       if (!options.client) {
         this.#app.topic(this.leaderTopic, { partitions: 1, internal: true })
         // Declared topics exist before any agent or task can send to them (a send would auto-create them).
-        await this.runtime.ensureTopics()
+        await step(this.runtime.ensureTopics())
         for (const agent of this.#app.agents.values()) agent.start()
         for (const task of this.#app.tasks) this.#tasks.push(this.#runTask(task))
         // Let agents and tasks run to their first read, so the topics they read (and derive, as groupBy does)
         // are in the subscription from the first join.
-        await new Promise((resolve) => setImmediate(resolve))
+        await step(new Promise((resolve) => setImmediate(resolve)))
       }
-      await this.runtime.ensureTopics()
+      await step(this.runtime.ensureTopics())
       if (!options.client) {
         // Stores open (and lock) before the consumer joins: the first assignment recovers into them.
-        await this.tables.start()
+        await step(this.tables.start())
         for (const topic of this.tables.changelogTopics()) {
           this.runtime.conductor.divert(topic, (records) => this.tables.onChangelogRecords(records))
         }
-        await this.runtime.startConsumer(this.#extraTopics())
+        await step(this.runtime.startConsumer(this.#extraTopics()))
         for (const job of this.#app.jobs) this.#scheduler.add(job)
         this.#scheduler.start()
       }
@@ -255,8 +292,9 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       this.state = 'running'
       this.log.info({ app: this.appId, broker: this.settings.broker, client: !!options.client }, 'app started')
     } catch (error) {
-      this.state = 'running'
-      await this.stop().catch(() => {})
+      await this.#shutdown().catch((stopError) =>
+        this.log.error({ ...errorFields(stopError) }, 'stop after a failed start failed'),
+      )
       throw error
     }
   }
@@ -269,32 +307,50 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     }
   }
 
+  /** Stops gracefully; called while starting, it waits for the start to end first. */
   async stop(): Promise<void> {
-    if (this.state !== 'running' && this.state !== 'starting') return
+    if (this.#starting !== undefined) await this.#starting.catch(() => {})
+    if (this.state !== 'running') return
+    await this.#shutdown()
+  }
+
+  async #shutdown(): Promise<void> {
     this.state = 'stopping'
     clearInterval(this.#keepAlive)
     const settings = this.settings
-    await this.#scheduler.stop()
-    // Drain: no new fetches, let actors finish what is buffered, flush and commit, then leave the group.
-    this.runtime.pauseFetching()
-    const agents = [...this.#app.agents.values()]
-    // A crashed app does not drain: its actors may be gone; what they did not ack is read again after restart.
-    const drainMs = this.#crash ? 0 : settings.stopTimeoutMs
-    if (this.#crash) this.runtime.conductor.revokeWaitMs = 0
-    const drained = await this.runtime.drain(() => agents.every((a) => a.buffered === 0), drainMs)
-    if (!drained && !this.#crash) this.log.warn({ timeoutMs: drainMs }, 'stop: drain deadline passed')
-    await this.runtime.stopConsumer()
-    await Promise.all(agents.map((agent) => agent.stop()))
-    // Tasks reading streams see them end; a task doing anything else must watch `app.running` itself.
-    this.runtime.conductor.closeQueues()
-    await this.tables.stop()
+    let failure: unknown
+    try {
+      await this.#scheduler.stop()
+      // Drain: no new fetches, let actors finish what is buffered, flush and commit, then leave the group.
+      this.runtime.pauseFetching()
+      const agents = [...this.#app.agents.values()]
+      // A crashed app does not drain: its actors may be gone; what they did not ack is read again after restart.
+      const drainMs = this.#crash ? 0 : settings.stopTimeoutMs
+      if (this.#crash) this.runtime.conductor.revokeWaitMs = 0
+      const drained = await this.runtime.drain(() => agents.every((a) => a.buffered === 0), drainMs)
+      if (!drained && !this.#crash) this.log.warn({ timeoutMs: drainMs }, 'stop: drain deadline passed')
+      await this.runtime.stopConsumer()
+      await Promise.all(agents.map((agent) => agent.stop()))
+      // Tasks reading streams see them end; a task doing anything else must watch `app.running` itself.
+      this.runtime.conductor.closeQueues()
+      await this.tables.stop()
+    } catch (error) {
+      failure = error
+    }
+    // The transport closes even when a step above failed: an open connection would keep the process alive.
     this.#closing = true
-    await this.runtime.close()
+    try {
+      await this.runtime.close()
+    } catch (error) {
+      failure ??= error
+    }
     this.#tasks = []
+    this.#declaring.clear()
     this.state = 'idle'
     this.runtime.conductor.revokeWaitMs = settings.revokeTimeoutMs
     this.log.info({ app: this.appId, crashed: this.#crash !== undefined }, 'app stopped')
-    this.#done.settle(this.#crash)
+    this.#done.settle(this.#crash ?? (failure as Error | undefined))
+    if (failure !== undefined) throw failure
   }
 }
 

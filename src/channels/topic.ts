@@ -34,7 +34,10 @@ export interface TopicHost {
   readonly defaultPartitions: number
   readonly defaultReplicas: number
   readonly useReplyHeaders: boolean
-  producer(): Promise<Producer>
+  /** The producer; with `topic`, once that topic is ready (a topic declared while running is created first). */
+  producer(topic?: string): Promise<Producer>
+  /** Throws FST_APP_NOT_STARTED unless the app can send now (started, not stopped). */
+  assertCanSend(operation: string): void
   /** Produces without waiting for the acknowledgement; a promise only while the output window is full. */
   sendSoon(record: ProduceRecord): Promise<void> | undefined
   serde(type: TypeArg, role: 'key' | 'value'): Serde
@@ -87,7 +90,8 @@ export class Topic<V = unknown, K = unknown> implements StreamChannel<V, K> {
 
   /** Encodes and produces one message; resolves with its partition and offset once the broker has it. */
   async send(message: TopicSendMessage<V, K>): Promise<RecordMetadata> {
-    const producer = await this.#host.producer()
+    this.#host.assertCanSend(`topic "${this.name}".send`)
+    const producer = await this.#host.producer(this.name)
     const [metadata] = await producer.send([this.encode(message)])
     return metadata
   }
