@@ -143,11 +143,13 @@ async function* exchange<V, K, R>(
           },
         )
         // Not awaited one by one: the window's sends go out together, as the producer batches them.
-        call.agent.channel.send({ key, value, request: { replyTo: waiter.topicName, correlationId } }).catch((error) => {
-          waiter.forget(correlationId)
-          waiting.delete(correlationId)
-          fail(error)
-        })
+        call.agent.channel
+          .send({ key, value, request: { replyTo: waiter.topicName, correlationId } })
+          .catch((error) => {
+            waiter.forget(correlationId)
+            waiting.delete(correlationId)
+            fail(error)
+          })
       }
     } catch (error) {
       fail(error)

@@ -125,9 +125,12 @@ describe('map, kvmap, join, kvjoin stream with a bounded window', () => {
 
   it('join rejects on the first failed request and stops pulling the input', async () => {
     app = testApp()
-    const agent = app.agent(app.topic('checked', { valueType: 'json' }), async function* checked(stream: Stream<unknown>) {
-      for await (const value of stream) yield value
-    })
+    const agent = app.agent(
+      app.topic('checked', { valueType: 'json' }),
+      async function* checked(stream: Stream<unknown>) {
+        for await (const value of stream) yield value
+      },
+    )
     await app.start()
     const { state } = countingInput()
     async function* values() {
