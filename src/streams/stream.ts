@@ -194,22 +194,42 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
     // with events nobody reads.
     signal?.addEventListener('abort', closeTarget, { once: true })
     let pumping = false
+    // A key function or send that fails ends the pump; the failure goes to whoever reads the forwarded stream (the
+    // agent: its error policy and restart), with the failing event as the one being processed.
+    let failure: { error: unknown; event: Event<K, V> | undefined } | undefined
+    let onFailure: (() => void) | undefined
     const pump = async () => {
-      for (;;) {
-        // An event pulled before the abort is still forwarded below: it is not lost, the next run reads it.
-        if (signal?.aborted) break
-        const event = await parent.pull()
-        if (event === undefined) break
-        const sending = forwardTo(channel, {
-          key: (await keyOf(event)) as K,
-          value: event.value,
-          headers: event.headers,
-        })
-        if (sending !== undefined) await sending
-        event.ack()
+      let event: Event<K, V> | undefined
+      try {
+        for (;;) {
+          // An event pulled before the abort is still forwarded below: it is not lost, the next run reads it.
+          if (signal?.aborted) break
+          event = await parent.pull()
+          if (event === undefined) break
+          const sending = forwardTo(channel, {
+            key: (await keyOf(event)) as K,
+            value: event.value,
+            headers: event.headers,
+          })
+          if (sending !== undefined) await sending
+          event.ack()
+          event = undefined
+        }
+      } catch (error) {
+        failure = { error, event }
+        onFailure?.()
+        return
       }
       // The source ended (the agent is stopping): end the forwarded stream too, once it has drained.
       closeTarget()
+    }
+    const failed = Symbol('failed')
+    // A pull still waiting when the pump failed is kept for the next read, so no forwarded event is dropped.
+    let waiting: Promise<Event<K, V> | undefined> | undefined
+    const takeFailure = (): Promise<never> => {
+      const { error, event } = failure!
+      if (event !== undefined) this.options.onDeliver?.(event)
+      return Promise.reject(error)
     }
     return new Stream<V, K>(
       {
@@ -218,7 +238,20 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
             pumping = true
             void pump()
           }
-          return target.source.pull()
+          if (failure !== undefined) return takeFailure()
+          // Fast path: an event already buffered needs no race.
+          const buffered = waiting === undefined ? (target.source as Partial<EventQueue<K, V>>).shift?.() : undefined
+          if (buffered !== undefined) return Promise.resolve(buffered)
+          waiting ??= target.source.pull()
+          const pulling = waiting
+          const pumpFailed = new Promise<typeof failed>((resolve) => {
+            onFailure = () => resolve(failed)
+          })
+          return Promise.race([pulling, pumpFailed]).then((result) => {
+            if (result === failed) return takeFailure()
+            waiting = undefined
+            return result
+          })
         },
       },
       { ...this.options, channelName: channel.name, prefix: undefined },
