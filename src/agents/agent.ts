@@ -190,7 +190,7 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
         queue.push(event)
       }
       for (const { queue } of byPartition.values()) queue.close()
-    })()
+    })().catch((error) => this.crash(error))
   }
 
   /** Ends the actors once they have processed what is buffered; resolves when they returned. */

@@ -250,7 +250,14 @@ export class Runtime {
 
   /** The per-process reply topic and its reader, created on first use. */
   replyWaiter(): Promise<ReplyWaiter> {
-    this.#replies ??= this.#startReplies()
+    if (this.#replies === undefined) {
+      const starting = this.#startReplies()
+      this.#replies = starting
+      // A failed start (broker briefly away) is not kept: the next ask tries again.
+      starting.catch(() => {
+        if (this.#replies === starting) this.#replies = undefined
+      })
+    }
     return this.#replies.then((r) => r.waiter)
   }
 

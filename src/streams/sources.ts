@@ -33,18 +33,25 @@ export function mapSource<K, V, K2, V2>(
 
 /**
  * Pulls from several sources into one queue, each as fast as the queue lets it. Events keep their own acks, so
- * the merged stream acks each at its origin. Ends when every source has ended.
+ * the merged stream acks each at its origin. Ends when every source has ended; a source that fails (a filter or
+ * map function raising) fails the merged stream's reads, so the reader's error policy sees it.
  */
 export function mergeSources<K, V>(sources: EventSource<K, V>[]): EventSource<K, V> {
   const queue = new EventQueue<K, V>()
+  const reader = new FailableSource(queue)
   let open = sources.length
   let started = false
   const pump = async (source: EventSource<K, V>) => {
-    for (;;) {
-      const event = await source.pull()
-      if (event === undefined) break
-      await queue.writable()
-      queue.push(event)
+    try {
+      for (;;) {
+        const event = await source.pull()
+        if (event === undefined) break
+        await queue.writable()
+        queue.push(event)
+      }
+    } catch (error) {
+      reader.fail(error)
+      return
     }
     if (--open === 0) queue.close()
   }
@@ -54,8 +61,57 @@ export function mergeSources<K, V>(sources: EventSource<K, V>[]): EventSource<K,
         started = true
         for (const source of sources) void pump(source)
       }
-      return queue.pull()
+      return reader.pull()
     },
+  }
+}
+
+const FAILED = Symbol('failed')
+
+/**
+ * Reads `inner` for a consumer that must also hear of a failure in the background work feeding it (a pump). A read
+ * waiting when the failure comes is kept for the next read, so no event it would have taken is dropped.
+ */
+export class FailableSource<K, V> implements EventSource<K, V> {
+  readonly #inner: EventSource<K, V>
+  readonly #beforeFailing: ((event: Event<K, V>) => void) | undefined
+  #failure: { error: unknown; event: Event<K, V> | undefined } | undefined
+  #wake: (() => void) | undefined
+  #waiting: Promise<Event<K, V> | undefined> | undefined
+
+  /** `beforeFailing` hears of the event the failure is about, before the read rejects. */
+  constructor(inner: EventSource<K, V>, beforeFailing?: (event: Event<K, V>) => void) {
+    this.#inner = inner
+    this.#beforeFailing = beforeFailing
+  }
+
+  /** Every read from now on rejects with `error`. */
+  fail(error: unknown, event?: Event<K, V>): void {
+    this.#failure ??= { error, event }
+    this.#wake?.()
+  }
+
+  pull(): Promise<Event<K, V> | undefined> {
+    if (this.#failure !== undefined) return this.#rejection()
+    // Fast path: an event already buffered needs no race.
+    const buffered = this.#waiting === undefined ? (this.#inner as Partial<EventQueue<K, V>>).shift?.() : undefined
+    if (buffered !== undefined) return Promise.resolve(buffered)
+    this.#waiting ??= this.#inner.pull()
+    const pulling = this.#waiting
+    const failed = new Promise<typeof FAILED>((resolve) => {
+      this.#wake = () => resolve(FAILED)
+    })
+    return Promise.race([pulling, failed]).then((result) => {
+      if (result === FAILED) return this.#rejection()
+      this.#waiting = undefined
+      return result
+    })
+  }
+
+  #rejection(): Promise<never> {
+    const { error, event } = this.#failure!
+    if (event !== undefined) this.#beforeFailing?.(event)
+    return Promise.reject(error)
   }
 }
 

@@ -1,7 +1,7 @@
 import { FaustusError } from '../errors.ts'
 import type { Event } from './event.ts'
 import type { EventQueue, EventSource } from './queue.ts'
-import { filterSource, mapSource, mergeSources, TimedPuller } from './sources.ts'
+import { FailableSource, filterSource, mapSource, mergeSources, TimedPuller } from './sources.ts'
 import { forwardTo, type GroupByKey, type SendTarget, type StreamChannel, type StreamContext } from './types.ts'
 
 export interface StreamOptions {
@@ -119,15 +119,30 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
     return new Stream(source, { ...this.options, ...options })
   }
 
+  /**
+   * Runs a per-event step; when it raises, the event is reported as delivered first, so the agent's error policy
+   * acks (or dead-letters) that event rather than leaving it unacked, which would hold back every commit.
+   */
+  async #attributed<T>(event: Event<K, V>, step: () => T | Promise<T>): Promise<T> {
+    try {
+      return await step()
+    } catch (error) {
+      this.options.onDeliver?.(event)
+      throw error
+    }
+  }
+
   /** Keeps values passing `predicate`; dropped events are acked. */
   filter(predicate: (value: V) => boolean | Promise<boolean>): Stream<V, K> {
-    return this.#derive(filterSource(this.source, (value) => predicate(value)))
+    return this.#derive(filterSource(this.source, (value, event) => this.#attributed(event, () => predicate(value))))
   }
 
   /** Transforms each value; the event keeps its key, headers and ack. */
   map<V2>(transform: (value: V) => V2 | Promise<V2>): Stream<Awaited<V2>, K> {
     return this.#derive(
-      mapSource(this.source, async (event) => event.derive(event.key, await transform(event.value))),
+      mapSource(this.source, async (event) =>
+        event.derive(event.key, await this.#attributed(event, () => transform(event.value))),
+      ),
     ) as Stream<Awaited<V2>, K>
   }
 
@@ -146,7 +161,9 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
   echo(...channels: SendTarget<V, K>[]): Stream<V, K> {
     return this.#derive(
       mapSource(this.source, async (event) => {
-        await Promise.all(channels.map((channel) => forwardTo(channel, { key: event.key, value: event.value })))
+        await this.#attributed(event, () =>
+          Promise.all(channels.map((channel) => forwardTo(channel, { key: event.key, value: event.value }))),
+        )
         return event
       }),
     )
@@ -196,8 +213,7 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
     let pumping = false
     // A key function or send that fails ends the pump; the failure goes to whoever reads the forwarded stream (the
     // agent: its error policy and restart), with the failing event as the one being processed.
-    let failure: { error: unknown; event: Event<K, V> | undefined } | undefined
-    let onFailure: (() => void) | undefined
+    const reader = new FailableSource(target.source, (event) => this.options.onDeliver?.(event))
     const pump = async () => {
       let event: Event<K, V> | undefined
       try {
@@ -216,20 +232,11 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
           event = undefined
         }
       } catch (error) {
-        failure = { error, event }
-        onFailure?.()
+        reader.fail(error, event)
         return
       }
       // The source ended (the agent is stopping): end the forwarded stream too, once it has drained.
       closeTarget()
-    }
-    const failed = Symbol('failed')
-    // A pull still waiting when the pump failed is kept for the next read, so no forwarded event is dropped.
-    let waiting: Promise<Event<K, V> | undefined> | undefined
-    const takeFailure = (): Promise<never> => {
-      const { error, event } = failure!
-      if (event !== undefined) this.options.onDeliver?.(event)
-      return Promise.reject(error)
     }
     return new Stream<V, K>(
       {
@@ -238,20 +245,7 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
             pumping = true
             void pump()
           }
-          if (failure !== undefined) return takeFailure()
-          // Fast path: an event already buffered needs no race.
-          const buffered = waiting === undefined ? (target.source as Partial<EventQueue<K, V>>).shift?.() : undefined
-          if (buffered !== undefined) return Promise.resolve(buffered)
-          waiting ??= target.source.pull()
-          const pulling = waiting
-          const pumpFailed = new Promise<typeof failed>((resolve) => {
-            onFailure = () => resolve(failed)
-          })
-          return Promise.race([pulling, pumpFailed]).then((result) => {
-            if (result === failed) return takeFailure()
-            waiting = undefined
-            return result
-          })
+          return reader.pull()
         },
       },
       { ...this.options, channelName: channel.name, prefix: undefined },

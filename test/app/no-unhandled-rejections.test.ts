@@ -208,3 +208,19 @@ describe('no unhandled rejection on any failure path', () => {
     expect(isFaustusError(await failure(() => app.agent(async function late() {})), 'FST_APP_DEFINITION')).toBe(true)
   })
 })
+
+describe('the reply topic', () => {
+  it('a failed creation is not kept: the next ask tries again', async () => {
+    const { app, adder } = build()
+    await app.start()
+    const transport = app.services.runtime.transport!
+    const ensureTopics = transport.ensureTopics.bind(transport)
+    let failures = 1
+    transport.ensureTopics = async (specs) => {
+      if (failures-- > 0) throw new Error('broker briefly away')
+      return ensureTopics(specs)
+    }
+    expect(((await failure(() => adder.ask(new Add({ a: 1, b: 1 })))) as Error).message).toBe('broker briefly away')
+    expect(await adder.ask(new Add({ a: 2, b: 3 }))).toBe(5)
+  })
+})
