@@ -41,6 +41,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   #closing = false
   #everStarted = false
   #starting: Promise<void> | undefined
+  #stopping: Promise<void> | undefined
   /** Creation of topics declared while running, by name. */
   readonly #declaring = new Map<string, Promise<void>>()
 
@@ -310,11 +311,21 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   /** Stops gracefully; called while starting, it waits for the start to end first. */
   async stop(): Promise<void> {
     if (this.#starting !== undefined) await this.#starting.catch(() => {})
+    // A second stop while stopping settles with the first.
+    if (this.#stopping !== undefined) return this.#stopping
     if (this.state !== 'running') return
     await this.#shutdown()
   }
 
-  async #shutdown(): Promise<void> {
+  #shutdown(): Promise<void> {
+    const stopping = this.#shutdownSteps().finally(() => {
+      this.#stopping = undefined
+    })
+    this.#stopping = stopping
+    return stopping
+  }
+
+  async #shutdownSteps(): Promise<void> {
     this.state = 'stopping'
     clearInterval(this.#keepAlive)
     const settings = this.settings

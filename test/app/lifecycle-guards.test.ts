@@ -66,6 +66,15 @@ describe('a task that throws while the app starts', () => {
     expect(app.running).toBe(false)
   })
 
+  it('a second stop() while stopping settles only when the app has stopped', async () => {
+    const { app } = echoApp()
+    await app.start()
+    const first = app.stop()
+    await app.stop()
+    expect(app.services.state).toBe('idle')
+    await first
+  })
+
   it('stop() called while starting waits for the start, then stops', async () => {
     const { app } = echoApp()
     const starting = app.start()
