@@ -91,7 +91,7 @@ export class App {
     if (this.services.state === 'idle') return
     throw new FaustusError(
       'FST_APP_DEFINITION',
-      `${what} defined after app.start(): define agents, tables, topics, tasks and timers before starting the app`,
+      `${what} defined after app.start(): define agents, tables, tasks and timers before starting the app`,
       { details: { state: this.services.state } },
     )
   }
