@@ -258,7 +258,9 @@ export class KafkaConsumer implements Consumer {
     const failure = new TransportError('FST_TRANSPORT', 'consumer handler failed', { cause: error })
     this.#failure = failure
     this.#stopped = true
-    void this.#shutdown()
+    // The crash is reported below; leaving the group on a broken connection may fail too, and must not surface as
+    // an unhandled rejection (Node would exit) on top of it.
+    this.#shutdown().catch(() => {})
     if (!this.#starting) this.#onError(failure) // else start() rethrows it
   }
 
