@@ -245,6 +245,8 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   /** Starts once; a second call while starting shares the first's outcome. */
   start(options: { client?: boolean }): Promise<void> {
     if (this.#starting !== undefined) return this.#starting
+    // A start during a stop starts again once stopped (it used to return at once, with nothing running).
+    if (this.#stopping !== undefined) return this.#stopping.catch(() => {}).then(() => this.start(options))
     if (this.state !== 'idle') return Promise.resolve()
     const starting = this.#start(options).finally(() => {
       this.#starting = undefined

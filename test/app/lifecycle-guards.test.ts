@@ -75,6 +75,16 @@ describe('a task that throws while the app starts', () => {
     await first
   })
 
+  it('start() called while stopping starts again once stopped', async () => {
+    const { app, echo } = echoApp()
+    await app.start()
+    const stopping = app.stop()
+    await app.start()
+    await stopping
+    expect(app.running).toBe(true)
+    expect(await echo.ask(3)).toBe(3)
+  })
+
   it('stop() called while starting waits for the start, then stops', async () => {
     const { app } = echoApp()
     const starting = app.start()
