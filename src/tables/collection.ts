@@ -6,6 +6,7 @@ import { serializerFor } from '../models/index.ts'
 import type { Store } from '../stores/types.ts'
 import type { ConsumedRecord, ProduceRecord } from '../transport/types.ts'
 import { type KeyPartitionMemo, type OwnershipView, writePartition } from './guard.ts'
+import { TableKeys } from './keys.ts'
 import type { CollectionOptions, CollectionStats, WriteOptions } from './types.ts'
 
 /** Broker-side shape of a changelog topic. */
@@ -46,7 +47,8 @@ export abstract class Collection {
   readonly storeUrl: string | undefined
   readonly stats: CollectionStats = { applied: 0, corrupt: 0, written: 0, recovered: 0 }
   protected readonly host: CollectionHost
-  protected readonly keySerde: Serde
+  /** The table's key codec: every form of a key to the same bytes (see keys.ts). */
+  readonly keyCodec: TableKeys
   protected readonly valueSerde: Serde
   readonly log: Logger
   #changelogSpec: ChangelogSpec
@@ -73,7 +75,7 @@ export abstract class Collection {
     this.checkKeyPartition = options.checkKeyPartition ?? true
     this.storeUrl = options.store
     this.changelogTopic = options.changelogTopic ?? `${host.appId}-${name}-changelog`
-    this.keySerde = serializerFor(options.keyType as string | undefined, 'json') as Serde
+    this.keyCodec = new TableKeys(name, options.keyType)
     const valueSerializer = serializerFor(options.valueType as string | undefined, 'json')
     this.valueSerde = valueSerializer as Serde
     this.#recordType = valueSerializer.recordType as (abstract new (...args: any) => unknown) | undefined
@@ -254,9 +256,7 @@ export abstract class Collection {
   // Codecs.
 
   protected encodeKey(key: unknown): Buffer {
-    const bytes = this.keySerde.encode(key)
-    if (bytes === null) throw new FaustusError('FST_TABLE_VALUE', `table "${this.name}": a key cannot be null`)
-    return bytes
+    return this.keyCodec.encode(key)
   }
 
   protected encodeValue(value: unknown): Buffer {
@@ -279,7 +279,7 @@ export abstract class Collection {
   }
 
   protected decodeKey(bytes: Buffer, origin?: ConsumedRecord): unknown {
-    return this.keySerde.decode(bytes, origin)
+    return this.keyCodec.decode(bytes, origin)
   }
 
   protected decodeValue(bytes: Buffer, origin?: ConsumedRecord): unknown {
