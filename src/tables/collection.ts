@@ -6,8 +6,8 @@ import { serializerFor } from '../models/index.ts'
 import type { Store } from '../stores/types.ts'
 import type { ConsumedRecord, ProduceRecord } from '../transport/types.ts'
 import { type KeyPartitionMemo, type OwnershipView, writePartition } from './guard.ts'
-import { TableKeys } from './keys.ts'
-import type { CollectionOptions, CollectionStats, WriteOptions } from './types.ts'
+import { describeKey, TableKeys } from './keys.ts'
+import type { CollectionOptions, CollectionStats, KeyPartitionCheck, WriteOptions } from './types.ts'
 
 /** Broker-side shape of a changelog topic. */
 export interface ChangelogSpec {
@@ -43,9 +43,9 @@ export abstract class Collection {
   readonly partitions: number
   readonly standbys: number
   readonly help: string
-  readonly checkKeyPartition: boolean
+  readonly keyPartitionCheck: KeyPartitionCheck
   readonly storeUrl: string | undefined
-  readonly stats: CollectionStats = { applied: 0, corrupt: 0, written: 0, recovered: 0 }
+  readonly stats: CollectionStats = { applied: 0, corrupt: 0, written: 0, recovered: 0, keyPartitionMismatches: 0 }
   protected readonly host: CollectionHost
   /** The table's key codec: every form of a key to the same bytes (see keys.ts). */
   readonly keyCodec: TableKeys
@@ -60,6 +60,8 @@ export abstract class Collection {
   /** Decoded values by key id, per partition: reads and updates of hot keys skip the store and the decoding. */
   /** Bumped when a partition's store changes under the table (changelog applied, cleared, detached). */
   #versions: number[] = []
+  /** Source partitions already warned about (`keyPartitionCheck: 'warn'`), by topic. */
+  readonly #mismatchWarned = new Map<string, Set<number>>()
   readonly #recordType: (abstract new (...args: any) => unknown) | undefined
 
   constructor(host: CollectionHost, name: string, kind: CollectionKind, options: CollectionOptions) {
@@ -72,7 +74,7 @@ export abstract class Collection {
     this.partitions = options.partitions ?? host.defaultPartitions
     this.standbys = Math.max(0, options.standbys ?? 1)
     this.help = options.help ?? ''
-    this.checkKeyPartition = options.checkKeyPartition ?? true
+    this.keyPartitionCheck = keyPartitionCheckOf(name, options)
     this.storeUrl = options.store
     this.changelogTopic = options.changelogTopic ?? `${host.appId}-${name}-changelog`
     this.keyCodec = new TableKeys(name, options.keyType)
@@ -177,6 +179,26 @@ export abstract class Collection {
 
   protected writePartition(key: unknown, options: WriteOptions | undefined, memo?: KeyPartitionMemo): number {
     return writePartition(this, this.host, key, options?.partition, memo)
+  }
+
+  /** A write kept in the event's partition although its key hashes elsewhere: counted, warned once per partition. */
+  noteKeyPartitionMismatch(topic: string, partition: number, keyPartition: number, key: unknown): void {
+    this.stats.keyPartitionMismatches++
+    let warned = this.#mismatchWarned.get(topic)
+    if (warned === undefined) this.#mismatchWarned.set(topic, (warned = new Set()))
+    if (warned.has(partition)) return
+    warned.add(partition)
+    this.log.warn(
+      { table: this.name, topic, partition, keyPartition, key: describeKey(key) },
+      `table "${this.name}": key ${describeKey(key)} of "${topic}" partition ${partition} hashes to partition ` +
+        `${keyPartition} (murmur2, as Kafka's Java client and Faust partition keys). The update is kept in partition ` +
+        `${partition}, the event's, and reads inside agents processing that partition find it; but the same key ` +
+        'sent through another partition would be counted apart. Either the topic was produced with another ' +
+        "partitioner (librdkafka's default, as kcat and the confluent-kafka clients use, hashes with crc32: set " +
+        'partitioner=murmur2_random there), or the stream is not keyed by the table key (groupBy it first). Logged ' +
+        "once per topic partition; counted in table.stats.keyPartitionMismatches; keyPartitionCheck: 'strict' " +
+        "refuses such writes, 'off' skips the check.",
+    )
   }
 
   /** The store change, then its changelog record (same bytes unless the kind logs operations). */
@@ -285,4 +307,25 @@ export abstract class Collection {
   protected decodeValue(bytes: Buffer, origin?: ConsumedRecord): unknown {
     return this.valueSerde.decode(bytes, origin)
   }
+}
+
+const KEY_PARTITION_CHECKS: readonly KeyPartitionCheck[] = ['warn', 'strict', 'off']
+
+function keyPartitionCheckOf(table: string, options: CollectionOptions): KeyPartitionCheck {
+  const { keyPartitionCheck: check, checkKeyPartition: legacy } = options
+  if (check !== undefined && !KEY_PARTITION_CHECKS.includes(check)) {
+    throw new FaustusError(
+      'FST_APP_DEFINITION',
+      `table "${table}": keyPartitionCheck must be 'warn', 'strict' or 'off', not ${JSON.stringify(check)}`,
+    )
+  }
+  if (legacy === undefined) return check ?? 'warn'
+  const fromLegacy: KeyPartitionCheck = legacy ? 'strict' : 'off'
+  if (check !== undefined && check !== fromLegacy) {
+    throw new FaustusError(
+      'FST_APP_DEFINITION',
+      `table "${table}": checkKeyPartition: ${legacy} contradicts keyPartitionCheck: '${check}' (give only keyPartitionCheck)`,
+    )
+  }
+  return fromLegacy
 }

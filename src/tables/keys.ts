@@ -130,11 +130,17 @@ function asBuffer(value: unknown): Buffer | undefined {
 /** A short description of a key for error messages (bytes as their length: they may be anything). */
 export function describeKey(key: unknown): string {
   if (key === null || key === undefined) return String(key)
-  if (asBuffer(key) !== undefined) return `<${asBuffer(key)!.length} bytes>`
+  const bytes = asBuffer(key)
+  if (bytes !== undefined) {
+    return isUtf8(bytes) ? `bytes ${shorten(JSON.stringify(bytes.toString('utf8')))}` : `<${bytes.length} bytes>`
+  }
   try {
-    const text = JSON.stringify(key) ?? String(key)
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text
+    return shorten(JSON.stringify(key) ?? String(key))
   } catch {
     return typeof key
   }
+}
+
+function shorten(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }
