@@ -2,6 +2,7 @@ import { currentEvent } from '../agents/context.ts'
 import type { Serde } from '../channels/serde.ts'
 import { FaustusError, isFaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
+import { type Codec, takesRecords } from '../models/codec.ts'
 import { serializerFor } from '../models/index.ts'
 import type { Store } from '../stores/types.ts'
 import type { ConsumedRecord, ProduceRecord } from '../transport/types.ts'
@@ -63,6 +64,7 @@ export abstract class Collection {
   /** Source partitions already warned about (`keyPartitionCheck: 'warn'`), by topic. */
   readonly #mismatchWarned = new Map<string, Set<number>>()
   readonly #recordType: (abstract new (...args: any) => unknown) | undefined
+  readonly #valueCodec: Codec
 
   constructor(host: CollectionHost, name: string, kind: CollectionKind, options: CollectionOptions) {
     if (!/^[A-Za-z0-9._-]+$/.test(name)) {
@@ -81,6 +83,7 @@ export abstract class Collection {
     const valueSerializer = serializerFor(options.valueType as string | undefined, 'json')
     this.valueSerde = valueSerializer as Serde
     this.#recordType = valueSerializer.recordType as (abstract new (...args: any) => unknown) | undefined
+    this.#valueCodec = valueSerializer.codec
     this.log = host.log.child({ table: name })
     // Set tables keep operations, not values: their changelog cannot be compacted (as Faust).
     const compacting = kind === 'table' || kind === 'global'
@@ -284,8 +287,20 @@ export abstract class Collection {
   protected encodeValue(value: unknown): Buffer {
     let bytes: Buffer | null
     try {
-      bytes = this.valueSerde.encode(value)
+      // A topic serializer sends a Buffer as it is (already encoded); a table value is a value, not its encoding.
+      if (value instanceof Uint8Array && this.#valueCodec.name !== 'raw') {
+        if (this.#recordType !== undefined || takesRecords(this.#valueCodec)) {
+          throw new FaustusError(
+            'FST_TABLE_VALUE',
+            `table "${this.name}": a Buffer value cannot be stored as ${this.#recordType === undefined ? 'JSON' : 'a record'}: decode ` +
+              "it first (a topic's valueType), or give the table valueType 'raw'",
+            { details: { table: this.name } },
+          )
+        }
+        bytes = this.#valueCodec.encode(value)
+      } else bytes = this.valueSerde.encode(value)
     } catch (error) {
+      if (isFaustusError(error, 'FST_TABLE_VALUE')) throw error
       throw new FaustusError('FST_TABLE_VALUE', `table "${this.name}": invalid value: ${(error as Error).message}`, {
         cause: error,
         details: { table: this.name },

@@ -89,4 +89,27 @@ describe('table keys that cannot be encoded', () => {
       ['"small"', '2'],
     ])
   })
+
+  it('a Buffer value is refused by JSON and record value types (not stored unencoded), kept by raw ones', async () => {
+    const app = worker('verr', memoryBroker())
+    const json = app.table('json', { partitions: 1 })
+    const accounts = app.table('accounts', { valueType: Account, partitions: 1 })
+    const raw = app.table('raw', { valueType: 'raw', partitions: 1 })
+    const binary = app.table('binary', { valueType: 'binary', partitions: 1 })
+    await app.start()
+    const at = { partition: 0 }
+    for (const [table, message] of [
+      [json, /cannot be stored as JSON.*valueType 'raw'/],
+      [accounts, /cannot be stored as a record/],
+    ] as const) {
+      expect(() => table.set('k', Buffer.from('{"id":"a"}') as never, at)).toThrow(
+        expect.objectContaining({ code: 'FST_TABLE_VALUE', message: expect.stringMatching(message) }),
+      )
+      expect(table.size).toBe(0)
+    }
+    raw.set('k', Buffer.from([0, 255]), at)
+    expect(raw.get('k')).toEqual(Buffer.from([0, 255]))
+    binary.set('k', Buffer.from([0, 255]), at)
+    expect([...binary.entries()]).toEqual([['k', Buffer.from([0, 255])]])
+  })
 })
