@@ -132,6 +132,26 @@ describe('tables over data from other producers', () => {
       const movedEvents = events.filter((key) => moved.includes(key)).length
       expect(fromKcat.stats.keyPartitionMismatches).toBe(movedEvents)
       expect(fromMurmur.stats.keyPartitionMismatches).toBe(0)
+      await app.stop()
+
+      // A new worker of the app (fresh memory stores) recovers both tables from their changelogs: every record
+      // decodes (the Buffer keys were written as JSON strings), the same counts.
+      const again = new App(`kcat-${run}`, {
+        broker: `kafka://${bootstrap}`,
+        logLevel: 'silent',
+        topicPartitions: PARTITIONS,
+      })
+      apps.push(again)
+      const recoveredKcat = again.table<string, number>('from_kcat', { default: () => 0 })
+      const recoveredMurmur = again.table<string, number>('from_murmur', { default: () => 0 })
+      again.agent(again.topic(kcatTopic), count(recoveredKcat), { name: 'count_kcat' })
+      again.agent(again.topic(murmurTopic), count(recoveredMurmur), { name: 'count_murmur' })
+      await again.start()
+      expect(again.services.tables.lastRecovery.records).toBe(2 * EVENTS)
+      for (const table of [recoveredKcat, recoveredMurmur]) {
+        expect(contents(table)).toEqual(truth)
+        expect(table.stats.corrupt).toBe(0)
+      }
     } finally {
       await transport.close()
     }
