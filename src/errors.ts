@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   FST_TABLE_WRONG_PARTITION: 'A table key belongs to a partition this worker does not own',
   FST_TABLE_VALUE: 'A table value fails its schema',
   FST_TABLE_OUTSIDE_AGENT: 'A table was written outside an agent without an explicit partition',
+  FST_TABLE_KEY: "A table key cannot be encoded by the table's key type",
   FST_STORE_LOCKED: 'A state store directory is locked by another process',
   FST_STORE: 'A state store operation failed',
   FST_RECOVERY_STALLED: 'Table recovery made no progress',

@@ -73,6 +73,7 @@ export {
   type CollectionOptions,
   type CollectionStats,
   GlobalTable,
+  type KeyPartitionCheck,
   type RelativeTo,
   SetGlobalTable,
   SetTable,

@@ -4,7 +4,7 @@ import type { Event } from '../streams/event.ts'
 import type { EventSource } from '../streams/queue.ts'
 import { Stream, type StreamOptions } from '../streams/stream.ts'
 import { type ActorContext, runInActor } from './context.ts'
-import type { RestartPolicy } from './supervisor.ts'
+import { type RestartPolicy, RestartsExhausted } from './supervisor.ts'
 
 /** An agent's function: an async generator (its yields are results) or an async function. */
 export type AgentFunction<V, K, R> = (stream: Stream<V, K>) => AsyncIterable<R> | Promise<void> | void
@@ -122,20 +122,27 @@ export class Actor<V, K, R> {
       this.owner.crash(error)
       return false
     }
-    // The failing event is done with (acked or dead-lettered): the next run starts after it.
+    // The failing event is done with (acked or dead-lettered): the next run starts after it. That is progress, so
+    // the function starts again at once; only failures that handled no event back off (see RestartPolicy).
     event?.ack()
     stream.current?.ack()
-    if (stream.eventsTotal > 1) this.policy.onProgress()
+    if (event !== undefined || stream.eventsTotal > 1) this.policy.onProgress()
     const delay = this.policy.onFailure()
     if (delay === undefined) {
-      this.owner.crash(failure)
+      const policy = this.policy
+      this.owner.crash(
+        policy.exhausted ? new RestartsExhausted(policy.maxRestarts, policy.windowMs, { cause: failure }) : failure,
+      )
       return false
     }
     this.restarts++
-    this.owner.log.warn(
-      { ...errorFields(failure), agent: this.owner.name, actor: this.index, delayMs: delay },
-      'restarting agent actor',
-    )
+    // The error policy logged the failure (rate-limited); a restart that waits is worth a warning of its own.
+    if (delay > 0) {
+      this.owner.log.warn(
+        { ...errorFields(failure), agent: this.owner.name, actor: this.index, delayMs: delay },
+        'agent actor failed without handling an event: restarting after a backoff',
+      )
+    }
     if (this.policy.strategy === 'one_for_all') this.owner.restartSiblings(this)
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
     // Ends what the failed run derived from its stream (groupBy's forwarded stream) before the next run.

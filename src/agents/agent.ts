@@ -8,10 +8,11 @@ import { EventQueue } from '../streams/queue.ts'
 import type { SendMessage, SendTarget, StreamContext } from '../streams/types.ts'
 import { Actor, type ActorOwner, type AgentFunction } from './actor.ts'
 import type { ActorContext } from './context.ts'
+import { LogLimiter } from './log-limiter.ts'
 import { type AgentCall, iteratorOf, kvjoin, kvmap, type MapOptions } from './mapping.ts'
 import type { ReplyWaiter } from './replies.ts'
 import { deliverToSinks, type Sink } from './sinks.ts'
-import { RestartPolicy, type SupervisorOptions, type SupervisorStrategy } from './supervisor.ts'
+import { RestartPolicy, type SupervisorOptions, type SupervisorStats, type SupervisorStrategy } from './supervisor.ts'
 
 /** What to do with the event being processed when the agent function raises. */
 export type AgentErrorPolicy = 'ack' | 'crash' | { deadLetter: string }
@@ -89,6 +90,8 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
   readonly #host: AgentHost
   readonly #sinks: readonly Sink<R>[]
   readonly #policy: RestartPolicy
+  /** Per-event error logs, rate-limited: an agent failing on every event must not flood the log. */
+  readonly #errorLog: LogLimiter
   #actors: Actor<V, K, R>[] = []
   #queue: EventQueue<K, V> | undefined
   #running = false
@@ -105,6 +108,7 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
     this.options = options
     this.name = options.name ?? fn.name
     this.log = host.log.child({ agent: this.name })
+    this.#errorLog = new LogLimiter(this.log)
     this.#sinks = options.sink ?? []
     const supervisor = typeof options.supervisor === 'string' ? { strategy: options.supervisor } : options.supervisor
     this.#policy = new RestartPolicy(supervisor)
@@ -200,6 +204,7 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
     this.#queue?.close()
     await Promise.all(this.#actors.map((actor) => actor.done))
     this.#actors = []
+    this.#errorLog.flush()
   }
 
   /** Events buffered for the actors (for draining on stop). */
@@ -219,13 +224,18 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
     if (policy === 'crash') throw error
     if (typeof policy === 'object') {
       await this.#host.deadLetter(policy.deadLetter, this.name, event, error)
-      this.log.error(
+      this.#errorLog.error(
         { ...errorFields(error), ...where, deadLetter: policy.deadLetter },
         'agent raised: event sent to dead-letter topic',
       )
       return
     }
-    this.log.error({ ...errorFields(error), ...where }, 'agent raised: event acked and skipped')
+    this.#errorLog.error({ ...errorFields(error), ...where }, 'agent raised: event acked and skipped')
+  }
+
+  /** Supervisor counters: failures, restarts, and restarts that backed off. */
+  get supervisorStats(): SupervisorStats {
+    return this.#policy.stats
   }
 
   crash(error: unknown): void {

@@ -22,6 +22,25 @@ function startsWith(key: Buffer, prefix: Buffer): boolean {
   return key.length >= prefix.length && key.compare(prefix, 0, prefix.length, 0, prefix.length) === 0
 }
 
+/** LMDB's limit on key size (its default build, as lmdb-js ships it). */
+export const LMDB_MAX_KEY_BYTES = 1978
+
+/**
+ * A key LMDB cannot hold fails when it is written, not at the next commit (a checkpoint, or recovery, where it
+ * would stop the app, every time it restarts): empty, over LMDB's size limit, or one of the reserved keys.
+ */
+function checkKey(store: string, key: Buffer): Buffer {
+  let why: string | undefined
+  if (key.length === 0) why = 'an empty key cannot be stored in LMDB'
+  else if (key.length > LMDB_MAX_KEY_BYTES) {
+    why = `a key of ${key.length} bytes is over LMDB's limit of ${LMDB_MAX_KEY_BYTES} bytes (use shorter keys)`
+  } else if (isMetaKey(key)) why = 'keys starting with "__faust\\0" or "__faustus\\0" are reserved by the store'
+  if (why === undefined) return key
+  throw new FaustusError('FST_TABLE_KEY', `LMDB store ${store}: ${why}`, {
+    details: { store, keyBytes: key.length },
+  })
+}
+
 /**
  * One table partition in a named LMDB database. Writes go to a pending map first (read-your-writes through it) and
  * are committed in one write transaction at `flush()` (every checkpoint) or when many are pending: LMDB does about
@@ -30,13 +49,15 @@ function startsWith(key: Buffer, prefix: Buffer): boolean {
 export class LmdbStore implements Store {
   readonly #db: Database<Buffer, Buffer>
   readonly #env: RootDatabase
+  readonly #name: string
   /** Writes not committed yet, by the latin1 form of the key (turned back into bytes at commit). */
   readonly #pending = new Map<string, Buffer | null>()
   #offset: number | undefined
   /** Inside `batch`: writes go straight into the open write transaction. */
   #direct = false
 
-  constructor(env: RootDatabase, db: Database<Buffer, Buffer>) {
+  constructor(env: RootDatabase, db: Database<Buffer, Buffer>, name = '') {
+    this.#name = name
     this.#env = env
     this.#db = db
     const stored = db.getBinary(OFFSET_KEY)
@@ -50,11 +71,11 @@ export class LmdbStore implements Store {
   }
 
   put(key: Buffer, value: Buffer): void {
-    this.#stage(key, value)
+    this.#stage(checkKey(this.#name, key), value)
   }
 
   delete(key: Buffer): void {
-    this.#stage(key, null)
+    this.#stage(checkKey(this.#name, key), null)
   }
 
   #stage(key: Buffer, value: Buffer | null): void {
@@ -174,7 +195,7 @@ export class LmdbStoreProvider implements StoreProvider {
     if (store === undefined) {
       const env = this.#open()
       const db = env.openDB<Buffer, Buffer>(name, { encoding: 'binary', keyEncoding: 'binary' })
-      this.#stores.set(name, (store = new LmdbStore(env, db)))
+      this.#stores.set(name, (store = new LmdbStore(env, db, name)))
     }
     return store
   }

@@ -2,11 +2,13 @@ import { currentEvent } from '../agents/context.ts'
 import type { Serde } from '../channels/serde.ts'
 import { FaustusError, isFaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
+import { type Codec, takesRecords } from '../models/codec.ts'
 import { serializerFor } from '../models/index.ts'
 import type { Store } from '../stores/types.ts'
 import type { ConsumedRecord, ProduceRecord } from '../transport/types.ts'
 import { type KeyPartitionMemo, type OwnershipView, writePartition } from './guard.ts'
-import type { CollectionOptions, CollectionStats, WriteOptions } from './types.ts'
+import { describeKey, TableKeys } from './keys.ts'
+import type { CollectionOptions, CollectionStats, KeyPartitionCheck, WriteOptions } from './types.ts'
 
 /** Broker-side shape of a changelog topic. */
 export interface ChangelogSpec {
@@ -42,11 +44,12 @@ export abstract class Collection {
   readonly partitions: number
   readonly standbys: number
   readonly help: string
-  readonly checkKeyPartition: boolean
+  readonly keyPartitionCheck: KeyPartitionCheck
   readonly storeUrl: string | undefined
-  readonly stats: CollectionStats = { applied: 0, corrupt: 0, written: 0, recovered: 0 }
+  readonly stats: CollectionStats = { applied: 0, corrupt: 0, written: 0, recovered: 0, keyPartitionMismatches: 0 }
   protected readonly host: CollectionHost
-  protected readonly keySerde: Serde
+  /** The table's key codec: every form of a key to the same bytes (see keys.ts). */
+  readonly keyCodec: TableKeys
   protected readonly valueSerde: Serde
   readonly log: Logger
   #changelogSpec: ChangelogSpec
@@ -58,7 +61,10 @@ export abstract class Collection {
   /** Decoded values by key id, per partition: reads and updates of hot keys skip the store and the decoding. */
   /** Bumped when a partition's store changes under the table (changelog applied, cleared, detached). */
   #versions: number[] = []
+  /** Source partitions already warned about (`keyPartitionCheck: 'warn'`), by topic. */
+  readonly #mismatchWarned = new Map<string, Set<number>>()
   readonly #recordType: (abstract new (...args: any) => unknown) | undefined
+  readonly #valueCodec: Codec
 
   constructor(host: CollectionHost, name: string, kind: CollectionKind, options: CollectionOptions) {
     if (!/^[A-Za-z0-9._-]+$/.test(name)) {
@@ -70,13 +76,14 @@ export abstract class Collection {
     this.partitions = options.partitions ?? host.defaultPartitions
     this.standbys = Math.max(0, options.standbys ?? 1)
     this.help = options.help ?? ''
-    this.checkKeyPartition = options.checkKeyPartition ?? true
+    this.keyPartitionCheck = keyPartitionCheckOf(name, options)
     this.storeUrl = options.store
     this.changelogTopic = options.changelogTopic ?? `${host.appId}-${name}-changelog`
-    this.keySerde = serializerFor(options.keyType as string | undefined, 'json') as Serde
+    this.keyCodec = new TableKeys(name, options.keyType)
     const valueSerializer = serializerFor(options.valueType as string | undefined, 'json')
     this.valueSerde = valueSerializer as Serde
     this.#recordType = valueSerializer.recordType as (abstract new (...args: any) => unknown) | undefined
+    this.#valueCodec = valueSerializer.codec
     this.log = host.log.child({ table: name })
     // Set tables keep operations, not values: their changelog cannot be compacted (as Faust).
     const compacting = kind === 'table' || kind === 'global'
@@ -177,6 +184,26 @@ export abstract class Collection {
     return writePartition(this, this.host, key, options?.partition, memo)
   }
 
+  /** A write kept in the event's partition although its key hashes elsewhere: counted, warned once per partition. */
+  noteKeyPartitionMismatch(topic: string, partition: number, keyPartition: number, key: unknown): void {
+    this.stats.keyPartitionMismatches++
+    let warned = this.#mismatchWarned.get(topic)
+    if (warned === undefined) this.#mismatchWarned.set(topic, (warned = new Set()))
+    if (warned.has(partition)) return
+    warned.add(partition)
+    this.log.warn(
+      { table: this.name, topic, partition, keyPartition, key: describeKey(key) },
+      `table "${this.name}": key ${describeKey(key)} of "${topic}" partition ${partition} hashes to partition ` +
+        `${keyPartition} (murmur2, as Kafka's Java client and Faust partition keys). The update is kept in partition ` +
+        `${partition}, the event's, and reads inside agents processing that partition find it; but the same key ` +
+        'sent through another partition would be counted apart. Either the topic was produced with another ' +
+        "partitioner (librdkafka's default, as kcat and the confluent-kafka clients use, hashes with crc32: set " +
+        'partitioner=murmur2_random there), or the stream is not keyed by the table key (groupBy it first). Logged ' +
+        "once per topic partition; counted in table.stats.keyPartitionMismatches; keyPartitionCheck: 'strict' " +
+        "refuses such writes, 'off' skips the check.",
+    )
+  }
+
   /** The store change, then its changelog record (same bytes unless the kind logs operations). */
   protected writeChange(
     partition: number,
@@ -254,16 +281,26 @@ export abstract class Collection {
   // Codecs.
 
   protected encodeKey(key: unknown): Buffer {
-    const bytes = this.keySerde.encode(key)
-    if (bytes === null) throw new FaustusError('FST_TABLE_VALUE', `table "${this.name}": a key cannot be null`)
-    return bytes
+    return this.keyCodec.encode(key)
   }
 
   protected encodeValue(value: unknown): Buffer {
     let bytes: Buffer | null
     try {
-      bytes = this.valueSerde.encode(value)
+      // A topic serializer sends a Buffer as it is (already encoded); a table value is a value, not its encoding.
+      if (value instanceof Uint8Array && this.#valueCodec.name !== 'raw') {
+        if (this.#recordType !== undefined || takesRecords(this.#valueCodec)) {
+          throw new FaustusError(
+            'FST_TABLE_VALUE',
+            `table "${this.name}": a Buffer value cannot be stored as ${this.#recordType === undefined ? 'JSON' : 'a record'}: decode ` +
+              "it first (a topic's valueType), or give the table valueType 'raw'",
+            { details: { table: this.name } },
+          )
+        }
+        bytes = this.#valueCodec.encode(value)
+      } else bytes = this.valueSerde.encode(value)
     } catch (error) {
+      if (isFaustusError(error, 'FST_TABLE_VALUE')) throw error
       throw new FaustusError('FST_TABLE_VALUE', `table "${this.name}": invalid value: ${(error as Error).message}`, {
         cause: error,
         details: { table: this.name },
@@ -279,10 +316,31 @@ export abstract class Collection {
   }
 
   protected decodeKey(bytes: Buffer, origin?: ConsumedRecord): unknown {
-    return this.keySerde.decode(bytes, origin)
+    return this.keyCodec.decode(bytes, origin)
   }
 
   protected decodeValue(bytes: Buffer, origin?: ConsumedRecord): unknown {
     return this.valueSerde.decode(bytes, origin)
   }
+}
+
+const KEY_PARTITION_CHECKS: readonly KeyPartitionCheck[] = ['warn', 'strict', 'off']
+
+function keyPartitionCheckOf(table: string, options: CollectionOptions): KeyPartitionCheck {
+  const { keyPartitionCheck: check, checkKeyPartition: legacy } = options
+  if (check !== undefined && !KEY_PARTITION_CHECKS.includes(check)) {
+    throw new FaustusError(
+      'FST_APP_DEFINITION',
+      `table "${table}": keyPartitionCheck must be 'warn', 'strict' or 'off', not ${JSON.stringify(check)}`,
+    )
+  }
+  if (legacy === undefined) return check ?? 'warn'
+  const fromLegacy: KeyPartitionCheck = legacy ? 'strict' : 'off'
+  if (check !== undefined && check !== fromLegacy) {
+    throw new FaustusError(
+      'FST_APP_DEFINITION',
+      `table "${table}": checkKeyPartition: ${legacy} contradicts keyPartitionCheck: '${check}' (give only keyPartitionCheck)`,
+    )
+  }
+  return fromLegacy
 }

@@ -1,6 +1,7 @@
 import { currentActor } from '../agents/context.ts'
 import { FaustusError } from '../errors.ts'
 import type { Event } from '../streams/event.ts'
+import { describeKey } from './keys.ts'
 
 /** What the write guard needs to know about the worker. */
 export interface OwnershipView {
@@ -21,7 +22,9 @@ export interface GuardedTable {
   readonly changelogTopic: string
   readonly partitions: number
   readonly global: boolean
-  readonly checkKeyPartition: boolean
+  readonly keyPartitionCheck: 'warn' | 'strict' | 'off'
+  /** A write kept in the event's partition although the key hashes to `keyPartition` (check `warn`). */
+  noteKeyPartitionMismatch(topic: string, partition: number, keyPartition: number, key: unknown): void
 }
 
 /**
@@ -30,8 +33,9 @@ export interface GuardedTable {
  *   - the writing agent has concurrency > 1 (its actors interleave: FST_AGENT_CONCURRENT_WRITE);
  *   - there is no event and no explicit partition (a task or timer: FST_TABLE_OUTSIDE_AGENT);
  *   - this worker does not actively own that partition (FST_TABLE_WRONG_PARTITION);
- *   - the key belongs to another partition of the source topic (the stream is not keyed by the table key:
- *     FST_TABLE_WRONG_PARTITION, "groupBy first").
+ *   - with `keyPartitionCheck: 'strict'`, the key hashes to another partition of the source topic
+ *     (FST_TABLE_WRONG_PARTITION, "groupBy first"); with `'warn'` (the default) the write is kept in the event's
+ *     partition, counted and warned about once per source partition.
  */
 export function writePartition(
   table: GuardedTable,
@@ -74,7 +78,7 @@ export function writePartition(
       { details: { table: table.name, partition } },
     )
   }
-  if (event !== undefined && table.checkKeyPartition && event.topic !== undefined) {
+  if (event !== undefined && table.keyPartitionCheck !== 'off' && event.topic !== undefined) {
     let expected: number | undefined
     if (memo !== undefined && memo.topic === event.topic) expected = memo.partition
     else {
@@ -85,23 +89,19 @@ export function writePartition(
       }
     }
     if (expected !== undefined && expected !== partition) {
+      if (table.keyPartitionCheck === 'warn') {
+        table.noteKeyPartitionMismatch(event.topic, partition, expected, key)
+        return partition
+      }
       throw new FaustusError(
         'FST_TABLE_WRONG_PARTITION',
-        `table "${table.name}": key ${describe(key)} belongs to partition ${expected} of "${event.topic}", but the ` +
-          `event being processed is from partition ${partition}: groupBy the stream by the table key first ` +
-          '(stream.groupBy(...)), or set checkKeyPartition: false for keys derived from the event key',
+        `table "${table.name}": key ${describeKey(key)} belongs to partition ${expected} of "${event.topic}", but ` +
+          `the event being processed is from partition ${partition}: groupBy the stream by the table key first ` +
+          "(stream.groupBy(...)), produce the topic with a murmur2 partitioner, or set keyPartitionCheck: 'warn' " +
+          "(keep the update in the event's partition) or 'off' for keys derived from the event key",
         { details: { table: table.name, partition, keyPartition: expected, topic: event.topic } },
       )
     }
   }
   return partition
-}
-
-function describe(key: unknown): string {
-  try {
-    const text = JSON.stringify(key)
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text
-  } catch {
-    return String(key)
-  }
 }

@@ -2,6 +2,13 @@ export { type ChangelogSpec, Collection, type CollectionHost } from './collectio
 export { type RecoveryStats, TableManager, type TableManagerHost, type TableManagerOptions } from './manager.ts'
 export { SET_ADD, SET_DISCARD, SET_UPDATE, SetGlobalTable, SetTable } from './set-table.ts'
 export { GlobalTable, Table } from './table.ts'
-export type { CollectionOptions, CollectionStats, TableOptions, WindowOptions, WriteOptions } from './types.ts'
+export type {
+  CollectionOptions,
+  CollectionStats,
+  KeyPartitionCheck,
+  TableOptions,
+  WindowOptions,
+  WriteOptions,
+} from './types.ts'
 export { type RelativeTo, WindowedTable, WindowSet } from './windowed.ts'
 export type { Window, WindowRange } from './windows.ts'

@@ -1,4 +1,4 @@
-import { FaustusError } from '../errors.ts'
+import { DecodeError, FaustusError } from '../errors.ts'
 import { json } from '../models/codec.ts'
 import { jsonText } from '../models/pyjson.ts'
 import type { Store } from '../stores/types.ts'
@@ -61,7 +61,8 @@ export class SetTable<K = unknown, M = unknown> extends Collection implements It
     if (op === SET_ADD) value = added[0]
     else if (op === SET_DISCARD) value = removed[0]
     else value = [added, removed]
-    this.writeChange(partition, keyBytes, this.#encodeSet(members), json.encode([op, key]), this.encodeValue(value))
+    const changelogKey = json.encode([op, this.keyCodec.jsonPart(key)])
+    this.writeChange(partition, keyBytes, this.#encodeSet(members), changelogKey, this.encodeValue(value))
   }
 
   *entries(): IterableIterator<[K, Set<M>]> {
@@ -112,11 +113,17 @@ export class SetTable<K = unknown, M = unknown> extends Collection implements It
         details: { topic: record.topic, partition: record.partition, offset: record.offset },
       })
     if (record.key === null) throw corrupt('changelog key is null')
-    const opKey = this.decodeKey(record.key, record) as unknown
+    // `[op, key]` is JSON whatever the key type (as Faust), the key inside in its key type's JSON form.
+    let opKey: unknown
+    try {
+      opKey = json.decode(record.key)
+    } catch (cause) {
+      throw new DecodeError(`set table "${this.name}": changelog key is not JSON`, record, { cause })
+    }
     if (!Array.isArray(opKey) || opKey.length !== 2) throw corrupt('changelog key is not [op, key]')
-    const [op, key] = opKey as [number, unknown]
+    const [op, jsonKey] = opKey as [number, unknown]
     const value = record.value === null ? null : this.decodeValue(record.value, record)
-    const keyBytes = this.encodeKey(key)
+    const keyBytes = this.encodeKey(this.keyCodec.fromJsonPart(jsonKey, record))
     const members = this.#stored(store, keyBytes)
     if (op === SET_ADD) members.set(jsonText(value), value as M)
     else if (op === SET_DISCARD) members.delete(jsonText(value))

@@ -164,8 +164,9 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
 
   protected applyRecord(store: Store, _partition: number, record: ConsumedRecord): void {
     if (record.key === null) throw new TypeError('unreachable')
-    // Decoded to validate: a corrupt record is skipped, not stored.
-    this.decodeKey(record.key, record)
+    // Decoded to validate: a corrupt record is skipped, not stored. Windowed keys are `[key, window]`.
+    if (this.#window === undefined) this.decodeKey(record.key, record)
+    else this.windowHooks.decodeKey(record.key, record)
     if (record.value === null) {
       store.delete(record.key)
       return
@@ -175,8 +176,13 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
     store.put(record.key, record.value)
   }
 
-  /** Set by the windowed wrapper: which restored windows to keep, and how to index them. */
-  windowHooks: { accept(partition: number, key: Buffer): boolean; rebuild(partitions: readonly number[]): void } = {
+  /** Set by the windowed wrapper: how to decode a windowed key, which restored windows to keep, how to index them. */
+  windowHooks: {
+    decodeKey(key: Buffer, origin: ConsumedRecord): unknown
+    accept(partition: number, key: Buffer): boolean
+    rebuild(partitions: readonly number[]): void
+  } = {
+    decodeKey: () => undefined,
     accept: () => true,
     rebuild: () => {},
   }

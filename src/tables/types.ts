@@ -17,12 +17,20 @@ export interface CollectionOptions {
   /** Shown by `faustus tables`. */
   help?: string
   /**
-   * Check that a written key hashes (with the source topic's key codec) to the partition of the event being
-   * processed, so a stream not keyed by the table key fails loudly instead of scattering a key over partitions.
-   * Default true; turn off for keys derived from the event key (they stay with it on one partition).
+   * What to do when a written key does not hash (murmur2 of the source topic's key codec, as Kafka's Java client and
+   * Faust partition) to the partition of the event being processed, e.g. a topic filled by a librdkafka producer
+   * (kcat, confluent-kafka: crc32 by default), or a stream not keyed by the table key:
+   * - `'warn'` (default): keep the update in the event's partition (as Faust and Kafka Streams do), warn once per
+   *   source topic and partition, and count it (`stats.keyPartitionMismatches`);
+   * - `'strict'`: refuse the write (FST_TABLE_WRONG_PARTITION);
+   * - `'off'`: no check (keys derived from the event key, which stay with it on one partition).
    */
+  keyPartitionCheck?: KeyPartitionCheck
+  /** @deprecated Use `keyPartitionCheck`: `true` is `'strict'`, `false` is `'off'`. */
   checkKeyPartition?: boolean
 }
+
+export type KeyPartitionCheck = 'warn' | 'strict' | 'off'
 
 export interface TableOptions<V> extends CollectionOptions {
   /** Value of a missing key (`get` returns it; `update` starts from it). */
@@ -49,4 +57,6 @@ export interface CollectionStats {
   written: number
   /** Changelog records read by recovery (active partitions). */
   recovered: number
+  /** Writes kept in the event's partition although the key hashes to another one (`keyPartitionCheck: 'warn'`). */
+  keyPartitionMismatches: number
 }

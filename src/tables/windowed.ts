@@ -1,9 +1,10 @@
 import { currentEvent } from '../agents/context.ts'
-import { DecodeError } from '../errors.ts'
+import { DecodeError, type MessageOrigin } from '../errors.ts'
 import { json } from '../models/codec.ts'
 import { pyFloat, rawJSON } from '../models/pyjson.ts'
 import type { FieldDescriptor } from '../streams/types.ts'
 import { type WindowCloseHandler, WindowExpiry } from './expiry.ts'
+import type { TableKeys } from './keys.ts'
 import type { Table } from './table.ts'
 import type { WriteOptions } from './types.ts'
 import type { Window, WindowRange } from './windows.ts'
@@ -44,12 +45,13 @@ export class WindowedTable<K = unknown, V = unknown> {
     const expiry = new WindowExpiry(window, {
       log: table.log,
       store: (partition) => table.store(partition),
-      decodeWindowKey: (key) => decodeWindowKey(key, window),
+      decodeWindowKey: (key) => decodeWindowKey(key, window, table.keyCodec),
       decodeValue: (value) => table.decodeV(value),
     })
     this.#state = { table, window, default: c as (() => V) | undefined, expiry }
     this.#relativeTo = (d as RelativeTo | undefined) ?? 'stream'
     table.windowHooks = {
+      decodeKey: (key, origin) => decodeWindowKey(key, window, table.keyCodec, origin),
       accept: (partition, key) => expiry.isOpen(partition, decodeWindowKey(key, window)[1].start),
       rebuild: (partitions) => {
         for (const partition of partitions) expiry.rebuild(partition)
@@ -127,7 +129,8 @@ export class WindowedTable<K = unknown, V = unknown> {
   delete(key: K, options?: WriteOptions): void {
     const { table, window } = this.#state
     const partition = table.rawPartition(key, options)
-    for (const range of window.ranges(this.timestamp())) table.rawPut(partition, encodeWindowKey(key, range), null)
+    for (const range of window.ranges(this.timestamp()))
+      table.rawPut(partition, encodeWindowKey(table.keyCodec, key, range), null)
   }
 
   /** Whether `key` has a value in the window current at the table's time. */
@@ -138,7 +141,7 @@ export class WindowedTable<K = unknown, V = unknown> {
   /** The stored value of `key` in one window, else the default's value (not stored), else undefined. */
   valueAt(key: K, range: WindowRange): V | undefined {
     const { table } = this.#state
-    const stored = table.rawFind(encodeWindowKey(key, range))
+    const stored = table.rawFind(encodeWindowKey(table.keyCodec, key, range))
     return stored === undefined ? this.#state.default?.() : table.decodeV(stored)
   }
 
@@ -147,7 +150,7 @@ export class WindowedTable<K = unknown, V = unknown> {
     const { table, window } = this.#state
     for (const partition of table.activePartitions) {
       for (const [key, value] of table.rawEntries(partition)) {
-        const [userKey, range] = decodeWindowKey(key, window)
+        const [userKey, range] = decodeWindowKey(key, window, table.keyCodec)
         yield [userKey as K, range, table.decodeV(value)]
       }
     }
@@ -163,7 +166,7 @@ export class WindowedTable<K = unknown, V = unknown> {
     const partition = table.rawPartition(key, options)
     const ranges = window.ranges(this.timestamp())
     for (const range of ranges) {
-      const windowKey = encodeWindowKey(key, range)
+      const windowKey = encodeWindowKey(table.keyCodec, key, range)
       const stored = table.rawGet(partition, windowKey)
       const current = stored === undefined ? (this.#state.default?.() as V) : table.decodeV(stored)
       table.rawPut(partition, windowKey, table.encodeV(fn(current)))
@@ -205,20 +208,34 @@ export class WindowSet<K, V> {
   }
 }
 
-/** `[key, [start, end]]` as Faust writes it: seconds as Python floats (`60.0`, `119.9`). */
-export function encodeWindowKey(key: unknown, range: WindowRange): Buffer {
-  return json.encode([key, [rawJSON(pyFloat(range.key[0])), rawJSON(pyFloat(range.key[1]))]])
+/**
+ * `[key, [start, end]]` as Faust writes it: the key in the table key type's JSON form (a raw topic's Buffer key as
+ * its text, a record as its fields), seconds as Python floats (`60.0`, `119.9`).
+ */
+export function encodeWindowKey(keys: TableKeys, key: unknown, range: WindowRange): Buffer {
+  return json.encode([keys.jsonPart(key), [rawJSON(pyFloat(range.key[0])), rawJSON(pyFloat(range.key[1]))]])
 }
 
-export function decodeWindowKey(bytes: Buffer, window: Window): [unknown, WindowRange] {
+/** The key and window of a windowed key; the key decoded by `keys` when given (else left as JSON). */
+export function decodeWindowKey(
+  bytes: Buffer,
+  window: Window,
+  keys?: TableKeys,
+  origin?: MessageOrigin,
+): [unknown, WindowRange] {
   let decoded: [unknown, [number, number]]
   try {
     decoded = JSON.parse(bytes.toString('utf8'))
   } catch (cause) {
-    throw new DecodeError(`not a windowed key: ${bytes.toString('utf8').slice(0, 80)}`, undefined, { cause })
+    throw new DecodeError(`not a windowed key: ${bytes.toString('utf8').slice(0, 80)}`, origin, { cause })
   }
-  if (!Array.isArray(decoded) || !Array.isArray(decoded[1]) || typeof decoded[1][0] !== 'number') {
-    throw new DecodeError(`not a windowed key: ${bytes.toString('utf8').slice(0, 80)}`)
+  if (
+    !Array.isArray(decoded) ||
+    decoded.length !== 2 ||
+    !Array.isArray(decoded[1]) ||
+    typeof decoded[1][0] !== 'number'
+  ) {
+    throw new DecodeError(`not a windowed key: ${bytes.toString('utf8').slice(0, 80)}`, origin)
   }
-  return [decoded[0], window.fromKey(decoded[1])]
+  return [keys === undefined ? decoded[0] : keys.fromJsonPart(decoded[0], origin), window.fromKey(decoded[1])]
 }

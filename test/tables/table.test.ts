@@ -60,11 +60,11 @@ describe('tables', () => {
     expect(totals.get('k')!.amount).toBe(1)
   })
 
-  it('refuses writes from a stream not keyed by the table key, from concurrent agents, and outside agents', async () => {
+  it('refuses writes from a stream not keyed by the table key (strict), from concurrent agents, and outside agents', async () => {
     const app = worker('guard', memoryBroker())
     const input = app.topic('in', { valueType: 'json' })
     const other = app.topic('other', { valueType: 'json' })
-    const table = app.table<string, number>('t', { default: () => 0 })
+    const table = app.table<string, number>('t', { default: () => 0, keyPartitionCheck: 'strict' })
     const errors: unknown[] = []
     app.agent(input, async function unkeyed(stream: Stream<string>) {
       for await (const word of stream) {
