@@ -166,7 +166,8 @@ export class Runtime {
     const specs: TopicSpec[] = []
     for (const topic of this.#host.declaredTopics()) {
       for (const spec of topic.specs()) {
-        if (!this.#createdTopics.has(spec.name)) specs.push(spec)
+        // A name of a multi-name topic is also declared on its own (app.topics maps each name).
+        if (!this.#createdTopics.has(spec.name) && !specs.some((s) => s.name === spec.name)) specs.push(spec)
       }
     }
     if (specs.length === 0) return
