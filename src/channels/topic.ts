@@ -24,6 +24,8 @@ export interface TopicOptions {
   config?: Record<string, string>
   /** Created and owned by the app (repartition, changelog, reply topics). */
   internal?: boolean
+  /** Created at start when missing (default true, if `topicAllowDeclare`); false: it must exist. */
+  declare?: boolean
   /** Buffer size of each stream's queue. */
   maxsize?: number
 }

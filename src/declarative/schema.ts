@@ -3,7 +3,6 @@
  * `manifestJsonSchema()` (`npx tsx schemas/generate.ts`), and a test checks the file is up to date.
  */
 import { type Static, type TObject, Type } from '@sinclair/typebox'
-import { SettingsSchema } from '../app/settings.ts'
 import {
   AgentSpec,
   Code,
@@ -50,7 +49,13 @@ export const AppSpec = Type.Object(
     description: Type.Optional(Type.String()),
     broker: Type.Optional(Type.String({ description: 'memory://[name] or kafka://host:port[,host:port]' })),
     bootstrapServers: Type.Optional(Type.String({ description: "Kaspr's host:port[,host:port], for kafka://" })),
-    config: Type.Optional(Type.Partial(SettingsSchema, { description: 'Faustus app settings' })),
+    config: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description:
+          'app settings: Faustus names (src/app/settings.ts), or the Faust and Kafka names Kaspr passes through ' +
+          '(topic_partitions, bootstrap.servers, ...), mapped where Faustus has the setting',
+      }),
+    ),
   },
   {
     // Kubernetes deployment fields of KasprApp (replicas, image, resources, ...) are accepted and ignored.
@@ -67,8 +72,11 @@ export const TableWindow = Type.Object(
     hopping: Type.Optional(Type.Object({ size: Duration, step: Duration, ...WindowExpiry }, strict)),
     sliding: Type.Optional(Type.Object({ before: Duration, after: Duration, ...WindowExpiry }, strict)),
     relativeTo: Type.Optional(
-      Type.Union([Type.Literal('stream'), Type.Literal('now')], { description: 'what window reads are relative to' }),
+      Type.Union([Type.Literal('stream'), Type.Literal('now'), Type.Literal('custom')], {
+        description: 'what window reads are relative to (custom: the time relativeToSelector returns)',
+      }),
     ),
+    relativeToSelector: Type.Optional(Code),
   },
   { ...strict, oneOf: [{ required: ['tumbling'] }, { required: ['hopping'] }, { required: ['sliding'] }] },
 )
@@ -88,6 +96,11 @@ export const TableSpec = Type.Object(
     default: Type.Optional(Code),
     defaultSelector: Type.Optional(Code),
     extraTopicConfigs: Type.Optional(TopicConfig),
+    options: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: "Faust table options (Kaspr's options); mapped where Faustus has the option, else reported",
+      }),
+    ),
     window: Type.Optional(TableWindow),
   },
   strict,
