@@ -70,3 +70,161 @@ spec:
     expect(app.topics.get('my-topic1')!.names).toEqual(['my-topic1', 'my-topic2'])
   })
 })
+
+describe('generator entrypoints (point 1)', () => {
+  it('sync and async generators are expanded into their values, in order, and later operations run', async () => {
+    const broker = memoryBroker()
+    const { app, client } = await started(
+      broker,
+      'generators',
+      `apiVersion: kaspr.io/v1alpha1
+kind: KasprAgent
+metadata:
+  name: fanout
+spec:
+  input:
+    topic:
+      name: requests
+  processors:
+    pipeline: [split, enrich, double]
+    operations:
+      - name: split
+        map:
+          entrypoint: split
+          javascript: |
+            function* split(value) {
+              for (const channel of value.channels) yield { id: value.id, channel }
+            }
+      - name: enrich
+        map:
+          entrypoint: enrich
+          javascript: |
+            async function* enrich(value) {
+              yield { ...value, copy: 1 }
+              if (value.channel === 'email') yield { ...value, copy: 2 }
+            }
+      - name: double
+        map:
+          javascript: "({ ...value, tag: value.channel + '#' + value.copy })"
+  output:
+    topics:
+      - name: notifications
+`,
+      ['notifications'],
+    )
+    await app.topics.get('requests')!.send({ key: 'u1', value: { id: 'n1', channels: ['email', 'sms', 'push'] } })
+    await waitFor(() => client.received.notifications.length >= 4, 3000, 'notifications')
+    expect(client.received.notifications.map((r) => r.value)).toEqual([
+      { id: 'n1', channel: 'email', copy: 1, tag: 'email#1' },
+      { id: 'n1', channel: 'email', copy: 2, tag: 'email#2' },
+      { id: 'n1', channel: 'sms', copy: 1, tag: 'sms#1' },
+      { id: 'n1', channel: 'push', copy: 1, tag: 'push#1' },
+    ])
+  })
+
+  it('a map giving neither a value nor a generator of values is an error naming the field', async () => {
+    const app = testApp('not-a-value', quiet)
+    const applied = await apply(
+      app,
+      `apiVersion: kaspr.io/v1alpha1
+kind: KasprAgent
+metadata:
+  name: broken
+spec:
+  input:
+    channel:
+      name: in
+  processors:
+    operations:
+      - name: forgot-to-call
+        map:
+          entrypoint: make
+          javascript: |
+            function make(value) {
+              return function* () { yield value }
+            }
+`,
+    )
+    const agent = applied.agents[0]
+    const errors: unknown[] = []
+    const original = agent.onError.bind(agent)
+    agent.onError = async (error, event) => {
+      errors.push(error)
+      return original(error, event)
+    }
+    running.push(app)
+    await app.start()
+    await agent.send({ value: 1 })
+    await waitFor(() => errors.length >= 1, 3000, 'the error')
+    expect(errors[0]).toMatchObject({ code: 'FST_MANIFEST_CODE' })
+    expect((errors[0] as Error).message).toMatch(
+      /KasprAgent "broken" spec\.processors\.operations\[0\]\.map .*raised: map "forgot-to-call" returned a function/,
+    )
+  })
+})
+
+describe('table writes under keys of the code\'s choosing (point 2)', () => {
+  it('are kept in the partition of the event being processed; reads of the key there see them', async () => {
+    const broker = memoryBroker()
+    const { app, client } = await started(
+      broker,
+      'dimension-counter',
+      `apiVersion: kaspr.io/v1alpha1
+kind: KasprTable
+metadata:
+  name: event-counters
+spec:
+  name: event-counters
+  partitions: 4
+---
+apiVersion: kaspr.io/v1alpha1
+kind: KasprAgent
+metadata:
+  name: counter
+spec:
+  input:
+    topic:
+      name: events
+  processors:
+    operations:
+      - name: count
+        tables:
+          - name: event-counters
+            paramName: counters
+        map:
+          entrypoint: count
+          javascript: |
+            function count(value, { counters, event }) {
+              const dimension = 'type:' + value.type
+              const counter = counters.get(dimension) ?? { count: 0 }
+              counter.count += 1
+              counters.set(dimension, counter)
+              return { dimension, count: counter.count, partition: event.partition }
+            }
+  output:
+    topics:
+      - name: counts
+`,
+      ['counts'],
+    )
+    const events = app.topics.get('events')!
+    const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6']
+    for (const user of users) {
+      for (const type of ['click', 'view', 'click']) await events.send({ key: user, value: { user, type } })
+    }
+    await waitFor(() => client.received.counts.length >= 18, 3000, 'counts')
+    const counts = client.received.counts.map((r) => r.value as { dimension: string; count: number; partition: number })
+    // Per partition of the input, each dimension counts the events of that partition.
+    const perPartition = new Map<string, number>()
+    for (const c of counts) {
+      const key = `${c.partition}/${c.dimension}`
+      perPartition.set(key, (perPartition.get(key) ?? 0) + 1)
+      expect(c.count).toBe(perPartition.get(key))
+    }
+    // The table holds one entry per partition a dimension was written from; their sum is the total.
+    const table = app.tables.get('event-counters')!
+    let clicks = 0
+    for (const [key, value] of table.entries()) if (key === 'type:click') clicks += (value as { count: number }).count
+    expect(clicks).toBe(12)
+  })
+})
