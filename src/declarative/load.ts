@@ -169,5 +169,6 @@ export async function loadManifests(
   checkDuplicates(loaded)
   checkTableOwners(loaded)
   if (issues.length > 0) throw new ManifestError(issues)
+  warnings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column)
   return { resources: loaded.map(({ resource }) => resource as AnyResource), files, warnings }
 }
