@@ -44,6 +44,21 @@ export const Metadata = Type.Object(
   strict,
 )
 
+/** KasprApp fields about its Kubernetes deployment and connection secrets: accepted, reported as not applied. */
+export const KASPR_APP_FIELDS: Record<string, string> = {
+  version: 'the Kaspr image version (Kubernetes deployment)',
+  replicas: 'run as many workers with the same app id (Kubernetes deployment)',
+  image: 'the container image (Kubernetes deployment)',
+  tls: 'set the brokerSsl setting (config.brokerSsl or FAUSTUS_BROKER_SSL)',
+  authentication: 'set the brokerSasl setting (the password is in a Kubernetes Secret Faustus does not read)',
+  resources: 'Kubernetes deployment',
+  livenessProbe: 'Kubernetes deployment (the worker serves /health when the web server is on)',
+  readinessProbe: 'Kubernetes deployment',
+  storage: 'Kubernetes deployment (tables are stored under the dataDir setting)',
+  pythonPackages: 'Python packages: JavaScript code uses require() relative to the manifest',
+  template: 'Kubernetes deployment (environment variables: set them for the worker process)',
+}
+
 export const AppSpec = Type.Object(
   {
     description: Type.Optional(Type.String()),
@@ -56,12 +71,14 @@ export const AppSpec = Type.Object(
           '(topic_partitions, bootstrap.servers, ...), mapped where Faustus has the setting',
       }),
     ),
+    ...Object.fromEntries(
+      Object.entries(KASPR_APP_FIELDS).map(([field, why]) => [
+        field,
+        Type.Optional(Type.Unknown({ description: `Kaspr field, accepted and not applied: ${why}` })),
+      ]),
+    ),
   },
-  {
-    // Kubernetes deployment fields of KasprApp (replicas, image, resources, ...) are accepted and ignored.
-    additionalProperties: true,
-    description: 'the app: its settings; other fields (Kaspr deployment) are ignored',
-  },
+  { ...strict, description: 'the app: its settings (Kaspr deployment fields are accepted, not applied)' },
 )
 
 const WindowExpiry = { expires: Type.Optional(Duration) }

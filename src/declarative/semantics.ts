@@ -6,7 +6,13 @@ import { CronPattern } from 'croner'
 import { codecs } from '../models/codecs.ts'
 import { type MappedEntry, mapAppConfig, mapTableOptions } from './config.ts'
 import type { Reporter } from './reporter.ts'
-import type { AppSpecType, ResourceKind, TableSpecType, TaskSpecType } from './schema.ts'
+import {
+  type AppSpecType,
+  KASPR_APP_FIELDS,
+  type ResourceKind,
+  type TableSpecType,
+  type TaskSpecType,
+} from './schema.ts'
 import {
   type AgentSpecType,
   OPERATION_KINDS,
@@ -244,6 +250,11 @@ function checkTable(spec: TableSpecType, reporter: Reporter): void {
 }
 
 function checkApp(spec: AppSpecType | undefined, reporter: Reporter): void {
+  for (const [field, why] of Object.entries(KASPR_APP_FIELDS)) {
+    if ((spec as Record<string, unknown> | undefined)?.[field] !== undefined) {
+      reporter.warn(['spec', field], `KasprApp field "${field}" is accepted but not applied: ${why}`)
+    }
+  }
   const config = mapAppConfig(spec?.config)
   reportMapped(config, ['spec', 'config'], reporter)
   const given = (['broker', 'bootstrapServers'] as const).filter((field) => spec?.[field] !== undefined)

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { applyManifests, createAppFromManifests, loadManifests } from '../../src/declarative/index.ts'
 import type { App } from '../../src/index.ts'
+import type { Table } from '../../src/tables/table.ts'
 import type { MemoryTransport } from '../../src/transport/memory/index.ts'
 import { testApp, waitFor } from '../helpers.ts'
 import { collector, manifestDir, memoryBroker, quiet } from './helpers.ts'
@@ -223,9 +224,9 @@ spec:
       expect(c.count).toBe(perPartition.get(key))
     }
     // The table holds one entry per partition a dimension was written from; their sum is the total.
-    const table = app.tables.get('event-counters')!
+    const table = app.tables.get('event-counters') as unknown as Table<string, { count: number }>
     let clicks = 0
-    for (const [key, value] of table.entries()) if (key === 'type:click') clicks += (value as { count: number }).count
+    for (const [key, value] of table.entries()) if (key === 'type:click') clicks += value.count
     expect(clicks).toBe(12)
   })
 })
@@ -302,6 +303,7 @@ spec:
     const warnings = (set.warnings ?? []).map((w) => `${w.field}: ${w.message}`)
     expect(warnings).toEqual([
       expect.stringMatching(/^spec\.config\.auto\.offset\.reset: agent config .*not applied/),
+      expect.stringMatching(/^spec\.replicas: KasprApp field "replicas" is accepted but not applied/),
       expect.stringMatching(/^spec\.config\.auto\.offset\.reset: "auto\.offset\.reset" is accepted but not applied/),
       expect.stringMatching(/^spec\.config\.scheduler_enabled: .*not applied/),
       expect.stringMatching(/^spec\.options\.on_window_close: table option .*not applied/),
@@ -337,6 +339,13 @@ spec:
 `,
     })
     await expect(loadManifests(misspeltSetting)).rejects.toThrow(/unknown setting "topic_partition" \(did you mean/)
+    const misspeltAppField = manifestDir({
+      'app.yaml':
+        'apiVersion: kaspr.io/v1alpha1\nkind: KasprApp\nmetadata:\n  name: a\nspec:\n  bootstrapServer: x:9092\n',
+    })
+    await expect(loadManifests(misspeltAppField)).rejects.toThrow(
+      /unknown field "bootstrapServer" \(did you mean "bootstrapServers"\?\)/,
+    )
   })
 
   it('nameSelector, passThrough, input.take and declare: false behave as Kaspr', async () => {
