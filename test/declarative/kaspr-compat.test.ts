@@ -608,3 +608,24 @@ spec:
     ).rejects.toThrow(/table "counts" belongs to app "app-b"/)
   })
 })
+
+describe('docs/kaspr-compat.md (point 7)', () => {
+  it('names every field of the App, Agent, Table, Task and WebView specs and of their topics and windows', async () => {
+    const { readFileSync } = await import('node:fs')
+    const { RESOURCE_SCHEMAS, TableWindow } = await import('../../src/declarative/schema.ts')
+    const { TopicSend, InputTopic, Input, Take } = await import('../../src/declarative/schema-parts.ts')
+    const doc = readFileSync('docs/kaspr-compat.md', 'utf8')
+    const objects = [
+      ...Object.values(RESOURCE_SCHEMAS).map((schema) => schema.properties.spec),
+      TopicSend,
+      InputTopic,
+      Input,
+      Take,
+      TableWindow,
+    ]
+    const missing = objects
+      .flatMap((schema) => Object.keys((schema as { properties?: Record<string, unknown> }).properties ?? {}))
+      .filter((field) => !new RegExp(`\`[^\`]*\\b${field}\\b[^\`]*\``).test(doc))
+    expect([...new Set(missing)]).toEqual([])
+  })
+})
