@@ -154,7 +154,7 @@ export const WebViewSpec = Type.Object(
         method: Type.Union(
           ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'].map((method) => Type.Literal(method)),
         ),
-        path: Type.String({ pattern: '^/', description: 'route path; :name segments become params' }),
+        path: Type.String({ pattern: '^/', description: 'route path; {name} (or :name) segments become params' }),
       },
       strict,
     ),

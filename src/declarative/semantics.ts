@@ -6,12 +6,14 @@ import { CronPattern } from 'croner'
 import { codecs } from '../models/codecs.ts'
 import { type MappedEntry, mapAppConfig, mapTableOptions } from './config.ts'
 import type { Reporter } from './reporter.ts'
+import { paramVariables, routePath } from './routes.ts'
 import {
   type AppSpecType,
   KASPR_APP_FIELDS,
   type ResourceKind,
   type TableSpecType,
   type TaskSpecType,
+  type WebViewSpecType,
 } from './schema.ts'
 import {
   type AgentSpecType,
@@ -20,6 +22,7 @@ import {
   type OperationSpec,
   type ProcessorsSpec,
 } from './schema-parts.ts'
+import { OPERATION_PARAMS } from './snippets.ts'
 import type { Path } from './source.ts'
 import { suggest } from './validate.ts'
 
@@ -291,12 +294,33 @@ function checkSerializers(node: unknown, path: (string | number)[], reporter: Re
   }
 }
 
+function checkWebView(spec: WebViewSpecType, reporter: Reporter): void {
+  checkProcessors(spec.processors, reporter, ['map', 'filter', 'topicSend'])
+  const params = routePath(spec.request.path).params
+  const seen = new Set<string>()
+  for (const name of params) {
+    if (seen.has(name)) reporter.report(['spec', 'request', 'path'], `path parameter "${name}" appears twice`)
+    seen.add(name)
+  }
+  const variables = paramVariables(spec.request.path, OPERATION_PARAMS.WebView)
+  ;((spec.processors?.operations ?? []) as OperationSpec[]).forEach((operation, index) => {
+    operation.tables?.forEach((ref, i) => {
+      if (variables.includes(ref.paramName)) {
+        reporter.report(
+          ['spec', 'processors', 'operations', index, 'tables', i, 'paramName'],
+          `paramName "${ref.paramName}" is also a path parameter of ${spec.request.path}: rename one`,
+        )
+      }
+    })
+  })
+}
+
 /** Checks of one schema-valid resource. */
 export function checkSemantics(kind: ResourceKind, spec: any, reporter: Reporter): void {
   checkSerializers(spec, ['spec'], reporter)
   if (kind === 'Agent') checkAgent(spec, reporter)
   else if (kind === 'Task') checkTask(spec, reporter)
   else if (kind === 'Table') checkTable(spec ?? {}, reporter)
-  else if (kind === 'WebView') checkProcessors(spec.processors, reporter, ['map', 'filter', 'topicSend'])
+  else if (kind === 'WebView') checkWebView(spec, reporter)
   else checkApp(spec, reporter)
 }
