@@ -629,3 +629,36 @@ describe('docs/kaspr-compat.md (point 7)', () => {
     expect([...new Set(missing)]).toEqual([])
   })
 })
+
+describe('warnings and web view checks', () => {
+  it('--check prints fields accepted but not applied as warnings and still succeeds', async () => {
+    const { runManifests } = await import('../../src/declarative/index.ts')
+    const dir = manifestDir({
+      'app.yaml': 'apiVersion: kaspr.io/v1alpha1\nkind: KasprApp\nmetadata:\n  name: a\nspec:\n  replicas: 3\n',
+    })
+    const err: string[] = []
+    const code = await runManifests(dir, { check: true, stdout: () => {}, stderr: (t) => err.push(t) })
+    expect(code).toBe(0)
+    expect(err.join('')).toMatch(
+      /^warning: .*app\.yaml:6:3: KasprApp "a" spec\.replicas: KasprApp field "replicas" is accepted but not applied/,
+    )
+  })
+
+  it('a table paramName that is also a path parameter is refused', async () => {
+    const dir = manifestDir({
+      'view.yaml': `apiVersion: kaspr.io/v1alpha1
+kind: KasprWebView
+metadata:
+  name: v
+spec:
+  request: { method: GET, path: '/users/{user}' }
+  processors:
+    operations:
+      - name: read
+        tables: [{ name: users, paramName: user }]
+        map: { javascript: user }
+`,
+    })
+    await expect(loadManifests(dir)).rejects.toThrow(/paramName "user" is also a path parameter of \/users\/\{user\}/)
+  })
+})
