@@ -662,3 +662,60 @@ spec:
     await expect(loadManifests(dir)).rejects.toThrow(/paramName "user" is also a path parameter of \/users\/\{user\}/)
   })
 })
+
+describe('window.relativeTo: custom (point 3)', () => {
+  it('windows are chosen by the time relativeToSelector reads from the value', async () => {
+    const broker = memoryBroker()
+    const { app, client } = await started(
+      broker,
+      'custom-window',
+      `apiVersion: kaspr.io/v1alpha1
+kind: KasprTable
+metadata:
+  name: hourly
+spec:
+  name: hourly
+  defaultSelector:
+    javascript: return Number
+  window:
+    tumbling: { size: 1h }
+    relativeTo: custom
+    relativeToSelector:
+      javascript: value.at
+---
+apiVersion: kaspr.io/v1alpha1
+kind: KasprAgent
+metadata:
+  name: hourly-counter
+spec:
+  input:
+    topic:
+      name: hits
+  processors:
+    operations:
+      - name: count
+        tables: [{ name: hourly, paramName: hourly }]
+        map:
+          javascript: |
+            hourly.update(value.page, (n) => n + 1)
+            return { at: value.at, inHour: hourly.get(value.page).value() }
+  output:
+    topics:
+      - name: hourly-counts
+`,
+      ['hourly-counts'],
+    )
+    const hits = app.topics.get('hits')!
+    // Times in this hour and the next (windows far in the past would already be expired).
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000
+    const times = [hour + 1_000, hour + 2_000, hour + 3_600_000, hour + 3_000]
+    for (const at of times) await hits.send({ key: 'home', value: { page: 'home', at } })
+    await waitFor(() => client.received['hourly-counts'].length >= 4, 3000, 'counts')
+    expect(client.received['hourly-counts'].map((r) => r.value)).toEqual([
+      { at: times[0], inHour: 1 },
+      { at: times[1], inHour: 2 },
+      { at: times[2], inHour: 1 },
+      { at: times[3], inHour: 3 },
+    ])
+  })
+})
