@@ -458,3 +458,54 @@ spec:
     ])
   })
 })
+
+describe('isolatedPartitions (point 3)', () => {
+  it('runs one actor per partition, each seeing only its partition, in order', async () => {
+    const broker = memoryBroker()
+    const { app, client } = await started(
+      broker,
+      'isolated',
+      `apiVersion: kaspr.io/v1alpha1
+kind: KasprAgent
+metadata:
+  name: per-partition
+spec:
+  isolatedPartitions: true
+  input:
+    topic:
+      name: readings
+  processors:
+    operations:
+      - name: tag
+        map:
+          javascript: "({ ...value, partition: event.partition })"
+  output:
+    topics:
+      - name: tagged
+        keySelector:
+          javascript: value.sensor
+`,
+      ['tagged'],
+    )
+    expect(app.agents.get('per-partition')!.options.isolatedPartitions).toBe(true)
+    const readings = app.topics.get('readings')!
+    const sent: Record<string, number[]> = {}
+    for (let i = 0; i < 20; i++) {
+      const sensor = `s${i % 5}`
+      ;(sent[sensor] ??= []).push(i)
+      await readings.send({ key: sensor, value: { sensor, i } })
+    }
+    await waitFor(() => client.received.tagged.length >= 20, 3000, 'tagged')
+    for (const [sensor, order] of Object.entries(sent)) {
+      const got = client.received.tagged.filter((r) => r.key === sensor).map((r) => r.value as { i: number })
+      expect(got.map((v) => v.i)).toEqual(order)
+    }
+    // Each actor reads its own partition: a sensor's records all come from one.
+    for (const sensor of Object.keys(sent)) {
+      const partitions = client.received.tagged
+        .filter((r) => r.key === sensor)
+        .map((r) => (r.value as { partition: number }).partition)
+      expect(new Set(partitions).size).toBe(1)
+    }
+  })
+})
