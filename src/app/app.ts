@@ -97,7 +97,8 @@ export class App {
   }
 
   #registerTopic(topic: Topic<any, any>): void {
-    for (const name of topic.names) this.topics.set(name, topic)
+    // Each name maps to a topic that sends to that name (a multi-name topic sends to its first).
+    for (const name of topic.names) this.topics.set(name, topic.forName(name))
   }
 
   /** An in-process channel: no transport, no serialization. */

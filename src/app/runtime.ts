@@ -165,8 +165,10 @@ export class Runtime {
     if (!this.#host.settings.topicAllowDeclare) return
     const specs: TopicSpec[] = []
     for (const topic of this.#host.declaredTopics()) {
+      if (topic.options.declare === false) continue
       for (const spec of topic.specs()) {
-        if (!this.#createdTopics.has(spec.name)) specs.push(spec)
+        // A name of a multi-name topic is also declared on its own (app.topics maps each name).
+        if (!this.#createdTopics.has(spec.name) && !specs.some((s) => s.name === spec.name)) specs.push(spec)
       }
     }
     if (specs.length === 0) return

@@ -188,7 +188,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     const topic = base
       ? base.derive({ prefix: options.prefix, suffix: options.suffix, partitions: options.partitions, internal: true })
       : this.#app.topic(name, { partitions: options.partitions, internal: true })
-    for (const topicName of topic.names) this.#app.topics.set(topicName, topic)
+    for (const topicName of topic.names) this.#app.topics.set(topicName, topic.forName(topicName))
     return topic
   }
 

@@ -24,6 +24,8 @@ export interface TopicOptions {
   config?: Record<string, string>
   /** Created and owned by the app (repartition, changelog, reply topics). */
   internal?: boolean
+  /** Created at start when missing (default true, if `topicAllowDeclare`); false: it must exist. */
+  declare?: boolean
   /** Buffer size of each stream's queue. */
   maxsize?: number
 }
@@ -55,6 +57,7 @@ export class Topic<V = unknown, K = unknown> implements StreamChannel<V, K> {
   readonly names: readonly string[]
   readonly options: TopicOptions
   readonly #host: TopicHost
+  #byName: Map<string, Topic<V, K>> | undefined
   #keySerde: Serde | undefined
   #valueSerde: Serde | undefined
 
@@ -66,6 +69,22 @@ export class Topic<V = unknown, K = unknown> implements StreamChannel<V, K> {
 
   get name(): string {
     return this.names[0]
+  }
+
+  /**
+   * This topic under one of its names: sends go to that name. A topic with several names sends to its first, so
+   * whatever looks a topic up by name (`app.topics`) must get this view, not the multi-name topic itself.
+   */
+  forName(name: string): Topic<V, K> {
+    if (name === this.name) return this
+    if (!this.names.includes(name)) throw new Error(`topic ${this.names.join(', ')} has no name "${name}"`)
+    this.#byName ??= new Map()
+    let view = this.#byName.get(name)
+    if (view === undefined) {
+      view = new Topic<V, K>(this.#host, [name], this.options)
+      this.#byName.set(name, view)
+    }
+    return view
   }
   get partitions(): number {
     return this.options.partitions ?? this.#host.defaultPartitions

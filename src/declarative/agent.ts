@@ -150,9 +150,10 @@ export function defineAgent(
       for (const output of outputs) await output.send(item, argsOf)
     },
   }
-  const take = spec.take && {
-    max: spec.take.max,
-    within: spec.take.within === undefined ? undefined : durationMs(spec.take.within),
+  const takeSpec = spec.take ?? (spec.input ?? spec.inputs)?.take
+  const take = takeSpec && {
+    max: takeSpec.max,
+    within: takeSpec.within === undefined ? undefined : durationMs(takeSpec.within),
   }
   const fn = (stream: Stream): AsyncIterable<unknown> | Promise<void> => {
     if (parts.length > 1) return repartitioned(runner, stream, parts, resource.name)
@@ -162,6 +163,7 @@ export function defineAgent(
     name: resource.name,
     concurrency: spec.concurrency,
     onError: spec.onError,
+    ...(spec.isolatedPartitions ? { isolatedPartitions: true } : {}),
   })
   return agent
 }

@@ -2,6 +2,7 @@
 import { App, type AppOptions } from '../app/app.ts'
 import { FaustusError } from '../errors.ts'
 import { type AppliedManifests, applyManifests } from './apply.ts'
+import { appConfigSettings } from './config.ts'
 import { displayPath } from './issues.ts'
 import { loadManifests } from './load.ts'
 import { isKind, type ManifestSet, type Resource } from './resources.ts'
@@ -36,7 +37,7 @@ export function appSettings(resource: Resource<'App'> | undefined): AppOptions {
   const spec = resource?.spec
   if (spec === undefined) return {}
   const broker = spec.broker ?? (spec.bootstrapServers === undefined ? undefined : `kafka://${spec.bootstrapServers}`)
-  return { ...spec.config, ...(broker === undefined ? {} : { broker }) }
+  return { ...appConfigSettings(spec.config), ...(broker === undefined ? {} : { broker }) }
 }
 
 /**

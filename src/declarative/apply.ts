@@ -6,19 +6,17 @@
 import type { Agent } from '../agents/agent.ts'
 import type { App } from '../app/app.ts'
 import type { Channel } from '../channels/channel.ts'
-import type { Topic, TopicOptions } from '../channels/topic.ts'
+import type { Topic } from '../channels/topic.ts'
 import { defineAgent } from './agent.ts'
-import { durationMs } from './durations.ts'
-import { ManifestError, type ManifestIssue } from './issues.ts'
+import { formatIssue, ManifestError, type ManifestIssue } from './issues.ts'
 import { appLabel } from './load.ts'
-import { contextSend, outputTopic } from './outputs.ts'
+import { contextSend, outputTopic, topicOptions } from './outputs.ts'
 import { resolvePatterns } from './patterns.ts'
 import { type ProgramScope, ResourceProgram } from './program.ts'
 import { declarations, declaredChannel, tablesView } from './registry.ts'
 import { Reporter } from './reporter.ts'
 import { type AnyResource, isKind, type ManifestSet, type Resource, resourceName } from './resources.ts'
 import type { MetadataType } from './schema.ts'
-import type { InputTopicSpec } from './schema-parts.ts'
 import { defineTable } from './tables.ts'
 import { defineTask } from './task.ts'
 import { type DeclaredWebView, defineWebView } from './webview.ts'
@@ -97,32 +95,14 @@ async function patternNames(app: App, agents: Resource<'Agent'>[], issues: Manif
   return matches
 }
 
-function topicOptions(spec: InputTopicSpec): TopicOptions {
-  const options: TopicOptions = {
-    keyType: spec.keySerializer,
-    valueType: spec.valueSerializer,
-    partitions: spec.partitions,
-    replicas: spec.replicas,
-    retention: spec.retention === undefined ? undefined : durationMs(spec.retention),
-    compacting: spec.compacting,
-    deleting: spec.deleting,
-    config: spec.config && Object.fromEntries(Object.entries(spec.config).map(([k, v]) => [k, String(v)])),
-  }
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as TopicOptions
-}
-
 function inputChannel(app: App, resource: Resource<'Agent'>, patterns: Map<string, { names: string[] }>) {
   const { input } = inputOf(resource)
   if (input.channel) return declaredChannel(app, input.channel.name, input.channel.maxsize)
-  const topic = input.topic!
+  const topic = { ...input.topic!, declare: input.declare }
   const names = topic.name ? [topic.name] : (topic.names ?? patterns.get(topic.pattern!)!.names)
   const options = topicOptions(topic)
   if (names.length === 1 && Object.keys(options).every((k) => k === 'keyType' || k === 'valueType')) {
-    return outputTopic(app, {
-      name: names[0],
-      keySerializer: topic.keySerializer,
-      valueSerializer: topic.valueSerializer,
-    })
+    return outputTopic(app, names[0], topic)
   }
   return app.topic(...(names as [string, ...string[]]), options)
 }
@@ -144,6 +124,14 @@ export async function applyManifests(app: App, set: ManifestSet | readonly AnyRe
   const all = 'resources' in set ? set.resources : set
   const issues: ManifestIssue[] = []
   const mine = select(app, all, issues)
+  // Warnings about this app's resources (and its App resource): fields accepted but not applied.
+  const labels = new Set(
+    all.filter((r) => mine.includes(r) || (r.kind === 'App' && r.name === app.id)).map((r) => r.label),
+  )
+  for (const warning of 'resources' in set ? (set.warnings ?? []) : []) {
+    if (warning.resource === undefined || !labels.has(warning.resource)) continue
+    app.log.warn({ file: warning.file, line: warning.line, field: warning.field }, `manifest: ${formatIssue(warning)}`)
+  }
   checkNames(app, mine, issues)
   const agents = mine.filter((r): r is Resource<'Agent'> => isKind(r, 'Agent'))
   const patterns = await patternNames(app, agents, issues)

@@ -62,7 +62,10 @@ export async function runManifests(
   const stderr = options.stderr ?? ((text: string) => void process.stderr.write(text))
   if (options.check) {
     try {
-      stdout(describeManifests(await loadManifests(paths, { app: options.app })))
+      const set = await loadManifests(paths, { app: options.app })
+      stdout(describeManifests(set))
+      const warnings = set.warnings ?? []
+      if (warnings.length > 0) stderr(`${warnings.map((w) => `warning: ${formatIssue(w)}`).join('\n')}\n`)
       return 0
     } catch (error) {
       if (!(error instanceof ManifestError)) throw error

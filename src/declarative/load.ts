@@ -35,8 +35,12 @@ export function appLabel(metadata: MetadataType): { value: string; path: string[
   return out
 }
 
-async function loadDocument(md: ManifestDocument, issues: ManifestIssue[]): Promise<Loaded | undefined> {
-  const reporter = new Reporter(md, issues)
+async function loadDocument(
+  md: ManifestDocument,
+  issues: ManifestIssue[],
+  warnings: ManifestIssue[],
+): Promise<Loaded | undefined> {
+  const reporter = new Reporter(md, issues, warnings)
   const kind = validateDocument(md.value, reporter)
   if (kind === undefined) return undefined
   const value = md.value as { apiVersion: string; kind: string; metadata: MetadataType; spec?: any }
@@ -112,6 +116,38 @@ function checkDuplicates(loaded: Loaded[]): void {
   }
 }
 
+/**
+ * Tables an operation uses must be its own app's: a Table resource of another app is not defined on this one
+ * (applying would refuse it; checking must too). A name no Table resource declares may be a code table.
+ */
+function checkTableOwners(loaded: Loaded[]): void {
+  const owners = new Map<string, Set<string | undefined>>()
+  for (const { resource } of loaded) {
+    if (resource.kind !== 'Table') continue
+    const name = resourceName(resource)
+    owners.set(name, (owners.get(name) ?? new Set()).add(resource.app))
+  }
+  for (const { resource, reporter } of loaded) {
+    // Unlabeled resources with no app known yet join whichever app applies them: the apply checks them.
+    if (resource.app === undefined) continue
+    const operations = (resource.spec as { processors?: { operations?: { tables?: { name: string }[] }[] } })
+      ?.processors?.operations
+    operations?.forEach((operation, index) => {
+      operation.tables?.forEach((ref, i) => {
+        const apps = owners.get(ref.name)
+        if (apps === undefined || apps.has(resource.app) || apps.has(undefined)) return
+        const path = ['spec', 'processors', 'operations', index, 'tables', i, 'name']
+        const others = [...apps].map((app) => `"${app}"`).join(', ')
+        reporter.report(
+          path,
+          `table "${ref.name}" belongs to app ${others}, not to app "${resource.app}" of this resource: ` +
+            'declare it for this app, or label this resource for that app',
+        )
+      })
+    })
+  }
+}
+
 /** Reads, validates and compiles manifests; throws one ManifestError listing every issue. */
 export async function loadManifests(
   paths: string | readonly string[],
@@ -120,16 +156,19 @@ export async function loadManifests(
   const list = typeof paths === 'string' ? [paths] : paths
   const { files, issues } = await manifestFiles(list)
   const loaded: Loaded[] = []
+  const warnings: ManifestIssue[] = []
   for (const file of files) {
     const { documents, issues: syntax } = await readManifestFile(file)
     issues.push(...syntax)
     for (const md of documents) {
-      const result = await loadDocument(md, issues)
+      const result = await loadDocument(md, issues, warnings)
       if (result !== undefined) loaded.push(result)
     }
   }
   assignApps(loaded, options)
   checkDuplicates(loaded)
+  checkTableOwners(loaded)
   if (issues.length > 0) throw new ManifestError(issues)
-  return { resources: loaded.map(({ resource }) => resource as AnyResource), files }
+  warnings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column)
+  return { resources: loaded.map(({ resource }) => resource as AnyResource), files, warnings }
 }

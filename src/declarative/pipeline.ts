@@ -5,16 +5,26 @@
  * segments joined by a repartition topic.
  */
 import type { App } from '../app/app.ts'
+import { isFaustusError } from '../errors.ts'
 import { type ArgsOf, type Item, TopicOutput } from './outputs.ts'
 import type { ResourceProgram, SnippetCall } from './program.ts'
 import type { ProcessorsSpec } from './schema-parts.ts'
 import { operationKind, pipelineOf } from './semantics.ts'
 
 export type Step =
-  | { kind: 'map'; name: string; call: SnippetCall; generator: boolean }
+  | MapStep
   | { kind: 'filter'; name: string; call: SnippetCall }
-  | { kind: 'topicSend'; name: string; output: TopicOutput }
+  | { kind: 'topicSend'; name: string; output: TopicOutput; passThrough: boolean }
   | { kind: 'groupBy'; name: string; call: SnippetCall; suffix: string; partitions?: number }
+
+export interface MapStep {
+  kind: 'map'
+  name: string
+  call: SnippetCall
+  generator: boolean
+  /** The error to raise for what the code did (keeps a Faustus error, else names the resource and field). */
+  fail: (cause: unknown) => Error
+}
 
 export interface StepContext {
   app: App
@@ -36,7 +46,14 @@ export function buildSteps(processors: ProcessorsSpec | undefined, ctx: StepCont
     const call = () => ctx.program.call([...path, kind], ctx.names, tableArgs, tableNames)
     switch (kind) {
       case 'map':
-        return { kind, name: operation.name, call: call(), generator: ctx.program.isGenerator([...path, kind]) }
+        return {
+          kind,
+          name: operation.name,
+          call: call(),
+          generator: ctx.program.isGenerator([...path, kind]),
+          fail: (cause: unknown) =>
+            isFaustusError(cause) ? (cause as Error) : ctx.program.error([...path, kind], cause),
+        }
       case 'filter':
         return { kind, name: operation.name, call: call() }
       case 'groupBy': {
@@ -54,6 +71,7 @@ export function buildSteps(processors: ProcessorsSpec | undefined, ctx: StepCont
           kind,
           name: operation.name,
           output: new TopicOutput(ctx.app, operation.topicSend!, ctx.program, [...path, 'topicSend'], ctx.names),
+          passThrough: operation.topicSend!.passThrough ?? false,
         }
     }
   })
@@ -61,6 +79,33 @@ export function buildSteps(processors: ProcessorsSpec | undefined, ctx: StepCont
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
+}
+
+/** A generator object (sync or async): a Kaspr map written as a generator gives each value it yields. */
+function isGeneratorObject(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {
+  const tag = Object.prototype.toString.call(value)
+  return tag === '[object Generator]' || tag === '[object AsyncGenerator]'
+}
+
+/** What a map may not give as a value: code (a function) or a generator left unexpanded. */
+function notAValue(value: unknown): string | undefined {
+  if (typeof value === 'function') return `a function (${value.name || 'anonymous'}): call it, or return a value`
+  if (isGeneratorObject(value)) return 'a generator object: yield its values (yield* gen) instead'
+  return undefined
+}
+
+/** The values a generator yields, in order; a value that is not one is an error naming the field. */
+async function* yielded(step: MapStep, result: unknown): AsyncGenerator<unknown> {
+  const iterator = result as AsyncIterable<unknown> | Iterable<unknown>
+  try {
+    for await (const value of iterator) {
+      const problem = notAValue(value)
+      if (problem !== undefined) throw step.fail(new TypeError(`map "${step.name}" yielded ${problem}`))
+      yield value
+    }
+  } catch (error) {
+    throw step.fail(error)
+  }
 }
 
 /**
@@ -80,19 +125,22 @@ export async function runSteps(
       const verdict = step.call(argsOf(item))
       if (!(isThenable(verdict) ? await verdict : verdict)) return
     } else if (step.kind === 'map') {
-      const result = step.call(argsOf(item))
-      if (step.generator) {
-        for await (const value of result as AsyncIterable<unknown>) {
-          await runSteps(steps, i + 1, { ...item, value }, argsOf, sink)
+      let result = step.call(argsOf(item))
+      if (isThenable(result)) result = await result
+      if (step.generator || isGeneratorObject(result)) {
+        // A generator (a body using yield, or a function* entrypoint, sync or async): each value goes on, in order.
+        for await (const value of yielded(step, result)) {
+          if (value !== undefined) await runSteps(steps, i + 1, { ...item, value }, argsOf, sink)
         }
         return
       }
-      const value = isThenable(result) ? await result : result
-      if (value === undefined) return
-      item.value = value
+      const problem = notAValue(result)
+      if (problem !== undefined) throw step.fail(new TypeError(`map "${step.name}" returned ${problem}`))
+      if (result === undefined) return
+      item.value = result
     } else if (step.kind === 'topicSend') {
       await step.output.send(item, argsOf)
-      return
+      if (!step.passThrough) return
     } else {
       throw new Error(`groupBy step "${step.name}" inside a segment`)
     }

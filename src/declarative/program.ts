@@ -109,6 +109,12 @@ export class ResourceProgram {
     return new ManifestCodeError(this.#where(path, line), cause)
   }
 
+  /** An error raised by the code at `path` (or about what it returned), naming the resource, field and line. */
+  error(path: Path, cause: unknown): ManifestCodeError {
+    const line = this.#functions.get(path.join('.'))?.snippet.line ?? this.#resource.line
+    return this.#codeError(path, line, cause)
+  }
+
   /** True when the resource has code at `path`. */
   has(path: Path): boolean {
     return this.#functions.has(path.join('.'))

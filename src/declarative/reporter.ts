@@ -7,10 +7,26 @@ export class Reporter {
   /** `KasprAgent "offer-generator"`, or the kind and document number while the name is unknown. */
   resource: string | undefined
   readonly issues: ManifestIssue[]
+  /** Accepted fields that have no effect (Kaspr's fields Faustus does not apply): reported, not refused. */
+  readonly warnings: ManifestIssue[]
 
-  constructor(md: ManifestDocument, issues: ManifestIssue[]) {
+  constructor(md: ManifestDocument, issues: ManifestIssue[], warnings: ManifestIssue[] = []) {
     this.md = md
     this.issues = issues
+    this.warnings = warnings
+  }
+
+  /** A warning about the field at `path`: accepted, but not applied. */
+  warn(path: Path, message: string): void {
+    const position = locate(this.md, path, 'key')
+    this.warnings.push({
+      file: this.md.file,
+      line: position.line,
+      column: position.column,
+      resource: this.resource,
+      field: path.length > 0 ? fieldPath(path) : undefined,
+      message,
+    })
   }
 
   get count(): number {

@@ -1,5 +1,6 @@
 /** Validated resources, as the loader hands them to `applyManifests`. */
 import type { CompiledSnippet } from './code.ts'
+import type { ManifestIssue } from './issues.ts'
 import type { AppSpecType, ResourceKind, TableSpecType, TaskSpecType, WebViewSpecType } from './schema.ts'
 import type { AgentSpecType } from './schema-parts.ts'
 import type { ManifestDocument, Path } from './source.ts'
@@ -58,4 +59,6 @@ export interface ManifestSet {
   resources: AnyResource[]
   /** The files read. */
   files: string[]
+  /** Fields accepted but not applied (Kaspr's fields Faustus has no equivalent for), one per field. */
+  warnings?: ManifestIssue[]
 }

@@ -49,23 +49,52 @@ export const TableRef = Type.Object(
   { ...strict, description: 'a table passed to the code as the variable paramName' },
 )
 
-/** An output topic (and the `topicSend` operation): where values go, with optional selectors. */
-export const TopicOutput = Type.Object(
+export const TopicConfig = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))
+
+/** How the app creates a topic it declares (Faust's topic options, as Kaspr's CRDs give them). */
+const topicCreation = {
+  partitions: Type.Optional(Type.Integer({ minimum: 1, description: 'partitions when the app creates it' })),
+  replicas: Type.Optional(Type.Integer({ minimum: 1, description: 'replication factor when the app creates it' })),
+  retention: Type.Optional(Duration),
+  compacting: Type.Optional(Type.Boolean({ description: 'cleanup.policy=compact' })),
+  deleting: Type.Optional(Type.Boolean({ description: 'with compacting: cleanup.policy=compact,delete' })),
+  config: Type.Optional(TopicConfig),
+}
+
+const topicOutputProperties = {
+  name: Type.Optional(Type.String({ minLength: 1, description: 'topic name' })),
+  nameSelector: Type.Optional(Code),
+  declare: Type.Optional(
+    Type.Boolean({ description: 'create the topic at start when missing (default true; false: it must exist)' }),
+  ),
+  keySerializer: Type.Optional(Serializer),
+  valueSerializer: Type.Optional(Serializer),
+  ...topicCreation,
+  keySelector: Type.Optional(Code),
+  valueSelector: Type.Optional(Code),
+  partitionSelector: Type.Optional(Code),
+  headersSelector: Type.Optional(Code),
+  predicate: Type.Optional(Code),
+  ack: Type.Optional(
+    Type.Boolean({ description: 'wait for the broker to acknowledge before the next event (default true)' }),
+  ),
+}
+
+/** An output topic: where values go (a `name`, or a `nameSelector` per value), with optional selectors. */
+export const TopicOutput = Type.Object(topicOutputProperties, {
+  ...strict,
+  anyOf: [{ required: ['name'] }, { required: ['nameSelector'] }],
+})
+
+/** The `topicSend` operation: an output topic that ends the pipeline, unless `passThrough`. */
+export const TopicSend = Type.Object(
   {
-    name: Type.String({ minLength: 1, description: 'topic name' }),
-    keySerializer: Type.Optional(Serializer),
-    valueSerializer: Type.Optional(Serializer),
-    partitions: Type.Optional(Type.Integer({ minimum: 1, description: 'partitions when the app creates it' })),
-    keySelector: Type.Optional(Code),
-    valueSelector: Type.Optional(Code),
-    partitionSelector: Type.Optional(Code),
-    headersSelector: Type.Optional(Code),
-    predicate: Type.Optional(Code),
-    ack: Type.Optional(
-      Type.Boolean({ description: 'wait for the broker to acknowledge before the next event (default true)' }),
+    ...topicOutputProperties,
+    passThrough: Type.Optional(
+      Type.Boolean({ description: 'pass the value on to the next operation after sending (default false)' }),
     ),
   },
-  strict,
+  { ...strict, anyOf: [{ required: ['name'] }, { required: ['nameSelector'] }] },
 )
 
 export const GroupBy = Type.Object(
@@ -90,7 +119,7 @@ export const Operation = Type.Object(
     map: Type.Optional(Code),
     filter: Type.Optional(Code),
     groupBy: Type.Optional(GroupBy),
-    topicSend: Type.Optional(TopicOutput),
+    topicSend: Type.Optional(TopicSend),
   },
   {
     ...strict,
@@ -110,8 +139,6 @@ export const Processors = Type.Object(
   strict,
 )
 
-export const TopicConfig = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))
-
 export const InputTopic = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1 })),
@@ -119,12 +146,7 @@ export const InputTopic = Type.Object(
     pattern: Type.Optional(Type.String({ minLength: 1, description: 'a regular expression over topic names' })),
     keySerializer: Type.Optional(Serializer),
     valueSerializer: Type.Optional(Serializer),
-    partitions: Type.Optional(Type.Integer({ minimum: 1 })),
-    replicas: Type.Optional(Type.Integer({ minimum: 1 })),
-    retention: Type.Optional(Duration),
-    compacting: Type.Optional(Type.Boolean()),
-    deleting: Type.Optional(Type.Boolean()),
-    config: Type.Optional(TopicConfig),
+    ...topicCreation,
   },
   { ...strict, oneOf: [{ required: ['name'] }, { required: ['names'] }, { required: ['pattern'] }] },
 )
@@ -134,17 +156,26 @@ export const InputChannel = Type.Object(
   strict,
 )
 
-export const Input = Type.Object(
-  { topic: Type.Optional(InputTopic), channel: Type.Optional(InputChannel) },
-  { ...strict, oneOf: [{ required: ['topic'] }, { required: ['channel'] }] },
-)
-
 export const Take = Type.Object(
   {
     max: Type.Integer({ minimum: 1, description: 'values per batch' }),
     within: Type.Optional(Duration),
   },
   { ...strict, description: 'batch the input: the pipeline gets arrays of up to max values' },
+)
+
+export const Input = Type.Object(
+  {
+    declare: Type.Optional(
+      Type.Boolean({
+        description: 'create the input topic at start when missing (default true; false: it must exist)',
+      }),
+    ),
+    topic: Type.Optional(InputTopic),
+    channel: Type.Optional(InputChannel),
+    take: Type.Optional(Take),
+  },
+  { ...strict, oneOf: [{ required: ['topic'] }, { required: ['channel'] }] },
 )
 
 export const ErrorPolicy = Type.Union(
@@ -161,6 +192,14 @@ export const AgentSpec = Type.Object(
     processors: Type.Optional(Processors),
     output: Type.Optional(Type.Object({ topics: Type.Optional(Type.Array(TopicOutput)) }, strict)),
     concurrency: Type.Optional(Type.Integer({ minimum: 1 })),
+    isolatedPartitions: Type.Optional(
+      Type.Boolean({ description: 'one actor per assigned partition, started and stopped with the assignment' }),
+    ),
+    config: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'Kafka/Faust settings of the agent (Kaspr); accepted, reported as not applied',
+      }),
+    ),
     onError: Type.Optional(ErrorPolicy),
   },
   { ...strict, oneOf: [{ required: ['input'] }, { required: ['inputs'] }] },
@@ -168,7 +207,7 @@ export const AgentSpec = Type.Object(
 
 export type CodeSpec = Static<typeof Code>
 export type GroupBySpec = Static<typeof GroupBy>
-export type TopicOutputSpec = Static<typeof TopicOutput>
+export type TopicOutputSpec = Static<typeof TopicSend>
 export type OperationSpec = Static<typeof Operation>
 export type ProcessorsSpec = Static<typeof Processors>
 export type InputSpec = Static<typeof Input>

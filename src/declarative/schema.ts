@@ -3,7 +3,6 @@
  * `manifestJsonSchema()` (`npx tsx schemas/generate.ts`), and a test checks the file is up to date.
  */
 import { type Static, type TObject, Type } from '@sinclair/typebox'
-import { SettingsSchema } from '../app/settings.ts'
 import {
   AgentSpec,
   Code,
@@ -45,18 +44,41 @@ export const Metadata = Type.Object(
   strict,
 )
 
+/** KasprApp fields about its Kubernetes deployment and connection secrets: accepted, reported as not applied. */
+export const KASPR_APP_FIELDS: Record<string, string> = {
+  version: 'the Kaspr image version (Kubernetes deployment)',
+  replicas: 'run as many workers with the same app id (Kubernetes deployment)',
+  image: 'the container image (Kubernetes deployment)',
+  tls: 'set the brokerSsl setting (config.brokerSsl or FAUSTUS_BROKER_SSL)',
+  authentication: 'set the brokerSasl setting (the password is in a Kubernetes Secret Faustus does not read)',
+  resources: 'Kubernetes deployment',
+  livenessProbe: 'Kubernetes deployment (the worker serves /health when the web server is on)',
+  readinessProbe: 'Kubernetes deployment',
+  storage: 'Kubernetes deployment (tables are stored under the dataDir setting)',
+  pythonPackages: 'Python packages: JavaScript code uses require() relative to the manifest',
+  template: 'Kubernetes deployment (environment variables: set them for the worker process)',
+}
+
 export const AppSpec = Type.Object(
   {
     description: Type.Optional(Type.String()),
     broker: Type.Optional(Type.String({ description: 'memory://[name] or kafka://host:port[,host:port]' })),
     bootstrapServers: Type.Optional(Type.String({ description: "Kaspr's host:port[,host:port], for kafka://" })),
-    config: Type.Optional(Type.Partial(SettingsSchema, { description: 'Faustus app settings' })),
+    config: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description:
+          'app settings: Faustus names (src/app/settings.ts), or the Faust and Kafka names Kaspr passes through ' +
+          '(topic_partitions, bootstrap.servers, ...), mapped where Faustus has the setting',
+      }),
+    ),
+    ...Object.fromEntries(
+      Object.entries(KASPR_APP_FIELDS).map(([field, why]) => [
+        field,
+        Type.Optional(Type.Unknown({ description: `Kaspr field, accepted and not applied: ${why}` })),
+      ]),
+    ),
   },
-  {
-    // Kubernetes deployment fields of KasprApp (replicas, image, resources, ...) are accepted and ignored.
-    additionalProperties: true,
-    description: 'the app: its settings; other fields (Kaspr deployment) are ignored',
-  },
+  { ...strict, description: 'the app: its settings (Kaspr deployment fields are accepted, not applied)' },
 )
 
 const WindowExpiry = { expires: Type.Optional(Duration) }
@@ -67,8 +89,11 @@ export const TableWindow = Type.Object(
     hopping: Type.Optional(Type.Object({ size: Duration, step: Duration, ...WindowExpiry }, strict)),
     sliding: Type.Optional(Type.Object({ before: Duration, after: Duration, ...WindowExpiry }, strict)),
     relativeTo: Type.Optional(
-      Type.Union([Type.Literal('stream'), Type.Literal('now')], { description: 'what window reads are relative to' }),
+      Type.Union([Type.Literal('stream'), Type.Literal('now'), Type.Literal('custom')], {
+        description: 'what window reads are relative to (custom: the time relativeToSelector returns)',
+      }),
     ),
+    relativeToSelector: Type.Optional(Code),
   },
   { ...strict, oneOf: [{ required: ['tumbling'] }, { required: ['hopping'] }, { required: ['sliding'] }] },
 )
@@ -83,11 +108,16 @@ export const TableSpec = Type.Object(
     partitions: Type.Optional(Type.Integer({ minimum: 1 })),
     standbys: Type.Optional(Type.Integer({ minimum: 0 })),
     checkKeyPartition: Type.Optional(
-      Type.Boolean({ description: 'check written keys belong to the partition of the event (default true)' }),
+      Type.Boolean({ description: 'true: refuse a written key that does not hash to the partition of the event; false: no check; default: keep it there and warn once per partition' }),
     ),
     default: Type.Optional(Code),
     defaultSelector: Type.Optional(Code),
     extraTopicConfigs: Type.Optional(TopicConfig),
+    options: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: "Faust table options (Kaspr's options); mapped where Faustus has the option, else reported",
+      }),
+    ),
     window: Type.Optional(TableWindow),
   },
   strict,
@@ -124,7 +154,7 @@ export const WebViewSpec = Type.Object(
         method: Type.Union(
           ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'].map((method) => Type.Literal(method)),
         ),
-        path: Type.String({ pattern: '^/', description: 'route path; :name segments become params' }),
+        path: Type.String({ pattern: '^/', description: 'route path; {name} (or :name) segments become params' }),
       },
       strict,
     ),

@@ -4,8 +4,17 @@
  */
 import { CronPattern } from 'croner'
 import { codecs } from '../models/codecs.ts'
+import { type MappedEntry, mapAppConfig, mapTableOptions } from './config.ts'
 import type { Reporter } from './reporter.ts'
-import type { AppSpecType, ResourceKind, TableSpecType, TaskSpecType } from './schema.ts'
+import { paramVariables, routePath } from './routes.ts'
+import {
+  type AppSpecType,
+  KASPR_APP_FIELDS,
+  type ResourceKind,
+  type TableSpecType,
+  type TaskSpecType,
+  type WebViewSpecType,
+} from './schema.ts'
 import {
   type AgentSpecType,
   OPERATION_KINDS,
@@ -13,6 +22,8 @@ import {
   type OperationSpec,
   type ProcessorsSpec,
 } from './schema-parts.ts'
+import { OPERATION_PARAMS } from './snippets.ts'
+import type { Path } from './source.ts'
 import { suggest } from './validate.ts'
 
 /** `topicSend` ends a pipeline: the value leaves the agent. The others pass a value on. */
@@ -32,11 +43,24 @@ export function pipelineOf(processors: ProcessorsSpec | undefined): { operation:
   })
 }
 
+/** An output topic needs a name, or a nameSelector giving one per value. */
+function checkTopicTarget(output: { name?: string; nameSelector?: unknown }, path: Path, reporter: Reporter): void {
+  if (output.name === undefined && output.nameSelector === undefined) {
+    reporter.report(path, 'missing required field "name" (or "nameSelector"): the topic to send to', 'key')
+  }
+}
+
+/** A topicSend ends the pipeline unless it passes the value through (Kaspr's passThrough). */
+function isTerminal(operation: OperationSpec): boolean {
+  const kind = operationKind(operation)
+  return kind !== undefined && TERMINAL_OPERATIONS.has(kind) && operation.topicSend?.passThrough !== true
+}
+
 function checkProcessors(
   processors: ProcessorsSpec | undefined,
   reporter: Reporter,
   allowed: readonly OperationKind[],
-): OperationKind[] {
+): { kinds: OperationKind[]; endsTerminal: boolean } {
   const base = ['spec', 'processors']
   const operations = processors?.operations ?? []
   const seen = new Map<string, number>()
@@ -52,6 +76,7 @@ function checkProcessors(
     } else if (!allowed.includes(kinds[0])) {
       reporter.report([...path, kinds[0]], `${kinds[0]} is not available here (use ${allowed.join(', ')})`, 'key')
     }
+    if (operation.topicSend !== undefined) checkTopicTarget(operation.topicSend, [...path, 'topicSend'], reporter)
     if (seen.has(operation.name)) {
       reporter.report([...path, 'name'], `operation name "${operation.name}" is used twice`)
     }
@@ -60,6 +85,7 @@ function checkProcessors(
   const names = processors?.pipeline ?? operations.map((op) => op.name)
   const kinds: OperationKind[] = []
   let terminal: string | undefined
+  let endsTerminal = false
   names.forEach((name, position) => {
     const path = [...base, 'pipeline', position]
     const index = seen.get(name)
@@ -78,10 +104,11 @@ function checkProcessors(
     }
     if (kind !== undefined) {
       kinds.push(kind)
-      if (TERMINAL_OPERATIONS.has(kind)) terminal ??= name
+      endsTerminal = isTerminal(operations[index])
+      if (endsTerminal) terminal ??= name
     }
   })
-  return kinds
+  return { kinds, endsTerminal }
 }
 
 function checkRegex(pattern: string, path: (string | number)[], reporter: Reporter): void {
@@ -121,12 +148,40 @@ function checkAgent(spec: AgentSpecType, reporter: Reporter): void {
       if (topic.pattern !== undefined) checkRegex(topic.pattern, [...base, 'topic', 'pattern'], reporter)
     }
   }
-  const kinds = checkProcessors(spec.processors, reporter, OPERATION_KINDS)
+  const { kinds, endsTerminal } = checkProcessors(spec.processors, reporter, OPERATION_KINDS)
+  spec.output?.topics?.forEach((output, i) => {
+    checkTopicTarget(output, ['spec', 'output', 'topics', i], reporter)
+  })
+  if (input?.take !== undefined && spec.take !== undefined) {
+    reporter.report(['spec', inputField, 'take'], 'give take once (spec.take or input.take)', 'key')
+  }
+  const take = spec.take ?? input?.take
+  if (spec.isolatedPartitions) {
+    const why = kinds.includes('groupBy')
+      ? 'a groupBy operation (its repartition topic is read by one stream)'
+      : (spec.concurrency ?? 1) > 1
+        ? 'concurrency > 1'
+        : input?.channel !== undefined
+          ? 'a channel input (a channel has no partitions)'
+          : undefined
+    if (why !== undefined)
+      reporter.report(['spec', 'isolatedPartitions'], `isolatedPartitions cannot be used with ${why}`)
+  }
+  for (const key of Object.keys(spec.config ?? {})) {
+    reporter.warn(
+      ['spec', 'config', key],
+      `agent config "${key}" is accepted but not applied: Faustus agents share the app's consumer and producer ` +
+        '(set app settings in the App resource config)',
+    )
+  }
   if (kinds.includes('groupBy')) {
     if ((spec.concurrency ?? 1) > 1) {
       reporter.report(['spec', 'concurrency'], 'an agent with a groupBy operation cannot have concurrency > 1')
     }
-    if (spec.take !== undefined) reporter.report(['spec', 'take'], 'take (batches) cannot be used with groupBy', 'key')
+    if (take !== undefined) {
+      const where = spec.take !== undefined ? ['spec', 'take'] : ['spec', inputField, 'take']
+      reporter.report(where, 'take (batches) cannot be used with groupBy', 'key')
+    }
     if (input?.channel !== undefined) {
       reporter.report(
         ['spec', inputField, 'channel'],
@@ -136,10 +191,11 @@ function checkAgent(spec: AgentSpecType, reporter: Reporter): void {
     }
   }
   const last = kinds[kinds.length - 1]
-  if (last !== undefined && TERMINAL_OPERATIONS.has(last) && (spec.output?.topics?.length ?? 0) > 0) {
+  if (endsTerminal && (spec.output?.topics?.length ?? 0) > 0) {
     reporter.report(
       ['spec', 'output'],
-      `the pipeline ends with a terminal ${last} operation, so nothing reaches output.topics: remove one`,
+      `the pipeline ends with a terminal ${last} operation, so nothing reaches output.topics: remove one ` +
+        '(or set passThrough: true on it)',
       'key',
     )
   }
@@ -163,6 +219,13 @@ function checkTask(spec: TaskSpecType, reporter: Reporter): void {
   }
 }
 
+function reportMapped(entries: MappedEntry[], base: Path, reporter: Reporter): void {
+  for (const entry of entries) {
+    if (entry.error !== undefined) reporter.report([...base, entry.key], entry.error, 'key')
+    else if (entry.warning !== undefined) reporter.warn([...base, entry.key], entry.warning)
+  }
+}
+
 function checkTable(spec: TableSpecType, reporter: Reporter): void {
   if (spec.default !== undefined && spec.defaultSelector !== undefined) {
     reporter.report(['spec', 'defaultSelector'], 'give "default" or "defaultSelector", not both', 'key')
@@ -173,12 +236,32 @@ function checkTable(spec: TableSpecType, reporter: Reporter): void {
     if (kinds.length !== 1) {
       reporter.report(['spec', 'window'], 'window needs exactly one of tumbling, hopping or sliding', 'key')
     }
+    if (window.relativeTo === 'custom' && window.relativeToSelector === undefined) {
+      reporter.report(['spec', 'window', 'relativeTo'], 'relativeTo: custom needs a relativeToSelector')
+    }
+    if (window.relativeToSelector !== undefined && window.relativeTo !== 'custom') {
+      reporter.report(['spec', 'window', 'relativeToSelector'], 'relativeToSelector needs relativeTo: custom', 'key')
+    }
+  }
+  const options = mapTableOptions(spec.options)
+  reportMapped(options, ['spec', 'options'], reporter)
+  for (const entry of options) {
+    if (entry.target !== undefined && entry.target in spec) {
+      reporter.report(['spec', 'options', entry.key], `${entry.target} is given twice (spec and options)`, 'key')
+    }
   }
 }
 
 function checkApp(spec: AppSpecType | undefined, reporter: Reporter): void {
+  for (const [field, why] of Object.entries(KASPR_APP_FIELDS)) {
+    if ((spec as Record<string, unknown> | undefined)?.[field] !== undefined) {
+      reporter.warn(['spec', field], `KasprApp field "${field}" is accepted but not applied: ${why}`)
+    }
+  }
+  const config = mapAppConfig(spec?.config)
+  reportMapped(config, ['spec', 'config'], reporter)
   const given = (['broker', 'bootstrapServers'] as const).filter((field) => spec?.[field] !== undefined)
-  if (given.length + (spec?.config?.broker !== undefined ? 1 : 0) > 1) {
+  if (given.length + config.filter((entry) => entry.target === 'broker').length > 1) {
     reporter.report(
       ['spec', given[given.length - 1] ?? 'config'],
       'give the broker once (broker, bootstrapServers or config.broker)',
@@ -211,12 +294,33 @@ function checkSerializers(node: unknown, path: (string | number)[], reporter: Re
   }
 }
 
+function checkWebView(spec: WebViewSpecType, reporter: Reporter): void {
+  checkProcessors(spec.processors, reporter, ['map', 'filter', 'topicSend'])
+  const params = routePath(spec.request.path).params
+  const seen = new Set<string>()
+  for (const name of params) {
+    if (seen.has(name)) reporter.report(['spec', 'request', 'path'], `path parameter "${name}" appears twice`)
+    seen.add(name)
+  }
+  const variables = paramVariables(spec.request.path, OPERATION_PARAMS.WebView)
+  ;((spec.processors?.operations ?? []) as OperationSpec[]).forEach((operation, index) => {
+    operation.tables?.forEach((ref, i) => {
+      if (variables.includes(ref.paramName)) {
+        reporter.report(
+          ['spec', 'processors', 'operations', index, 'tables', i, 'paramName'],
+          `paramName "${ref.paramName}" is also a path parameter of ${spec.request.path}: rename one`,
+        )
+      }
+    })
+  })
+}
+
 /** Checks of one schema-valid resource. */
 export function checkSemantics(kind: ResourceKind, spec: any, reporter: Reporter): void {
   checkSerializers(spec, ['spec'], reporter)
   if (kind === 'Agent') checkAgent(spec, reporter)
   else if (kind === 'Task') checkTask(spec, reporter)
   else if (kind === 'Table') checkTable(spec ?? {}, reporter)
-  else if (kind === 'WebView') checkProcessors(spec.processors, reporter, ['map', 'filter', 'topicSend'])
+  else if (kind === 'WebView') checkWebView(spec, reporter)
   else checkApp(spec, reporter)
 }

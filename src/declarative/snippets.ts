@@ -2,6 +2,7 @@
 import type { SnippetRequest } from './code.ts'
 import { fieldPath } from './issues.ts'
 import type { Reporter } from './reporter.ts'
+import { paramVariables } from './routes.ts'
 import type { ResourceKind } from './schema.ts'
 import type { CodeSpec, OperationSpec, ProcessorsSpec, TopicOutputSpec } from './schema-parts.ts'
 import type { Path } from './source.ts'
@@ -10,10 +11,22 @@ import type { Path } from './source.ts'
 export const OPERATION_PARAMS: Record<'Agent' | 'Task' | 'WebView', readonly string[]> = {
   Agent: ['value', 'key', 'headers', 'event'],
   Task: ['value'],
-  WebView: ['value', 'request'],
+  WebView: ['value', 'request', 'params'],
 }
 
-const SELECTORS = ['keySelector', 'valueSelector', 'partitionSelector', 'headersSelector', 'predicate'] as const
+/** What a web view's operations get: the request's body, the request, its path params, then each param by name. */
+export function webViewParams(path: string): string[] {
+  return [...OPERATION_PARAMS.WebView, ...paramVariables(path, [...OPERATION_PARAMS.WebView, 'context', 'tables'])]
+}
+
+const SELECTORS = [
+  'nameSelector',
+  'keySelector',
+  'valueSelector',
+  'partitionSelector',
+  'headersSelector',
+  'predicate',
+] as const
 
 function outputSnippets(output: TopicOutputSpec, path: Path, params: readonly string[]): SnippetRequest[] {
   return SELECTORS.filter((selector) => output[selector] !== undefined).map((selector) => ({
@@ -60,20 +73,25 @@ export function snippetsOf(kind: ResourceKind, spec: any): SnippetRequest[] {
     case 'Task':
       return processorSnippets(spec.processors, OPERATION_PARAMS.Task)
     case 'WebView': {
-      const out = processorSnippets(spec.processors, OPERATION_PARAMS.WebView)
+      const names = webViewParams(spec.request?.path ?? '/')
+      const out = processorSnippets(spec.processors, names)
       for (const selector of ['bodySelector', 'statusCodeSelector', 'headersSelector']) {
         for (const outcome of ['onSuccess', 'onError'] as const) {
           const code = spec.response?.[selector]?.[outcome] as CodeSpec | undefined
-          const params = outcome === 'onSuccess' ? ['value', 'request'] : ['error', 'request']
+          const params = [outcome === 'onSuccess' ? 'value' : 'error', ...names.slice(1)]
           if (code) out.push({ path: ['spec', 'response', selector, outcome], code, params })
         }
       }
       return out
     }
-    case 'Table':
-      return (['default', 'defaultSelector'] as const)
+    case 'Table': {
+      const out: SnippetRequest[] = (['default', 'defaultSelector'] as const)
         .filter((field) => spec[field] !== undefined)
         .map((field) => ({ path: ['spec', field], code: spec[field] as CodeSpec, params: [] }))
+      const relative = spec.window?.relativeToSelector as CodeSpec | undefined
+      if (relative) out.push({ path: ['spec', 'window', 'relativeToSelector'], code: relative, params: ['value'] })
+      return out
+    }
     case 'App':
       return []
   }

@@ -3,6 +3,7 @@ import type { App } from '../app/app.ts'
 import type { Table } from '../tables/table.ts'
 import type { TableOptions } from '../tables/types.ts'
 import type { WindowedTable } from '../tables/windowed.ts'
+import { mapTableOptions } from './config.ts'
 import { durationMs } from './durations.ts'
 import type { ResourceProgram } from './program.ts'
 import type { Resource } from './resources.ts'
@@ -13,7 +14,7 @@ function defined<T extends object>(options: T): T {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as T
 }
 
-function windowed(table: Table, window: TableWindowSpec): WindowedTable {
+function windowed(table: Table, window: TableWindowSpec, program: ResourceProgram | undefined): WindowedTable {
   const expires = (spec: { expires?: string | number }) =>
     defined({ expires: spec.expires === undefined ? undefined : durationMs(spec.expires) })
   let view: WindowedTable
@@ -25,7 +26,35 @@ function windowed(table: Table, window: TableWindowSpec): WindowedTable {
     const { before, after } = window.sliding!
     view = table.sliding(durationMs(before), durationMs(after), expires(window.sliding!))
   }
-  return window.relativeTo === 'now' ? view.relativeToNow() : view
+  if (window.relativeTo === 'now') return view.relativeToNow()
+  if (window.relativeTo === 'custom') {
+    const selector = ['spec', 'window', 'relativeToSelector']
+    const call = program!.call(selector, ['value'])
+    return view.relativeToField((value) => {
+      const time = call([value])
+      if (typeof time === 'number' || time instanceof Date) return time
+      throw program!.error(selector, new TypeError(`relativeToSelector returned ${String(time)}: give a Date or ms`))
+    })
+  }
+  return view
+}
+
+/** Standard constructors callable without `new` that give an empty value: `Object()` is `{}`, `Number()` is 0. */
+const CALLABLE = new Set<unknown>([Object, Array, Number, String, Boolean, BigInt])
+
+/**
+ * Kaspr's defaultSelector returns a factory (Python: `return dict`), called for each missing key: a constructor
+ * (`Object`, `Array`, `Number`, `Map`, a class) or any function (`() => ({ count: 0 })`).
+ */
+function factoryOf(made: unknown, fail: (message: string) => Error): () => unknown {
+  if (typeof made !== 'function') {
+    throw fail(`defaultSelector must return a factory (e.g. Object, Number, () => ({})), not ${typeof made}`)
+  }
+  const fn = made as (...args: unknown[]) => unknown
+  const isClass = /^class[\s{]/.test(Function.prototype.toString.call(fn))
+  const native = /\{\s*\[native code\]\s*\}$/.test(Function.prototype.toString.call(fn)) && 'prototype' in fn
+  if (isClass || (native && !CALLABLE.has(fn))) return () => Reflect.construct(fn, [])
+  return () => fn()
 }
 
 /**
@@ -35,16 +64,31 @@ function windowed(table: Table, window: TableWindowSpec): WindowedTable {
 export function defineTable(app: App, resource: Resource<'Table'>, program: ResourceProgram | undefined): unknown {
   const spec = resource.spec ?? {}
   const name = resourceName(resource)
-  const defaultPath = spec.default !== undefined ? ['spec', 'default'] : ['spec', 'defaultSelector']
-  const makeDefault = program?.has(defaultPath) ? program.call(defaultPath, []) : undefined
+  let makeDefault: (() => unknown) | undefined
+  if (spec.default !== undefined) {
+    // Faustus's `default`: code giving the default value itself, run for each missing key.
+    const call = program!.call(['spec', 'default'], [])
+    makeDefault = () => call([])
+  } else if (spec.defaultSelector !== undefined) {
+    const path = ['spec', 'defaultSelector']
+    const made = program!.call(path, [])([])
+    makeDefault = factoryOf(made, (message) => program!.error(path, new TypeError(message)))
+  }
+  const extra = Object.fromEntries(
+    mapTableOptions(spec.options).flatMap((entry) => (entry.target === undefined ? [] : [[entry.target, entry.value]])),
+  )
   const options: TableOptions<unknown> = defined({
     keyType: spec.keySerializer,
     valueType: spec.valueSerializer,
     partitions: spec.partitions,
     standbys: spec.standbys,
-    checkKeyPartition: spec.checkKeyPartition,
     help: spec.description,
-    default: makeDefault && (() => makeDefault([])),
+    ...extra,
+    // Kaspr (Faust) code writes under keys of its choosing (`counters[dimension] = ...`): by the tables' default
+    // (`keyPartitionCheck: 'warn'`) such a write stays in the partition of the event being processed, as in Faust,
+    // warned once per partition; `checkKeyPartition: true` asks for the strict check.
+    checkKeyPartition: spec.checkKeyPartition ?? (extra.checkKeyPartition as boolean | undefined),
+    default: makeDefault,
   })
   const table = spec.global ? app.globalTable(name, options) : app.table(name, options)
   if (spec.extraTopicConfigs !== undefined) {
@@ -54,5 +98,5 @@ export function defineTable(app: App, resource: Resource<'Table'>, program: Reso
       Object.assign(changelog.options, { config: { ...changelog.options.config, ...extra } })
     }
   }
-  return spec.window ? windowed(table, spec.window) : table
+  return spec.window ? windowed(table, spec.window, program) : table
 }

@@ -234,13 +234,22 @@ export abstract class Collection {
     return this.#recordType === undefined || value instanceof this.#recordType
   }
 
-  /** The partitions reads look in, the event's partition first. */
+  /**
+   * The partitions reads look in, the event's partition first. Without the key-partition check a key may be
+   * written from several partitions (each event writes its own): a read inside an event then looks in the event's
+   * partition only (Faust's rule), so it sees what events of that partition wrote, never another partition's copy.
+   */
   protected readOrder(): readonly number[] {
     const readable = this.#readable
-    if (readable.length < 2) return readable
     const preferred = currentEvent()?.partition
+    if (this.#eventPartitionOnly(preferred)) return [preferred!]
+    if (readable.length < 2) return readable
     if (preferred === undefined || preferred === readable[0] || !readable.includes(preferred)) return readable
     return [preferred, ...readable.filter((p) => p !== preferred)]
+  }
+
+  #eventPartitionOnly(partition: number | undefined): boolean {
+    return this.keyPartitionCheck !== 'strict' && !this.global && partition !== undefined && this.#active.has(partition)
   }
 
   // Reads.
@@ -248,7 +257,12 @@ export abstract class Collection {
   /** The stored bytes of a key: the event's partition first, then the other readable ones. */
   protected lookup(key: Buffer): { partition: number; value: Buffer } | undefined {
     const readable = this.#readable
-    const preferred = readable.length > 1 ? currentEvent()?.partition : undefined
+    const current = currentEvent()?.partition
+    if (this.#eventPartitionOnly(current)) {
+      const value = this.#stores.get(current!)?.get(key)
+      return value === undefined ? undefined : { partition: current!, value }
+    }
+    const preferred = readable.length > 1 ? current : undefined
     if (preferred !== undefined && this.#stores.has(preferred) && this.isReadable(preferred)) {
       const value = this.#stores.get(preferred)!.get(key)
       if (value !== undefined) return { partition: preferred, value }

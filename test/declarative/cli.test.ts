@@ -12,7 +12,7 @@ const AGENT = (labels = '') =>
 describe('CLI entry points', () => {
   it('--check prints what is valid and returns 0, without starting anything', async () => {
     const out: string[] = []
-    const code = await runManifests('examples/manifests', {
+    const code = await runManifests('examples/manifests/loyalty', {
       check: true,
       stdout: (t) => out.push(t),
       stderr: (t) => out.push(t),

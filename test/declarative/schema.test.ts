@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import { describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
@@ -12,8 +13,11 @@ describe('the published JSON Schema (schemas/faustus-manifests.schema.json)', ()
 
   it('is a draft-07 schema that accepts the example manifests and rejects unknown kinds and fields', async () => {
     const validate = new Ajv({ strict: false, allErrors: true }).compile(manifestJsonSchema())
-    const set = await loadManifests('examples/manifests')
-    for (const file of set.files) {
+    // Each example application is its own directory (one app each; seed 002's has an unlabeled agent).
+    const dirs = readdirSync('examples/manifests').map((name) => join('examples/manifests', name))
+    const files = (await Promise.all(dirs.map((dir) => loadManifests(dir)))).flatMap((set) => set.files)
+    expect(files.length).toBeGreaterThan(15)
+    for (const file of files) {
       for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
         expect(validate(doc.toJS()), `${file}: ${JSON.stringify(validate.errors)}`).toBe(true)
       }
