@@ -12,7 +12,7 @@ import { GlobalTable, Table } from '../tables/table.ts'
 import type { CollectionOptions, TableOptions } from '../tables/types.ts'
 import type { Command, CommandParams, CommandSpec } from './commands.ts'
 import { AppServices } from './services.ts'
-import { resolveSettings, type Settings, type SettingsInput } from './settings.ts'
+import { resolveSettings, type Settings, type SettingsInput, secretValues } from './settings.ts'
 import type { ScheduledJob, TimerOptions } from './timers.ts'
 
 export const APP_BRAND = Symbol.for('faustus.app')
@@ -48,8 +48,19 @@ export class App {
     }
     const { logger, ...settings } = options
     this.id = id
-    this.settings = resolveSettings(settings)
-    this.log = logger ?? createLogger({ level: this.settings.logLevel as never, name: id })
+    const warnings: [string, Record<string, unknown>][] = []
+    this.settings = resolveSettings(settings, process.env, {
+      warn: (message, details) => warnings.push([message, details]),
+    })
+    this.log =
+      logger ??
+      createLogger({
+        level: this.settings.logLevel as never,
+        name: id,
+        format: this.settings.logFormat,
+        secrets: secretValues(this.settings),
+      })
+    for (const [message, details] of warnings) this.log.warn(details, message)
     this.services = new AppServices(this)
   }
 

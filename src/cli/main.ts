@@ -3,7 +3,7 @@
  * `app.command`. `main` returns the exit code: 0 done, 1 failed, 2 bad usage.
  */
 import { readFileSync } from 'node:fs'
-import { Command as Program } from 'commander'
+import { Option, Command as Program } from 'commander'
 import type { App } from '../app/app.ts'
 import { CliUsageError } from '../errors.ts'
 import { addAppCommand } from './app-commands.ts'
@@ -21,6 +21,7 @@ export const EXIT_ERROR = 1
 export const EXIT_USAGE = 2
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const LOG_FORMATS = ['auto', 'json', 'pretty']
 
 /** src/cli/main.ts and dist/cli/main.js are both two levels below package.json. */
 function packageVersion(): string {
@@ -35,6 +36,11 @@ export function buildProgram(ctx: CliContext): Program {
     .option('-A, --app <module>', 'the app module: a .ts/.js file exporting an App (path or path:exportName)')
     .option('-l, --loglevel <level>', `log level (${LOG_LEVELS.join('|')}); default warn, info for worker`)
     .option('--broker <url>', "broker URL overriding the app's (memory://, kafka://host:port)")
+    .addOption(
+      new Option('--log-format <format>', 'log lines: readable on a terminal, else JSON (auto), or always one').choices(
+        LOG_FORMATS,
+      ),
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)')
@@ -83,10 +89,18 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
     // Settings are read when the App is constructed, i.e. while importing the module: set them first.
     const defaultLevel = process.env.FAUSTUS_LOG_LEVEL ? undefined : early.command === 'worker' ? 'info' : 'warn'
     // Flags given on the command line win over the app's own options; the default level does not.
-    const forced = [early.broker !== undefined && 'broker', level !== undefined && 'logLevel'].filter(Boolean)
+    if (early.logFormat !== undefined && !LOG_FORMATS.includes(early.logFormat)) {
+      throw new CliUsageError(`invalid log format '${early.logFormat}' (choose from ${LOG_FORMATS.join(', ')})`)
+    }
+    const forced = [
+      early.broker !== undefined && 'broker',
+      level !== undefined && 'logLevel',
+      early.logFormat !== undefined && 'logFormat',
+    ].filter(Boolean)
     restoreEnvironment = applyEnvironment({
       FAUSTUS_BROKER: early.broker,
       FAUSTUS_LOG_LEVEL: level ?? defaultLevel,
+      FAUSTUS_LOG_FORMAT: early.logFormat,
       FAUSTUS_CLI_OVERRIDES: forced.length > 0 ? forced.join(',') : undefined,
     })
     // For `run`, --app names the app of the manifests, not a module to load.
