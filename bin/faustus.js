@@ -15,9 +15,11 @@ const pinned = fileURLToPath(new URL('../node_modules/node/bin/node', import.met
 const major = Number(process.versions.node.split('.')[0])
 const tooOld = major < NODE_MAJOR && existsSync(pinned)
 const wantsFrames = major >= 22 && major < NODE_MAJOR && !process.execArgv.includes(CONTEXT_FRAME)
-if ((tooOld || wantsFrames) && process.env.FAUSTUS_NO_REEXEC !== '1') {
+// FAUSTUS_REEXEC=1 takes the rerun path on any Node (the tests check signal forwarding through it).
+const forced = process.env.FAUSTUS_REEXEC === '1'
+if ((tooOld || wantsFrames || forced) && process.env.FAUSTUS_NO_REEXEC !== '1') {
   const node = tooOld ? pinned : process.execPath
-  const flags = tooOld ? [] : [CONTEXT_FRAME]
+  const flags = wantsFrames && !tooOld ? [CONTEXT_FRAME] : []
   // The child gets its own process group, so that a terminal's Ctrl-C reaches it once, through us, exactly as a
   // `kill -INT <our pid>` does: every stop signal is forwarded, none swallowed, none delivered twice.
   const child = spawn(node, [...flags, ...process.argv.slice(1)], {
