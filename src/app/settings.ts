@@ -164,7 +164,7 @@ function refuseUnavailable(given: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(given)) {
     const entry = UNAVAILABLE_SETTINGS[key as keyof Settings]
     if (entry?.refuses(value)) {
-      throw new SettingError('FST_SETTING_UNAVAILABLE', `setting ${key} is not available yet: ${entry.hint}`, {
+      throw new SettingError('FST_SETTING_UNAVAILABLE', `setting ${key}: ${entry.hint}`, {
         details: { name: key, value },
       })
     }

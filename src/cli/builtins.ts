@@ -1,13 +1,14 @@
 /** The built-in subcommands: worker, send, agents, tables, models, model, completion. */
 import { Option, type Command as Program } from 'commander'
 import type { App } from '../app/app.ts'
-import { runManifests, withManifests } from '../declarative/cli.ts'
+import { withManifests } from '../declarative/cli.ts'
 import { FaustusError } from '../errors.ts'
 import { type AnyRecordClass, isRecordClass, records } from '../models/index.ts'
 import { convertParam } from './app-commands.ts'
 import { completionScript } from './completion.ts'
 import { jsonText, table } from './format.ts'
 import type { CliIO } from './io.ts'
+import { checkManifests, runManifestsCommand } from './manifests.ts'
 import { runSend, runWorker } from './run.ts'
 
 export interface CliContext {
@@ -110,14 +111,10 @@ export function registerBuiltins(program: Program, ctx: CliContext): void {
       // `--app NAME` after `run` names the manifest app (the global -A/--app loads a module elsewhere).
       const name = program.opts<{ app?: string }>().app
       const broker = program.opts<{ broker?: string }>().broker
-      const code = await runManifests(paths, {
-        app: name,
-        check: options.check,
-        stdout: io.stdout,
-        stderr: io.stderr,
-        appOptions: broker ? { broker } : {},
-        worker: (app) => runWorker(app, io),
-      })
+      const common = { app: name, stdout: io.stdout, stderr: io.stderr, appOptions: broker ? { broker } : {} }
+      const code = options.check
+        ? await checkManifests(paths, common)
+        : await runManifestsCommand(paths, { ...common, worker: (app) => runWorker(app, io) })
       if (code !== 0) throw new ManifestCheckFailed(code)
     })
 

@@ -14,6 +14,16 @@ describe('faustus run', () => {
     expect(result.stderr).toMatch(/after-terminal\.yaml:\d+/)
   })
 
+  it('--check refuses what run refuses: the same checks, the same error, nothing started', async () => {
+    const dir = fixture('manifests/bad-setting')
+    const check = await cli(['run', dir, '--check'])
+    const run = await cli(['run', dir])
+    expect(check.code).toBe(1)
+    expect(run.code).toBe(1)
+    expect(check.stderr).toContain('error [FST_SETTING_UNAVAILABLE]: setting dataDir')
+    expect(check.stderr).toBe(run.stderr)
+  })
+
   it('an unknown option of run is a usage error', async () => {
     const result = await cli(['run', 'examples/manifests/loyalty', '--bogus'])
     expect(result.code).toBe(2)
