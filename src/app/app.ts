@@ -212,6 +212,20 @@ export class App {
     return command
   }
 
+  /**
+   * Faust's `app.main()`: runs the `faustus` command line for this app, so a script is its own CLI
+   * (`node app.ts worker -l info`, `node app.ts send_value 4 8`). Sets the exit code and returns it; lingering
+   * handles do not keep a finished command alive.
+   */
+  async main(argv: readonly string[] = process.argv): Promise<number> {
+    // On demand: the CLI (commander, the built-in commands) is no part of an app that never calls main().
+    const cli = await import('../cli/main.ts')
+    const code = await cli.main(argv, {}, { app: this })
+    process.exitCode = code
+    setTimeout(() => process.exit(code), 3000).unref()
+    return code
+  }
+
   /** Starts everything: transport, topics, agents, consumer, tasks, timers. `client` mode only sends and asks. */
   start(options: { client?: boolean } = {}): Promise<void> {
     return this.services.start(options)

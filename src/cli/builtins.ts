@@ -9,6 +9,7 @@ import { completionScript } from './completion.ts'
 import { jsonText, table } from './format.ts'
 import type { CliIO } from './io.ts'
 import { checkManifests, runManifestsCommand } from './manifests.ts'
+import { resetApp } from './reset.ts'
 import { runSend, runWorker } from './run.ts'
 
 export interface CliContext {
@@ -18,7 +19,18 @@ export interface CliContext {
   capture: boolean
 }
 
-export const BUILTIN_COMMANDS = ['worker', 'run', 'send', 'agents', 'tables', 'models', 'model', 'completion', 'help']
+export const BUILTIN_COMMANDS = [
+  'worker',
+  'run',
+  'send',
+  'agents',
+  'tables',
+  'models',
+  'model',
+  'reset',
+  'completion',
+  'help',
+]
 
 function requireApp(ctx: CliContext): App {
   if (ctx.app !== undefined) return ctx.app
@@ -189,6 +201,17 @@ export function registerBuiltins(program: Program, ctx: CliContext): void {
           fields.map((f) => [f.name, f.type, f.optional ? 'no' : 'yes']),
         ),
       )
+    })
+
+  program
+    .command('reset')
+    .description(
+      "start the app over: delete its local table state, its group's offsets, changelogs and repartition topics",
+    )
+    .option('-y, --yes', 'confirm: without it, reset only says what it would delete')
+    .action(async (options: { yes?: boolean }) => {
+      const result = await resetApp(requireApp(ctx), options)
+      io.stdout(`${jsonText(result)}`)
     })
 
   program

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { Option, Command as Program } from 'commander'
 import type { App } from '../app/app.ts'
+import { resolveSettings } from '../app/settings.ts'
 import { CliUsageError } from '../errors.ts'
 import { addAppCommand } from './app-commands.ts'
 import { applyEnvironment, scanEarlyOptions } from './argv.ts'
@@ -75,8 +76,30 @@ function exitCodeOf(error: unknown, ctx: { io: CliIO; app: App | undefined }): n
   return EXIT_ERROR
 }
 
-/** Runs the CLI on `argv` (as process.argv: node, script, args...) and returns the exit code. */
-export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
+/**
+ * The flags that set app settings, for an app built before the command line was read (`app.main()`): the broker
+ * and log level it was built with are replaced, as the environment variables would have set them.
+ */
+function applyFlagsToApp(app: App, early: { broker?: string; loglevel?: string }): void {
+  if (early.broker !== undefined) {
+    const settings = resolveSettings({ ...app.settings, broker: early.broker }, {})
+    Object.assign(app.settings, { broker: settings.broker })
+  }
+  const level = early.loglevel?.toLowerCase()
+  if (level !== undefined && typeof (app.log as { level?: unknown }).level === 'string') {
+    ;(app.log as unknown as { level: string }).level = level
+  }
+}
+
+/**
+ * Runs the CLI on `argv` (as process.argv: node, script, args...) and returns the exit code. With `options.app`, the
+ * commands run for that app (Faust's `app.main()`) and `-A` is not needed.
+ */
+export async function main(
+  argv: readonly string[],
+  io: Partial<CliIO> = {},
+  options: { app?: App } = {},
+): Promise<number> {
   const ctx: CliContext = { app: undefined, io: { ...defaultIO(), ...io }, capture: io.stdout !== undefined }
   const args = argv.slice(2)
   const early = scanEarlyOptions(args)
@@ -105,7 +128,11 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
     })
     // For `run`, --app names the app of the manifests, not a module to load.
     const appSpec = early.command === 'run' ? undefined : (early.app ?? process.env.FAUSTUS_APP)
-    if (appSpec) ctx.app = await loadApp(appSpec, ctx.io.cwd)
+    if (options.app !== undefined) {
+      if (early.app !== undefined) throw new CliUsageError('-A/--app: this script runs its own app (app.main())')
+      ctx.app = options.app
+      applyFlagsToApp(ctx.app, early)
+    } else if (appSpec) ctx.app = await loadApp(appSpec, ctx.io.cwd)
     await buildProgram(ctx).parseAsync(args, { from: 'user' })
     return EXIT_OK
   } catch (error) {

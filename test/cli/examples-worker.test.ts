@@ -11,7 +11,7 @@ describe('faustus -A examples/<file> worker', () => {
     expect(EXAMPLES).toEqual(expect.arrayContaining(['wordcount.ts', 'pageviews.ts', 'agent.ts']))
   })
   for (const file of EXAMPLES) {
-    it(`runs ${file}`, async () => {
+    it(`runs ${file}`, { timeout: 120_000 }, async () => {
       const worker = startFaustus(['-A', `examples/${file}`, 'worker', '-l', 'info', '--log-format', 'json'])
       await worker.waitFor('"msg":"app started"')
       process.kill(worker.child.pid!, 'SIGTERM')

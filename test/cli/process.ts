@@ -17,8 +17,13 @@ export interface FaustusProcess {
   exited: Promise<number>
 }
 
-export function startFaustus(args: string[], env: Record<string, string> = {}): FaustusProcess {
-  const child = spawn(NODE, [BIN, ...args], {
+/** `faustus ...args`; `script` replaces the bin (e.g. a script calling `app.main()`). */
+export function startFaustus(
+  args: string[],
+  env: Record<string, string> = {},
+  script: string[] = [BIN],
+): FaustusProcess {
+  const child = spawn(NODE, [...script, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },

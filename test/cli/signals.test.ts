@@ -8,7 +8,9 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 describe('signals sent by pid to the faustus process', () => {
   for (const reexec of [false, true]) {
     for (const signal of SIGNALS) {
-      it(`${signal} stops the worker gracefully${reexec ? ' through the rerun wrapper' : ''}`, async () => {
+      it(`${signal} stops the worker gracefully${reexec ? ' through the rerun wrapper' : ''}`, {
+        timeout: 120_000,
+      }, async () => {
         const worker = startFaustus(
           ['-A', 'examples/agent.ts', 'worker', '-l', 'info', '--log-format', 'json'],
           reexec ? { FAUSTUS_REEXEC: '1' } : { FAUSTUS_REEXEC: '0' },
