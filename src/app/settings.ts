@@ -91,7 +91,10 @@ export const UNAVAILABLE_SETTINGS: Partial<
   webEnabled: { refuses: (value) => value === true, hint: 'the web server is not available yet' },
   webHost: { refuses: () => true, hint: 'the web server is not available yet' },
   webPort: { refuses: () => true, hint: 'the web server is not available yet' },
-  dataDir: { refuses: () => true, hint: 'tables keep local state where the store setting says (lmdb://<dir>)' },
+  dataDir: {
+    refuses: () => true,
+    hint: 'not available yet; tables keep local state where the store setting says (lmdb://<dir>)',
+  },
 }
 
 /** Settings whose values are secrets: never echoed in an error message or log line. */
