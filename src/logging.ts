@@ -1,5 +1,8 @@
+import { createRequire } from 'node:module'
 import { pino } from 'pino'
-import { prettyFactory } from 'pino-pretty'
+
+// pino-pretty is loaded only for a terminal: JSON-logging processes (services, pipes, tests) skip its start-up cost.
+const require = createRequire(import.meta.url)
 
 /** The logging surface Faustus uses (a subset of pino's, so any pino logger fits). */
 export interface Logger {
@@ -44,6 +47,7 @@ function redacting(target: LineSink, secrets: readonly string[]): LineSink {
 
 /** pino-pretty's formatter in-process (no worker thread): each JSON line becomes one readable line. */
 function prettyLines(sink: LineSink, colorize: boolean): LineSink {
+  const { prettyFactory } = require('pino-pretty') as typeof import('pino-pretty')
   const format = prettyFactory({ colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
   return { write: (line: string) => sink.write(format(line)) }
 }
