@@ -62,6 +62,20 @@ describe('the faustus package', () => {
       ...LONG,
     })
     await writeFile(join(project, 'tour.ts'), await tourCode())
+    // Faust's app.main(): the script is its own CLI, run by Node itself (type stripping, no loader).
+    await writeFile(
+      join(project, 'main.ts'),
+      [
+        "import { App, type Stream } from 'faustus'",
+        "export const app = new App('main-script')",
+        'const double = app.agent(async function* double(stream: Stream<number>) {',
+        '  for await (const n of stream) yield n * 2',
+        '})',
+        "app.command('double', { args: { n: { type: 'int' } } }, async ({ n }) => console.log(await double.ask(n)))",
+        'if (import.meta.main) await app.main()',
+        '',
+      ].join('\n'),
+    )
     await writeFile(
       join(project, 'tsconfig.json'),
       JSON.stringify({
@@ -74,7 +88,7 @@ describe('the faustus package', () => {
           outDir: 'out',
           types: ['node'],
         },
-        files: ['tour.ts'],
+        files: ['tour.ts', 'main.ts'],
       }),
     )
     // Type-checked against node_modules/faustus/dist/*.d.ts, then emitted as plain JavaScript.
@@ -88,6 +102,8 @@ describe('the faustus package', () => {
     // And the TypeScript itself, as the README runs it (the installed bin loads .ts through tsx).
     const source = await run(NODE, [bin, '-A', 'tour.ts', 'send_value', '4', '8'], { cwd: project, ...LONG })
     expect(source.stdout).toBe('12\n')
+    const script = await run(NODE, ['main.ts', 'double', '21'], { cwd: project, ...LONG })
+    expect(script.stdout).toBe('42\n')
     // The package ships no sources and no tests: only what `files` lists.
     const installed = await readdir(join(project, 'node_modules', 'faustus'))
     expect(installed.sort()).toEqual(['README.md', 'bin', 'dist', 'package.json', 'schemas'])
