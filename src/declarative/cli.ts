@@ -62,7 +62,10 @@ export async function runManifests(
   const stderr = options.stderr ?? ((text: string) => void process.stderr.write(text))
   if (options.check) {
     try {
-      stdout(describeManifests(await loadManifests(paths, { app: options.app })))
+      const set = await loadManifests(paths, { app: options.app })
+      // The same build as a run (settings, resources applied), without starting: check refuses what run refuses.
+      await createAppFromManifests(set, { ...options.appOptions, app: options.app })
+      stdout(describeManifests(set))
       return 0
     } catch (error) {
       if (!(error instanceof ManifestError)) throw error

@@ -29,3 +29,13 @@ describe('faustus run', () => {
     expect(result.code).toBe(2)
   })
 })
+
+describe('runManifests(paths, { check: true }) from code', () => {
+  it('refuses what a run refuses, as the CLI does', async () => {
+    const { runManifests } = await import('../../src/declarative/cli.ts')
+    const { isFaustusError } = await import('../../src/index.ts')
+    await expect(
+      runManifests(fixture('manifests/bad-setting'), { check: true, stdout: () => {}, stderr: () => {} }),
+    ).rejects.toSatisfy((error) => isFaustusError(error, 'FST_SETTING_UNAVAILABLE'))
+  })
+})
