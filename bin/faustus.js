@@ -25,7 +25,7 @@ if ((tooOld || wantsFrames || forced) && process.env.FAUSTUS_NO_REEXEC !== '1') 
   const child = spawn(node, [...flags, ...process.argv.slice(1)], {
     stdio: 'inherit',
     detached: true,
-    env: { ...process.env, FAUSTUS_NO_REEXEC: '1' },
+    env: { ...process.env, FAUSTUS_NO_REEXEC: '1', FAUSTUS_WRAPPER_PID: String(process.pid) },
   })
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => {
@@ -38,6 +38,14 @@ if ((tooOld || wantsFrames || forced) && process.env.FAUSTUS_NO_REEXEC !== '1') 
   })
   child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)))
 } else {
+  // Rerun by the wrapper above, in a process group of our own: if the wrapper is killed outright (SIGKILL), nothing
+  // forwards signals any more, so stop as if it had sent SIGTERM rather than run on as an orphan.
+  const wrapper = Number(process.env.FAUSTUS_WRAPPER_PID)
+  if (wrapper > 0) {
+    setInterval(() => {
+      if (process.ppid !== wrapper) process.kill(process.pid, 'SIGTERM')
+    }, 1000).unref()
+  }
   const { register } = await import('tsx/esm/api')
   register()
   const source = new URL('../src/cli/main.ts', import.meta.url)

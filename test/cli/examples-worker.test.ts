@@ -1,10 +1,12 @@
 // Every example runs as documented: `faustus -A examples/<file> worker`, and stops gracefully on SIGTERM.
 import { readdirSync } from 'node:fs'
-import { describe, expect, it } from 'vitest'
-import { startFaustus } from './process.ts'
+import { afterAll, describe, expect, it } from 'vitest'
+import { killStarted, startFaustus } from './process.ts'
 import { ROOT } from './run-cli.ts'
 
 const EXAMPLES = readdirSync(`${ROOT}/examples`).filter((file) => file.endsWith('.ts') && file !== 'support.ts')
+
+afterAll(killStarted)
 
 describe('faustus -A examples/<file> worker', () => {
   it('covers every example', () => {

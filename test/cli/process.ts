@@ -17,6 +17,14 @@ export interface FaustusProcess {
   exited: Promise<number>
 }
 
+const started = new Set<ChildProcess>()
+
+/** Kills (SIGKILL) every process `startFaustus` started that is still running: for afterAll, after a failed test. */
+export function killStarted(): void {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  started.clear()
+}
+
 /** `faustus ...args`; `script` replaces the bin (e.g. a script calling `app.main()`). */
 export function startFaustus(
   args: string[],
@@ -28,6 +36,7 @@ export function startFaustus(
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   })
+  started.add(child)
   let stdout = ''
   let stderr = ''
   const waiters: { text: string; resolve: () => void }[] = []

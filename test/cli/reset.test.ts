@@ -1,9 +1,10 @@
 // `faustus reset` on the memory transport: offsets, changelogs and local state go; a new worker starts over.
 import { randomUUID } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { resetApp } from '../../src/cli/reset.ts'
 import { App, isFaustusError, type Stream } from '../../src/index.ts'
 import { waitFor } from '../helpers.ts'
+import { killStarted } from './process.ts'
 import { cli, fixture } from './run-cli.ts'
 
 /** One "process" of the app: a new App instance on the shared in-memory broker, as a restarted worker is. */
@@ -20,6 +21,8 @@ function counterApp(broker: string) {
   })
   return { app, input, counts, seen }
 }
+
+afterAll(killStarted)
 
 const KEYS = ['a', 'b', 'c', 'd', 'e']
 

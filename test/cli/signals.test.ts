@@ -1,9 +1,11 @@
 // `kill -<SIGNAL> <pid of faustus>` stops a worker gracefully, whether the bin runs the CLI itself or reruns Node
 // (FAUSTUS_REEXEC=1 takes the rerun path): the signal must reach the worker once, not be swallowed.
-import { describe, expect, it } from 'vitest'
-import { startFaustus } from './process.ts'
+import { afterAll, describe, expect, it } from 'vitest'
+import { killStarted, startFaustus } from './process.ts'
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
+afterAll(killStarted)
 
 describe('signals sent by pid to the faustus process', () => {
   for (const reexec of [false, true]) {
@@ -24,4 +26,23 @@ describe('signals sent by pid to the faustus process', () => {
       })
     }
   }
+
+  it('a rerun worker whose wrapper is killed outright stops gracefully instead of running on', {
+    timeout: 120_000,
+  }, async () => {
+    const worker = startFaustus(['-A', 'examples/agent.ts', 'worker', '-l', 'info', '--log-format', 'json'], {
+      FAUSTUS_REEXEC: '1',
+    })
+    await worker.waitFor('"msg":"app started"')
+    const started = worker
+      .stderr()
+      .split('\n')
+      .find((line) => line.includes('"msg":"app started"'))!
+    const childPid = JSON.parse(started).pid as number
+    expect(childPid).not.toBe(worker.child.pid)
+    worker.child.kill('SIGKILL')
+    // The rerun process still writes to our pipes (they close only when it exits): it says it stopped.
+    await worker.waitFor('"msg":"app stopped"')
+    expect(worker.stderr()).toContain('"msg":"app stopped"')
+  })
 })
