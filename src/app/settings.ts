@@ -107,7 +107,8 @@ export function secretValues(settings: Settings): string[] {
 
 const ENV_PREFIX = 'FAUSTUS_'
 /** Environment names the project uses for other things than app settings. */
-const RESERVED_ENV = /^FAUSTUS_(TEST_|APP$|MANIFESTS$|CLI_OVERRIDES$|INSTALL_|KAFKA_CACHE$|NO_REEXEC$|REEXEC$|WRAPPER_PID$)/
+const RESERVED_ENV =
+  /^FAUSTUS_(TEST_|APP$|MANIFESTS$|CLI_OVERRIDES$|INSTALL_|KAFKA_CACHE$|NO_REEXEC$|REEXEC$|WRAPPER_PID$)/
 
 function envName(key: string): string {
   return ENV_PREFIX + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()
