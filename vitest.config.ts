@@ -8,7 +8,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/interop/**', 'node_modules/**'],
+          exclude: ['test/integration/**', 'test/interop/**', 'test/package/**', 'node_modules/**'],
         },
       },
       {
@@ -23,6 +23,16 @@ export default defineConfig({
           hookTimeout: 180_000,
           // The files share one broker on a 2-core machine: in parallel they only get slower.
           fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Packs the tarball and installs it into a new project outside the repository (minutes, not seconds).
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
         },
       },
     ],

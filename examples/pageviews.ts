@@ -44,6 +44,9 @@ export function pageViewsApp(options: AppOptions & { id?: string; topic?: string
   return { app, perMinute, closed, view, seen: () => seen }
 }
 
+/** The app `faustus -A examples/pageviews.ts worker` runs. */
+export const { app } = pageViewsApp()
+
 /** Views over three minutes of one day, then one much later that closes those windows. */
 export const START = Date.UTC(2024, 0, 1, 12, 0, 0)
 export const VIEWS: [string, number][] = [

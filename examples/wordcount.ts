@@ -38,6 +38,9 @@ export function wordCountApp(options: AppOptions & { id?: string; topic?: string
   return { app, wordsTopic, counts, counted: () => counted }
 }
 
+/** The app `faustus -A examples/wordcount.ts worker` runs. */
+export const { app } = wordCountApp()
+
 export async function run(options: { echo?: boolean; app?: Parameters<typeof wordCountApp>[0] } = {}) {
   const out = new Output()
   out.reset(options.echo)

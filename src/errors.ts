@@ -5,6 +5,7 @@
 export const ERROR_CODES = {
   FST_SETTING_UNKNOWN: 'A setting name is not known',
   FST_SETTING_INVALID: 'A setting has a value of the wrong type or range',
+  FST_SETTING_UNAVAILABLE: 'A setting names a feature that is not available yet',
   FST_BROKER_URL_INVALID: 'The broker URL has an unknown scheme or cannot be parsed',
   FST_BROKER_UNAVAILABLE: 'The broker could not be reached before the connect deadline',
   FST_TRANSPORT: 'The transport failed an operation',
@@ -31,6 +32,7 @@ export const ERROR_CODES = {
   FST_RECOVERY_STALLED: 'Table recovery made no progress',
   FST_CLI_USAGE: 'Bad command-line usage',
   FST_CLI_APP_NOT_FOUND: 'The -A module has no Faustus app',
+  FST_GROUP_ACTIVE: 'The consumer group has running members (stop its workers first)',
   FST_MANIFEST_INVALID: 'A declarative manifest is invalid',
   FST_MANIFEST_CODE: 'Code from a declarative manifest raised while running',
 } as const
@@ -93,7 +95,11 @@ export class ValidationError extends FaustusError {
 }
 
 export class SettingError extends FaustusError {
-  constructor(code: 'FST_SETTING_UNKNOWN' | 'FST_SETTING_INVALID', message: string, options: FaustusErrorOptions = {}) {
+  constructor(
+    code: 'FST_SETTING_UNKNOWN' | 'FST_SETTING_INVALID' | 'FST_SETTING_UNAVAILABLE',
+    message: string,
+    options: FaustusErrorOptions = {},
+  ) {
     super(code, message, options)
     this.name = 'SettingError'
   }

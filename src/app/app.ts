@@ -12,7 +12,7 @@ import { GlobalTable, Table } from '../tables/table.ts'
 import type { CollectionOptions, TableOptions } from '../tables/types.ts'
 import type { Command, CommandParams, CommandSpec } from './commands.ts'
 import { AppServices } from './services.ts'
-import { resolveSettings, type Settings, type SettingsInput } from './settings.ts'
+import { resolveSettings, type Settings, type SettingsInput, secretValues } from './settings.ts'
 import type { ScheduledJob, TimerOptions } from './timers.ts'
 
 export const APP_BRAND = Symbol.for('faustus.app')
@@ -48,8 +48,19 @@ export class App {
     }
     const { logger, ...settings } = options
     this.id = id
-    this.settings = resolveSettings(settings)
-    this.log = logger ?? createLogger({ level: this.settings.logLevel as never, name: id })
+    const warnings: [string, Record<string, unknown>][] = []
+    this.settings = resolveSettings(settings, process.env, {
+      warn: (message, details) => warnings.push([message, details]),
+    })
+    this.log =
+      logger ??
+      createLogger({
+        level: this.settings.logLevel as never,
+        name: id,
+        format: this.settings.logFormat,
+        secrets: secretValues(this.settings),
+      })
+    for (const [message, details] of warnings) this.log.warn(details, message)
     this.services = new AppServices(this)
   }
 
@@ -229,6 +240,20 @@ export class App {
     const command: Command<S> = { name, spec, run }
     this.commands.set(name, command)
     return command
+  }
+
+  /**
+   * Faust's `app.main()`: runs the `faustus` command line for this app, so a script is its own CLI
+   * (`node app.ts worker -l info`, `node app.ts send_value 4 8`). Sets the exit code and returns it; lingering
+   * handles do not keep a finished command alive.
+   */
+  async main(argv: readonly string[] = process.argv): Promise<number> {
+    // On demand: the CLI (commander, the built-in commands) is no part of an app that never calls main().
+    const cli = await import('../cli/main.ts')
+    const code = await cli.main(argv, {}, { app: this })
+    process.exitCode = code
+    setTimeout(() => process.exit(code), 3000).unref()
+    return code
   }
 
   /** Starts everything: transport, topics, agents, consumer, tasks, timers. `client` mode only sends and asks. */

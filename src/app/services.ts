@@ -170,7 +170,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   }
 
   serde(type: TypeArg, role: 'key' | 'value'): Serde {
-    return serdeFor(type, role)
+    return serdeFor(type, role, this.settings)
   }
 
   subscribe(topic: Topic<any, any>, queue: EventQueue<any, any>): void {

@@ -1,6 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { SettingError } from '../errors.ts'
+import { redactUrls } from '../logging.ts'
+import { codecs } from '../models/index.ts'
+import { closestName } from './closest.ts'
 
 /**
  * Every app setting, with its type, default and meaning. Options given to `new App(id, options)` win over the
@@ -62,6 +65,12 @@ export const SettingsSchema = Type.Object(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
       { default: 'info' },
     ),
+    logFormat: Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('pretty')], {
+      default: 'auto',
+      description: 'auto: readable lines on a terminal, JSON lines otherwise',
+    }),
+    keySerializer: Type.String({ default: 'raw', description: 'Key codec of topics and agents that set none' }),
+    valueSerializer: Type.String({ default: 'json', description: 'Value codec of topics and agents that set none' }),
     webEnabled: Type.Boolean({ default: false }),
     webHost: Type.String({ default: '127.0.0.1' }),
     webPort: Type.Integer({ minimum: 0, maximum: 65535, default: 6066 }),
@@ -72,9 +81,39 @@ export const SettingsSchema = Type.Object(
 export type Settings = Static<typeof SettingsSchema>
 export type SettingsInput = Partial<Settings>
 
+/**
+ * Settings the schema knows but nothing implements yet: giving one (in code or the environment) with a value
+ * `refuses` is an FST_SETTING_UNAVAILABLE error rather than silently doing nothing. Drop an entry when its feature
+ * lands.
+ */
+export const UNAVAILABLE_SETTINGS: Partial<
+  Record<keyof Settings, { refuses: (value: unknown) => boolean; hint: string }>
+> = {
+  processingGuarantee: {
+    refuses: (value) => value === 'exactly_once',
+    hint: "exactly_once is not available yet; use 'at_least_once'",
+  },
+  webEnabled: { refuses: (value) => value === true, hint: 'the web server is not available yet' },
+  webHost: { refuses: () => true, hint: 'the web server is not available yet' },
+  webPort: { refuses: () => true, hint: 'the web server is not available yet' },
+  dataDir: {
+    refuses: () => true,
+    hint: 'not available yet; tables keep local state where the store setting says (lmdb://<dir>)',
+  },
+}
+
+/** Settings whose values are secrets: never echoed in an error message or log line. */
+const SECRET_SETTINGS = new Set(['brokerSasl', 'brokerSsl'])
+
+/** The secret values in `settings` (SASL password, TLS key), for the logger to mask. */
+export function secretValues(settings: Settings): string[] {
+  return [settings.brokerSasl?.password, settings.brokerSsl?.key].filter((v): v is string => !!v)
+}
+
 const ENV_PREFIX = 'FAUSTUS_'
 /** Environment names the project uses for other things than app settings. */
-const RESERVED_ENV = /^FAUSTUS_(TEST_|APP$|MANIFESTS$|CLI_OVERRIDES$|INSTALL_|KAFKA_CACHE$|NO_REEXEC$)/
+const RESERVED_ENV =
+  /^FAUSTUS_(TEST_|APP$|MANIFESTS$|CLI_OVERRIDES$|INSTALL_|KAFKA_CACHE$|NO_REEXEC$|REEXEC$|WRAPPER_PID$)/
 
 function envName(key: string): string {
   return ENV_PREFIX + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()
@@ -82,45 +121,110 @@ function envName(key: string): string {
 
 const ENV_TO_KEY = new Map(Object.keys(SettingsSchema.properties).map((key) => [envName(key), key]))
 
-function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
+/** A JSON setting from the environment; bad JSON names the variable, never its text (it may hold a password). */
+function parseJsonEnv(name: string, key: string, raw: string): unknown {
+  try {
+    return JSON.parse(raw)
+  } catch (error) {
+    // SyntaxError messages quote the input: keep only the position.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1]
+    throw new SettingError(
+      'FST_SETTING_INVALID',
+      `invalid setting ${key}: ${name} is not valid JSON${at === undefined ? '' : ` (at position ${at})`}`,
+      { details: { name: key, variable: name } },
+    )
+  }
+}
+
+export type SettingWarning = (message: string, details: Record<string, unknown>) => void
+
+function fromEnvironment(env: NodeJS.ProcessEnv, warn: SettingWarning): Record<string, unknown> {
   const values: Record<string, unknown> = {}
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined || RESERVED_ENV.test(name)) continue
     const key = ENV_TO_KEY.get(name)
     if (key === undefined) {
-      throw new SettingError('FST_SETTING_UNKNOWN', `unknown setting in environment: ${name}`, {
-        details: { name, known: [...ENV_TO_KEY.keys()] },
-      })
+      // The environment is shared with other tools (FAUSTUS_REPO...): warn, do not stop the app.
+      const closest = closestName(name, [...ENV_TO_KEY.keys()])
+      const hint = closest === undefined ? '' : ` (did you mean ${closest}?)`
+      warn(`ignoring unknown setting in environment: ${name}${hint}`, { name, closest })
+      continue
     }
     const schema = SettingsSchema.properties[key as keyof Settings]
-    values[key] = raw.trim().startsWith('{') ? JSON.parse(raw) : Value.Convert(schema, raw)
+    values[key] = raw.trim().startsWith('{') ? parseJsonEnv(name, key, raw) : Value.Convert(schema, raw)
   }
   return values
 }
 
-/** Builds validated settings; throws SettingError naming the setting for unknown names and bad values. */
-export function resolveSettings(options: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): Settings {
-  for (const key of Object.keys(options)) {
-    if (!(key in SettingsSchema.properties)) {
-      throw new SettingError('FST_SETTING_UNKNOWN', `unknown setting: ${key}`, {
-        details: { name: key, known: Object.keys(SettingsSchema.properties) },
+function settingName(path: string): string {
+  return path.replace(/^\//, '').replace(/\//g, '.') || '(settings)'
+}
+
+function invalid(path: string, message: string, value: unknown): SettingError {
+  const name = settingName(path)
+  const secret = SECRET_SETTINGS.has(name.split('.')[0])
+  const got = secret ? '' : ` (got ${redactUrls(JSON.stringify(value) ?? String(value))})`
+  return new SettingError('FST_SETTING_INVALID', `invalid setting ${name}: ${message}${got}`, {
+    details: secret ? { name } : { name, value: typeof value === 'string' ? redactUrls(value) : value },
+  })
+}
+
+function refuseUnavailable(given: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(given)) {
+    const entry = UNAVAILABLE_SETTINGS[key as keyof Settings]
+    if (entry?.refuses(value)) {
+      throw new SettingError('FST_SETTING_UNAVAILABLE', `setting ${key}: ${entry.hint}`, {
+        details: { name: key, value },
       })
     }
   }
+}
+
+function checkCodecs(settings: Record<string, unknown>): void {
+  for (const key of ['keySerializer', 'valueSerializer']) {
+    try {
+      codecs.get(settings[key] as string)
+    } catch {
+      throw invalid(`/${key}`, `no codec named "${settings[key]}" (register it with registerCodec)`, settings[key])
+    }
+  }
+}
+
+export interface ResolveOptions {
+  /** Told about ignored environment variables; the App logs them. Default: a process warning. */
+  warn?: SettingWarning
+}
+
+/**
+ * Builds validated settings; throws SettingError naming the setting for unknown options, bad values and settings not
+ * available yet. Unknown `FAUSTUS_*` environment variables only warn.
+ */
+export function resolveSettings(
+  options: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = process.env,
+  resolve: ResolveOptions = {},
+): Settings {
+  for (const key of Object.keys(options)) {
+    if (!(key in SettingsSchema.properties)) {
+      const closest = closestName(key, Object.keys(SettingsSchema.properties))
+      throw new SettingError(
+        'FST_SETTING_UNKNOWN',
+        `unknown setting: ${key}${closest === undefined ? '' : ` (did you mean ${closest}?)`}`,
+        { details: { name: key, closest, known: Object.keys(SettingsSchema.properties) } },
+      )
+    }
+  }
+  const warn = resolve.warn ?? ((message: string) => process.emitWarning(message, 'FaustusSettingWarning'))
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined))
-  const fromEnv = fromEnvironment(env)
+  const fromEnv = fromEnvironment(env, warn)
   // The CLI names the settings given as flags (`--broker`, `-l`): those win even over the app's own options.
   const forced = (env.FAUSTUS_CLI_OVERRIDES ?? '').split(',').filter((name) => name in fromEnv)
   const overrides = Object.fromEntries(forced.map((name) => [name, fromEnv[name]]))
-  const merged = Value.Default(SettingsSchema, { ...fromEnv, ...defined, ...overrides }) as Record<string, unknown>
+  const given = { ...fromEnv, ...defined, ...overrides }
+  const merged = Value.Default(SettingsSchema, { ...given }) as Record<string, unknown>
   const error = Value.Errors(SettingsSchema, merged).First()
-  if (error !== undefined) {
-    const name = error.path.replace(/^\//, '').replace(/\//g, '.') || '(settings)'
-    throw new SettingError(
-      'FST_SETTING_INVALID',
-      `invalid setting ${name}: ${error.message} (got ${JSON.stringify(error.value)})`,
-      { details: { name, value: error.value } },
-    )
-  }
+  if (error !== undefined) throw invalid(error.path, error.message, error.value)
+  refuseUnavailable(given)
+  checkCodecs(merged)
   return merged as Settings
 }

@@ -1,5 +1,5 @@
 import { FaustusError } from '../errors.ts'
-import type { Logger } from '../logging.ts'
+import { type Logger, redactUrls } from '../logging.ts'
 import { MemoryTransport } from '../transport/memory/index.ts'
 import type { Transport } from '../transport/types.ts'
 import type { Settings } from './settings.ts'
@@ -30,6 +30,6 @@ export async function createTransport(
   }
   throw new FaustusError(
     'FST_BROKER_URL_INVALID',
-    `unsupported broker URL "${url}": use memory:// or kafka://host:port`,
+    `unsupported broker URL "${redactUrls(url)}": use memory:// or kafka://host:port`,
   )
 }

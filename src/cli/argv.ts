@@ -8,6 +8,7 @@ export interface EarlyOptions {
   app?: string
   loglevel?: string
   broker?: string
+  logFormat?: string
   /** The first operand: the subcommand name. */
   command?: string
 }
@@ -18,6 +19,7 @@ const VALUED: Record<string, keyof EarlyOptions> = {
   '-l': 'loglevel',
   '--loglevel': 'loglevel',
   '--broker': 'broker',
+  '--log-format': 'logFormat',
 }
 
 export function scanEarlyOptions(args: readonly string[]): EarlyOptions {

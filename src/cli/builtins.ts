@@ -1,13 +1,15 @@
 /** The built-in subcommands: worker, send, agents, tables, models, model, completion. */
 import { Option, type Command as Program } from 'commander'
 import type { App } from '../app/app.ts'
-import { runManifests, withManifests } from '../declarative/cli.ts'
+import { withManifests } from '../declarative/cli.ts'
 import { FaustusError } from '../errors.ts'
 import { type AnyRecordClass, isRecordClass, records } from '../models/index.ts'
 import { convertParam } from './app-commands.ts'
 import { completionScript } from './completion.ts'
 import { jsonText, table } from './format.ts'
 import type { CliIO } from './io.ts'
+import { checkManifests, runManifestsCommand } from './manifests.ts'
+import { resetApp } from './reset.ts'
 import { runSend, runWorker } from './run.ts'
 
 export interface CliContext {
@@ -17,7 +19,18 @@ export interface CliContext {
   capture: boolean
 }
 
-export const BUILTIN_COMMANDS = ['worker', 'run', 'send', 'agents', 'tables', 'models', 'model', 'completion', 'help']
+export const BUILTIN_COMMANDS = [
+  'worker',
+  'run',
+  'send',
+  'agents',
+  'tables',
+  'models',
+  'model',
+  'reset',
+  'completion',
+  'help',
+]
 
 function requireApp(ctx: CliContext): App {
   if (ctx.app !== undefined) return ctx.app
@@ -110,14 +123,10 @@ export function registerBuiltins(program: Program, ctx: CliContext): void {
       // `--app NAME` after `run` names the manifest app (the global -A/--app loads a module elsewhere).
       const name = program.opts<{ app?: string }>().app
       const broker = program.opts<{ broker?: string }>().broker
-      const code = await runManifests(paths, {
-        app: name,
-        check: options.check,
-        stdout: io.stdout,
-        stderr: io.stderr,
-        appOptions: broker ? { broker } : {},
-        worker: (app) => runWorker(app, io),
-      })
+      const common = { app: name, stdout: io.stdout, stderr: io.stderr, appOptions: broker ? { broker } : {} }
+      const code = options.check
+        ? await checkManifests(paths, common)
+        : await runManifestsCommand(paths, { ...common, worker: (app) => runWorker(app, io) })
       if (code !== 0) throw new ManifestCheckFailed(code)
     })
 
@@ -192,6 +201,17 @@ export function registerBuiltins(program: Program, ctx: CliContext): void {
           fields.map((f) => [f.name, f.type, f.optional ? 'no' : 'yes']),
         ),
       )
+    })
+
+  program
+    .command('reset')
+    .description(
+      "start the app over: delete its local table state, its group's offsets, changelogs and repartition topics",
+    )
+    .option('-y, --yes', 'confirm: without it, reset only says what it would delete')
+    .action(async (options: { yes?: boolean }) => {
+      const result = await resetApp(requireApp(ctx), options)
+      io.stdout(`${jsonText(result)}`)
     })
 
   program

@@ -1,4 +1,5 @@
 /** Plain-text tables and error lines for the CLI's output. */
+import { redactUrls } from '../logging.ts'
 
 /** A left-aligned table with a header row and a rule under it; cells are single-line. */
 export function table(headers: readonly string[], rows: readonly (readonly unknown[])[]): string {
@@ -23,7 +24,8 @@ function codeOf(error: unknown): string | undefined {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  // Last line of defence: a message quoting a URL never shows its password.
+  return redactUrls(error instanceof Error ? error.message : String(error))
 }
 
 /** `error [FST_CODE]: message`, then the chain of causes, one per line. */

@@ -3,8 +3,9 @@
  * `app.command`. `main` returns the exit code: 0 done, 1 failed, 2 bad usage.
  */
 import { readFileSync } from 'node:fs'
-import { Command as Program } from 'commander'
+import { Option, Command as Program } from 'commander'
 import type { App } from '../app/app.ts'
+import { resolveSettings } from '../app/settings.ts'
 import { CliUsageError } from '../errors.ts'
 import { addAppCommand } from './app-commands.ts'
 import { applyEnvironment, scanEarlyOptions } from './argv.ts'
@@ -21,6 +22,7 @@ export const EXIT_ERROR = 1
 export const EXIT_USAGE = 2
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const LOG_FORMATS = ['auto', 'json', 'pretty']
 
 /** src/cli/main.ts and dist/cli/main.js are both two levels below package.json. */
 function packageVersion(): string {
@@ -35,6 +37,11 @@ export function buildProgram(ctx: CliContext): Program {
     .option('-A, --app <module>', 'the app module: a .ts/.js file exporting an App (path or path:exportName)')
     .option('-l, --loglevel <level>', `log level (${LOG_LEVELS.join('|')}); default warn, info for worker`)
     .option('--broker <url>', "broker URL overriding the app's (memory://, kafka://host:port)")
+    .addOption(
+      new Option('--log-format <format>', 'log lines: readable on a terminal, else JSON (auto), or always one').choices(
+        LOG_FORMATS,
+      ),
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)')
@@ -69,8 +76,30 @@ function exitCodeOf(error: unknown, ctx: { io: CliIO; app: App | undefined }): n
   return EXIT_ERROR
 }
 
-/** Runs the CLI on `argv` (as process.argv: node, script, args...) and returns the exit code. */
-export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
+/**
+ * The flags that set app settings, for an app built before the command line was read (`app.main()`): the broker
+ * and log level it was built with are replaced, as the environment variables would have set them.
+ */
+function applyFlagsToApp(app: App, early: { broker?: string; loglevel?: string }): void {
+  if (early.broker !== undefined) {
+    const settings = resolveSettings({ ...app.settings, broker: early.broker }, {})
+    Object.assign(app.settings, { broker: settings.broker })
+  }
+  const level = early.loglevel?.toLowerCase()
+  if (level !== undefined && typeof (app.log as { level?: unknown }).level === 'string') {
+    ;(app.log as unknown as { level: string }).level = level
+  }
+}
+
+/**
+ * Runs the CLI on `argv` (as process.argv: node, script, args...) and returns the exit code. With `options.app`, the
+ * commands run for that app (Faust's `app.main()`) and `-A` is not needed.
+ */
+export async function main(
+  argv: readonly string[],
+  io: Partial<CliIO> = {},
+  options: { app?: App } = {},
+): Promise<number> {
   const ctx: CliContext = { app: undefined, io: { ...defaultIO(), ...io }, capture: io.stdout !== undefined }
   const args = argv.slice(2)
   const early = scanEarlyOptions(args)
@@ -83,15 +112,27 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
     // Settings are read when the App is constructed, i.e. while importing the module: set them first.
     const defaultLevel = process.env.FAUSTUS_LOG_LEVEL ? undefined : early.command === 'worker' ? 'info' : 'warn'
     // Flags given on the command line win over the app's own options; the default level does not.
-    const forced = [early.broker !== undefined && 'broker', level !== undefined && 'logLevel'].filter(Boolean)
+    if (early.logFormat !== undefined && !LOG_FORMATS.includes(early.logFormat)) {
+      throw new CliUsageError(`invalid log format '${early.logFormat}' (choose from ${LOG_FORMATS.join(', ')})`)
+    }
+    const forced = [
+      early.broker !== undefined && 'broker',
+      level !== undefined && 'logLevel',
+      early.logFormat !== undefined && 'logFormat',
+    ].filter(Boolean)
     restoreEnvironment = applyEnvironment({
       FAUSTUS_BROKER: early.broker,
       FAUSTUS_LOG_LEVEL: level ?? defaultLevel,
+      FAUSTUS_LOG_FORMAT: early.logFormat,
       FAUSTUS_CLI_OVERRIDES: forced.length > 0 ? forced.join(',') : undefined,
     })
     // For `run`, --app names the app of the manifests, not a module to load.
     const appSpec = early.command === 'run' ? undefined : (early.app ?? process.env.FAUSTUS_APP)
-    if (appSpec) ctx.app = await loadApp(appSpec, ctx.io.cwd)
+    if (options.app !== undefined) {
+      if (early.app !== undefined) throw new CliUsageError('-A/--app: this script runs its own app (app.main())')
+      ctx.app = options.app
+      applyFlagsToApp(ctx.app, early)
+    } else if (appSpec) ctx.app = await loadApp(appSpec, ctx.io.cwd)
     await buildProgram(ctx).parseAsync(args, { from: 'user' })
     return EXIT_OK
   } catch (error) {

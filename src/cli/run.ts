@@ -36,33 +36,39 @@ export async function runAppCommand(
   }
 }
 
-/** Runs the app until SIGINT/SIGTERM (graceful stop; a second signal exits at once) or a crash (rethrown). */
+/** The signals that stop a worker gracefully (a second one exits at once), as a terminal or supervisor sends them. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }
+
+/** Runs the app until SIGINT/SIGTERM/SIGHUP (graceful stop; a second signal exits at once) or a crash (rethrown). */
 export async function runWorker(app: App, io: CliIO): Promise<void> {
-  await app.start()
   let stopFailed!: (error: unknown) => void
   const stopFailure = new Promise<never>((_, reject) => {
     stopFailed = reject
   })
   let signals = 0
+  let starting: Promise<void> | undefined
   const onSignal = (signal: NodeJS.Signals) => {
     if (++signals > 1) {
       io.stderr(`faustus: ${signal} again, exiting without a graceful stop\n`)
-      io.exit(signal === 'SIGINT' ? 130 : 143)
+      io.exit(SIGNAL_EXIT[signal] ?? 1)
       return
     }
     app.log.info({ signal }, 'stopping the worker (send the signal again to exit at once)')
-    app.stop().catch(stopFailed)
+    // A signal while starting stops the worker once it has started (stopping half-started services loses nothing).
+    void (starting ?? Promise.resolve()).then(() => app.stop()).catch(stopFailed)
   }
-  io.signals.on('SIGINT', onSignal)
-  io.signals.on('SIGTERM', onSignal)
+  // Listening before start: a signal that arrives while the app starts must not kill the process outright.
+  for (const signal of STOP_SIGNALS) io.signals.on(signal, onSignal)
   // The memory transport holds no socket or timer: without this the process would exit while the worker runs.
   const keepAlive = setInterval(() => {}, 1 << 30)
   try {
+    starting = app.start()
+    await Promise.race([starting, stopFailure])
     await Promise.race([app.done, stopFailure])
   } finally {
     clearInterval(keepAlive)
-    io.signals.off('SIGINT', onSignal)
-    io.signals.off('SIGTERM', onSignal)
+    for (const signal of STOP_SIGNALS) io.signals.off(signal, onSignal)
   }
 }
 

@@ -63,6 +63,8 @@ export async function runManifests(
   if (options.check) {
     try {
       const set = await loadManifests(paths, { app: options.app })
+      // The same build as a run (settings, resources applied), without starting: check refuses what run refuses.
+      await createAppFromManifests(set, { ...options.appOptions, app: options.app })
       stdout(describeManifests(set))
       const warnings = set.warnings ?? []
       if (warnings.length > 0) stderr(`${warnings.map((w) => `warning: ${formatIssue(w)}`).join('\n')}\n`)

@@ -179,6 +179,11 @@ export interface Transport {
   deleteTopics(names: string[]): Promise<void>
   /** Earliest and latest offsets of partitions. */
   listOffsets(partitions: TopicPartition[]): Promise<PartitionOffsets[]>
+  /**
+   * Forgets every committed offset of a consumer group (its members then start where `autoOffsetReset` says) and
+   * returns the topics it had offsets for. FST_GROUP_ACTIVE while the group has members.
+   */
+  resetGroup(groupId: string): Promise<string[]>
   createProducer(options?: ProducerOptions): Producer
   createConsumer(options: ConsumerOptions): Consumer
 }

@@ -14,8 +14,28 @@ describe('faustus run', () => {
     expect(result.stderr).toMatch(/after-terminal\.yaml:\d+/)
   })
 
+  it('--check refuses what run refuses: the same checks, the same error, nothing started', async () => {
+    const dir = fixture('manifests/bad-setting')
+    const check = await cli(['run', dir, '--check'])
+    const run = await cli(['run', dir])
+    expect(check.code).toBe(1)
+    expect(run.code).toBe(1)
+    expect(check.stderr).toContain('error [FST_SETTING_UNAVAILABLE]: setting dataDir')
+    expect(check.stderr).toBe(run.stderr)
+  })
+
   it('an unknown option of run is a usage error', async () => {
     const result = await cli(['run', 'examples/manifests/loyalty', '--bogus'])
     expect(result.code).toBe(2)
+  })
+})
+
+describe('runManifests(paths, { check: true }) from code', () => {
+  it('refuses what a run refuses, as the CLI does', async () => {
+    const { runManifests } = await import('../../src/declarative/cli.ts')
+    const { isFaustusError } = await import('../../src/index.ts')
+    await expect(
+      runManifests(fixture('manifests/bad-setting'), { check: true, stdout: () => {}, stderr: () => {} }),
+    ).rejects.toSatisfy((error) => isFaustusError(error, 'FST_SETTING_UNAVAILABLE'))
   })
 })

@@ -46,6 +46,36 @@ export class KafkaAdmin {
     await this.#waitForLeaders(missing.map((s) => s.name))
   }
 
+  /** Deletes the group (its committed offsets); the broker refuses while it has members (NON_EMPTY_GROUP). */
+  async resetGroup(groupId: string): Promise<string[]> {
+    const listed = await withRetries(this.#config, `reading offsets of group ${groupId}`, () =>
+      this.#client.listConsumerGroupOffsets({ groups: [groupId] }),
+    )
+    const topics = (listed[0]?.topics ?? [])
+      .filter((t) => t.partitions.some((p) => p.committedOffset >= 0n))
+      .map((t) => t.name)
+      .sort()
+    try {
+      await withRetries(this.#config, `deleting group ${groupId}`, () =>
+        this.#client.deleteGroups({ groups: [groupId] }),
+      )
+    } catch (error) {
+      if (hasKafkaError(error, 'NON_EMPTY_GROUP')) {
+        throw new TransportError(
+          'FST_GROUP_ACTIVE',
+          `consumer group "${groupId}" has running members: stop them first`,
+          {
+            cause: error,
+            details: { groupId },
+          },
+        )
+      }
+      if (!hasKafkaError(error, 'GROUP_ID_NOT_FOUND'))
+        throw toTransportError(this.#config, `deleting group ${groupId}`, error)
+    }
+    return topics
+  }
+
   async deleteTopics(names: string[]): Promise<void> {
     const existing = await this.#partitionCounts(names)
     if (existing.size === 0) return

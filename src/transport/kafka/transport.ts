@@ -59,6 +59,10 @@ export class KafkaTransport implements Transport {
     return this.#adminClient().describeTopics(names)
   }
 
+  resetGroup(groupId: string): Promise<string[]> {
+    return this.#adminClient().resetGroup(groupId)
+  }
+
   deleteTopics(names: string[]): Promise<void> {
     return this.#adminClient().deleteTopics(names)
   }

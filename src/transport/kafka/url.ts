@@ -1,4 +1,5 @@
 import { TransportError } from '../../errors.ts'
+import { redactUrls } from '../../logging.ts'
 
 export interface BrokerAddress {
   host: string
@@ -6,12 +7,21 @@ export interface BrokerAddress {
 }
 
 /** Parses `kafka://host:port[,host:port...]` (IPv6 hosts in brackets; port 9092 when absent). */
-export function parseKafkaUrl(url: string): BrokerAddress[] {
-  const match = /^kafka:\/\/([^/?#]+)\/?$/.exec(url.trim())
+export function parseKafkaUrl(given: string): BrokerAddress[] {
+  // Messages and details name the URL with any credentials masked.
+  const url = redactUrls(given)
+  const match = /^kafka:\/\/([^/?#]+)\/?$/.exec(given.trim())
   if (!match) {
     throw new TransportError('FST_BROKER_URL_INVALID', `broker URL "${url}" is not kafka://host:port[,host:port]`, {
       details: { url },
     })
+  }
+  if (match[1].includes('@')) {
+    throw new TransportError(
+      'FST_BROKER_URL_INVALID',
+      `broker URL "${url}" carries credentials: give them as the brokerSasl setting instead`,
+      { details: { url } },
+    )
   }
   const brokers: BrokerAddress[] = []
   for (const part of match[1].split(',')) {

@@ -87,6 +87,17 @@ export class MemoryGroup {
     return this.#committed.get(tpKey(tp))
   }
 
+  get active(): boolean {
+    return this.#members.size > 0 || this.#leaving.size > 0
+  }
+
+  /** Drops every committed offset; returns the topics that had some. */
+  forgetOffsets(): string[] {
+    const topics = new Set([...this.#committed.keys()].map((key) => key.split('\u0000')[0]))
+    this.#committed.clear()
+    return [...topics].sort()
+  }
+
   requestRebalance(): Promise<void> {
     if (this.#pending === null) {
       let resolve!: () => void

@@ -73,6 +73,16 @@ export class MemoryTransport implements Transport {
     return this.broker.listOffsets(partitions)
   }
 
+  async resetGroup(groupId: string): Promise<string[]> {
+    const group = this.broker.group(groupId)
+    if (group.active) {
+      throw new TransportError('FST_GROUP_ACTIVE', `consumer group "${groupId}" has running members: stop them first`, {
+        details: { groupId },
+      })
+    }
+    return group.forgetOffsets()
+  }
+
   createProducer(_options?: ProducerOptions): Producer {
     // Batching, compression and transactions have nothing to do in-process: every send is appended at once.
     const producer = new MemoryProducer(this.broker)
