@@ -8,6 +8,8 @@ export interface EarlyOptions {
   app?: string
   loglevel?: string
   broker?: string
+  webPort?: string
+  webHost?: string
   /** The first operand: the subcommand name. */
   command?: string
 }
@@ -18,6 +20,8 @@ const VALUED: Record<string, keyof EarlyOptions> = {
   '-l': 'loglevel',
   '--loglevel': 'loglevel',
   '--broker': 'broker',
+  '--web-port': 'webPort',
+  '--web-host': 'webHost',
 }
 
 export function scanEarlyOptions(args: readonly string[]): EarlyOptions {

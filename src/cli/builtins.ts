@@ -17,7 +17,18 @@ export interface CliContext {
   capture: boolean
 }
 
-export const BUILTIN_COMMANDS = ['worker', 'run', 'send', 'agents', 'tables', 'models', 'model', 'completion', 'help']
+export const BUILTIN_COMMANDS = [
+  'worker',
+  'run',
+  'send',
+  'agents',
+  'tables',
+  'models',
+  'model',
+  'completion',
+  'status',
+  'help',
+]
 
 function requireApp(ctx: CliContext): App {
   if (ctx.app !== undefined) return ctx.app

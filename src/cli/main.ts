@@ -13,6 +13,9 @@ import { formatError } from './format.ts'
 import { type CliIO, defaultIO } from './io.ts'
 import { loadApp } from './load-app.ts'
 import { runAppCommand } from './run.ts'
+import { registerStatus } from './status.ts'
+// Workers serve health, metrics, table lookups and the dashboard (src/web registers itself with the app).
+import '../web/index.ts'
 
 export type { CliIO } from './io.ts'
 
@@ -35,10 +38,13 @@ export function buildProgram(ctx: CliContext): Program {
     .option('-A, --app <module>', 'the app module: a .ts/.js file exporting an App (path or path:exportName)')
     .option('-l, --loglevel <level>', `log level (${LOG_LEVELS.join('|')}); default warn, info for worker`)
     .option('--broker <url>', "broker URL overriding the app's (memory://, kafka://host:port)")
+    .option('--web-port <port>', 'web server port (worker; 0 picks a free one); default 6066')
+    .option('--web-host <host>', 'web server bind address (worker); default 127.0.0.1')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)')
   registerBuiltins(program, ctx)
+  registerStatus(program, ctx)
   for (const command of ctx.app?.commands.values() ?? []) {
     checkCommandName(command.name)
     addAppCommand(program, command, (cmd, params) => runAppCommand(ctx.app!, cmd, params, io, ctx.capture))
@@ -83,8 +89,18 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
     // Settings are read when the App is constructed, i.e. while importing the module: set them first.
     const defaultLevel = process.env.FAUSTUS_LOG_LEVEL ? undefined : early.command === 'worker' ? 'info' : 'warn'
     // Flags given on the command line win over the app's own options; the default level does not.
-    const forced = [early.broker !== undefined && 'broker', level !== undefined && 'logLevel'].filter(Boolean)
+    const forced = [
+      early.broker !== undefined && 'broker',
+      level !== undefined && 'logLevel',
+      early.webPort !== undefined && 'webPort',
+      early.webHost !== undefined && 'webHost',
+    ].filter(Boolean)
+    // A worker serves its web surface unless the app or the environment says otherwise; one-shot commands do not.
+    const serving = early.command === 'worker' || early.command === 'run'
     restoreEnvironment = applyEnvironment({
+      FAUSTUS_WEB_ENABLED: serving && process.env.FAUSTUS_WEB_ENABLED === undefined ? 'true' : undefined,
+      FAUSTUS_WEB_PORT: early.webPort,
+      FAUSTUS_WEB_HOST: early.webHost,
       FAUSTUS_BROKER: early.broker,
       FAUSTUS_LOG_LEVEL: level ?? defaultLevel,
       FAUSTUS_CLI_OVERRIDES: forced.length > 0 ? forced.join(',') : undefined,

@@ -253,6 +253,11 @@ export abstract class Collection {
 
   // Codecs.
 
+  /** The key's bytes as the changelog carries them (Faust routes table lookups by their murmur2 partition). */
+  keyBytes(key: unknown): Buffer {
+    return this.encodeKey(key)
+  }
+
   protected encodeKey(key: unknown): Buffer {
     const bytes = this.keySerde.encode(key)
     if (bytes === null) throw new FaustusError('FST_TABLE_VALUE', `table "${this.name}": a key cannot be null`)

@@ -276,6 +276,7 @@ export class TableManager implements CollectionHost {
       return await recover(transport, tasks, {
         log: this.log,
         stallTimeoutMs: this.#options.recoveryStallMs,
+        app: this.#host.appId,
         tty: this.#options.tty,
       })
     } catch (error) {
