@@ -128,6 +128,7 @@ export class TableManager implements CollectionHost {
         return table !== undefined && !table.global && table.standbys > 0
       },
       globalTopics: (topic) => this.#byTopic.get(topic)?.global === true,
+      changelogTopics: (topic) => this.#byTopic.has(topic),
     }
   }
 

@@ -57,5 +57,5 @@ function routed(app: App, page: Page, request: FastifyRequest, reply: FastifyRep
   const source = route.match !== undefined ? request.params : request.query
   const key = (source as Record<string, string>)[(route.match ?? route.query)!]
   if (key === undefined) return reply.code(400).send({ error: `missing key parameter ${route.match ?? route.query}` })
-  return routeOr(app, table, key, request, reply, local)
+  return routeOr(app, table, key, request, reply, undefined, local)
 }

@@ -23,7 +23,9 @@ export function mountTables(server: FastifyInstance, app: App): void {
     const { name, key } = request.params
     const table = tableByName(app, name)
     if (table === undefined) return reply.code(404).send({ error: 'unknown table', name })
-    return routeOr(app, table, key, request, reply, () => {
+    // Proxied in Faust's canonical form (with the trailing slash its aiohttp routes need).
+    const canonical = `/table/${encodeURIComponent(name)}/${encodeURIComponent(key)}/${queryOf(request.url)}`
+    return routeOr(app, table, key, request, reply, canonical, () => {
       const value = lookupValue(table, key)
       if (value === undefined) return reply.code(404).send({ error: 'key not found', key, table: name })
       return reply.type('application/json').send(JSON.stringify(value))
@@ -41,6 +43,8 @@ export async function routeOr(
   key: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
+  /** The path and query to ask the owner for (default: this request's). */
+  path: string | undefined,
   local: () => unknown,
 ): Promise<unknown> {
   if (request.headers[ROUTED_HEADER] !== undefined) return local()
@@ -56,11 +60,16 @@ export async function routeOr(
   if (typeof request.headers['content-type'] === 'string') headers['content-type'] = request.headers['content-type']
   const body = request.body === undefined ? undefined : JSON.stringify(request.body)
   const response = await proxy(
-    routedUrl(owner.url, request.url),
+    routedUrl(owner.url, path ?? request.url),
     { method: request.method, headers, body },
     ROUTE_TIMEOUT_MS,
   )
   return reply.code(response.status).type(response.contentType).send(response.body)
+}
+
+function queryOf(url: string): string {
+  const at = url.indexOf('?')
+  return at < 0 ? '' : url.slice(at)
 }
 
 function describe(table: Collection) {
