@@ -202,7 +202,10 @@ export class WorkerState {
         this.history.set(key, (series = { topic: entry.topic, partition: entry.partition, points: [] }))
       series.points.push([now, entry.lag])
     }
+    const current = new Set(this.lag.map(tpKey))
     for (const [key, series] of this.history) {
+      // Partitions this worker no longer has leave the chart (their new owner shows them).
+      if (!current.has(key)) series.points.length = 0
       while (series.points.length > 0 && series.points[0][0] < now - HISTORY_MS) series.points.shift()
       if (series.points.length === 0) this.history.delete(key)
     }
