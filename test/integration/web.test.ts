@@ -86,6 +86,13 @@ describe('web surface of two workers on Kafka', () => {
       }
     }
     expect((await getJson(`${a.url}/table/counts/missing-key`)).status).toBe(404)
+    // A user page with a table route answers from the owner, whichever worker is asked.
+    for (const worker of [a, b]) {
+      for (const key of keys.slice(0, 6)) {
+        const page = await getJson(`${worker.url}/count/${key}`)
+        expect(page).toEqual({ status: 200, body: { word: key, count: 10 } })
+      }
+    }
 
     // Offsets: once committed, each worker's committed offsets are what the test produced to its partitions.
     for (const [worker, mine] of [
