@@ -57,12 +57,9 @@ export const SettingsSchema = Type.Object(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
       { default: 'info' },
     ),
-    webEnabled: Type.Boolean({
-      default: false,
-      description: 'Serve health, metrics, tables, dashboard (on for worker)',
-    }),
-    webHost: Type.String({ default: '127.0.0.1', description: 'Web server bind address' }),
-    webPort: Type.Integer({ minimum: 0, maximum: 65535, default: 6066, description: 'Web server port (0: any free)' }),
+    webEnabled: Type.Boolean({ default: false }),
+    webHost: Type.String({ default: '127.0.0.1' }),
+    webPort: Type.Integer({ minimum: 0, maximum: 65535, default: 6066 }),
   },
   { additionalProperties: false },
 )
