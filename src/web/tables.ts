@@ -76,13 +76,13 @@ function describe(table: Collection) {
   return { name: table.name, help: table.help, kind: table.kind, partitions: table.partitions }
 }
 
-/** The value of a string key from the URL, JSON-ready (sets as arrays); undefined when absent. */
+/**
+ * The value of a string key from the URL, JSON-ready (sets as arrays); undefined when absent. As Faust's view (which
+ * reads `table[key]`), a table with a default answers the default for an absent key.
+ */
 function lookupValue(table: Collection, key: string): unknown {
   const get = (table as unknown as { get?: (key: unknown) => unknown }).get
   if (typeof get !== 'function') return undefined
-  const has = (table as unknown as { has?: (key: unknown) => boolean }).has
-  if (typeof has === 'function' && !has.call(table, key)) return undefined
   const value = get.call(table, key)
-  if (value instanceof Set) return value.size === 0 ? undefined : [...value]
-  return value
+  return value instanceof Set ? [...value] : value
 }

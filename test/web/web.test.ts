@@ -34,6 +34,7 @@ describe('web server on the memory transport', () => {
     const app = makeApp()
     const words = app.topic('words', { keyType: 'json', valueType: 'json' })
     const counts = app.table<string, number>('counts', { default: () => 0 })
+    app.table<string, number>('plain')
     let processed = 0
     app.agent(
       words,
@@ -83,10 +84,13 @@ describe('web server on the memory transport', () => {
 
     expect(JSON.parse((await get(`${url}/table/counts/a`)).body)).toBe(10)
     expect(JSON.parse((await get(`${url}/table/counts/b/`)).body)).toBe(20)
-    expect((await get(`${url}/table/counts/zzz`)).status).toBe(404)
+    // As Faust's view: the table's default for an absent key; 404 for a table without one.
+    expect(await get(`${url}/table/counts/zzz`)).toMatchObject({ status: 200, body: '0' })
+    expect((await get(`${url}/table/plain/zzz`)).status).toBe(404)
     expect((await get(`${url}/table/nope/a`)).status).toBe(404)
     expect(JSON.parse((await get(`${url}/table`)).body)).toEqual([
       expect.objectContaining({ name: 'counts', partitions: 4 }),
+      expect.objectContaining({ name: 'plain', partitions: 4 }),
     ])
     expect(JSON.parse((await get(`${url}/hello/world`)).body)).toEqual({ hello: 'world' })
     const echo = await fetch(`${url}/echo`, {
