@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
+    // Workers started by tests (`faustus worker` serves its web surface) take a free port, never one another's 6066.
+    env: { FAUSTUS_WEB_PORT: '0' },
     projects: [
       {
         extends: true,

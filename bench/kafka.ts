@@ -23,6 +23,8 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000)
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6)
 const TIMEOUT_MS = Number(process.env.BENCH_KAFKA_TIMEOUT_S ?? 60) * 1000
 const DIAGNOSTIC = process.env.BENCH_KAFKA_DIAGNOSTIC !== '0'
+/** Runs of the passthrough with the web server and metrics off, then on, alternating; the best of each counts. */
+const WEB_ROUNDS = Number(process.env.BENCH_KAFKA_WEB_ROUNDS ?? 2)
 
 const count = (n: number) => n.toLocaleString('en-US')
 
@@ -57,7 +59,8 @@ export async function kafkaBenchmarks(): Promise<BenchResult[]> {
   const broker = await benchBroker()
   const admin = new BenchAdmin(broker.bootstrap, PARTITIONS)
   const id = randomUUID().slice(0, 8)
-  const names = ['input', 'raw-out', 'agent-out', 'windowed-out'].map((name) => `bench-kafka-${name}-${id}`)
+  const webOuts = Array.from({ length: WEB_ROUNDS * 2 }, (_, i) => `web-${i}-out`)
+  const names = ['input', 'raw-out', 'agent-out', 'windowed-out', ...webOuts].map((name) => `bench-kafka-${name}-${id}`)
   const [input, outRaw, outAgent, outWindowed] = names
   try {
     await admin.create(names)
@@ -85,6 +88,32 @@ export async function kafkaBenchmarks(): Promise<BenchResult[]> {
     const windowed = diagnostic?.result
     if (windowed) agentNote('diagnostic: same agent, sink not awaiting each ack', windowed)
 
+    // The cost of observing: the same passthrough with the web server and metrics on (scraped every second)
+    // against off, alternating runs on fresh output topics; best of each.
+    // CPU per record of this process is printed too: on a machine shared with other work, events/s swing by tens
+    // of percent from run to run while CPU per record barely moves.
+    const rates = { off: [] as number[], on: [] as number[] }
+    const cpu = { off: [] as number[], on: [] as number[] }
+    for (let round = 0; round < WEB_ROUNDS; round++) {
+      for (const web of [false, true]) {
+        const out = `bench-kafka-web-${round * 2 + (web ? 1 : 0)}-out-${id}`
+        const { result: run, cpuMicros } = await withCpu(() =>
+          agentPassthrough({ ...common, sink: out, mode: 'topic', web }),
+        )
+        const perRecord = cpuMicros / Math.max(1, run.count)
+        agentNote(
+          `web ${web ? 'on ' : 'off'} round ${round + 1}${web ? ` (${run.scrapes} scrapes)` : ''}, ${perRecord.toFixed(2)} µs CPU/record`,
+          run,
+        )
+        rates[web ? 'on' : 'off'].push(perSecond(run.count, run.ms))
+        cpu[web ? 'on' : 'off'].push(perRecord)
+      }
+    }
+    const webOff = Math.max(...rates.off)
+    const webOn = Math.max(...rates.on)
+    const cpuOff = Math.min(...cpu.off)
+    const cpuOn = Math.min(...cpu.on)
+
     const a = perSecond(RECORDS, rawMs)
     const b = perSecond(agent.count, agent.ms)
     const c = perSecond(RECORDS, kcat.ms)
@@ -98,6 +127,16 @@ export async function kafkaBenchmarks(): Promise<BenchResult[]> {
       ratio('b/c', b / c),
       { name: 'b (target >= 100,000)', value: b, unit: b >= 100_000 ? 'events/s (met)' : 'events/s (NOT met)' },
       cpuPerRecord('(a) CPU of this process', rawCpu, RECORDS),
+      { name: `passthrough, web server + metrics off (best of ${rates.off.length})`, value: webOff, unit: 'events/s' },
+      {
+        name: `passthrough, web server + metrics on, scraped 1/s (best of ${rates.on.length})`,
+        value: webOn,
+        unit: 'events/s',
+      },
+      ratio('metrics on / off, events/s (target >= 95%)', webOn / webOff, 0.95),
+      cpuPerRecord('passthrough, web + metrics off: CPU of this process (best)', cpuOff, 1),
+      cpuPerRecord('passthrough, web + metrics on: CPU of this process (best)', cpuOn, 1),
+      ratio('metrics on / off, by CPU per record (off / on; target >= 95%)', cpuOff / cpuOn, 0.95),
     ]
     if (diagnostic && windowed) {
       const w = perSecond(windowed.count, windowed.ms)

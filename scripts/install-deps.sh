@@ -2,11 +2,12 @@
 # Installs the Debian packages that the project's tests and benchmarks need, only those missing.
 # Idempotent, quiet, non-interactive: safe to run as root with no TTY (CI), or via sudo.
 #   kcat: native librdkafka client (benchmark ceiling, partitioner reference, debugging the test broker).
+#   chromium: the real browser the dashboard test drives with playwright-core.
 # The Kafka broker itself needs Java 17+ and Maven (`npm run kafka -- download`); they are checked, not installed,
 # unless FAUSTUS_INSTALL_JAVA=1.
 set -euo pipefail
 
-PACKAGES=(kcat)
+PACKAGES=(kcat chromium)
 if [[ "${FAUSTUS_INSTALL_JAVA:-0}" == 1 ]]; then
   PACKAGES+=(openjdk-17-jre-headless maven)
 fi

@@ -35,6 +35,9 @@ export const ERROR_CODES = {
   FST_GROUP_ACTIVE: 'The consumer group has running members (stop its workers first)',
   FST_MANIFEST_INVALID: 'A declarative manifest is invalid',
   FST_MANIFEST_CODE: 'Code from a declarative manifest raised while running',
+  FST_WEB_PORT_IN_USE: 'The web server port is already taken by another process',
+  FST_WEB_ROUTE: 'A table lookup could not be routed to the worker owning the key',
+  FST_WEB_UNREACHABLE: 'No worker web server answered at the given address',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -14,6 +14,16 @@ export type { SupervisorOptions, SupervisorStrategy } from './agents/supervisor.
 export { App, type AppOptions, isApp } from './app/app.ts'
 export type { ArgumentSpec, Command, CommandParams, CommandSpec, OptionSpec, ParamType } from './app/commands.ts'
 export { DEAD_LETTER_HEADERS } from './app/dead-letter.ts'
+export type {
+  HttpMethod,
+  Page,
+  PageHandler,
+  PageOptions,
+  PageReply,
+  PageRequest,
+  PageView,
+  TableRouteOptions,
+} from './app/pages.ts'
 export { resolveSettings, type Settings, type SettingsInput, SettingsSchema } from './app/settings.ts'
 export type { TimerOptions } from './app/timers.ts'
 export { Channel } from './channels/channel.ts'
@@ -26,6 +36,18 @@ export {
   runManifests,
   withManifests,
 } from './declarative/index.ts'
+export {
+  type AskMessage,
+  CHANNEL_NAMES,
+  type CheckpointMessage,
+  type CommitMessage,
+  channels,
+  type ErrorMessage,
+  type FetchMessage,
+  type ProcessMessage,
+  type RebalanceMessage,
+  type RecoveryMessage,
+} from './diagnostics.ts'
 export {
   AskTimeoutError,
   CliUsageError,
@@ -87,3 +109,4 @@ export {
   type WriteOptions,
 } from './tables/index.ts'
 export type { RecordMetadata, Transport } from './transport/types.ts'
+export { type WorkerSnapshot, webServerOf } from './web/index.ts'

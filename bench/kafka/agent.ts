@@ -6,7 +6,7 @@
  * to the output topic without waiting for each acknowledgement (at most `WINDOW` unacknowledged), which shows what
  * the rest of the pipeline (fetch, conductor, queue, actor, producer) can do once the per-record wait is gone.
  */
-import { App, type Stream, type Topic } from '../../src/index.ts'
+import { App, type Stream, type Topic, webServerOf } from '../../src/index.ts'
 import type { BenchAdmin } from './common.ts'
 
 const WINDOW = 20_000
@@ -17,6 +17,8 @@ export interface AgentRun {
   ms: number
   /** The deadline passed before every record reached the output topic. */
   timedOut: boolean
+  /** /metrics scrapes answered during the run (web runs). */
+  scrapes?: number
 }
 
 export interface AgentRunOptions {
@@ -29,6 +31,8 @@ export interface AgentRunOptions {
   timeoutMs: number
   /** `topic`: `sink: [outputTopic]` (the measured passthrough); `windowed`: the diagnostic variant. */
   mode: 'topic' | 'windowed'
+  /** Web server and metrics on (port chosen by the OS), with /metrics scraped every second during the run. */
+  web?: boolean
 }
 
 /** A function sink sending to `topic` with at most `window` sends unacknowledged; a failed send fails the next one. */
@@ -60,6 +64,8 @@ export async function agentPassthrough(options: AgentRunOptions): Promise<AgentR
     topicPartitions: admin.partitions,
     stopTimeoutMs: 2_000,
     revokeTimeoutMs: 2_000,
+    webEnabled: options.web === true,
+    webPort: 0,
   })
   const input = app.topic(source, { valueType: 'raw' })
   const output = app.topic(sink, { valueType: 'raw' })
@@ -72,10 +78,21 @@ export async function agentPassthrough(options: AgentRunOptions): Promise<AgentR
   )
   const started = performance.now()
   await app.start()
+  const url = webServerOf(app)?.url
+  let scrapes = 0
+  const scraper =
+    url === undefined
+      ? undefined
+      : setInterval(() => {
+          void fetch(`${url}/metrics`)
+            .then((response) => response.text())
+            .then(() => scrapes++)
+        }, 1000)
   try {
     const { count, at } = await admin.waitForEnd(sink, total, started + options.timeoutMs)
-    return { count, ms: at - started, timedOut: count < total }
+    return { count, ms: at - started, timedOut: count < total, scrapes }
   } finally {
+    clearInterval(scraper)
     await app.stop()
   }
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Channel } from '../channels/channel.ts'
 import type { Topic } from '../channels/topic.ts'
-import { FaustusError } from '../errors.ts'
+import { channels, since } from '../diagnostics.ts'
+import { FaustusError, isFaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import type { Event, ReplyRequest } from '../streams/event.ts'
 import { EventQueue } from '../streams/queue.ts'
@@ -38,6 +39,8 @@ export interface AgentOptions<R> {
 
 /** What an agent needs from its app. */
 export interface AgentHost {
+  /** The app id, named in diagnostics messages. */
+  readonly appId?: string
   readonly log: Logger
   readonly askTimeoutMs: number
   /** Default window of map/kvmap/join/kvjoin: requests sent whose result the caller has not taken yet. */
@@ -95,6 +98,10 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
   #actors: Actor<V, K, R>[] = []
   #queue: EventQueue<K, V> | undefined
   #running = false
+  #eventsOut = 0
+  #errors = 0
+  /** Events taken from queues of earlier runs (the queue is replaced at each start). */
+  #eventsInBefore = 0
 
   constructor(
     host: AgentHost,
@@ -135,6 +142,7 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
       return
     }
     const queue = this.channel.queue()
+    this.#eventsInBefore += this.#queue?.taken ?? 0
     this.#queue = queue
     for (let i = 0; i < this.concurrency; i++) this.#spawn(i, queue)
   }
@@ -150,6 +158,10 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
         prefix: this.name,
         context: this.#host.streamContext,
         concurrencyIndex: this.concurrency > 1 ? index : undefined,
+        onSample: (seconds) => {
+          if (channels.process.hasSubscribers)
+            channels.process.publish({ app: this.#host.appId, agent: this.name, seconds })
+        },
       },
       this.#policy,
     )
@@ -161,6 +173,7 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
   /** One actor per partition: a dispatcher moves each event to its partition's queue. */
   #startIsolated(): void {
     const main = this.channel.queue()
+    this.#eventsInBefore += this.#queue?.taken ?? 0
     this.#queue = main
     const byPartition = new Map<number, { queue: EventQueue<K, V>; actor: Actor<V, K, R> }>()
     const open = (partition: number) => {
@@ -207,12 +220,22 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
     this.#errorLog.flush()
   }
 
+  /** Counters for metrics: events handed to the actors, results they yielded, errors they raised. */
+  get stats(): { eventsIn: number; eventsOut: number; errors: number } {
+    return {
+      eventsIn: this.#eventsInBefore + (this.#queue?.taken ?? 0),
+      eventsOut: this.#eventsOut,
+      errors: this.#errors,
+    }
+  }
+
   /** Events buffered for the actors (for draining on stop). */
   get buffered(): number {
     return this.#queue?.size ?? 0
   }
 
   emit(result: R, event: Event | undefined): Promise<void> | undefined {
+    this.#eventsOut++
     const request = event?.replyTo
     if (request == null) return deliverToSinks(this.#sinks, result)
     return this.#host.sendReply(request, event?.key ?? null, result).then(() => deliverToSinks(this.#sinks, result))
@@ -221,6 +244,9 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
   async onError(error: unknown, event: Event | undefined): Promise<void> {
     const policy = this.options.onError ?? 'ack'
     const where = event ? { topic: event.topic, partition: event.partition, offset: event.offset } : {}
+    this.#errors++
+    if (channels.error.hasSubscribers)
+      channels.error.publish(errorMessage(this.#host.appId, this.name, error, where, policy))
     if (policy === 'crash') throw error
     if (typeof policy === 'object') {
       await this.#host.deadLetter(policy.deadLetter, this.name, event, error)
@@ -284,6 +310,7 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
     const correlationId = randomUUID()
     // Waiting starts before the send: the reply may arrive before the send is acknowledged.
     const reply = waiter.expect(correlationId, timeout ?? this.#host.askTimeoutMs, this.name)
+    const started = performance.now()
     try {
       await this.channel.send({ ...sendOptions, value, request: { replyTo: waiter.topicName, correlationId } })
     } catch (error) {
@@ -291,7 +318,19 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
       waiter.forget(correlationId)
       throw error
     }
-    return (await reply) as R
+    if (!channels.ask.hasSubscribers) return (await reply) as R
+    const report = (error?: unknown) =>
+      channels.ask.publish({ app: this.#host.appId, agent: this.name, seconds: since(started), error })
+    return (reply as Promise<R>).then(
+      (result) => {
+        report()
+        return result
+      },
+      (error) => {
+        report(error)
+        throw error
+      },
+    )
   }
 
   #call(operation: string): AgentCall<V, K> {
@@ -356,4 +395,11 @@ function withoutKeys<K, V>(values: Iterable<V> | AsyncIterable<V>): AsyncIterabl
       }
     },
   }
+}
+
+function errorMessage(app: string | undefined, agent: string, error: unknown, where: object, policy: AgentErrorPolicy) {
+  // A user's exception has no code: its class name stands for one (TypeError, ValidationError...).
+  const code = isFaustusError(error) ? error.code : error instanceof Error ? error.name : 'Error'
+  const deadLetter = typeof policy === 'object' ? policy.deadLetter : undefined
+  return { app, agent, code, message: error instanceof Error ? error.message : String(error), ...where, deadLetter }
 }

@@ -11,6 +11,7 @@ import { SetGlobalTable, SetTable } from '../tables/set-table.ts'
 import { GlobalTable, Table } from '../tables/table.ts'
 import type { CollectionOptions, TableOptions } from '../tables/types.ts'
 import type { Command, CommandParams, CommandSpec } from './commands.ts'
+import { definePage, type Page, type PageHandler, type PageOptions, type PageView } from './pages.ts'
 import { AppServices } from './services.ts'
 import { resolveSettings, type Settings, type SettingsInput, secretValues } from './settings.ts'
 import type { ScheduledJob, TimerOptions } from './timers.ts'
@@ -38,6 +39,8 @@ export class App {
   readonly commands = new Map<string, Command<any>>()
   readonly tasks: { name: string; fn: () => Promise<unknown> | unknown }[] = []
   readonly jobs: ScheduledJob[] = []
+  /** Web pages (`app.page`), mounted by the web server. */
+  readonly pages: Page[] = []
   readonly services: AppServices
   /** Set by features that read the current actor (tables): actors then run inside an ActorContext. */
   needsActorContext = false
@@ -228,6 +231,21 @@ export class App {
       options,
     })
     return fn
+  }
+
+  /**
+   * A web page served by each worker's web server (Faust's `@app.page`): `app.page('/count/{word}', (req) => ...)`.
+   * The handler gets fastify's request and reply and returns the body; a view object answers several methods.
+   */
+  page(path: string, handler: PageHandler | PageView, options?: PageOptions): Page {
+    const page = definePage(path, handler, options)
+    this.pages.push(page)
+    return page
+  }
+
+  /** Same as `page`. */
+  route(path: string, handler: PageHandler | PageView, options?: PageOptions): Page {
+    return this.page(path, handler, options)
   }
 
   /** A command of the `faustus` CLI: `faustus -A module <name> [args] [--options]`. */

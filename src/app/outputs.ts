@@ -22,6 +22,11 @@ export class OutputWindow {
     this.#onFailure = onFailure
   }
 
+  /** Records sent and not yet acknowledged (for metrics). */
+  get pending(): number {
+    return this.#pending
+  }
+
   /** One unacknowledged send of one record; a promise only when the window is full. */
   add(sent: Promise<RecordMetadata[]>, records: number): Promise<void> | undefined {
     this.track(sent, records)

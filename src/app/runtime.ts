@@ -3,6 +3,7 @@ import { ReplyWaiter } from '../agents/replies.ts'
 import { Conductor } from '../channels/conductor.ts'
 import { decodeReply } from '../channels/reqrep.ts'
 import type { Topic } from '../channels/topic.ts'
+import { observeCheckpoint } from '../diagnostics.ts'
 import { FaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import type {
@@ -20,6 +21,7 @@ import { createTransport } from './transports.ts'
 
 /** What the runtime needs of its app. */
 export interface RuntimeHost {
+  readonly appId: string
   readonly groupId: string
   readonly settings: Settings
   readonly log: Logger
@@ -67,6 +69,7 @@ export class Runtime {
     this.#outputs = new OutputWindow((error) => host.onConsumerError(error))
     const settings = host.settings
     this.conductor = new Conductor({
+      appId: host.appId,
       log: host.log,
       commitEvery: settings.brokerCommitEvery,
       revokeTimeoutMs: settings.revokeTimeoutMs,
@@ -120,6 +123,11 @@ export class Runtime {
     await this.#outputs.settled()
     // 3. Local state durable, with the changelog offsets it reflects.
     for (const step of this.#checkpointSteps) await step.afterFlush?.()
+  }
+
+  /** Outputs not yet acknowledged by the broker, and those not yet handed to the producer (for metrics). */
+  get outputsInFlight(): { inFlight: number; buffered: number } {
+    return { inFlight: this.#outputs.pending, buffered: this.#batch?.length ?? 0 }
   }
 
   /** The group consumer while it runs (tables pause and seek changelog partitions on it). */
@@ -213,8 +221,7 @@ export class Runtime {
   async commit(): Promise<void> {
     if (this.#consumer === undefined) return
     if (this.#committing) return this.#committing
-    this.#committing = this.conductor
-      .checkpoint()
+    this.#committing = observeCheckpoint(this.#host.appId, this.conductor.checkpoint())
       .catch((error) => this.#host.log.warn({ ...errorFields(error) }, 'commit failed; will retry'))
       .finally(() => {
         this.#committing = undefined

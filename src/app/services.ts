@@ -3,17 +3,20 @@ import type { ReplyWaiter } from '../agents/replies.ts'
 import { encodeReply } from '../channels/reqrep.ts'
 import type { Serde, TypeArg } from '../channels/serde.ts'
 import type { Topic, TopicHost } from '../channels/topic.ts'
-import { FaustusError } from '../errors.ts'
+import { channels } from '../diagnostics.ts'
+import { FaustusError, isFaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import type { Event, ReplyRequest } from '../streams/event.ts'
 import type { EventQueue } from '../streams/queue.ts'
 import type { StreamChannel, StreamContext } from '../streams/types.ts'
 import { TableManager } from '../tables/manager.ts'
 import { CopartitionedAssignor } from '../transport/assignor.ts'
+import type { ClientMetadata } from '../transport/assignor-metadata.ts'
 import type { ConsumedRecord, ProduceRecord, Producer, TopicPartition } from '../transport/types.ts'
 import type { App } from './app.ts'
 import { decodeJsonValue, encodeJsonText, serdeFor } from './codecs.ts'
 import { deadLetterRecord } from './dead-letter.ts'
+import { type AppExtension, createAppExtensions } from './extensions.ts'
 import { Runtime } from './runtime.ts'
 import type { Settings } from './settings.ts'
 import { Scheduler } from './timers.ts'
@@ -44,10 +47,15 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   #stopping: Promise<void> | undefined
   /** Creation of topics declared while running, by name. */
   readonly #declaring = new Map<string, Promise<void>>()
+  #extensions: AppExtension[] = []
+  #assignor: CopartitionedAssignor | undefined
+  /** This worker's web url, announced to the group (Faust's `canonical_url`); set by the web server. */
+  webUrl = ''
 
   constructor(app: App) {
     this.#app = app
     this.runtime = new Runtime({
+      appId: app.id,
       groupId: app.groupId,
       settings: app.settings,
       log: app.log,
@@ -55,8 +63,11 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       decodeReplyValue: decodeJsonValue,
       onUndecodable: (error, record) => this.#onUndecodable(error, record),
       onConsumerError: (error) => this.crash(error instanceof Error ? error : new Error(String(error))),
-      assignor: () =>
-        this.tables.tables.size > 0 ? new CopartitionedAssignor(this.tables.assignorOptions()) : undefined,
+      assignor: () => {
+        const options = this.tables.tables.size > 0 ? this.tables.assignorOptions() : {}
+        this.#assignor = new CopartitionedAssignor({ ...options, url: this.webUrl })
+        return this.#assignor
+      },
     })
     this.tables = new TableManager({
       appId: app.id,
@@ -144,6 +155,10 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   get isLeader(): boolean {
     return this.#leader
   }
+  /** What the group protocol last told this member: its assignment, the members' urls and changelog partitions. */
+  get groupMetadata(): ClientMetadata | undefined {
+    return this.#assignor?.metadata
+  }
 
   /** The producer, once `topic` (when declared while running) exists with its declared options. */
   async producer(topic?: string): Promise<Producer> {
@@ -210,6 +225,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
 
   async #onUndecodable(error: unknown, record: ConsumedRecord): Promise<void> {
     const topic = this.settings.deadLetterTopic
+    if (channels.error.hasSubscribers) channels.error.publish(undecodable(this.appId, error, record, topic))
     if (topic === undefined) return
     const producer = await this.runtime.producer()
     await producer.send([deadLetterRecord(topic, { record, error })])
@@ -286,6 +302,8 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
         for (const topic of this.tables.changelogTopics()) {
           this.runtime.conductor.divert(topic, (records) => this.tables.onChangelogRecords(records))
         }
+        this.#extensions = createAppExtensions(this.#app, { client: false })
+        for (const extension of this.#extensions) await step(extension.start())
         await step(this.runtime.startConsumer(this.#extraTopics()))
         for (const job of this.#app.jobs) this.#scheduler.add(job)
         this.#scheduler.start()
@@ -359,6 +377,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     }
     this.#tasks = []
     this.#declaring.clear()
+    for (const extension of this.#extensions.splice(0)) await extension.stop()
     this.state = 'idle'
     this.runtime.conductor.revokeWaitMs = settings.revokeTimeoutMs
     this.log.info({ app: this.appId, crashed: this.#crash !== undefined }, 'app stopped')
@@ -383,4 +402,10 @@ function deferred() {
   })
   state.promise.catch(() => {})
   return state
+}
+
+function undecodable(app: string, error: unknown, record: ConsumedRecord, deadLetter: string | undefined) {
+  const code = isFaustusError(error) ? error.code : 'FST_DECODE'
+  const { topic, partition, offset } = record
+  return { app, code, message: (error as Error).message, topic, partition, offset, deadLetter }
 }

@@ -93,9 +93,6 @@ export const UNAVAILABLE_SETTINGS: Partial<
     refuses: (value) => value === 'exactly_once',
     hint: "exactly_once is not available yet; use 'at_least_once'",
   },
-  webEnabled: { refuses: (value) => value === true, hint: 'the web server is not available yet' },
-  webHost: { refuses: () => true, hint: 'the web server is not available yet' },
-  webPort: { refuses: () => true, hint: 'the web server is not available yet' },
   dataDir: {
     refuses: () => true,
     hint: 'not available yet; tables keep local state where the store setting says (lmdb://<dir>)',

@@ -1,3 +1,4 @@
+import { channels, since } from '../diagnostics.ts'
 import { isFaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import { Event, Message, type MessageAcker } from '../streams/event.ts'
@@ -27,6 +28,8 @@ export interface RebalanceListener {
 }
 
 export interface ConductorHost {
+  /** The app id, named in diagnostics messages. */
+  readonly appId?: string
   readonly log: Logger
   /** Acks between commits before one is forced (Faust's broker_commit_every). */
   readonly commitEvery: number
@@ -53,6 +56,8 @@ export class Conductor implements ConsumerHandler, MessageAcker {
   readonly #host: ConductorHost
   #generation = 0
   #commitRequested: (() => void) | null = null
+  /** When the rebalance under way began (`performance.now()`), for its duration. */
+  #rebalanceStart: number | undefined
   /** How long a revoke waits for in-flight events; 0 when the app crashed and nothing will ack them. */
   revokeWaitMs: number
   /** Counters for metrics and tests. */
@@ -128,6 +133,7 @@ export class Conductor implements ConsumerHandler, MessageAcker {
 
   async onRecords(records: ConsumedRecord[]): Promise<void> {
     if (this.#diverted.size > 0) records = this.#divert(records)
+    if (channels.fetch.hasSubscribers) channels.fetch.publish({ app: this.#host.appId, records })
     const generation = this.#generation
     const touched = new Set<EventQueue<any, any>>()
     for (const record of records) {
@@ -214,10 +220,22 @@ export class Conductor implements ConsumerHandler, MessageAcker {
 
   async onAssigned(assignment: Assignment): Promise<void> {
     this.#generation++
+    this.#rebalanceStarted()
     for (const listener of this.#listeners) await listener.onAssigned?.(assignment)
+    const seconds = since(this.#rebalanceStart ?? performance.now())
+    this.#rebalanceStart = undefined
+    if (channels.rebalance.hasSubscribers)
+      channels.rebalance.publish({ app: this.#host.appId, phase: 'end', ...assignment, seconds })
+  }
+
+  #rebalanceStarted(): void {
+    if (this.#rebalanceStart !== undefined) return
+    this.#rebalanceStart = performance.now()
+    if (channels.rebalance.hasSubscribers) channels.rebalance.publish({ app: this.#host.appId, phase: 'start' })
   }
 
   async onRevoked(partitions: TopicPartition[]): Promise<void> {
+    this.#rebalanceStarted()
     const revoked = new Set(partitions.map(tpKey))
     for (const routes of this.#routes.values()) {
       for (const route of routes) {
@@ -261,7 +279,10 @@ export class Conductor implements ConsumerHandler, MessageAcker {
     const offsets = this.acks.takeCommittable(partitions)
     if (offsets.length === 0) return
     try {
+      const started = performance.now()
       await this.#host.commit(offsets)
+      if (channels.commit.hasSubscribers)
+        channels.commit.publish({ app: this.#host.appId, offsets, seconds: since(started) })
       this.stats.committed += offsets.length
     } catch (error) {
       this.acks.uncommit(offsets)

@@ -9,6 +9,8 @@ export interface EarlyOptions {
   loglevel?: string
   broker?: string
   logFormat?: string
+  webPort?: string
+  webHost?: string
   /** The first operand: the subcommand name. */
   command?: string
 }
@@ -20,6 +22,8 @@ const VALUED: Record<string, keyof EarlyOptions> = {
   '--loglevel': 'loglevel',
   '--broker': 'broker',
   '--log-format': 'logFormat',
+  '--web-port': 'webPort',
+  '--web-host': 'webHost',
 }
 
 export function scanEarlyOptions(args: readonly string[]): EarlyOptions {

@@ -29,6 +29,7 @@ export const BUILTIN_COMMANDS = [
   'model',
   'reset',
   'completion',
+  'status',
   'help',
 ]
 

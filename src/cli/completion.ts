@@ -18,12 +18,12 @@ _faustus_completion() {
   case "$prev" in
     -A|--app) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     -l|--loglevel) COMPREPLY=($(compgen -W "fatal error warn info debug trace silent" -- "$cur")); return ;;
-    --broker) return ;;
+    --broker|--web-port|--web-host) return ;;
     --log-format) COMPREPLY=($(compgen -W "auto json pretty" -- "$cur")); return ;;
   esac
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "\${COMP_WORDS[i]}" in
-      -A|--app|-l|--loglevel|--broker|--log-format) ((i++)) ;;
+      -A|--app|-l|--loglevel|--broker|--log-format|--web-port|--web-host) ((i++)) ;;
       -*) ;;
       *) command="\${COMP_WORDS[i]}"; break ;;
     esac

@@ -14,6 +14,9 @@ import { formatError } from './format.ts'
 import { type CliIO, defaultIO } from './io.ts'
 import { loadApp } from './load-app.ts'
 import { runAppCommand } from './run.ts'
+import { registerStatus } from './status.ts'
+// Workers serve health, metrics, table lookups and the dashboard (src/web registers itself with the app).
+import '../web/index.ts'
 
 export type { CliIO } from './io.ts'
 
@@ -42,10 +45,13 @@ export function buildProgram(ctx: CliContext): Program {
         LOG_FORMATS,
       ),
     )
+    .option('--web-port <port>', 'web server port (worker; 0 picks a free one); default 6066')
+    .option('--web-host <host>', 'web server bind address (worker); default 127.0.0.1')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)')
   registerBuiltins(program, ctx)
+  registerStatus(program, ctx)
   for (const command of ctx.app?.commands.values() ?? []) {
     checkCommandName(command.name)
     addAppCommand(program, command, (cmd, params) => runAppCommand(ctx.app!, cmd, params, io, ctx.capture))
@@ -119,8 +125,15 @@ export async function main(
       early.broker !== undefined && 'broker',
       level !== undefined && 'logLevel',
       early.logFormat !== undefined && 'logFormat',
+      early.webPort !== undefined && 'webPort',
+      early.webHost !== undefined && 'webHost',
     ].filter(Boolean)
+    // A worker serves its web surface unless the app or the environment says otherwise; one-shot commands do not.
+    const serving = early.command === 'worker' || early.command === 'run'
     restoreEnvironment = applyEnvironment({
+      FAUSTUS_WEB_ENABLED: serving && process.env.FAUSTUS_WEB_ENABLED === undefined ? 'true' : undefined,
+      FAUSTUS_WEB_PORT: early.webPort,
+      FAUSTUS_WEB_HOST: early.webHost,
       FAUSTUS_BROKER: early.broker,
       FAUSTUS_LOG_LEVEL: level ?? defaultLevel,
       FAUSTUS_LOG_FORMAT: early.logFormat,

@@ -108,7 +108,10 @@ export const TableSpec = Type.Object(
     partitions: Type.Optional(Type.Integer({ minimum: 1 })),
     standbys: Type.Optional(Type.Integer({ minimum: 0 })),
     checkKeyPartition: Type.Optional(
-      Type.Boolean({ description: 'true: refuse a written key that does not hash to the partition of the event; false: no check; default: keep it there and warn once per partition' }),
+      Type.Boolean({
+        description:
+          'true: refuse a written key that does not hash to the partition of the event; false: no check; default: keep it there and warn once per partition',
+      }),
     ),
     default: Type.Optional(Code),
     defaultSelector: Type.Optional(Code),

@@ -18,6 +18,8 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
   #drainWaiters: (() => void)[] = []
   #closed = false
   readonly capacity: number
+  /** Events handed to pullers so far (an agent's events in, for metrics). */
+  taken = 0
 
   constructor(options: { capacity?: number } = {}) {
     this.capacity = options.capacity ?? DEFAULT_CAPACITY
@@ -33,8 +35,10 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
   push(event: Event<K, V>): void {
     if (this.#closed) return
     const waiter = this.#waiters.shift()
-    if (waiter !== undefined) waiter(event)
-    else this.#items.push(event)
+    if (waiter !== undefined) {
+      this.taken++
+      waiter(event)
+    } else this.#items.push(event)
   }
 
   /** Resolves when the queue is below capacity (at once if it already is). */
@@ -48,6 +52,7 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
     if (this.#head >= this.#items.length) return undefined
     const event = this.#items[this.#head]
     this.#items[this.#head++] = undefined
+    this.taken++
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head)
       this.#head = 0

@@ -25,6 +25,11 @@ export interface StreamOptions {
    * track the event being processed with it (Faust's `current_event()`, which tables write at). Set only when needed.
    */
   onDeliver?: (event: Event<any, any>) => void
+  /**
+   * Hears the processing time (seconds, from hand-out to the next read) of a sample of the events this stream hands
+   * out (the first, then one in 32): agents feed their latency histogram with it.
+   */
+  onSample?: (seconds: number) => void
 }
 
 /** setTimeout's largest delay. */
@@ -42,6 +47,8 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
   #autoAck = true
   #current: Event<K, V> | undefined
   #eventsTotal = 0
+  /** `performance.now()` when a sampled event was handed out; 0 when none is being timed. */
+  #sampledAt = 0
 
   constructor(source: EventSource<K, V>, options: StreamOptions = {}) {
     this.source = source
@@ -93,13 +100,14 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
     const deliver = (event: Event<K, V> | undefined): IteratorResult<T> => {
       if (event === undefined) return finish()
       this.#current = event
-      this.#eventsTotal++
+      if ((this.#eventsTotal++ & 31) === 0 && this.options.onSample !== undefined) this.#sampledAt = performance.now()
       this.options.onDeliver?.(event)
       return { done: false, value: project(event) }
     }
     const signal = this.options.signal
     return {
       next: () => {
+        if (this.#sampledAt !== 0) this.#takeSample()
         if (signal?.aborted) return Promise.resolve(finish())
         this.#ackCurrent()
         // Fast path: a buffered event is taken without waiting on the source.
@@ -109,6 +117,11 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
       },
       return: () => Promise.resolve(leave()),
     }
+  }
+
+  #takeSample(): void {
+    this.options.onSample?.((performance.now() - this.#sampledAt) / 1000)
+    this.#sampledAt = 0
   }
 
   #ackCurrent(): void {

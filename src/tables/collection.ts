@@ -294,6 +294,11 @@ export abstract class Collection {
 
   // Codecs.
 
+  /** The key's bytes as the changelog carries them (Faust routes table lookups by their murmur2 partition). */
+  keyBytes(key: unknown): Buffer {
+    return this.encodeKey(key)
+  }
+
   protected encodeKey(key: unknown): Buffer {
     return this.keyCodec.encode(key)
   }

@@ -128,6 +128,7 @@ export class TableManager implements CollectionHost {
         return table !== undefined && !table.global && table.standbys > 0
       },
       globalTopics: (topic) => this.#byTopic.get(topic)?.global === true,
+      changelogTopics: (topic) => this.#byTopic.has(topic),
     }
   }
 
@@ -276,6 +277,7 @@ export class TableManager implements CollectionHost {
       return await recover(transport, tasks, {
         log: this.log,
         stallTimeoutMs: this.#options.recoveryStallMs,
+        app: this.#host.appId,
         tty: this.#options.tty,
       })
     } catch (error) {

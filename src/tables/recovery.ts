@@ -1,3 +1,4 @@
+import { channels } from '../diagnostics.ts'
 import { FaustusError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
 import type { ConsumedRecord, Transport } from '../transport/types.ts'
@@ -19,6 +20,8 @@ export interface RecoveryOptions {
   stallTimeoutMs: number
   /** Draw progress on the terminal (default: when stderr is a TTY). */
   tty?: boolean
+  /** The app id, named in diagnostics messages. */
+  app?: string
 }
 
 interface Position {
@@ -42,6 +45,10 @@ export async function recover(transport: Transport, tasks: RecoveryTask[], optio
       { task, next: task.from },
     ]),
   )
+  const app = options.app ?? ''
+  const report = (position: Position, phase: 'start' | 'progress' | 'end') =>
+    channels.recovery.publish({ app, phase, ...describe(position) })
+  if (channels.recovery.hasSubscribers) for (const position of positions.values()) report(position, 'start')
   let remaining = positions.size
   let read = 0
   let lastProgress = Date.now()
@@ -66,6 +73,7 @@ export async function recover(transport: Transport, tasks: RecoveryTask[], optio
         progress.advance(position.task.table.name, run.length)
         read += run.length
         position.next = run[run.length - 1].offset + 1
+        if (channels.recovery.hasSubscribers) report(position, position.next >= position.task.to ? 'end' : 'progress')
         if (wasBehind && position.next >= position.task.to && --remaining === 0) settle()
       }
       i = j
@@ -112,4 +120,15 @@ export async function recover(transport: Transport, tasks: RecoveryTask[], optio
     await reader.close()
   }
   return read
+}
+
+function describe({ task, next }: Position) {
+  const { table, partition, from, to } = task
+  return {
+    table: table.name,
+    topic: table.changelogTopic,
+    partition,
+    done: Math.min(next, to) - from,
+    total: to - from,
+  }
 }

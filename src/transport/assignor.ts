@@ -35,6 +35,11 @@ export interface CopartitionedAssignorOptions {
   standbyTopics?: (topic: string) => boolean
   /** Topics every member follows in full (global tables' changelogs): all partitions not active are standbys. */
   globalTopics?: (topic: string) => boolean
+  /**
+   * Tables' changelog topics: where their keys live goes to every member in `changelog_distribution` (Faust routes
+   * table lookups by it), standbys or not. Default: the standby and global topics.
+   */
+  changelogTopics?: (topic: string) => boolean
   /** This member's web url, announced to the group (Faust routes table lookups by it). Default ''. */
   url?: string
 }
@@ -55,6 +60,7 @@ export class CopartitionedAssignor implements Assignor {
   readonly #standbyTopics: (topic: string) => boolean
   readonly #globalTopics: (topic: string) => boolean
   readonly #url: string
+  readonly #changelogTopics: ((topic: string) => boolean) | undefined
   #metadata: ClientMetadata
 
   constructor(options: CopartitionedAssignorOptions = {}) {
@@ -62,6 +68,7 @@ export class CopartitionedAssignor implements Assignor {
     this.#standbyTopics = options.standbyTopics ?? NONE
     this.#globalTopics = options.globalTopics ?? NONE
     this.#url = options.url ?? ''
+    this.#changelogTopics = options.changelogTopics
     this.#metadata = emptyClientMetadata(this.#url)
   }
 
@@ -160,11 +167,12 @@ export class CopartitionedAssignor implements Assignor {
     groups: TopicGroup[],
   ): Map<string, MemberAssignment> {
     const fetchesStandbys = (topic: string) => this.#standbyTopics(topic) || this.#globalTopics(topic)
+    const isChangelog = this.#changelogTopics ?? fetchesStandbys
     const topicGroupIds = topicGroupNumbers(groups)
     const distribution: Record<string, TopicPartitionsMap> = {}
     for (const m of members) {
       const actives = assignments.get(m.memberId)!.actives
-      const changelogs = Object.keys(actives).filter(fetchesStandbys)
+      const changelogs = Object.keys(actives).filter(isChangelog)
       distribution[previous.get(m.memberId)!.url] = Object.fromEntries(changelogs.map((t) => [t, actives[t]]))
     }
     const out = new Map<string, MemberAssignment>()

@@ -14,9 +14,6 @@ function errorOf(fn: () => unknown): Error & { code?: string; details?: Record<s
 describe('settings that do nothing yet are refused', () => {
   const cases: [string, Record<string, unknown>, Record<string, string>][] = [
     ['processingGuarantee', { processingGuarantee: 'exactly_once' }, { FAUSTUS_PROCESSING_GUARANTEE: 'exactly_once' }],
-    ['webEnabled', { webEnabled: true }, { FAUSTUS_WEB_ENABLED: 'true' }],
-    ['webHost', { webHost: '0.0.0.0' }, { FAUSTUS_WEB_HOST: '0.0.0.0' }],
-    ['webPort', { webPort: 8080 }, { FAUSTUS_WEB_PORT: '8080' }],
     ['dataDir', { dataDir: '/tmp/state' }, { FAUSTUS_DATA_DIR: '/tmp/state' }],
   ]
   for (const [name, options, env] of cases) {

@@ -116,7 +116,7 @@ describe('faustus -A examples/agent.ts', () => {
     const run = await cli([...A, 'completion'])
     expect(run.code).toBe(0)
     expect(run.stdout).toContain('complete -o default -F _faustus_completion faustus')
-    expect(run.stdout).toMatch(/words="worker run send agents tables models model reset completion send_value/)
+    expect(run.stdout).toMatch(/words="worker run send agents tables models model reset completion status send_value/)
   })
 })
 
