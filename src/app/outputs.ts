@@ -1,5 +1,5 @@
 import { FaustusError } from '../errors.ts'
-import type { RecordMetadata } from '../transport/types.ts'
+import type { ProduceRecord, Producer, RecordMetadata } from '../transport/types.ts'
 
 /** Most records produced and not yet acknowledged before senders wait (bounds memory, gives backpressure). */
 const WINDOW = 20_000
@@ -35,20 +35,24 @@ export class OutputWindow {
   }
 
   /** Follows a send of `records` records, reserved or not. */
-  track(sent: Promise<RecordMetadata[]>, records: number): void {
+  track(sent: Promise<unknown>, records: number): void {
     const reserved = Math.min(this.#reserved, records)
     this.#reserved -= reserved
     this.#pending += records
     sent.then(
       () => this.#settle(records),
       (error) => {
-        if (this.#failure === undefined) {
-          this.#failure = error
-          this.#onFailure(error)
-        }
+        this.fail(error)
         this.#settle(records)
       },
     )
+  }
+
+  /** Records a failure of an output (the first one is kept and reported). */
+  fail(error: unknown): void {
+    if (this.#failure !== undefined) return
+    this.#failure = error
+    this.#onFailure(error)
   }
 
   #room(): Promise<void> | undefined {
@@ -77,5 +81,66 @@ export class OutputWindow {
         cause: failure,
       })
     }
+  }
+}
+
+/**
+ * The app's outputs on their way to the producer: records sent in one turn of the event loop (a consumed batch
+ * running through the agents) go to the producer as one send, one promise and one array per batch instead of per
+ * record. `flush()` is the at-least-once step 2 of the checkpoint.
+ */
+export class Outputs {
+  readonly #window: OutputWindow
+  #producer: Producer | undefined
+  #batch: ProduceRecord[] | null = null
+
+  /** `onFailure` hears of the first failed output: nothing may be committed any more, the app must stop. */
+  constructor(onFailure: (error: unknown) => void) {
+    this.#window = new OutputWindow(onFailure)
+  }
+
+  /** The producer outputs go to (undefined while the app is stopped). */
+  attach(producer: Producer | undefined): void {
+    this.#producer = producer
+  }
+
+  /**
+   * Produces without waiting for the broker's acknowledgement (as Faust's sinks do): undefined at once while fewer
+   * than the window's records are unacknowledged, else a promise that resolves when there is room. Failures
+   * surface at the next checkpoint.
+   */
+  send(record: ProduceRecord): Promise<void> | undefined {
+    if (this.#batch === null) {
+      this.#batch = []
+      setImmediate(() => this.#sendBatch())
+    }
+    this.#batch.push(record)
+    return this.#window.reserve()
+  }
+
+  #sendBatch(): void {
+    const batch = this.#batch
+    this.#batch = null
+    if (batch === null || batch.length === 0) return
+    const producer = this.#producer
+    const sent = producer ? producer.send(batch) : Promise.reject(new Error('the producer closed before sending'))
+    this.#window.track(sent, batch.length)
+  }
+
+  /** Every output so far handed to the producer and acknowledged; throws if any failed. */
+  async flush(): Promise<void> {
+    this.#sendBatch()
+    await this.#producer?.flush()
+    await this.#window.settled()
+  }
+
+  /** Hands what is batched to the producer without waiting (before the producer closes). */
+  sendNow(): void {
+    this.#sendBatch()
+  }
+
+  /** Forgets a failure once the app stopped (the next run starts from the last commit). */
+  reset(): void {
+    this.#window.reset()
   }
 }

@@ -197,7 +197,8 @@ export class TableManager implements CollectionHost {
   async stop(): Promise<void> {
     if (!this.#started) return
     this.#started = false
-    await this.#writer.flush()
+    // A failed write already crashed the app (and failed every checkpoint since): nothing more to report here.
+    await this.#writer.flush().catch(() => {})
     this.#writer.attach(undefined)
     for (const table of this.tables.values()) table.detachStores()
     // Persistent stores close (releasing their lock); memory stores stay for a restart of this app in-process.

@@ -38,8 +38,19 @@ export interface MemoryTopic {
   readonly config: Readonly<Record<string, string>>
 }
 
+/** Produces to a topic held by `holdProduce`: they wait until it is released or failed. */
+export interface ProduceHold {
+  /** Sends held so far. */
+  readonly held: number
+  /** Lets the held sends (and later ones) through. */
+  release(): void
+  /** Fails the held sends (and later ones) with `error`. */
+  fail(error: Error): void
+}
+
 export class MemoryBroker {
   readonly #topics = new Map<string, MemoryTopic>()
+  readonly #holds = new Map<string, { hold: ProduceHold; gate: Promise<void> }>()
   readonly #groups = new Map<string, MemoryGroup>()
   readonly #defaultPartitions: number
   readonly #autoCreate: boolean
@@ -82,6 +93,45 @@ export class MemoryBroker {
     const topic = this.#create({ name, partitions: this.#defaultPartitions })
     this.#topicsChanged([name])
     return topic
+  }
+
+  /**
+   * Holds every produce to `topic` until released or failed, as a partition leader that stopped answering (or
+   * answers with an error) does: for tests of what waits on outputs.
+   */
+  holdProduce(topic: string): ProduceHold {
+    let release!: () => void
+    let fail!: (error: Error) => void
+    const gate = new Promise<void>((resolve, reject) => {
+      release = resolve
+      fail = reject
+    })
+    gate.catch(() => {})
+    const entry = {
+      gate,
+      hold: {
+        held: 0,
+        release: () => {
+          this.#holds.delete(topic)
+          release()
+        },
+        fail: (error: Error) => fail(error),
+      },
+    }
+    this.#holds.set(topic, entry)
+    return entry.hold
+  }
+
+  /** What a send touching these topics must wait for, if any topic is held. */
+  produceGate(records: readonly { topic: string }[]): Promise<void> | undefined {
+    if (this.#holds.size === 0) return undefined
+    for (const record of records) {
+      const entry = this.#holds.get(record.topic)
+      if (entry === undefined) continue
+      ;(entry.hold as { held: number }).held++
+      return entry.gate
+    }
+    return undefined
   }
 
   describeTopics(names: readonly string[]): Map<string, TopicDescription> {

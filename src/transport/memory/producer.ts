@@ -19,6 +19,8 @@ export class MemoryProducer implements Producer {
   /** Next partition per topic for records without key or partition. */
   readonly #roundRobin = new Map<string, number>()
   #closed = false
+  /** The last send that waited (a held topic): later sends wait for it too, so records keep their order. */
+  #waiting: Promise<unknown> | undefined
 
   constructor(broker: MemoryBroker) {
     this.#broker = broker
@@ -26,16 +28,27 @@ export class MemoryProducer implements Producer {
 
   send(records: ProduceRecord[]): Promise<RecordMetadata[]> {
     if (this.#closed) return Promise.reject(new TransportError('FST_TRANSPORT', 'producer is closed'))
-    try {
-      return Promise.resolve(this.#append(records))
-    } catch (error) {
-      return Promise.reject(error)
+    const gate = this.#broker.produceGate(records)
+    if (gate === undefined && this.#waiting === undefined) {
+      try {
+        return Promise.resolve(this.#append(records))
+      } catch (error) {
+        return Promise.reject(error)
+      }
     }
+    const previous = this.#waiting ?? Promise.resolve()
+    const sent = Promise.all([previous.catch(() => {}), gate]).then(() => this.#append(records))
+    const settled = sent.catch(() => {})
+    this.#waiting = settled
+    void settled.then(() => {
+      if (this.#waiting === settled) this.#waiting = undefined
+    })
+    return sent
   }
 
-  flush(): Promise<void> {
-    // Every send is acknowledged when it returns.
-    return Promise.resolve()
+  async flush(): Promise<void> {
+    // Every send is acknowledged when it returns, except those waiting on a held topic.
+    while (this.#waiting !== undefined) await this.#waiting
   }
 
   close(): Promise<void> {
