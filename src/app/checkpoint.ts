@@ -1,6 +1,7 @@
 import type { AckTracker } from '../channels/offsets.ts'
+import { FaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
-import type { Consumer, TopicPartitionOffset } from '../transport/types.ts'
+import type { Consumer, TopicPartitionOffset, TransactionalProducer } from '../transport/types.ts'
 import type { Outputs } from './outputs.ts'
 
 /** Why a checkpoint runs. */
@@ -12,6 +13,8 @@ export interface CheckpointState {
   beforeFlush(): Promise<void> | void
   /** Step 3: make stores durable, each with the changelog offset it has applied. */
   afterFlush(): Promise<void> | void
+  /** Exactly-once: the transaction was aborted; drop the changes it held. */
+  rollback(): void
 }
 
 export interface CheckpointOptions {
@@ -20,6 +23,8 @@ export interface CheckpointOptions {
   readonly outputs: Outputs
   /** Most time between two checkpoints while consuming (Faust's broker_commit_interval). */
   readonly intervalMs: number
+  /** Exactly-once: a checkpoint failed and its transaction was aborted; the app cannot go on from here. */
+  readonly onAborted: (error: unknown) => void
 }
 
 /**
@@ -32,14 +37,23 @@ export interface CheckpointOptions {
  */
 export class Checkpoint {
   readonly #options: CheckpointOptions
+  /** Exactly-once: the transactional producer every output and changelog record goes through. */
+  transactions: TransactionalProducer | undefined
   readonly #state: CheckpointState[] = []
   #consumer: Consumer | undefined
   #timer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
   /** The checkpoint queued behind the running one, shared by every trigger that arrived meanwhile. */
   #next: Promise<void> | undefined
+  /** Exactly-once: set while a checkpoint runs; the consumer's records wait for it (see `#runExactlyOnce`). */
+  #gate: Promise<void> | undefined
+  /**
+   * Exactly-once: a transaction was aborted and the tables rolled back. Until the consumer is bound again (a
+   * restart), records are dropped undelivered and nothing is committed.
+   */
+  aborted = false
   /** Counters for metrics and tests. */
-  readonly stats = { checkpoints: 0, failed: 0, committedOffsets: 0 }
+  readonly stats = { checkpoints: 0, failed: 0, committedOffsets: 0, aborted: 0 }
 
   constructor(options: CheckpointOptions) {
     this.#options = options
@@ -52,6 +66,7 @@ export class Checkpoint {
   /** Binds the group consumer whose offsets are committed, and starts the interval. */
   bind(consumer: Consumer): void {
     this.#consumer = consumer
+    this.aborted = false
     clearInterval(this.#timer)
     this.#timer = setInterval(() => this.request('interval'), this.#options.intervalMs)
     this.#timer.unref?.()
@@ -78,7 +93,7 @@ export class Checkpoint {
 
   /** Runs a checkpoint after the one in progress, if any; rejects if any step fails. */
   run(trigger: CheckpointTrigger): Promise<void> {
-    if (this.#consumer === undefined) return Promise.resolve()
+    if (this.#consumer === undefined || this.aborted) return Promise.resolve()
     if (this.#running === undefined) return this.#start(trigger)
     this.#next ??= this.#running
       .catch(() => {})
@@ -107,19 +122,89 @@ export class Checkpoint {
    * 4. source offsets committed: per partition, the offset below which every delivered event is acked.
    * A failure leaves the committed offsets where they were: the events since are processed again (at least once).
    */
-  async #run(_trigger: CheckpointTrigger): Promise<void> {
+  async #run(trigger: CheckpointTrigger): Promise<void> {
+    if (this.transactions !== undefined) return this.#runExactlyOnce(trigger, this.transactions)
     const { acks, outputs } = this.#options
+    // Taken first: every event acked by now has handed its outputs and table changes over already (an actor
+    // acks an event when it moves past it), so steps 1-2 cover them; later acks wait for the next checkpoint.
+    const offsets = acks.takeCommittable()
     try {
       for (const state of this.#state) await state.beforeFlush() // 1
       await outputs.flush() // 2
       for (const state of this.#state) await state.afterFlush() // 3
-      const offsets = acks.takeCommittable() // 4
-      if (offsets.length > 0) await this.#commit(offsets)
+      if (offsets.length > 0) await this.#commit(offsets) // 4
       this.stats.checkpoints++
     } catch (error) {
+      acks.uncommit(offsets)
       this.stats.failed++
       throw error
     }
+  }
+
+  /** Exactly-once: records wait here while a checkpoint runs (undefined, at no cost, otherwise). */
+  get gate(): Promise<void> | undefined {
+    return this.#gate
+  }
+
+  /**
+   * The exactly-once checkpoint: the same steps, with step 2 the transaction and no step 4. A transaction may hold
+   * only outputs of events whose offsets it commits, so the checkpoint runs between events: new records wait at
+   * the gate, and events already delivered are finished first (on a revoke or stop the conductor has waited for
+   * them already; any still unfinished then abort the transaction).
+   * 1. table changelog records handed to the producer (into the open transaction);
+   * 2. every output acknowledged, the source offsets sent to the transaction with the group metadata (a zombie's
+   *    are refused), and the transaction committed;
+   * 3. stores made durable with their changelog offsets.
+   * On failure the transaction is aborted and the tables drop what it held (`rollback`); the app then stops
+   * (crash): restarting reads from the last committed offsets and rebuilds the tables from their changelogs.
+   */
+  async #runExactlyOnce(trigger: CheckpointTrigger, producer: TransactionalProducer): Promise<void> {
+    const { acks, outputs } = this.#options
+    let open!: () => void
+    this.#gate = new Promise((resolve) => {
+      open = resolve
+    })
+    let offsets: TopicPartitionOffset[] = []
+    try {
+      if (trigger === 'interval' || trigger === 'acks') {
+        while (acks.inFlight() > 0) await new Promise((resolve) => setTimeout(resolve, 1))
+      } else if (acks.inFlight() > 0) {
+        throw new FaustusError('FST_TRANSPORT', `${acks.inFlight()} events still being processed at ${trigger}`)
+      }
+      offsets = acks.takeCommittable()
+      for (const state of this.#state) await state.beforeFlush() // 1
+      await outputs.flush() // 2
+      if (offsets.length > 0) {
+        const group = this.#consumer?.groupMetadata()
+        if (group === undefined) throw new FaustusError('FST_TRANSPORT', 'the consumer is not in a group generation')
+        await producer.sendOffsets(offsets, group)
+      }
+      await producer.commit()
+      this.stats.committedOffsets += offsets.length
+      for (const state of this.#state) await state.afterFlush() // 3
+      this.stats.checkpoints++
+    } catch (error) {
+      acks.uncommit(offsets)
+      this.stats.failed++
+      await this.#abort(error)
+      throw error
+    } finally {
+      this.#gate = undefined
+      open()
+    }
+  }
+
+  async #abort(cause: unknown): Promise<void> {
+    this.stats.aborted++
+    this.aborted = true
+    const log = this.#options.log
+    log.error({ ...errorFields(cause) }, 'checkpoint failed: aborting the transaction and rolling back tables')
+    await this.transactions
+      ?.abort()
+      .catch((error) => log.warn({ ...errorFields(error) }, 'abort failed; the broker aborts it after its timeout'))
+    this.#options.outputs.discard()
+    for (const state of this.#state) state.rollback()
+    this.#options.onAborted(cause)
   }
 
   async #commit(offsets: TopicPartitionOffset[]): Promise<void> {

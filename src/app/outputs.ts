@@ -143,4 +143,12 @@ export class Outputs {
   reset(): void {
     this.#window.reset()
   }
+
+  /** Drops what is batched and not sent, and any failure (an aborted transaction: processed again later). */
+  discard(): void {
+    const dropped = this.#batch?.length ?? 0
+    this.#batch = null
+    if (dropped > 0) this.#window.track(Promise.resolve(), dropped)
+    this.#window.reset()
+  }
 }

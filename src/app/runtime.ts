@@ -69,6 +69,7 @@ export class Runtime {
       acks: this.conductor.acks,
       outputs: this.#outputs,
       intervalMs: settings.brokerCommitIntervalMs,
+      onAborted: (error) => host.onConsumerError(error),
     })
     this.conductor.onCommitDue(() => this.checkpoint.request('acks'))
   }
@@ -91,7 +92,14 @@ export class Runtime {
   /** What the group consumer calls: routing to the conductor, revokes through the checkpoint. */
   readonly #handler: ConsumerHandler = {
     onAssigned: (assignment) => this.conductor.onAssigned(assignment),
-    onRecords: (records) => this.conductor.onRecords(records),
+    onRecords: (records) => {
+      const checkpoint = this.checkpoint
+      // Exactly-once: records wait while a checkpoint commits its transaction; after an abort they are dropped
+      // (never acked, so read again after the restart).
+      if (checkpoint.gate !== undefined) return checkpoint.gate.then(() => this.#handler.onRecords(records))
+      if (checkpoint.aborted) return
+      return this.conductor.onRecords(records)
+    },
     onRevoked: async (partitions) => {
       await this.conductor.release(partitions)
       const trigger = this.#stopping ? 'stop' : 'revoke'
@@ -117,17 +125,28 @@ export class Runtime {
     return this.#consumer !== undefined
   }
 
-  /** Connects the transport and producer once; concurrent callers share the attempt. */
-  connect(): Promise<Transport> {
+  /**
+   * Connects the transport and producer once; concurrent callers share the attempt. Under exactly-once (a worker
+   * with `processingGuarantee: 'exactly_once'`) the producer is transactional: one per worker, with a fresh
+   * transactional id (fencing of a zombie comes from its group generation, KIP-447).
+   */
+  connect(options: { exactlyOnce?: boolean } = {}): Promise<Transport> {
     this.#connecting ??= (async () => {
-      const transport = await createTransport(this.#host.settings, this.#host.log, (error) =>
-        this.#host.onConsumerError(error),
-      )
+      const settings = this.#host.settings
+      const transport = await createTransport(settings, this.#host.log, (error) => this.#host.onConsumerError(error))
       await transport.connect()
-      this.#producer = transport.createProducer({
-        lingerMs: this.#host.settings.producerLingerMs,
-        compression: this.#host.settings.producerCompression,
-      })
+      const producerOptions = { lingerMs: settings.producerLingerMs, compression: settings.producerCompression }
+      if (options.exactlyOnce) {
+        const transactions = transport.createTransactionalProducer({
+          ...producerOptions,
+          transactionalId: `${this.#host.groupId}-${randomUUID()}`,
+        })
+        this.#producer = transactions
+        this.checkpoint.transactions = transactions
+      } else {
+        this.#producer = transport.createProducer(producerOptions)
+        this.checkpoint.transactions = undefined
+      }
       this.#outputs.attach(this.#producer)
       this.#transport = transport
       return transport
@@ -169,6 +188,7 @@ export class Runtime {
       handler: this.#handler,
       assignor: this.#host.assignor?.(),
       autoOffsetReset: 'earliest',
+      isolationLevel: 'read_committed',
     })
     this.checkpoint.bind(this.#consumer)
     await this.#consumer.start()

@@ -74,6 +74,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     this.runtime.addCheckpointSteps({
       beforeFlush: () => this.tables.beforeFlush(),
       afterFlush: () => this.tables.afterFlush(),
+      rollback: () => this.tables.rollback(),
     })
     this.#scheduler = new Scheduler(app.log, () => this.#leader)
     this.runtime.conductor.addListener({
@@ -208,7 +209,10 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     this.#crash = undefined
     if (this.#done.settled) this.#done = deferred()
     try {
-      await this.runtime.connect()
+      const exactlyOnce = !options.client && this.settings.processingGuarantee === 'exactly_once'
+      await this.runtime.connect({ exactlyOnce })
+      // Under exactly-once, local state may hold changes of a transaction that never committed: rebuild it.
+      this.tables.rebuildOnAssign = exactlyOnce
       if (!options.client) {
         this.#app.topic(this.leaderTopic, { partitions: 1, internal: true })
         // Declared topics exist before any agent or task can send to them (a send would auto-create them).

@@ -72,6 +72,11 @@ export class ChangelogWriter {
     this.#inFlight.add(sent)
   }
 
+  /** Drops what is queued and not sent (an aborted transaction: those changes are rolled back). */
+  discard(): void {
+    this.#buffer = []
+  }
+
   /** Sends what is queued and waits until every send so far is acknowledged; throws if any failed. */
   async flush(): Promise<void> {
     this.#send()

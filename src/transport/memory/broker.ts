@@ -7,6 +7,7 @@ import { TransportError } from '../../errors.ts'
 import type { PartitionOffsets, TopicDescription, TopicPartition, TopicSpec } from '../types.ts'
 import { MemoryGroup } from './group.ts'
 import { PartitionLog } from './log.ts'
+import { TransactionCoordinator } from './transactions.ts'
 
 export interface MemoryBrokerOptions {
   /**
@@ -51,6 +52,7 @@ export interface ProduceHold {
 export class MemoryBroker {
   readonly #topics = new Map<string, MemoryTopic>()
   readonly #holds = new Map<string, { hold: ProduceHold; gate: Promise<void> }>()
+  readonly transactions = new TransactionCoordinator()
   readonly #groups = new Map<string, MemoryGroup>()
   readonly #defaultPartitions: number
   readonly #autoCreate: boolean
@@ -159,10 +161,11 @@ export class MemoryBroker {
     return log
   }
 
-  listOffsets(partitions: readonly TopicPartition[]): PartitionOffsets[] {
+  /** `latest` is the last stable offset (what `read_committed` readers reach) unless `readCommitted` is false. */
+  listOffsets(partitions: readonly TopicPartition[], readCommitted = true): PartitionOffsets[] {
     return partitions.map(({ topic, partition }) => {
       const log = this.log({ topic, partition })
-      return { topic, partition, earliest: log.earliest, latest: log.latest }
+      return { topic, partition, earliest: log.earliest, latest: readCommitted ? log.stableEnd : log.latest }
     })
   }
 

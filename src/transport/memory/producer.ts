@@ -14,16 +14,25 @@ import type { PartitionLog } from './log.ts'
 /** Shared by every record sent without headers; frozen because consumers share records. */
 const NO_HEADERS: Headers = Object.freeze({}) as Headers
 
+/** Where a transactional producer's appends are recorded (see transactions.ts). */
+export interface TransactionSink {
+  /** The open transaction records go to (opening one if needed); throws when the producer was fenced. */
+  current(): object
+  wrote(log: PartitionLog, offset: number): void
+}
+
 export class MemoryProducer implements Producer {
   readonly #broker: MemoryBroker
+  readonly #transactions: TransactionSink | undefined
   /** Next partition per topic for records without key or partition. */
   readonly #roundRobin = new Map<string, number>()
   #closed = false
   /** The last send that waited (a held topic): later sends wait for it too, so records keep their order. */
   #waiting: Promise<unknown> | undefined
 
-  constructor(broker: MemoryBroker) {
+  constructor(broker: MemoryBroker, transactions?: TransactionSink) {
     this.#broker = broker
+    this.#transactions = transactions
   }
 
   send(records: ProduceRecord[]): Promise<RecordMetadata[]> {
@@ -61,6 +70,8 @@ export class MemoryProducer implements Producer {
     const out = new Array<RecordMetadata>(records.length)
     let toWake: PartitionLog[] | null = null
     let topic: MemoryTopic | undefined
+    const transactions = this.#transactions
+    const transaction = transactions?.current()
     try {
       for (let i = 0; i < records.length; i++) {
         const record = records[i]
@@ -77,7 +88,8 @@ export class MemoryProducer implements Producer {
           headers: record.headers === undefined ? NO_HEADERS : toHeaders(record.headers),
           timestamp: record.timestamp ?? now,
         }
-        log.append(stored)
+        log.append(stored, transaction)
+        transactions?.wrote(log, stored.offset)
         // The stored record carries every metadata field: returning it saves an allocation per record.
         out[i] = stored
         if (log.hasWaiters && !log.wakePending) {
