@@ -187,7 +187,9 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   }
 
   #currentTransaction(): Promise<Transaction> {
-    this.#transaction ??= this.#client.beginTransaction().catch((error) => {
+    // Producer id and epoch -1: a new producer for the id (the library's default 0/0 asks to bump an epoch that
+    // is not ours, which the coordinator refuses as fenced when another producer used the id before).
+    this.#transaction ??= this.#client.beginTransaction({ producerId: -1n, producerEpoch: -1 }).catch((error) => {
       this.#transaction = undefined
       throw this.#transactionError('beginning a transaction', error)
     })
