@@ -35,8 +35,10 @@ export interface MemoryTopic {
   readonly name: string
   readonly partitions: readonly PartitionLog[]
   readonly replicas: number
-  /** Stored as given; the memory broker applies no retention or compaction. */
+  /** Stored as given; retention as described above, `max.message.bytes` as below. */
   readonly config: Readonly<Record<string, string>>
+  /** From `max.message.bytes`: a bigger record is refused with FST_OUTPUT_REFUSED, as Kafka's MESSAGE_TOO_LARGE. */
+  readonly maxMessageBytes?: number
 }
 
 /** Produces to a topic held by `holdProduce`: they wait until it is released or failed. */
@@ -193,6 +195,7 @@ export class MemoryBroker {
       ),
       replicas: 1, // one in-process "broker": any replication factor clamps to 1
       config,
+      maxMessageBytes: config['max.message.bytes'] === undefined ? undefined : Number(config['max.message.bytes']),
     }
     this.#topics.set(spec.name, topic)
     return topic

@@ -69,6 +69,7 @@ export class MemoryProducer implements Producer {
     const now = Date.now()
     const out = new Array<RecordMetadata>(records.length)
     let toWake: PartitionLog[] | null = null
+    this.#check(records)
     let topic: MemoryTopic | undefined
     const transactions = this.#transactions
     const transaction = transactions?.current()
@@ -108,6 +109,16 @@ export class MemoryProducer implements Producer {
     return out
   }
 
+  /** Refusals before anything is appended, so a refused send leaves no part of itself in the logs. */
+  #check(records: ProduceRecord[]): void {
+    let topic: MemoryTopic | undefined
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]
+      if (topic === undefined || topic.name !== record.topic) topic = this.#broker.topicForProduce(record.topic)
+      if (topic.maxMessageBytes !== undefined) checkSize(topic, record)
+    }
+  }
+
   #partition(topic: MemoryTopic, record: ProduceRecord): number {
     const count = topic.partitions.length
     if (record.partition !== undefined) {
@@ -124,6 +135,19 @@ export class MemoryProducer implements Producer {
     const next = this.#roundRobin.get(topic.name) ?? 0
     this.#roundRobin.set(topic.name, next + 1)
     return next % count
+  }
+}
+
+/** Kafka's `max.message.bytes` of a topic, applied to one record (key, value and headers). */
+function checkSize(topic: MemoryTopic, record: ProduceRecord): void {
+  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0)
+  for (const name in record.headers ?? {}) size += name.length + Buffer.byteLength(record.headers![name])
+  if (size > topic.maxMessageBytes!) {
+    throw new TransportError(
+      'FST_OUTPUT_REFUSED',
+      `record of ${size} bytes refused by topic "${topic.name}" (max.message.bytes ${topic.maxMessageBytes})`,
+      { details: { topic: topic.name, size, max: topic.maxMessageBytes } },
+    )
   }
 }
 
