@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { OutputOrigin } from '../agents/context.ts'
 import { ReplyWaiter } from '../agents/replies.ts'
 import { Conductor } from '../channels/conductor.ts'
 import { decodeReply } from '../channels/reqrep.ts'
@@ -79,9 +80,9 @@ export class Runtime {
    * than the window's records are unacknowledged, else a promise that resolves when there is room. Failures
    * surface at the next checkpoint.
    */
-  sendSoon(record: ProduceRecord): Promise<void> | undefined {
-    if (this.#producer === undefined) return this.producer().then(() => this.#outputs.send(record))
-    return this.#outputs.send(record)
+  sendSoon(record: ProduceRecord, origin?: OutputOrigin): Promise<void> | undefined {
+    if (this.#producer === undefined) return this.producer().then(() => this.#outputs.send(record, origin))
+    return this.#outputs.send(record, origin)
   }
 
   /** Adds local state (tables) to the checkpoint: see `Checkpoint` for the steps. */

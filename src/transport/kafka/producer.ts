@@ -21,10 +21,21 @@ import type {
   TopicPartitionOffset,
   TransactionalProducer,
 } from '../types.ts'
-import { partitionCount, toTransportError } from './errors.ts'
+import { describeError, hasKafkaError, partitionCount, toTransportError } from './errors.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
 import { assignOffsets, type Message, splitByBatchBytes } from './produce-requests.ts'
 import { fencedError, isFencing, txnOffsetCommit } from './transactions.ts'
+
+/** Errors the broker repeats for these records whatever we do: the records, not the broker, are the problem. */
+const REFUSALS = [
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'INVALID_TOPIC_EXCEPTION',
+  'POLICY_VIOLATION',
+]
 
 /** The library's transaction object (not exported by name). */
 type Transaction = Awaited<ReturnType<LibraryProducer['beginTransaction']>>
@@ -333,7 +344,11 @@ export class KafkaProducer implements Producer, TransactionalProducer {
       const failure =
         this.#transactionalId !== undefined && isFencing(error)
           ? fencedError(this.#transactionalId, 'producing', error)
-          : toTransportError(this.#config, 'producing', error)
+          : REFUSALS.some((id) => hasKafkaError(error, id))
+            ? new TransportError('FST_OUTPUT_REFUSED', `the broker refused the records: ${describeError(error)}`, {
+                cause: error,
+              })
+            : toTransportError(this.#config, 'producing', error)
       for (const { pending } of accepted) pending.reject(failure)
     }
   }
