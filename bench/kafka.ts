@@ -57,8 +57,10 @@ export async function kafkaBenchmarks(): Promise<BenchResult[]> {
   const broker = await benchBroker()
   const admin = new BenchAdmin(broker.bootstrap, PARTITIONS)
   const id = randomUUID().slice(0, 8)
-  const names = ['input', 'raw-out', 'agent-out', 'windowed-out'].map((name) => `bench-kafka-${name}-${id}`)
-  const [input, outRaw, outAgent, outWindowed] = names
+  const names = ['input', 'raw-out', 'agent-out', 'windowed-out', 'alos-out', 'eos-out'].map(
+    (name) => `bench-kafka-${name}-${id}`,
+  )
+  const [input, outRaw, outAgent, outWindowed, outAlos, outEos] = names
   try {
     await admin.create(names)
     const where = `broker ${broker.bootstrap}${broker.started ? ' (started for this run)' : ''}`
@@ -85,6 +87,12 @@ export async function kafkaBenchmarks(): Promise<BenchResult[]> {
     const windowed = diagnostic?.result
     if (windowed) agentNote('diagnostic: same agent, sink not awaiting each ack', windowed)
 
+    // Exactly-once against at-least-once, both timed until every input offset is committed.
+    const alos = await agentPassthrough({ ...common, sink: outAlos, mode: 'topic', guarantee: 'at_least_once' })
+    agentNote('(d) passthrough at-least-once, until input committed', alos)
+    const eos = await agentPassthrough({ ...common, sink: outEos, mode: 'topic', guarantee: 'exactly_once' })
+    agentNote('(e) passthrough exactly-once, until input committed', eos)
+
     const a = perSecond(RECORDS, rawMs)
     const b = perSecond(agent.count, agent.ms)
     const c = perSecond(RECORDS, kcat.ms)
@@ -99,6 +107,13 @@ export async function kafkaBenchmarks(): Promise<BenchResult[]> {
       { name: 'b (target >= 100,000)', value: b, unit: b >= 100_000 ? 'events/s (met)' : 'events/s (NOT met)' },
       cpuPerRecord('(a) CPU of this process', rawCpu, RECORDS),
     ]
+    const d = perSecond(alos.count, alos.ms)
+    const e = perSecond(eos.count, eos.ms)
+    results.push(
+      { name: `(d) passthrough at-least-once, until input committed${partial(alos)}`, value: d, unit: 'events/s' },
+      { name: `(e) passthrough exactly-once, until input committed${partial(eos)}`, value: e, unit: 'events/s' },
+      ratio('e/d exactly-once / at-least-once (target >= 80%)', e / d, 0.8),
+    )
     if (diagnostic && windowed) {
       const w = perSecond(windowed.count, windowed.ms)
       results.push(

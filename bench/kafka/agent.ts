@@ -29,6 +29,11 @@ export interface AgentRunOptions {
   timeoutMs: number
   /** `topic`: `sink: [outputTopic]` (the measured passthrough); `windowed`: the diagnostic variant. */
   mode: 'topic' | 'windowed'
+  /**
+   * With a guarantee, the run is timed until the group committed every input offset (outputs committed with them
+   * under exactly-once), with commits every 100 ms (Kafka Streams' exactly-once default) for both guarantees.
+   */
+  guarantee?: 'at_least_once' | 'exactly_once'
 }
 
 /** A function sink sending to `topic` with at most `window` sends unacknowledged; a failed send fails the next one. */
@@ -60,6 +65,7 @@ export async function agentPassthrough(options: AgentRunOptions): Promise<AgentR
     topicPartitions: admin.partitions,
     stopTimeoutMs: 2_000,
     revokeTimeoutMs: 2_000,
+    ...(options.guarantee ? { processingGuarantee: options.guarantee, brokerCommitIntervalMs: 100 } : {}),
   })
   const input = app.topic(source, { valueType: 'raw' })
   const output = app.topic(sink, { valueType: 'raw' })
@@ -73,7 +79,10 @@ export async function agentPassthrough(options: AgentRunOptions): Promise<AgentR
   const started = performance.now()
   await app.start()
   try {
-    const { count, at } = await admin.waitForEnd(sink, total, started + options.timeoutMs)
+    const deadline = started + options.timeoutMs
+    const { count, at } = options.guarantee
+      ? await admin.waitForCommitted(app.groupId, source, total, deadline)
+      : await admin.waitForEnd(sink, total, deadline)
     return { count, ms: at - started, timedOut: count < total }
   } finally {
     await app.stop()

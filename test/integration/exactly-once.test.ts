@@ -73,7 +73,74 @@ async function readCommitted(transport: Transport, topic: string): Promise<Consu
   return records
 }
 
+/** Inputs `from` to `to` (exclusive) from a plain producer, counted into `truth`. */
+async function produce(
+  producer: { send(records: { topic: string; key: Buffer; value: Buffer }[]): Promise<unknown> },
+  topic: string,
+  from: number,
+  to: number,
+  truth: Map<string, number>,
+): Promise<void> {
+  const records = []
+  for (let i = from; i < to; i++) {
+    const key = `key-${i % KEYS}`
+    truth.set(key, (truth.get(key) ?? 0) + 1)
+    records.push({ topic, key: Buffer.from(key), value: Buffer.from(JSON.stringify({ id: i })) })
+  }
+  await producer.send(records)
+}
+
+/** Waits until the group committed every input offset. */
+async function allCommitted(transport: Transport, groupId: string, input: string): Promise<void> {
+  const group = transport.createConsumer({ groupId, handler: { onAssigned() {}, onRevoked() {}, onRecords() {} } })
+  try {
+    const inputEnds = await transport.listOffsets(partitionsOf(input))
+    await waitFor('every input committed', async () => {
+      const committed = await group.committed(partitionsOf(input))
+      return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
+    })
+  } finally {
+    await group.close()
+  }
+}
+
 describe('exactly-once on Kafka', () => {
+  it('10 joins and leaves of a second worker under load: exactly one committed output per input, exact counts', async () => {
+    const bootstrap = inject('kafkaBootstrap')
+    const run = randomUUID().slice(0, 8)
+    const stayer = eosWorker(run, bootstrap)
+    await stayer.app.start()
+    const client = new App(`eos-client-${run}`, { broker: `kafka://${bootstrap}`, logLevel: 'warn' })
+    await client.start({ client: true })
+    const producer = await client.services.runtime.producer()
+    const transport = client.services.runtime.transport!
+    const truth = new Map<string, number>()
+    const total = Math.min(RECORDS, 20_000)
+    const chunk = total / 20
+    let sent = 0
+    for (let cycle = 0; cycle < 10; cycle++) {
+      const visitor = eosWorker(run, bootstrap)
+      await visitor.app.start()
+      await produce(producer, stayer.input, sent, sent + chunk, truth)
+      sent += chunk
+      await visitor.app.stop()
+      await produce(producer, stayer.input, sent, sent + chunk, truth)
+      sent += chunk
+    }
+    await allCommitted(transport, stayer.app.groupId, stayer.input)
+    const outputs = await readCommitted(transport, stayer.output)
+    const ids = outputs.map((r) => (JSON.parse(r.value!.toString()) as { id: number }).id)
+    console.log(
+      `exactly-once 10 joins/leaves: ${total} inputs, ${ids.length} committed outputs, ${new Set(ids).size} distinct`,
+    )
+    expect(new Set(ids).size).toBe(total)
+    expect(ids.length).toBe(total)
+    const wrong = [...truth].filter(([key, count]) => stayer.counts.get(key) !== count)
+    expect(wrong).toEqual([])
+    await client.stop()
+    await stayer.app.stop()
+  }, 600_000)
+
   it(`kill -9 of one of two workers mid-stream: ${RECORDS} inputs, exactly ${RECORDS} committed outputs, exact counts`, async () => {
     const bootstrap = inject('kafkaBootstrap')
     const run = randomUUID().slice(0, 8)
