@@ -10,6 +10,7 @@ import { App, type Stream, type Topic } from '../../src/index.ts'
 import type { BenchAdmin } from './common.ts'
 
 const WINDOW = 20_000
+const COMMIT_INTERVAL_MS = Number(process.env.BENCH_COMMIT_INTERVAL_MS ?? 100)
 
 export interface AgentRun {
   /** Records in the output topic when the run ended. */
@@ -31,7 +32,8 @@ export interface AgentRunOptions {
   mode: 'topic' | 'windowed'
   /**
    * With a guarantee, the run is timed until the group committed every input offset (outputs committed with them
-   * under exactly-once), with commits every 100 ms (Kafka Streams' exactly-once default) for both guarantees.
+   * under exactly-once), with commits every BENCH_COMMIT_INTERVAL_MS (default 100, Kafka Streams' exactly-once
+   * default) for both guarantees.
    */
   guarantee?: 'at_least_once' | 'exactly_once'
 }
@@ -65,7 +67,9 @@ export async function agentPassthrough(options: AgentRunOptions): Promise<AgentR
     topicPartitions: admin.partitions,
     stopTimeoutMs: 2_000,
     revokeTimeoutMs: 2_000,
-    ...(options.guarantee ? { processingGuarantee: options.guarantee, brokerCommitIntervalMs: 100 } : {}),
+    ...(options.guarantee
+      ? { processingGuarantee: options.guarantee, brokerCommitIntervalMs: COMMIT_INTERVAL_MS }
+      : {}),
   })
   const input = app.topic(source, { valueType: 'raw' })
   const output = app.topic(sink, { valueType: 'raw' })

@@ -21,21 +21,10 @@ import type {
   TopicPartitionOffset,
   TransactionalProducer,
 } from '../types.ts'
-import { describeError, hasKafkaError, partitionCount, toTransportError } from './errors.ts'
+import { partitionCount, toTransportError } from './errors.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
-import { assignOffsets, type Message, splitByBatchBytes } from './produce-requests.ts'
-import { fencedError, isFencing, txnOffsetCommit } from './transactions.ts'
-
-/** Errors the broker repeats for these records whatever we do: the records, not the broker, are the problem. */
-const REFUSALS = [
-  'MESSAGE_TOO_LARGE',
-  'RECORD_LIST_TOO_LARGE',
-  'INVALID_RECORD',
-  'CORRUPT_MESSAGE',
-  'TOPIC_AUTHORIZATION_FAILED',
-  'INVALID_TOPIC_EXCEPTION',
-  'POLICY_VIOLATION',
-]
+import { type Message, settleRequests, splitByBatchBytes } from './produce-requests.ts'
+import { fencedError, isFencing, produceError, txnOffsetCommit } from './transactions.ts'
 
 /** The library's transaction object (not exported by name). */
 type Transaction = Awaited<ReturnType<LibraryProducer['beginTransaction']>>
@@ -338,17 +327,20 @@ export class KafkaProducer implements Producer, TransactionalProducer {
       // Issued back to back, in order; the library writes them one at a time per broker (idempotent producer).
       const sending = requests.map((request) => target.send({ messages: request }))
       issued()
-      assignOffsets(requests, await Promise.all(sending), metadata)
-      for (const { pending, metadata: own } of accepted) pending.resolve(own)
+      const { failed, failure } = settleRequests(requests, await Promise.allSettled(sending), metadata)
+      if (failure === undefined) {
+        for (const { pending, metadata: own } of accepted) pending.resolve(own)
+        return
+      }
+      const error = produceError(this.#config, this.#transactionalId, failure)
+      // A refusal fails only the sends with records in refused partitions: the other partitions were written.
+      const partial = error.code === 'FST_OUTPUT_REFUSED'
+      for (const { pending, metadata: own } of accepted) {
+        if (partial && !own.some((m) => failed.has(m))) pending.resolve(own)
+        else pending.reject(error)
+      }
     } catch (error) {
-      const failure =
-        this.#transactionalId !== undefined && isFencing(error)
-          ? fencedError(this.#transactionalId, 'producing', error)
-          : REFUSALS.some((id) => hasKafkaError(error, id))
-            ? new TransportError('FST_OUTPUT_REFUSED', `the broker refused the records: ${describeError(error)}`, {
-                cause: error,
-              })
-            : toTransportError(this.#config, 'producing', error)
+      const failure = produceError(this.#config, this.#transactionalId, error)
       for (const { pending } of accepted) pending.reject(failure)
     }
   }

@@ -1,11 +1,12 @@
 /**
- * Transaction helpers of the Kafka producer: the TxnOffsetCommit request with our own group membership's metadata
- * (the library's helper wants one of its consumers' messages), and which errors mean this producer is a zombie.
+ * Transaction and produce-error helpers of the Kafka producer: the TxnOffsetCommit request with our own group
+ * membership's metadata (the library's helper wants one of its consumers' messages), which errors mean this
+ * producer is a zombie, and which mean the broker refuses the records themselves.
  */
 import { FindCoordinatorKeyTypes, kGetApi, type Producer as LibraryProducer } from '@platformatic/kafka'
 import { TransportError } from '../../errors.ts'
 import type { GroupMetadata, TopicPartitionOffset } from '../types.ts'
-import { describeError, hasKafkaError } from './errors.ts'
+import { describeError, hasKafkaError, toTransportError } from './errors.ts'
 import type { KafkaConfig } from './options.ts'
 
 /** Errors after which this producer's transaction can never commit: another producer or generation took over. */
@@ -18,6 +19,28 @@ const FENCING = [
   'REBALANCE_IN_PROGRESS',
   'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
 ]
+
+/** Errors the broker repeats for these records whatever we do: the records, not the broker, are the problem. */
+const REFUSALS = [
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'INVALID_TOPIC_EXCEPTION',
+  'POLICY_VIOLATION',
+]
+
+/** A failed produce as a typed error: fenced (transactional), refused (FST_OUTPUT_REFUSED), or a transport error. */
+export function produceError(config: KafkaConfig, transactionalId: string | undefined, error: unknown): TransportError {
+  if (transactionalId !== undefined && isFencing(error)) return fencedError(transactionalId, 'producing', error)
+  if (REFUSALS.some((id) => hasKafkaError(error, id))) {
+    return new TransportError('FST_OUTPUT_REFUSED', `the broker refused the records: ${describeError(error)}`, {
+      cause: error,
+    })
+  }
+  return toTransportError(config, 'producing', error)
+}
 
 export function isFencing(error: unknown): boolean {
   return FENCING.some((id) => hasKafkaError(error, id))
@@ -64,15 +87,24 @@ export async function txnOffsetCommit(
     })
   }
   const commit = await api(client, 'TxnOffsetCommit')
-  await commit.async(
-    connection,
-    transactionalId,
-    group.groupId,
-    client.producerId,
-    client.producerEpoch,
-    group.generationId,
-    group.memberId,
-    null,
-    [...topics.values()],
-  )
+  // A moved coordinator (or any failure) is looked up again next time.
+  await commit
+    .async(
+      connection,
+      transactionalId,
+      group.groupId,
+      client.producerId,
+      client.producerEpoch,
+      group.generationId,
+      group.memberId,
+      null,
+      [...topics.values()],
+    )
+    .catch((error: unknown) => {
+      coordinators.delete(client)
+      throw error
+    })
 }
+
+/** The group coordinator found last, per producer (one group per worker). */
+const coordinators = new WeakMap<LibraryProducer, { groupId: string; host: string; port: number }>()
