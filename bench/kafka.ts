@@ -60,8 +60,10 @@ export async function kafkaBenchmarks(): Promise<BenchResult[]> {
   const admin = new BenchAdmin(broker.bootstrap, PARTITIONS)
   const id = randomUUID().slice(0, 8)
   const webOuts = Array.from({ length: WEB_ROUNDS * 2 }, (_, i) => `web-${i}-out`)
-  const names = ['input', 'raw-out', 'agent-out', 'windowed-out', ...webOuts].map((name) => `bench-kafka-${name}-${id}`)
-  const [input, outRaw, outAgent, outWindowed] = names
+  const names = ['input', 'raw-out', 'agent-out', 'windowed-out', 'alos-out', 'eos-out', ...webOuts].map(
+    (name) => `bench-kafka-${name}-${id}`,
+  )
+  const [input, outRaw, outAgent, outWindowed, outAlos, outEos] = names
   try {
     await admin.create(names)
     const where = `broker ${broker.bootstrap}${broker.started ? ' (started for this run)' : ''}`
@@ -113,6 +115,11 @@ export async function kafkaBenchmarks(): Promise<BenchResult[]> {
     const webOn = Math.max(...rates.on)
     const cpuOff = Math.min(...cpu.off)
     const cpuOn = Math.min(...cpu.on)
+    // Exactly-once against at-least-once, both timed until every input offset is committed.
+    const alos = await agentPassthrough({ ...common, sink: outAlos, mode: 'topic', guarantee: 'at_least_once' })
+    agentNote('(d) passthrough at-least-once, until input committed', alos)
+    const eos = await agentPassthrough({ ...common, sink: outEos, mode: 'topic', guarantee: 'exactly_once' })
+    agentNote('(e) passthrough exactly-once, until input committed', eos)
 
     const a = perSecond(RECORDS, rawMs)
     const b = perSecond(agent.count, agent.ms)
@@ -138,6 +145,17 @@ export async function kafkaBenchmarks(): Promise<BenchResult[]> {
       cpuPerRecord('passthrough, web + metrics on: CPU of this process (best)', cpuOn, 1),
       ratio('metrics on / off, by CPU per record (off / on; target >= 95%)', cpuOff / cpuOn, 0.95),
     ]
+    const d = perSecond(alos.count, alos.ms)
+    const e = perSecond(eos.count, eos.ms)
+    results.push(
+      {
+        name: `(d) passthrough at-least-once, until input committed (commit interval ${process.env.BENCH_COMMIT_INTERVAL_MS ?? 100} ms)${partial(alos)}`,
+        value: d,
+        unit: 'events/s',
+      },
+      { name: `(e) passthrough exactly-once, until input committed${partial(eos)}`, value: e, unit: 'events/s' },
+      ratio('e/d exactly-once / at-least-once (target >= 80%)', e / d, 0.8),
+    )
     if (diagnostic && windowed) {
       const w = perSecond(windowed.count, windowed.ms)
       results.push(

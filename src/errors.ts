@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   FST_TRANSPORT: 'The transport failed an operation',
   FST_TOPIC_PARTITIONS_MISMATCH: 'An existing topic has a different partition count than declared',
   FST_TOPIC_UNKNOWN: 'A topic does not exist and may not be created',
+  FST_PRODUCER_FENCED: 'A transaction was refused: a newer producer or group generation took over (a zombie worker)',
+  FST_OUTPUT_REFUSED: 'The broker refused an output record (too large, topic missing, not authorized)',
   FST_DECODE: 'A payload could not be decoded by its codec',
   FST_VALIDATION: 'A value does not match its schema',
   FST_NAMESPACE_UNKNOWN: 'A record namespace is not registered',

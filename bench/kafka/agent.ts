@@ -10,6 +10,7 @@ import { App, type Stream, type Topic, webServerOf } from '../../src/index.ts'
 import type { BenchAdmin } from './common.ts'
 
 const WINDOW = 20_000
+const COMMIT_INTERVAL_MS = Number(process.env.BENCH_COMMIT_INTERVAL_MS ?? 100)
 
 export interface AgentRun {
   /** Records in the output topic when the run ended. */
@@ -33,6 +34,12 @@ export interface AgentRunOptions {
   mode: 'topic' | 'windowed'
   /** Web server and metrics on (port chosen by the OS), with /metrics scraped every second during the run. */
   web?: boolean
+  /**
+   * With a guarantee, the run is timed until the group committed every input offset (outputs committed with them
+   * under exactly-once), with commits every BENCH_COMMIT_INTERVAL_MS (default 100, Kafka Streams' exactly-once
+   * default) for both guarantees.
+   */
+  guarantee?: 'at_least_once' | 'exactly_once'
 }
 
 /** A function sink sending to `topic` with at most `window` sends unacknowledged; a failed send fails the next one. */
@@ -66,6 +73,9 @@ export async function agentPassthrough(options: AgentRunOptions): Promise<AgentR
     revokeTimeoutMs: 2_000,
     webEnabled: options.web === true,
     webPort: 0,
+    ...(options.guarantee
+      ? { processingGuarantee: options.guarantee, brokerCommitIntervalMs: COMMIT_INTERVAL_MS }
+      : {}),
   })
   const input = app.topic(source, { valueType: 'raw' })
   const output = app.topic(sink, { valueType: 'raw' })
@@ -89,7 +99,10 @@ export async function agentPassthrough(options: AgentRunOptions): Promise<AgentR
             .then(() => scrapes++)
         }, 1000)
   try {
-    const { count, at } = await admin.waitForEnd(sink, total, started + options.timeoutMs)
+    const deadline = started + options.timeoutMs
+    const { count, at } = options.guarantee
+      ? await admin.waitForCommitted(app.groupId, source, total, deadline)
+      : await admin.waitForEnd(sink, total, deadline)
     return { count, ms: at - started, timedOut: count < total, scrapes }
   } finally {
     clearInterval(scraper)

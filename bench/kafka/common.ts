@@ -59,6 +59,32 @@ export class BenchAdmin {
     }
   }
 
+  /** As `waitForEnd`, for the sum of the offsets `groupId` committed on `topic` (input processed and committed). */
+  async waitForCommitted(
+    groupId: string,
+    topic: string,
+    target: number,
+    deadline: number,
+    everyMs = 50,
+  ): Promise<{ count: number; at: number }> {
+    const partitions = Array.from({ length: this.partitions }, (_, partition) => ({ topic, partition }))
+    const reader = this.transport.createConsumer({
+      groupId,
+      handler: { onAssigned() {}, onRevoked() {}, onRecords() {} },
+    })
+    try {
+      for (;;) {
+        const committed = await reader.committed(partitions)
+        const count = [...committed.values()].reduce((sum, offset) => sum + offset, 0)
+        const at = performance.now()
+        if (count >= target || at >= deadline) return { count, at }
+        await new Promise((resolve) => setTimeout(resolve, everyMs))
+      }
+    } finally {
+      await reader.close()
+    }
+  }
+
   async close(topics: string[]): Promise<void> {
     await this.transport.deleteTopics(topics).catch(() => {})
     await this.transport.close()

@@ -61,8 +61,8 @@ function formatStorage(node: NodeSpec, clusterId: string): Promise<void> {
     ...jvmArgs(node, '256m'),
     'kafka.tools.StorageTool',
     'format',
-    '-t',
-    clusterId,
+    // One argument: a random id may start with '-', which the tool would take for an option.
+    `--cluster-id=${clusterId}`,
     '-c',
     propertiesPath(node),
   ]

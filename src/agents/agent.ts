@@ -9,6 +9,7 @@ import { EventQueue } from '../streams/queue.ts'
 import type { SendMessage, SendTarget, StreamContext } from '../streams/types.ts'
 import { Actor, type ActorOwner, type AgentFunction } from './actor.ts'
 import type { ActorContext } from './context.ts'
+import { emitting } from './context.ts'
 import { LogLimiter } from './log-limiter.ts'
 import { type AgentCall, iteratorOf, kvjoin, kvmap, type MapOptions } from './mapping.ts'
 import type { ReplyWaiter } from './replies.ts'
@@ -236,9 +237,15 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
 
   emit(result: R, event: Event | undefined): Promise<void> | undefined {
     this.#eventsOut++
-    const request = event?.replyTo
-    if (request == null) return deliverToSinks(this.#sinks, result)
-    return this.#host.sendReply(request, event?.key ?? null, result).then(() => deliverToSinks(this.#sinks, result))
+    const previous = emitting.origin
+    emitting.origin = event === undefined ? undefined : { event, refused: (error) => this.onError(error, event) }
+    try {
+      const request = event?.replyTo
+      if (request == null) return deliverToSinks(this.#sinks, result)
+      return this.#host.sendReply(request, event?.key ?? null, result).then(() => deliverToSinks(this.#sinks, result))
+    } finally {
+      emitting.origin = previous
+    }
   }
 
   async onError(error: unknown, event: Event | undefined): Promise<void> {

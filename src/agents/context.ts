@@ -30,3 +30,17 @@ export function currentActor(): ActorContext | undefined {
 export function currentEvent(): Event | undefined {
   return storage.getStore()?.current()
 }
+
+/** Where an output came from: the input event an agent was processing, and what to do if the broker refuses it. */
+export interface OutputOrigin {
+  readonly event: Event
+  /** The agent's error policy for a refused output of this event (may throw: the app must stop). */
+  refused(error: unknown): Promise<void>
+}
+
+/**
+ * The origin of outputs sent now: set by an agent around the synchronous part of delivering a result (sinks and
+ * replies hand their records to the outputs synchronously), read by the app's output path. Cheaper than an
+ * AsyncLocalStorage; outputs sent after an await of an async sink have no origin (a refusal then stops the app).
+ */
+export const emitting: { origin: OutputOrigin | undefined } = { origin: undefined }

@@ -1,5 +1,6 @@
-import { FaustusError } from '../errors.ts'
-import type { RecordMetadata } from '../transport/types.ts'
+import type { OutputOrigin } from '../agents/context.ts'
+import { FaustusError, isFaustusError } from '../errors.ts'
+import type { ProduceRecord, Producer, RecordMetadata } from '../transport/types.ts'
 
 /** Most records produced and not yet acknowledged before senders wait (bounds memory, gives backpressure). */
 const WINDOW = 20_000
@@ -40,20 +41,24 @@ export class OutputWindow {
   }
 
   /** Follows a send of `records` records, reserved or not. */
-  track(sent: Promise<RecordMetadata[]>, records: number): void {
+  track(sent: Promise<unknown>, records: number): void {
     const reserved = Math.min(this.#reserved, records)
     this.#reserved -= reserved
     this.#pending += records
     sent.then(
       () => this.#settle(records),
       (error) => {
-        if (this.#failure === undefined) {
-          this.#failure = error
-          this.#onFailure(error)
-        }
+        this.fail(error)
         this.#settle(records)
       },
     )
+  }
+
+  /** Records a failure of an output (the first one is kept and reported). */
+  fail(error: unknown): void {
+    if (this.#failure !== undefined) return
+    this.#failure = error
+    this.#onFailure(error)
   }
 
   #room(): Promise<void> | undefined {
@@ -82,5 +87,123 @@ export class OutputWindow {
         cause: failure,
       })
     }
+  }
+}
+
+/** A refusal the broker will repeat for this record whatever we do: too large, topic missing, not authorized. */
+export function isRefusal(error: unknown): boolean {
+  return isFaustusError(error) && (error.code === 'FST_OUTPUT_REFUSED' || error.code === 'FST_TOPIC_UNKNOWN')
+}
+
+/**
+ * The app's outputs on their way to the producer: records sent in one turn of the event loop (a consumed batch
+ * running through the agents) go to the producer as one send, one promise and one array per batch instead of per
+ * record. `flush()` is the at-least-once step 2 of the checkpoint.
+ *
+ * Each record remembers the input event it came from (an array slot per record, filled by the agent emitting it).
+ * When the broker refuses a send (`isRefusal`), its records are sent again one by one, in order, and each refused
+ * one goes through its agent's error policy like a processing error: `ack` logs it and goes on, `deadLetter` copies
+ * the input record, `crash` stops the app (nothing committed past it). A refused record without an origin, or any
+ * other failure, stops the app.
+ */
+export class Outputs {
+  readonly #window: OutputWindow
+  #producer: Producer | undefined
+  #batch: ProduceRecord[] | null = null
+  #origins: (OutputOrigin | undefined)[] = []
+
+  /** `onFailure` hears of the first failed output: nothing may be committed any more, the app must stop. */
+  constructor(onFailure: (error: unknown) => void) {
+    this.#window = new OutputWindow(onFailure)
+  }
+
+  /** Outputs not yet acknowledged by the broker, and those not yet handed to the producer (for metrics). */
+  get inFlight(): { inFlight: number; buffered: number } {
+    return { inFlight: this.#window.pending, buffered: this.#batch?.length ?? 0 }
+  }
+
+  /** The producer outputs go to (undefined while the app is stopped). */
+  attach(producer: Producer | undefined): void {
+    this.#producer = producer
+  }
+
+  /**
+   * Produces without waiting for the broker's acknowledgement (as Faust's sinks do): undefined at once while fewer
+   * than the window's records are unacknowledged, else a promise that resolves when there is room. Failures
+   * surface at the next checkpoint.
+   */
+  send(record: ProduceRecord, origin?: OutputOrigin): Promise<void> | undefined {
+    if (this.#batch === null) {
+      this.#batch = []
+      this.#origins = []
+      setImmediate(() => this.#sendBatch())
+    }
+    this.#batch.push(record)
+    this.#origins.push(origin)
+    return this.#window.reserve()
+  }
+
+  #sendBatch(): void {
+    const batch = this.#batch
+    const origins = this.#origins
+    this.#batch = null
+    if (batch === null || batch.length === 0) return
+    const producer = this.#producer
+    const sent = producer
+      ? this.#deliver(producer, batch, origins)
+      : Promise.reject(new Error('the producer closed before sending'))
+    this.#window.track(sent, batch.length)
+  }
+
+  async #deliver(producer: Producer, batch: ProduceRecord[], origins: (OutputOrigin | undefined)[]): Promise<void> {
+    try {
+      await producer.send(batch)
+      return
+    } catch (error) {
+      if (!isRefusal(error)) throw error
+    }
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        await producer.send([batch[i]])
+      } catch (error) {
+        const origin = origins[i]
+        if (!isRefusal(error) || origin === undefined) throw error
+        const { topic, partition, offset } = origin.event.message ?? {}
+        await origin.refused(
+          new FaustusError(
+            'FST_OUTPUT_REFUSED',
+            `output to topic "${batch[i].topic}" refused (${(error as Error).message}); ` +
+              `input record ${topic}[${partition}]@${offset}`,
+            { cause: error, details: { output: batch[i].topic, topic, partition, offset } },
+          ),
+        )
+      }
+    }
+  }
+
+  /** Every output so far handed to the producer and acknowledged; throws if any failed. */
+  async flush(): Promise<void> {
+    this.#sendBatch()
+    await this.#producer?.flush()
+    await this.#window.settled()
+  }
+
+  /** Hands what is batched to the producer without waiting (before the producer closes). */
+  sendNow(): void {
+    this.#sendBatch()
+  }
+
+  /** Forgets a failure once the app stopped (the next run starts from the last commit). */
+  reset(): void {
+    this.#window.reset()
+  }
+
+  /** Drops what is batched and not sent, and any failure (an aborted transaction: processed again later). */
+  discard(): void {
+    const dropped = this.#batch?.length ?? 0
+    this.#batch = null
+    this.#origins = []
+    if (dropped > 0) this.#window.track(Promise.resolve(), dropped)
+    this.#window.reset()
   }
 }

@@ -1,21 +1,23 @@
 import { randomUUID } from 'node:crypto'
+import type { OutputOrigin } from '../agents/context.ts'
 import { ReplyWaiter } from '../agents/replies.ts'
 import { Conductor } from '../channels/conductor.ts'
 import { decodeReply } from '../channels/reqrep.ts'
 import type { Topic } from '../channels/topic.ts'
-import { observeCheckpoint } from '../diagnostics.ts'
 import { FaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import type {
   Assignor,
   ConsumedRecord,
   Consumer,
+  ConsumerHandler,
   ProduceRecord,
   Producer,
   TopicSpec,
   Transport,
 } from '../transport/types.ts'
-import { OutputWindow } from './outputs.ts'
+import { Checkpoint, type CheckpointState } from './checkpoint.ts'
+import { Outputs } from './outputs.ts'
 import type { Settings } from './settings.ts'
 import { createTransport } from './transports.ts'
 
@@ -35,49 +37,45 @@ export interface RuntimeHost {
   onConsumerError(error: unknown): void
 }
 
-/** Checkpoint steps of other parts (tables): around the producer's flush, before offsets are committed. */
-export interface CheckpointSteps {
-  /** Step 1: hand buffered outputs (table changelog records) to the producer. */
-  beforeFlush?(): Promise<void> | void
-  /** Step 3: make local state durable (stores and their changelog offsets). */
-  afterFlush?(): Promise<void> | void
-}
-
 /**
  * The app's connection to its transport: one producer, one group consumer feeding the conductor, the periodic
  * commit, and the per-process reply topic. Kept apart from App so the definition API stays small.
  */
 export class Runtime {
   readonly conductor: Conductor
-  readonly #outputs: OutputWindow
-  #batch: ProduceRecord[] | null = null
+  readonly checkpoint: Checkpoint
+  readonly #outputs: Outputs
   readonly #host: RuntimeHost
   #transport: Transport | undefined
   #connecting: Promise<Transport> | undefined
   #producer: Producer | undefined
   #consumer: Consumer | undefined
+  #stopping = false
   #subscribed = new Set<string>()
-  #commitTimer: NodeJS.Timeout | undefined
-  #committing: Promise<void> | undefined
   #replies: Promise<{ waiter: ReplyWaiter; reader: Consumer }> | undefined
   #resubscribing: Promise<void> | undefined
   #createdTopics = new Set<string>()
-  readonly #checkpointSteps: CheckpointSteps[] = []
 
   constructor(host: RuntimeHost) {
     this.#host = host
-    this.#outputs = new OutputWindow((error) => host.onConsumerError(error))
+    this.#outputs = new Outputs((error) => host.onConsumerError(error))
     const settings = host.settings
     this.conductor = new Conductor({
       appId: host.appId,
       log: host.log,
       commitEvery: settings.brokerCommitEvery,
       revokeTimeoutMs: settings.revokeTimeoutMs,
-      flush: () => this.#flush(),
-      commit: (offsets) => this.#consumer?.commit(offsets) ?? Promise.resolve(),
       onUndecodable: (error, record) => host.onUndecodable(error, record),
     })
-    this.conductor.onCommitDue(() => void this.commit())
+    this.checkpoint = new Checkpoint({
+      appId: host.appId,
+      log: host.log,
+      acks: this.conductor.acks,
+      outputs: this.#outputs,
+      intervalMs: settings.brokerCommitIntervalMs,
+      onAborted: (error) => host.onConsumerError(error),
+    })
+    this.conductor.onCommitDue(() => this.checkpoint.request('acks'))
   }
 
   /**
@@ -85,49 +83,43 @@ export class Runtime {
    * than the window's records are unacknowledged, else a promise that resolves when there is room. Failures
    * surface at the next checkpoint.
    */
-  sendSoon(record: ProduceRecord): Promise<void> | undefined {
-    const producer = this.#producer
-    if (producer === undefined) return this.producer().then((p) => this.#outputs.add(p.send([record]), 1))
-    // Records sent in one turn of the event loop (a consumed batch running through the agents) go to the
-    // producer as one send: one promise and one array per batch instead of per record.
-    if (this.#batch === null) {
-      this.#batch = []
-      setImmediate(() => this.#sendBatch())
-    }
-    this.#batch.push(record)
-    return this.#outputs.reserve()
+  sendSoon(record: ProduceRecord, origin?: OutputOrigin): Promise<void> | undefined {
+    if (this.#producer === undefined) return this.producer().then(() => this.#outputs.send(record, origin))
+    return this.#outputs.send(record, origin)
   }
 
-  #sendBatch(): void {
-    const batch = this.#batch
-    this.#batch = null
-    if (batch === null || batch.length === 0) return
-    const producer = this.#producer
-    const sent = producer ? producer.send(batch) : Promise.reject(new Error('the producer closed before sending'))
-    this.#outputs.track(sent, batch.length)
+  /** Adds local state (tables) to the checkpoint: see `Checkpoint` for the steps. */
+  addCheckpointSteps(state: CheckpointState): void {
+    this.checkpoint.addState(state)
   }
 
-  /** Adds checkpoint steps; see `#flush` for the order. */
-  addCheckpointSteps(steps: CheckpointSteps): void {
-    this.#checkpointSteps.push(steps)
-  }
-
-  /** Steps 1-3 of a checkpoint (step 4, the commit, is the conductor's). */
-  async #flush(): Promise<void> {
-    // 1. Buffered outputs (table changelogs) into the producer.
-    for (const step of this.#checkpointSteps) await step.beforeFlush?.()
-    // 2. Every output acknowledged by the broker; a send that failed fails the checkpoint, so no offset is
-    //    committed past an event whose output was lost.
-    this.#sendBatch()
-    await this.#producer?.flush()
-    await this.#outputs.settled()
-    // 3. Local state durable, with the changelog offsets it reflects.
-    for (const step of this.#checkpointSteps) await step.afterFlush?.()
+  /** What the group consumer calls: routing to the conductor, revokes through the checkpoint. */
+  readonly #handler: ConsumerHandler = {
+    onAssigned: (assignment) => this.conductor.onAssigned(assignment),
+    onRecords: (records) => {
+      const checkpoint = this.checkpoint
+      // Exactly-once: records wait while a checkpoint commits its transaction; after an abort they are dropped
+      // (never acked, so read again after the restart).
+      if (checkpoint.gate !== undefined) return checkpoint.gate.then(() => this.#handler.onRecords(records))
+      if (checkpoint.aborted) return
+      return this.conductor.onRecords(records)
+    },
+    onRevoked: async (partitions) => {
+      await this.conductor.release(partitions)
+      const trigger = this.#stopping ? 'stop' : 'revoke'
+      try {
+        await this.checkpoint.run(trigger)
+      } catch (error) {
+        // Nothing is committed for these partitions: their next owner reads them again from the last commit.
+        this.#host.log.error({ ...errorFields(error), trigger }, 'checkpoint failed on revoke: offsets not committed')
+      }
+      this.conductor.acks.forget(partitions)
+    },
   }
 
   /** Outputs not yet acknowledged by the broker, and those not yet handed to the producer (for metrics). */
   get outputsInFlight(): { inFlight: number; buffered: number } {
-    return { inFlight: this.#outputs.pending, buffered: this.#batch?.length ?? 0 }
+    return this.#outputs.inFlight
   }
 
   /** The group consumer while it runs (tables pause and seek changelog partitions on it). */
@@ -142,17 +134,29 @@ export class Runtime {
     return this.#consumer !== undefined
   }
 
-  /** Connects the transport and producer once; concurrent callers share the attempt. */
-  connect(): Promise<Transport> {
+  /**
+   * Connects the transport and producer once; concurrent callers share the attempt. Under exactly-once (a worker
+   * with `processingGuarantee: 'exactly_once'`) the producer is transactional: one per worker, with a fresh
+   * transactional id (fencing of a zombie comes from its group generation, KIP-447).
+   */
+  connect(options: { exactlyOnce?: boolean } = {}): Promise<Transport> {
     this.#connecting ??= (async () => {
-      const transport = await createTransport(this.#host.settings, this.#host.log, (error) =>
-        this.#host.onConsumerError(error),
-      )
+      const settings = this.#host.settings
+      const transport = await createTransport(settings, this.#host.log, (error) => this.#host.onConsumerError(error))
       await transport.connect()
-      this.#producer = transport.createProducer({
-        lingerMs: this.#host.settings.producerLingerMs,
-        compression: this.#host.settings.producerCompression,
-      })
+      const producerOptions = { lingerMs: settings.producerLingerMs, compression: settings.producerCompression }
+      if (options.exactlyOnce) {
+        const transactions = transport.createTransactionalProducer({
+          ...producerOptions,
+          transactionalId: `${this.#host.groupId}-${randomUUID()}`,
+        })
+        this.#producer = transactions
+        this.checkpoint.transactions = transactions
+      } else {
+        this.#producer = transport.createProducer(producerOptions)
+        this.checkpoint.transactions = undefined
+      }
+      this.#outputs.attach(this.#producer)
       this.#transport = transport
       return transport
     })()
@@ -192,14 +196,13 @@ export class Runtime {
     this.#consumer = transport.createConsumer({
       groupId: this.#host.groupId,
       topics,
-      handler: this.conductor,
+      handler: this.#handler,
       assignor: this.#host.assignor?.(),
       autoOffsetReset: 'earliest',
+      isolationLevel: 'read_committed',
     })
+    this.checkpoint.bind(this.#consumer)
     await this.#consumer.start()
-    const interval = this.#host.settings.brokerCommitIntervalMs
-    this.#commitTimer = setInterval(() => void this.commit(), interval)
-    this.#commitTimer.unref?.()
   }
 
   /** A stream started reading a topic after the consumer joined: join again with the larger subscription. */
@@ -217,16 +220,11 @@ export class Runtime {
     await this.#resubscribing
   }
 
-  /** A checkpoint (flush, then commit what is acked); never two at once. */
+  /** A checkpoint now (after the one in progress); a failure is logged, the next trigger tries again. */
   async commit(): Promise<void> {
-    if (this.#consumer === undefined) return
-    if (this.#committing) return this.#committing
-    this.#committing = observeCheckpoint(this.#host.appId, this.conductor.checkpoint())
+    await this.checkpoint
+      .run('interval')
       .catch((error) => this.#host.log.warn({ ...errorFields(error) }, 'commit failed; will retry'))
-      .finally(() => {
-        this.#committing = undefined
-      })
-    return this.#committing
   }
 
   /** Waits until every consumed event is processed and acked, or the deadline passes. */
@@ -240,14 +238,19 @@ export class Runtime {
   }
 
   async stopConsumer(): Promise<void> {
-    clearInterval(this.#commitTimer)
     const consumer = this.#consumer
     if (consumer === undefined) return
-    await this.commit()
-    this.#consumer = undefined
-    this.#subscribed.clear()
-    // Closing revokes every partition, which runs the conductor's final checkpoint.
-    await consumer.close()
+    this.checkpoint.stopInterval()
+    this.#stopping = true
+    try {
+      // Closing revokes every partition, which runs the final checkpoint through this consumer.
+      await consumer.close()
+    } finally {
+      this.#stopping = false
+      this.checkpoint.unbind()
+      this.#consumer = undefined
+      this.#subscribed.clear()
+    }
   }
 
   pauseFetching(): void {
@@ -313,9 +316,10 @@ export class Runtime {
       await reader?.close()
       this.#replies = undefined
     }
-    this.#sendBatch()
+    this.#outputs.sendNow()
     await this.#producer?.flush()
     await this.#producer?.close()
+    this.#outputs.attach(undefined)
     await this.#transport?.close()
     this.#producer = undefined
     this.#transport = undefined

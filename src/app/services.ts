@@ -1,4 +1,5 @@
 import type { AgentHost } from '../agents/agent.ts'
+import { emitting } from '../agents/context.ts'
 import type { ReplyWaiter } from '../agents/replies.ts'
 import { encodeReply } from '../channels/reqrep.ts'
 import type { Serde, TypeArg } from '../channels/serde.ts'
@@ -92,6 +93,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     this.runtime.addCheckpointSteps({
       beforeFlush: () => this.tables.beforeFlush(),
       afterFlush: () => this.tables.afterFlush(),
+      rollback: () => this.tables.rollback(),
     })
     this.#scheduler = new Scheduler(app.log, () => this.#leader)
     this.runtime.conductor.addListener({
@@ -181,7 +183,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   }
 
   sendSoon(record: ProduceRecord): Promise<void> | undefined {
-    return this.runtime.sendSoon(record)
+    return this.runtime.sendSoon(record, emitting.origin)
   }
 
   serde(type: TypeArg, role: 'key' | 'value'): Serde {
@@ -215,7 +217,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     const replyKey = Buffer.isBuffer(key) ? key.toString('utf8') : key
     const value = encodeReply(replyKey, encodeJsonText(result), request.correlationId)
     // Like other outputs, replies do not wait for the broker: the checkpoint does.
-    await this.runtime.sendSoon({ topic: request.replyTo, key: null, value })
+    await this.runtime.sendSoon({ topic: request.replyTo, key: null, value }, emitting.origin)
   }
 
   async deadLetter(topic: string, agent: string, event: Event | undefined, error: unknown): Promise<void> {
@@ -284,11 +286,18 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       return result
     }
     try {
-      await step(this.runtime.connect())
+      const exactlyOnce = !options.client && this.settings.processingGuarantee === 'exactly_once'
+      await step(this.runtime.connect({ exactlyOnce }))
+      // Under exactly-once, local state may hold changes of a transaction that never committed: rebuild it.
+      this.tables.rebuildOnAssign = exactlyOnce
       if (!options.client) {
         this.#app.topic(this.leaderTopic, { partitions: 1, internal: true })
+        // Dead-letter topics are declared topics: created at start, or refused now if topics may not be created.
+        const deadLetters = this.#deadLetterTopics()
+        for (const name of deadLetters) if (!this.#app.topics.has(name)) this.#app.topic(name, { valueType: 'raw' })
         // Declared topics exist before any agent or task can send to them (a send would auto-create them).
         await step(this.runtime.ensureTopics())
+        await step(this.#requireTopics(deadLetters, 'dead-letter topic'))
         for (const agent of this.#app.agents.values()) agent.start()
         for (const task of this.#app.tasks) this.#tasks.push(this.#runTask(task))
         // Let agents and tasks run to their first read, so the topics they read (and derive, as groupBy does)
@@ -318,6 +327,32 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       )
       throw error
     }
+  }
+
+  /** The `deadLetterTopic` setting and every agent's `onError: { deadLetter }`. */
+  #deadLetterTopics(): string[] {
+    const names = new Set<string>()
+    if (this.settings.deadLetterTopic !== undefined) names.add(this.settings.deadLetterTopic)
+    for (const agent of this.#app.agents.values()) {
+      const policy = agent.options.onError
+      if (typeof policy === 'object') names.add(policy.deadLetter)
+    }
+    return [...names]
+  }
+
+  /** Fails start, naming them, when topics the app cannot do without are missing (`topicAllowDeclare` off). */
+  async #requireTopics(names: string[], what: string): Promise<void> {
+    if (names.length === 0 || this.settings.topicAllowDeclare) return
+    const transport = await this.runtime.connect()
+    const found = await transport.describeTopics(names)
+    const missing = names.filter((name) => !found.has(name))
+    if (missing.length === 0) return
+    throw new FaustusError(
+      'FST_TOPIC_UNKNOWN',
+      `${what}${missing.length > 1 ? 's' : ''} ${missing.map((n) => `"${n}"`).join(', ')} missing, and ` +
+        'topicAllowDeclare is off: create it, or allow the app to create its topics',
+      { details: { topics: missing } },
+    )
   }
 
   async #runTask(task: { name: string; fn: () => Promise<unknown> | unknown }): Promise<void> {

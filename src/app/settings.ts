@@ -89,10 +89,6 @@ export type SettingsInput = Partial<Settings>
 export const UNAVAILABLE_SETTINGS: Partial<
   Record<keyof Settings, { refuses: (value: unknown) => boolean; hint: string }>
 > = {
-  processingGuarantee: {
-    refuses: (value) => value === 'exactly_once',
-    hint: "exactly_once is not available yet; use 'at_least_once'",
-  },
   dataDir: {
     refuses: () => true,
     hint: 'not available yet; tables keep local state where the store setting says (lmdb://<dir>)',

@@ -3,13 +3,7 @@ import { isFaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import { Event, Message, type MessageAcker } from '../streams/event.ts'
 import type { EventQueue } from '../streams/queue.ts'
-import type {
-  Assignment,
-  ConsumedRecord,
-  ConsumerHandler,
-  TopicPartition,
-  TopicPartitionOffset,
-} from '../transport/types.ts'
+import type { Assignment, ConsumedRecord, TopicPartition } from '../transport/types.ts'
 import { tpKey } from '../transport/types.ts'
 import { AckTracker } from './offsets.ts'
 import type { Topic } from './topic.ts'
@@ -35,19 +29,16 @@ export interface ConductorHost {
   readonly commitEvery: number
   /** How long a revoke waits for in-flight events before committing what is acked. */
   readonly revokeTimeoutMs: number
-  /** Step 1 and 2 of a checkpoint: flush outputs, then commit offsets. */
-  flush(): Promise<void>
-  commit(offsets: TopicPartitionOffset[]): Promise<void>
   /** Called for a record whose key or value cannot be decoded, after it was logged. */
   onUndecodable(error: unknown, record: ConsumedRecord): Promise<void>
 }
 
 /**
- * Routes consumed records to the queues of the streams reading their topic (decoding once per topic), tracks acks
- * and commits, and handles rebalances: revoked partitions are dropped from queues, in-flight events are awaited,
- * outputs flushed, and offsets committed before the partitions go.
+ * Routes consumed records to the queues of the streams reading their topic (decoding once per topic) and tracks
+ * acks. On a revoke it drops the partitions' queued events and waits for those being processed (`release`); the
+ * checkpoint (src/app/checkpoint.ts) then commits, and `acks.forget` ends the partitions' tracking.
  */
-export class Conductor implements ConsumerHandler, MessageAcker {
+export class Conductor implements MessageAcker {
   readonly acks = new AckTracker()
   readonly #routes = new Map<string, Route[]>()
   readonly #listeners: RebalanceListener[] = []
@@ -61,7 +52,7 @@ export class Conductor implements ConsumerHandler, MessageAcker {
   /** How long a revoke waits for in-flight events; 0 when the app crashed and nothing will ack them. */
   revokeWaitMs: number
   /** Counters for metrics and tests. */
-  readonly stats = { received: 0, undecodable: 0, committed: 0 }
+  readonly stats = { received: 0, undecodable: 0 }
 
   constructor(host: ConductorHost) {
     this.#host = host
@@ -234,7 +225,11 @@ export class Conductor implements ConsumerHandler, MessageAcker {
     if (channels.rebalance.hasSubscribers) channels.rebalance.publish({ app: this.#host.appId, phase: 'start' })
   }
 
-  async onRevoked(partitions: TopicPartition[]): Promise<void> {
+  /**
+   * First half of a revoke: events of `partitions` still queued are dropped unprocessed (never acked, so never
+   * committed), events being processed are awaited (bounded by `revokeWaitMs`), and listeners hear of it.
+   */
+  async release(partitions: TopicPartition[]): Promise<void> {
     this.#rebalanceStarted()
     const revoked = new Set(partitions.map(tpKey))
     for (const routes of this.#routes.values()) {
@@ -251,13 +246,6 @@ export class Conductor implements ConsumerHandler, MessageAcker {
     }
     await this.#waitForInFlight(partitions)
     for (const listener of this.#listeners) await listener.onRevoked?.(partitions)
-    try {
-      await this.checkpoint(partitions)
-    } catch (error) {
-      // Nothing is committed for these partitions: their next owner reads them again from the last commit.
-      this.#host.log.error({ ...errorFields(error) }, 'revoke: checkpoint failed, offsets not committed')
-    }
-    this.acks.forget(partitions)
   }
 
   /** Waits (bounded) until events of `partitions` still being processed are acked. */
@@ -268,25 +256,5 @@ export class Conductor implements ConsumerHandler, MessageAcker {
     }
     const left = this.acks.inFlight(partitions)
     if (left > 0) this.#host.log.warn({ inFlight: left }, 'revoke timeout: committing what was acked')
-  }
-
-  /**
-   * The checkpoint, in order: (1) flush produced outputs (sinks, replies, changelogs) so nothing acked is only in
-   * a buffer, (2) commit the offsets below which everything is acked.
-   */
-  async checkpoint(partitions?: TopicPartition[]): Promise<void> {
-    await this.#host.flush()
-    const offsets = this.acks.takeCommittable(partitions)
-    if (offsets.length === 0) return
-    try {
-      const started = performance.now()
-      await this.#host.commit(offsets)
-      if (channels.commit.hasSubscribers)
-        channels.commit.publish({ app: this.#host.appId, offsets, seconds: since(started) })
-      this.stats.committed += offsets.length
-    } catch (error) {
-      this.acks.uncommit(offsets)
-      throw error
-    }
   }
 }

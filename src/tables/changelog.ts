@@ -20,13 +20,17 @@ export class ChangelogWriter {
   #buffer: ProduceRecord[] = []
   readonly #inFlight = new Set<Promise<void>>()
   #scheduled = false
+  /** The first failed send: the changelog has a hole, so no checkpoint may succeed any more (until restart). */
+  #failure: unknown
 
   constructor(host: ChangelogWriterHost) {
     this.#host = host
   }
 
+  /** The producer to write through (a new run starts clean: what failed before is read again). */
   attach(producer: Producer | undefined): void {
     this.#producer = producer
+    this.#failure = undefined
   }
 
   get pending(): number {
@@ -59,15 +63,24 @@ export class ChangelogWriter {
       },
       (error) => {
         this.#inFlight.delete(sent)
-        this.#host.onError(error)
+        if (this.#failure === undefined) {
+          this.#failure = error
+          this.#host.onError(error)
+        }
       },
     )
     this.#inFlight.add(sent)
   }
 
-  /** Sends what is queued and waits until every send so far is acknowledged. */
+  /** Drops what is queued and not sent (an aborted transaction: those changes are rolled back). */
+  discard(): void {
+    this.#buffer = []
+  }
+
+  /** Sends what is queued and waits until every send so far is acknowledged; throws if any failed. */
   async flush(): Promise<void> {
     this.#send()
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight])
+    if (this.#failure !== undefined) throw this.#failure
   }
 }

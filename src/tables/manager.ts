@@ -195,10 +195,31 @@ export class TableManager implements CollectionHost {
     for (const provider of this.#providers.values()) provider.flush()
   }
 
+  /**
+   * Exactly-once: local state may hold changes of a transaction that did not commit (after an abort, or on disk
+   * after an unclean stop). Set at start, it makes the next assignment rebuild active partitions from the
+   * changelog (as Kafka Streams wipes state under exactly-once without a clean checkpoint).
+   */
+  rebuildOnAssign = false
+
+  /**
+   * The transaction was aborted: its changes are dropped from the stores (and unsent changelog records from the
+   * writer). Active partitions are cleared; they are rebuilt from the committed changelog when next assigned.
+   */
+  rollback(): void {
+    this.#writer.discard()
+    for (const table of this.tables.values()) {
+      if (table.global) continue
+      for (const partition of table.activePartitions) table.clearPartition(partition)
+    }
+    this.rebuildOnAssign = true
+  }
+
   async stop(): Promise<void> {
     if (!this.#started) return
     this.#started = false
-    await this.#writer.flush()
+    // A failed write already crashed the app (and failed every checkpoint since): nothing more to report here.
+    await this.#writer.flush().catch(() => {})
     this.#writer.attach(undefined)
     for (const table of this.tables.values()) table.detachStores()
     // Persistent stores close (releasing their lock); memory stores stay for a restart of this app in-process.
@@ -214,6 +235,12 @@ export class TableManager implements CollectionHost {
     const actives = byTopic(assignment.actives, this.#byTopic)
     const standbys = byTopic(assignment.standbys, this.#byTopic)
     for (const [topic, table] of this.#byTopic) table.setPartitions(actives.get(topic) ?? [], standbys.get(topic) ?? [])
+    if (this.rebuildOnAssign) {
+      this.rebuildOnAssign = false
+      for (const table of this.tables.values()) {
+        if (!table.global) for (const partition of table.activePartitions) table.clearPartition(partition)
+      }
+    }
     const started = Date.now()
     const records = await this.#recoverAssigned()
     this.lastRecovery = { records, durationMs: Date.now() - started }

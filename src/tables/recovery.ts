@@ -1,7 +1,7 @@
 import { channels } from '../diagnostics.ts'
 import { FaustusError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
-import type { ConsumedRecord, Transport } from '../transport/types.ts'
+import type { ConsumedRecord, TopicPartitionOffset, Transport } from '../transport/types.ts'
 import { tpKey } from '../transport/types.ts'
 import type { Collection } from './collection.ts'
 import { RecoveryProgress } from './progress.ts'
@@ -81,9 +81,19 @@ export async function recover(transport: Transport, tasks: RecoveryTask[], optio
     lastProgress = Date.now()
   }
 
+  // Transaction markers and aborted records take offsets but are never delivered: the reader's position says
+  // when a partition reached its end even if its last records are such.
+  const onPosition = (tp: TopicPartitionOffset) => {
+    const position = positions.get(tpKey(tp))
+    if (position === undefined || position.next >= position.task.to || tp.offset <= position.next) return
+    position.next = tp.offset
+    lastProgress = Date.now()
+    if (position.next >= position.task.to && --remaining === 0) settle()
+  }
   const reader = transport.createConsumer({
-    handler: { onAssigned: () => {}, onRevoked: () => {}, onRecords: apply },
+    handler: { onAssigned: () => {}, onRevoked: () => {}, onRecords: apply, onPosition },
     maxBatchSize: 10_000,
+    isolationLevel: 'read_committed',
   })
   const watchdog = setInterval(
     () => {

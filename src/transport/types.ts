@@ -69,8 +69,6 @@ export interface PartitionOffsets extends TopicPartition {
 }
 
 export interface ProducerOptions {
-  /** Stable id for transactional producers (exactly-once); absent for plain producers. */
-  transactionalId?: string
   /** Compression of batches, where the driver supports it. */
   compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
   /** Max time a record waits to fill a batch, in ms. */
@@ -85,6 +83,38 @@ export interface Producer {
   /** Resolves when every record sent so far is acknowledged. */
   flush(): Promise<void>
   close(): Promise<void>
+}
+
+/** A member's identity in its group's current generation: what fences a zombie's transactional offset commit. */
+export interface GroupMetadata {
+  groupId: string
+  generationId: number
+  memberId: string
+}
+
+export interface TransactionalProducerOptions extends ProducerOptions {
+  /** Unique per live producer; a new producer with the same id fences the old one (aborting its transaction). */
+  transactionalId: string
+  /** The broker aborts a transaction left open longer than this (a worker that died mid-transaction). */
+  transactionTimeoutMs?: number
+}
+
+/**
+ * A producer whose sends form transactions (Kafka's exactly-once, EOS v2): a transaction begins with the first
+ * `send` after a commit or abort; its records and the offsets given to `sendOffsets` become visible to
+ * `read_committed` readers together at `commit`, or never (`abort`).
+ *
+ * Fencing: `sendOffsets` carries the consumer's group metadata, and the group refuses it when the member is no
+ * longer in that generation (a zombie after a rebalance); a newer producer with the same transactional id fences
+ * this one. Both fail with FST_PRODUCER_FENCED; the transaction must then be aborted.
+ */
+export interface TransactionalProducer extends Producer {
+  /** Adds consumed offsets (next offset to read) to the open transaction, for `group`. */
+  sendOffsets(offsets: TopicPartitionOffset[], group: GroupMetadata): Promise<void>
+  /** Waits for every send of the transaction, then commits it (nothing to do when none is open). */
+  commit(): Promise<void>
+  /** Aborts the open transaction, if any: its records are never visible to `read_committed` readers. */
+  abort(): Promise<void>
 }
 
 /** What a member holds after a rebalance: partitions it processes, and partitions it only follows (standbys). */
@@ -131,6 +161,11 @@ export interface ConsumerHandler {
   onRevoked(partitions: TopicPartition[]): Promise<void> | void
   /** A batch of records, all from assigned, unpaused partitions, in offset order within each partition. */
   onRecords(records: ConsumedRecord[]): Promise<void> | void
+  /**
+   * Optional: where reading a partition got to (the next offset to read), after records and after what is never
+   * delivered (transaction markers, aborted records). Readers that stop at an end offset need it.
+   */
+  onPosition?(position: TopicPartitionOffset): void
 }
 
 export interface ConsumerOptions {
@@ -145,7 +180,14 @@ export interface ConsumerOptions {
   autoOffsetReset?: 'earliest' | 'latest'
   /** Upper bound on records per `onRecords` batch. */
   maxBatchSize?: number
+  /**
+   * `read_committed` (the default): records of open transactions are not delivered until committed, those of
+   * aborted ones never. `read_uncommitted`: everything, as written.
+   */
+  isolationLevel?: IsolationLevel
 }
+
+export type IsolationLevel = 'read_committed' | 'read_uncommitted'
 
 export interface Consumer {
   /** Joins the group (or starts reading the manual assignment). Resolves once the first assignment is handled. */
@@ -163,6 +205,8 @@ export interface Consumer {
   seek(position: TopicPartitionOffset): void
   /** The current assignment. */
   assignment(): Assignment
+  /** The member's group, generation and member id; undefined without a group or between generations. */
+  groupMetadata(): GroupMetadata | undefined
   /** Leaves the group (revoking everything first) and stops fetching. */
   close(): Promise<void>
 }
@@ -177,14 +221,18 @@ export interface Transport {
   /** Existing topics among `names`; missing ones are absent from the map. */
   describeTopics(names: string[]): Promise<Map<string, TopicDescription>>
   deleteTopics(names: string[]): Promise<void>
-  /** Earliest and latest offsets of partitions. */
-  listOffsets(partitions: TopicPartition[]): Promise<PartitionOffsets[]>
+  /**
+   * Earliest and latest offsets of partitions. `latest` is the end a `read_committed` reader reaches (the last
+   * stable offset: before the first open transaction) unless `isolationLevel` is `read_uncommitted`.
+   */
+  listOffsets(partitions: TopicPartition[], options?: { isolationLevel?: IsolationLevel }): Promise<PartitionOffsets[]>
   /**
    * Forgets every committed offset of a consumer group (its members then start where `autoOffsetReset` says) and
    * returns the topics it had offsets for. FST_GROUP_ACTIVE while the group has members.
    */
   resetGroup(groupId: string): Promise<string[]>
   createProducer(options?: ProducerOptions): Producer
+  createTransactionalProducer(options: TransactionalProducerOptions): TransactionalProducer
   createConsumer(options: ConsumerOptions): Consumer
 }
 

@@ -13,7 +13,6 @@ function errorOf(fn: () => unknown): Error & { code?: string; details?: Record<s
 
 describe('settings that do nothing yet are refused', () => {
   const cases: [string, Record<string, unknown>, Record<string, string>][] = [
-    ['processingGuarantee', { processingGuarantee: 'exactly_once' }, { FAUSTUS_PROCESSING_GUARANTEE: 'exactly_once' }],
     ['dataDir', { dataDir: '/tmp/state' }, { FAUSTUS_DATA_DIR: '/tmp/state' }],
   ]
   for (const [name, options, env] of cases) {

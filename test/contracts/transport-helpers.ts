@@ -13,6 +13,7 @@ import type {
   RecordMetadata,
   TopicPartition,
   TopicPartitionOffset,
+  TransactionalProducer,
   Transport,
 } from '../../src/transport/types.ts'
 import { tpKey } from '../../src/transport/types.ts'
@@ -28,6 +29,8 @@ export interface ContractContext {
   /** A consumer whose handler is `recorder`, closed after the test. */
   consumer(recorder: Recorder, options: Omit<ConsumerOptions, 'handler'>): Consumer
   sendValues(producer: Producer, topic: string, partition: number, values: string[]): Promise<RecordMetadata[]>
+  /** A transactional producer closed after the test. */
+  transactional(transactionalId: string): TransactionalProducer
 }
 
 export function uniqueName(prefix: string): string {

@@ -5,9 +5,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { isFaustusError } from '../../src/errors.ts'
 import { partitionForKey } from '../../src/transport/murmur2.ts'
-import type { Consumer, ConsumerOptions, Producer, Transport } from '../../src/transport/types.ts'
+import type {
+  Consumer,
+  ConsumerOptions,
+  Producer,
+  TransactionalProducer,
+  Transport,
+} from '../../src/transport/types.ts'
 import { consumingContract } from './transport-consuming.ts'
 import { type ContractContext, Recorder, uniqueName, waitFor } from './transport-helpers.ts'
+import { transactionsContract } from './transport-transactions.ts'
 
 export interface TransportFixture {
   transport: Transport
@@ -75,7 +82,21 @@ export function transportContract(
       return p.send(values.map((v) => ({ topic: topicName, partition, key: null, value: Buffer.from(v) })))
     }
 
-    const ctx: ContractContext = { transport: () => transport, wait, topic, producer, consumer, sendValues }
+    function transactional(transactionalId: string): TransactionalProducer {
+      const p = transport.createTransactionalProducer({ transactionalId, lingerMs: 1 })
+      closeAfterTest.push(p)
+      return p
+    }
+
+    const ctx: ContractContext = {
+      transport: () => transport,
+      wait,
+      topic,
+      producer,
+      consumer,
+      sendValues,
+      transactional,
+    }
 
     describe('topics', () => {
       it('creates, describes and leaves existing topics alone', async () => {
@@ -191,5 +212,6 @@ export function transportContract(
     })
 
     consumingContract(ctx)
+    transactionsContract(ctx)
   })
 }

@@ -1,6 +1,6 @@
-import { Admin, ListOffsetTimestamps } from '@platformatic/kafka'
+import { Admin, FetchIsolationLevels, ListOffsetTimestamps } from '@platformatic/kafka'
 import { TransportError } from '../../errors.ts'
-import type { PartitionOffsets, TopicDescription, TopicPartition, TopicSpec } from '../types.ts'
+import type { IsolationLevel, PartitionOffsets, TopicDescription, TopicPartition, TopicSpec } from '../types.ts'
 import { hasKafkaError, isNetworkError, partitionCount, sleep, toTransportError, withRetries } from './errors.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
 
@@ -88,11 +88,17 @@ export class KafkaAdmin {
     this.#client.clearMetadata()
   }
 
-  async listOffsets(partitions: TopicPartition[]): Promise<PartitionOffsets[]> {
+  /** `latest` is the last stable offset (what a `read_committed` reader reaches) unless `read_uncommitted`. */
+  async listOffsets(
+    partitions: TopicPartition[],
+    isolationLevel: IsolationLevel = 'read_committed',
+  ): Promise<PartitionOffsets[]> {
     if (partitions.length === 0) return []
+    const level =
+      isolationLevel === 'read_committed' ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED
     const [earliest, latest] = await Promise.all([
-      this.#offsets(partitions, ListOffsetTimestamps.EARLIEST),
-      this.#offsets(partitions, ListOffsetTimestamps.LATEST),
+      this.#offsets(partitions, ListOffsetTimestamps.EARLIEST, level),
+      this.#offsets(partitions, ListOffsetTimestamps.LATEST, level),
     ])
     return partitions.map((tp) => {
       const key = `${tp.topic}\u0000${tp.partition}`
@@ -100,7 +106,7 @@ export class KafkaAdmin {
     })
   }
 
-  async #offsets(partitions: TopicPartition[], timestamp: bigint): Promise<Map<string, number>> {
+  async #offsets(partitions: TopicPartition[], timestamp: bigint, isolationLevel: 0 | 1): Promise<Map<string, number>> {
     const byTopic = new Map<string, number[]>()
     for (const { topic, partition } of partitions) {
       let list = byTopic.get(topic)
@@ -112,7 +118,7 @@ export class KafkaAdmin {
       partitions: list.map((partitionIndex) => ({ partitionIndex, timestamp })),
     }))
     const topics = await withRetries(this.#config, 'listing offsets', () =>
-      this.#client.listOffsets({ topics: request }),
+      this.#client.listOffsets({ topics: request, isolationLevel }),
     ).catch((error) => {
       throw toTransportError(this.#config, 'listing offsets', error)
     })

@@ -3,6 +3,7 @@ import {
   type Broker,
   type Connection,
   ConnectionPool,
+  FetchIsolationLevels,
   FindCoordinatorKeyTypes,
   type fetchV17,
   type joinGroupV9,
@@ -11,6 +12,7 @@ import {
   Consumer as LibraryConsumer,
   type syncGroupV5,
 } from '@platformatic/kafka'
+import type { IsolationLevel } from '../types.ts'
 import { isCoordinatorOrNetworkError } from './errors.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
 
@@ -42,7 +44,12 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
   readonly #config: KafkaConfig
   readonly #poolOptions: ConstructorParameters<typeof ConnectionPool>[1]
 
-  constructor(config: KafkaConfig, role: string, groupId: string | undefined) {
+  constructor(
+    config: KafkaConfig,
+    role: string,
+    groupId: string | undefined,
+    isolationLevel: IsolationLevel = 'read_committed',
+  ) {
     const base = baseClientOptions(config, role)
     // A JoinGroup is answered only when the rebalance completes, so requests may take the rebalance timeout.
     const requestTimeout = Math.max(config.requestTimeoutMs, config.rebalanceTimeoutMs + 5_000)
@@ -55,6 +62,11 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
       maxWaitTime: config.fetchMaxWaitMs,
       maxBytes: config.fetchMaxBytes,
       minBytes: 1,
+      // read_committed: the library filters records of aborted transactions out of fetch responses.
+      isolationLevel:
+        isolationLevel === 'read_committed'
+          ? FetchIsolationLevels.READ_COMMITTED
+          : FetchIsolationLevels.READ_UNCOMMITTED,
     })
     this.#config = config
     this.#poolOptions = {
@@ -221,7 +233,8 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
     const response = await this.#groupCall<unknown[], { topics?: Topics; groups?: { topics: Topics }[] }>(
       groupId,
       'OffsetFetch',
-      [request, false],
+      // requireStable: offsets of a transaction still being committed are awaited, not read stale (KIP-447).
+      [request, true],
     )
     const topics = response.groups?.[0]?.topics ?? response.topics ?? []
     const result = new Map<string, Map<number, number>>()

@@ -19,6 +19,7 @@ import type {
   Consumer,
   ConsumerHandler,
   ConsumerOptions,
+  GroupMetadata,
   TopicPartition,
   TopicPartitionOffset,
 } from '../types.ts'
@@ -57,10 +58,12 @@ export class KafkaConsumer implements Consumer {
     this.#handler = options.handler
     this.#groupId = options.groupId
     this.#reset = options.autoOffsetReset ?? 'earliest'
-    this.#client = new KafkaClient(config, 'consumer', options.groupId)
+    this.#client = new KafkaClient(config, 'consumer', options.groupId, options.isolationLevel)
+    const handler = options.handler
     this.#fetcher = new Fetcher(this.#client, config, {
       deliver: (records) => this.#deliver(records),
       maxBatchSize: Math.max(1, options.maxBatchSize ?? DEFAULT_MAX_BATCH),
+      onPosition: handler.onPosition === undefined ? undefined : (position) => handler.onPosition?.(position),
     })
     if (options.groupId !== undefined) {
       this.#membership = new GroupMembership(
@@ -161,6 +164,12 @@ export class KafkaConsumer implements Consumer {
 
   assignment(): Assignment {
     return this.#assignment
+  }
+
+  groupMetadata(): GroupMetadata | undefined {
+    const membership = this.#membership
+    if (this.#groupId === undefined || membership === undefined || membership.generationId < 0) return undefined
+    return { groupId: this.#groupId, generationId: membership.generationId, memberId: membership.memberId }
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { findErrorBy, ListOffsetTimestamps } from '@platformatic/kafka'
-import type { ConsumedRecord, TopicPartition } from '../types.ts'
+import type { ConsumedRecord, TopicPartition, TopicPartitionOffset } from '../types.ts'
 import { tpKey } from '../types.ts'
 import type { FetchRequestTopic, FetchResponse, KafkaClient } from './client.ts'
 import { describeError, sleep } from './errors.ts'
@@ -43,6 +43,8 @@ interface NodeState {
 export interface FetcherOptions {
   deliver: (records: ConsumedRecord[]) => Promise<void> | void
   maxBatchSize: number
+  /** Told where a partition's reading got to after each handled response (control records included). */
+  onPosition?: (position: TopicPartitionOffset) => void
 }
 
 const RESET_ERRORS = new Set([1]) // OFFSET_OUT_OF_RANGE
@@ -368,8 +370,11 @@ export class Fetcher {
     }
     if (!(await flush())) return
     // Fully handled: the position also moves past control records and compacted gaps at the end.
+    const onPosition = this.#options.onPosition
     for (const part of parts) {
-      if (this.#valid(part, generation) && part.nextOffset > part.state.position) part.state.position = part.nextOffset
+      if (!this.#valid(part, generation)) continue
+      if (part.nextOffset > part.state.position) part.state.position = part.nextOffset
+      onPosition?.({ ...part.state.tp, offset: part.state.position })
     }
   }
 }

@@ -61,3 +61,74 @@ export function assignOffsets(requests: Message[][], results: ProduceResult[], m
     }
   })
 }
+
+interface PartitionResponse {
+  index: number
+  errorCode: number
+  baseOffset: bigint
+}
+
+/** The produce response carried by a failed request's error, if any (per-partition outcomes). */
+function responseOf(error: unknown): { responses: { name: string; partitionResponses: PartitionResponse[] }[] } | null {
+  const seen = new Set<unknown>()
+  const queue = [error]
+  while (queue.length > 0) {
+    const e = queue.shift() as { response?: { responses?: unknown }; errors?: unknown[]; cause?: unknown } | null
+    if (e === null || typeof e !== 'object' || seen.has(e)) continue
+    seen.add(e)
+    if (Array.isArray(e.response?.responses)) return e.response as never
+    if (Array.isArray(e.errors)) queue.push(...e.errors)
+    if (e.cause !== undefined) queue.push(e.cause)
+  }
+  return null
+}
+
+/**
+ * Offsets of the requests that (partly) succeeded, and which records failed: a produce request is one batch per
+ * partition and the broker answers per partition, so when one partition's batch is refused the others may be
+ * written. Fills in `metadata` offsets (aligned with the messages of `requests`) and returns the failed entries.
+ */
+export function settleRequests(
+  requests: Message[][],
+  settled: PromiseSettledResult<ProduceResult>[],
+  metadata: RecordMetadata[],
+): { failed: Set<RecordMetadata>; failure: unknown } {
+  const failed = new Set<RecordMetadata>()
+  let failure: unknown
+  const results: ProduceResult[] = []
+  const refused: (Set<string> | null)[] = []
+  settled.forEach((outcome, k) => {
+    if (outcome.status === 'fulfilled') {
+      results[k] = outcome.value
+      refused[k] = new Set()
+      return
+    }
+    failure ??= outcome.reason
+    const response = responseOf(outcome.reason)
+    if (response === null) {
+      results[k] = { offsets: [] } as ProduceResult
+      refused[k] = null // nothing known: every record of the request failed
+      return
+    }
+    const offsets: { topic: string; partition: number; offset: bigint }[] = []
+    const bad = new Set<string>()
+    for (const { name, partitionResponses } of response.responses) {
+      for (const p of partitionResponses) {
+        if (p.errorCode === 0) offsets.push({ topic: name, partition: p.index, offset: p.baseOffset })
+        else bad.add(`${name}\u0000${p.index}`)
+      }
+    }
+    results[k] = { offsets } as ProduceResult
+    refused[k] = bad
+  })
+  assignOffsets(requests, results, metadata)
+  let index = 0
+  requests.forEach((request, k) => {
+    const bad = refused[k]
+    for (const message of request) {
+      const meta = metadata[index++]
+      if (bad === null || bad.has(`${message.topic}\u0000${message.partition}`) || meta.offset < 0) failed.add(meta)
+    }
+  })
+  return { failed, failure }
+}

@@ -9,13 +9,25 @@
  * Partitions are chosen here, before the library sees the records, so metadata can report them: an explicit
  * partition (checked against the topic), murmur2 of the key as the Java client, or round-robin without a key.
  */
-import { Producer as LibraryProducer, ProduceAcks } from '@platformatic/kafka'
+import { type Consumer as LibraryConsumer, Producer as LibraryProducer, ProduceAcks } from '@platformatic/kafka'
 import { TransportError } from '../../errors.ts'
 import { partitionForKey } from '../murmur2.ts'
-import type { ProduceRecord, Producer, ProducerOptions, RecordMetadata } from '../types.ts'
+import type {
+  GroupMetadata,
+  ProduceRecord,
+  Producer,
+  ProducerOptions,
+  RecordMetadata,
+  TopicPartitionOffset,
+  TransactionalProducer,
+} from '../types.ts'
 import { partitionCount, toTransportError } from './errors.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
-import { assignOffsets, type Message, splitByBatchBytes } from './produce-requests.ts'
+import { type Message, settleRequests, splitByBatchBytes } from './produce-requests.ts'
+import { fencedError, isFencing, produceError, txnOffsetCommit } from './transactions.ts'
+
+/** The library's transaction object (not exported by name). */
+type Transaction = Awaited<ReturnType<LibraryProducer['beginTransaction']>>
 
 export interface KafkaProducerOptions extends ProducerOptions {
   /** Records per produce request before it is sent without waiting for linger. Default 10,000. */
@@ -24,6 +36,10 @@ export interface KafkaProducerOptions extends ProducerOptions {
   maxInFlightRequests?: number
   /** Bytes of one partition's record batch (keep under the broker's `message.max.bytes`). Default 1,000,000. */
   maxBatchBytes?: number
+  /** Makes the producer transactional (see TransactionalProducer). */
+  transactionalId?: string
+  /** The broker aborts a transaction open longer than this. Default 10 s (Kafka Streams' under exactly-once). */
+  transactionTimeoutMs?: number
 }
 
 interface Pending {
@@ -37,7 +53,7 @@ interface Waiter {
   resume: () => void
 }
 
-export class KafkaProducer implements Producer {
+export class KafkaProducer implements Producer, TransactionalProducer {
   readonly #config: KafkaConfig
   readonly #client: LibraryProducer
   readonly #lingerMs: number
@@ -56,6 +72,12 @@ export class KafkaProducer implements Producer {
   #closed = false
   /** Settles when the previous request was handed to the library: requests are issued in dispatch order. */
   #issued: Promise<void> = Promise.resolve()
+  readonly #transactionalId: string | undefined
+  /** The open transaction (transactional producers), begun by the first send after a commit or abort. */
+  #transaction: Promise<Transaction> | undefined
+  /** Set while a transaction ends: sends wait in `#held` for the next one. */
+  #ending = false
+  #held: Pending[] = []
 
   constructor(config: KafkaConfig, options: KafkaProducerOptions = {}) {
     this.#config = config
@@ -64,9 +86,15 @@ export class KafkaProducer implements Producer {
     this.#maxInFlight = Math.max(1, options.maxInFlightRequests ?? 2)
     this.#maxBuffered = Math.max(1, options.maxBufferedRecords ?? 100_000)
     this.#maxBatchBytes = Math.max(1024, options.maxBatchBytes ?? 1_000_000)
+    this.#transactionalId = options.transactionalId
+    const base = baseClientOptions(config, 'producer')
     this.#client = new LibraryProducer({
       // Retries span the connect deadline: a dead broker fails a send instead of retrying forever.
-      ...baseClientOptions(config, 'producer'),
+      ...base,
+      // The library sends its request timeout as the transaction timeout of InitProducerId.
+      ...(options.transactionalId === undefined
+        ? {}
+        : { transactionalId: options.transactionalId, timeout: options.transactionTimeoutMs ?? 10_000 }),
       idempotent: true,
       acks: ProduceAcks.ALL,
       compression: options.compression ?? 'none',
@@ -90,7 +118,7 @@ export class KafkaProducer implements Producer {
   }
 
   async flush(): Promise<void> {
-    while (this.#queue.length > 0 || this.#inFlight.size > 0 || this.#waiters.length > 0) {
+    while (this.#queue.length > 0 || this.#inFlight.size > 0 || (this.#waiters.length > 0 && !this.#ending)) {
       this.#dispatch(true)
       if (this.#inFlight.size > 0) await Promise.race(this.#inFlight)
       else await new Promise((resolve) => setImmediate(resolve))
@@ -99,12 +127,85 @@ export class KafkaProducer implements Producer {
 
   async close(): Promise<void> {
     if (this.#closed) return
+    // A transaction still open is aborted, not left to time out (read_committed readers would wait for it).
+    if (this.#transaction !== undefined) await this.abort().catch(() => {})
     await this.flush()
     this.#closed = true
     await this.#client.close(true).catch(() => {})
   }
 
+  // Transactions (transactional producers only).
+
+  async sendOffsets(offsets: TopicPartitionOffset[], group: GroupMetadata): Promise<void> {
+    if (offsets.length === 0) return
+    const transaction = await this.#currentTransaction()
+    try {
+      // AddOffsetsToTxn (the library needs only the group id of a consumer), then our own TxnOffsetCommit with
+      // the group metadata of our own membership: the coordinator refuses a stale generation (KIP-447).
+      await transaction.addConsumer({ groupId: group.groupId } as unknown as LibraryConsumer)
+      await txnOffsetCommit(this.#config, this.#client, this.#transactionalId!, offsets, group)
+    } catch (error) {
+      throw this.#transactionError('sending offsets to the transaction', error)
+    }
+  }
+
+  async commit(): Promise<void> {
+    await this.#endTransaction(true)
+  }
+
+  async abort(): Promise<void> {
+    await this.#endTransaction(false)
+  }
+
+  /** Waits for the transaction's sends, ends it; sends made meanwhile wait and go into the next one. */
+  async #endTransaction(commit: boolean): Promise<void> {
+    this.#ending = true
+    try {
+      let flushError: unknown
+      await this.flush().catch((error) => {
+        flushError = error
+      })
+      const opening = this.#transaction
+      this.#transaction = undefined
+      if (opening === undefined) return
+      const transaction = await opening.catch(() => undefined)
+      if (transaction === undefined) return
+      if (commit && flushError !== undefined) throw flushError
+      try {
+        await (commit ? transaction.commit() : transaction.abort())
+      } catch (error) {
+        // A transaction that could not end is abandoned: the broker aborts it after its timeout.
+        await transaction.cancel().catch(() => {})
+        throw this.#transactionError(commit ? 'committing the transaction' : 'aborting the transaction', error)
+      }
+    } finally {
+      this.#ending = false
+      const held = this.#held
+      this.#held = []
+      for (const pending of held) this.#enqueue(pending)
+    }
+  }
+
+  #currentTransaction(): Promise<Transaction> {
+    // Producer id and epoch -1: a new producer for the id (the library's default 0/0 asks to bump an epoch that
+    // is not ours, which the coordinator refuses as fenced when another producer used the id before).
+    this.#transaction ??= this.#client.beginTransaction({ producerId: -1n, producerEpoch: -1 }).catch((error) => {
+      this.#transaction = undefined
+      throw this.#transactionError('beginning a transaction', error)
+    })
+    return this.#transaction
+  }
+
+  #transactionError(what: string, error: unknown): Error {
+    if (isFencing(error)) return fencedError(this.#transactionalId!, what, error)
+    return toTransportError(this.#config, what, error)
+  }
+
   #enqueue(pending: Pending): void {
+    if (this.#ending) {
+      this.#held.push(pending)
+      return
+    }
     this.#buffered += pending.records.length
     this.#queue.push(pending)
     this.#queued += pending.records.length
@@ -212,13 +313,34 @@ export class KafkaProducer implements Producer {
     await previous
     try {
       const requests = splitByBatchBytes(messages, this.#maxBatchBytes)
+      let target: { send: LibraryProducer['send'] } = this.#client
+      if (this.#transactionalId !== undefined) {
+        const transaction = await this.#currentTransaction()
+        // Partitions join the transaction here, once per request and in order: the library would add them per
+        // send, and merges concurrent additions into one (losing all but the first one's partitions).
+        await transaction.addPartitions(
+          partitionMetadata(counts),
+          messages.map(({ topic, partition }) => ({ topic, partition })) as never,
+        )
+        target = transaction as unknown as { send: LibraryProducer['send'] }
+      }
       // Issued back to back, in order; the library writes them one at a time per broker (idempotent producer).
-      const sending = requests.map((request) => this.#client.send({ messages: request }))
+      const sending = requests.map((request) => target.send({ messages: request }))
       issued()
-      assignOffsets(requests, await Promise.all(sending), metadata)
-      for (const { pending, metadata: own } of accepted) pending.resolve(own)
+      const { failed, failure } = settleRequests(requests, await Promise.allSettled(sending), metadata)
+      if (failure === undefined) {
+        for (const { pending, metadata: own } of accepted) pending.resolve(own)
+        return
+      }
+      const error = produceError(this.#config, this.#transactionalId, failure)
+      // A refusal fails only the sends with records in refused partitions: the other partitions were written.
+      const partial = error.code === 'FST_OUTPUT_REFUSED'
+      for (const { pending, metadata: own } of accepted) {
+        if (partial && !own.some((m) => failed.has(m))) pending.resolve(own)
+        else pending.reject(error)
+      }
     } catch (error) {
-      const failure = toTransportError(this.#config, 'producing', error)
+      const failure = produceError(this.#config, this.#transactionalId, error)
       for (const { pending } of accepted) pending.reject(failure)
     }
   }
@@ -253,6 +375,11 @@ export class KafkaProducer implements Producer {
     this.#roundRobin.set(record.topic, next + 1)
     return next % count
   }
+}
+
+/** What the library's `addPartitions` reads of cluster metadata: partition counts. */
+function partitionMetadata(counts: Map<string, number>): never {
+  return { topics: new Map([...counts].map(([topic, count]) => [topic, { partitionsCount: count }])) } as never
 }
 
 function toHeaderMap(headers: Record<string, Buffer | string>): Map<Buffer, Buffer> {

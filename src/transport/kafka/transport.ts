@@ -6,11 +6,14 @@
 import type {
   Consumer,
   ConsumerOptions,
+  IsolationLevel,
   PartitionOffsets,
   Producer,
   TopicDescription,
   TopicPartition,
   TopicSpec,
+  TransactionalProducer,
+  TransactionalProducerOptions,
   Transport,
 } from '../types.ts'
 import { KafkaAdmin } from './admin.ts'
@@ -67,8 +70,15 @@ export class KafkaTransport implements Transport {
     return this.#adminClient().deleteTopics(names)
   }
 
-  listOffsets(partitions: TopicPartition[]): Promise<PartitionOffsets[]> {
-    return this.#adminClient().listOffsets(partitions)
+  listOffsets(
+    partitions: TopicPartition[],
+    options: { isolationLevel?: IsolationLevel } = {},
+  ): Promise<PartitionOffsets[]> {
+    return this.#adminClient().listOffsets(partitions, options.isolationLevel)
+  }
+
+  createTransactionalProducer(options: TransactionalProducerOptions): TransactionalProducer {
+    return this.createProducer(options) as KafkaProducer
   }
 
   createProducer(options: KafkaProducerOptions = {}): Producer {

@@ -7,6 +7,7 @@ import { TransportError } from '../../errors.ts'
 import type { PartitionOffsets, TopicDescription, TopicPartition, TopicSpec } from '../types.ts'
 import { MemoryGroup } from './group.ts'
 import { PartitionLog } from './log.ts'
+import { TransactionCoordinator } from './transactions.ts'
 
 export interface MemoryBrokerOptions {
   /**
@@ -34,12 +35,26 @@ export interface MemoryTopic {
   readonly name: string
   readonly partitions: readonly PartitionLog[]
   readonly replicas: number
-  /** Stored as given; the memory broker applies no retention or compaction. */
+  /** Stored as given; retention as described above, `max.message.bytes` as below. */
   readonly config: Readonly<Record<string, string>>
+  /** From `max.message.bytes`: a bigger record is refused with FST_OUTPUT_REFUSED, as Kafka's MESSAGE_TOO_LARGE. */
+  readonly maxMessageBytes?: number
+}
+
+/** Produces to a topic held by `holdProduce`: they wait until it is released or failed. */
+export interface ProduceHold {
+  /** Sends held so far. */
+  readonly held: number
+  /** Lets the held sends (and later ones) through. */
+  release(): void
+  /** Fails the held sends (and later ones) with `error`. */
+  fail(error: Error): void
 }
 
 export class MemoryBroker {
   readonly #topics = new Map<string, MemoryTopic>()
+  readonly #holds = new Map<string, { hold: ProduceHold; gate: Promise<void> }>()
+  readonly transactions = new TransactionCoordinator()
   readonly #groups = new Map<string, MemoryGroup>()
   readonly #defaultPartitions: number
   readonly #autoCreate: boolean
@@ -84,6 +99,45 @@ export class MemoryBroker {
     return topic
   }
 
+  /**
+   * Holds every produce to `topic` until released or failed, as a partition leader that stopped answering (or
+   * answers with an error) does: for tests of what waits on outputs.
+   */
+  holdProduce(topic: string): ProduceHold {
+    let release!: () => void
+    let fail!: (error: Error) => void
+    const gate = new Promise<void>((resolve, reject) => {
+      release = resolve
+      fail = reject
+    })
+    gate.catch(() => {})
+    const entry = {
+      gate,
+      hold: {
+        held: 0,
+        release: () => {
+          this.#holds.delete(topic)
+          release()
+        },
+        fail: (error: Error) => fail(error),
+      },
+    }
+    this.#holds.set(topic, entry)
+    return entry.hold
+  }
+
+  /** What a send touching these topics must wait for, if any topic is held. */
+  produceGate(records: readonly { topic: string }[]): Promise<void> | undefined {
+    if (this.#holds.size === 0) return undefined
+    for (const record of records) {
+      const entry = this.#holds.get(record.topic)
+      if (entry === undefined) continue
+      ;(entry.hold as { held: number }).held++
+      return entry.gate
+    }
+    return undefined
+  }
+
   describeTopics(names: readonly string[]): Map<string, TopicDescription> {
     const out = new Map<string, TopicDescription>()
     for (const name of names) {
@@ -109,10 +163,11 @@ export class MemoryBroker {
     return log
   }
 
-  listOffsets(partitions: readonly TopicPartition[]): PartitionOffsets[] {
+  /** `latest` is the last stable offset (what `read_committed` readers reach) unless `readCommitted` is false. */
+  listOffsets(partitions: readonly TopicPartition[], readCommitted = true): PartitionOffsets[] {
     return partitions.map(({ topic, partition }) => {
       const log = this.log({ topic, partition })
-      return { topic, partition, earliest: log.earliest, latest: log.latest }
+      return { topic, partition, earliest: log.earliest, latest: readCommitted ? log.stableEnd : log.latest }
     })
   }
 
@@ -140,6 +195,7 @@ export class MemoryBroker {
       ),
       replicas: 1, // one in-process "broker": any replication factor clamps to 1
       config,
+      maxMessageBytes: config['max.message.bytes'] === undefined ? undefined : Number(config['max.message.bytes']),
     }
     this.#topics.set(spec.name, topic)
     return topic

@@ -19,6 +19,7 @@ import type {
   Consumer,
   ConsumerHandler,
   ConsumerOptions,
+  GroupMetadata,
   MemberAssignment,
   TopicPartition,
   TopicPartitionOffset,
@@ -46,10 +47,12 @@ export class MemoryConsumer implements Consumer {
   readonly #reset: 'earliest' | 'latest'
   readonly #maxBatch: number
   readonly #onError: ConsumerErrorListener
-  readonly #fetcher = new Fetcher()
+  readonly #fetcher: Fetcher
   /** This consumer as the group sees it. */
   readonly #member: GroupMember | null
   #assignment: Assignment = { actives: [], standbys: [] }
+  /** The group generation of the current assignment. */
+  #generation = -1
   /** No new batch starts while set (not started, rebalancing, closing). */
   #suspended = true
   #stopped = false
@@ -66,6 +69,10 @@ export class MemoryConsumer implements Consumer {
     this.#handler = options.handler
     this.#reset = options.autoOffsetReset ?? 'earliest'
     this.#maxBatch = Math.max(1, options.maxBatchSize ?? DEFAULT_MAX_BATCH)
+    this.#fetcher = new Fetcher({
+      readCommitted: (options.isolationLevel ?? 'read_committed') === 'read_committed',
+      trackMoves: options.handler.onPosition !== undefined,
+    })
     this.#group = options.groupId === undefined ? null : broker.group(options.groupId)
     this.#member =
       this.#group === null
@@ -140,6 +147,11 @@ export class MemoryConsumer implements Consumer {
     return this.#assignment
   }
 
+  groupMetadata(): GroupMetadata | undefined {
+    if (this.#group === null || this.#member === null || this.#generation < 0) return undefined
+    return { groupId: this.#group.id, generationId: this.#generation, memberId: this.#member.memberId }
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#close()
     return this.#closing
@@ -163,6 +175,7 @@ export class MemoryConsumer implements Consumer {
   async #takeAssignment(given: MemberAssignment): Promise<void> {
     if (this.#stopped || this.#member === null) return
     this.#assignment = this.#member.assignor.decodeAssignment(given.partitions, given.userData)
+    this.#generation = this.#group!.generation
     const starts: StartPosition[] = []
     for (const tp of given.partitions) {
       const topic = this.#broker.topic(tp.topic)
@@ -203,10 +216,17 @@ export class MemoryConsumer implements Consumer {
         continue
       }
       try {
-        const pending = this.#handler.onRecords(batch)
-        if (pending) {
-          this.#inFlight = pending
-          await pending
+        if (batch.length > 0) {
+          const pending = this.#handler.onRecords(batch)
+          if (pending) {
+            this.#inFlight = pending
+            await pending
+          }
+        }
+        const onPosition = this.#handler.onPosition
+        if (onPosition !== undefined) {
+          for (const { topic, partition, offset } of this.#fetcher.moved)
+            onPosition.call(this.#handler, { topic, partition, offset })
         }
       } catch (error) {
         this.#crash(error)

@@ -21,7 +21,18 @@ export interface StartPosition extends TopicPartition {
 }
 
 export class Fetcher {
+  /** Read only what committed transactions wrote (and what was written outside transactions). */
+  readonly #readCommitted: boolean
   #positions: Position[] = []
+  /** Positions moved by the last `collect` (when `trackMoves`). */
+  readonly moved: Position[] = []
+  readonly #trackMoves: boolean
+
+  constructor(options: { readCommitted?: boolean; trackMoves?: boolean } = {}) {
+    this.#readCommitted = options.readCommitted ?? true
+    this.#trackMoves = options.trackMoves ?? false
+  }
+
   #byKey = new Map<string, Position>()
   /** Partition the next batch starts from, rotating so no partition starves the others. */
   #next = 0
@@ -66,25 +77,36 @@ export class Fetcher {
     position.offset = clamp(offset, position.log)
   }
 
-  /** Up to `max` records from unpaused partitions, in offset order per partition; null when none are available. */
+  /**
+   * Up to `max` records from unpaused partitions, in offset order per partition; null when no position moved. An
+   * empty batch means positions moved over records a `read_committed` reader never sees (aborted ones).
+   */
   collect(max: number): ConsumedRecord[] | null {
     const positions = this.#positions
     const n = positions.length
     let batch: ConsumedRecord[] | null = null
     let room = max
     const start = this.#next
+    const readCommitted = this.#readCommitted
+    if (this.#trackMoves) this.moved.length = 0
     for (let i = 0; i < n && room > 0; i++) {
       const position = positions[(start + i) % n]
       if (position.paused) continue
       const log = position.log
       // A position below `earliest` was overtaken by retention: go on from the oldest record left.
       const from = Math.max(position.offset, log.earliest)
-      const available = log.latest - from
+      const available = (readCommitted ? log.stableEnd : log.latest) - from
       if (available <= 0) continue
       const take = Math.min(available, room)
-      batch = log.read(from, take, batch)
+      if (readCommitted && log.hasAborted) {
+        batch ??= []
+        for (const record of log.read(from, take, null)) if (!log.isAborted(record.offset)) batch.push(record)
+      } else {
+        batch = log.read(from, take, batch)
+      }
       position.offset = from + take
       room -= take
+      if (this.#trackMoves) this.moved.push(position)
     }
     if (n > 0) this.#next = (start + 1) % n
     return batch

@@ -55,6 +55,13 @@ export class MemoryGroup {
     return `${this.id}-member-${String(++this.#nextMemberId).padStart(6, '0')}`
   }
 
+  /** Whether a transactional offset commit of that member and generation is accepted (KIP-447 fencing). */
+  acceptsGeneration(group: { generationId: number; memberId: string }): boolean {
+    if (group.generationId !== this.#generation) return false
+    for (const member of this.#members) if (member.memberId === group.memberId) return true
+    return false
+  }
+
   subscribes(topic: string): boolean {
     for (const member of this.#members) if (member.topics.includes(topic)) return true
     return false
@@ -126,13 +133,15 @@ export class MemoryGroup {
   }
 
   async #rebalance(): Promise<void> {
-    this.#generation++
     const members = [...this.#members]
     const leaving = [...this.#leaving]
     this.#leaving.clear()
 
     // 1. Revoke everything (leavers included), each member after its batch in flight.
     await Promise.all([...members, ...leaving].map((m) => this.#guard(m, () => m.revoke())))
+    // The new generation starts once every member revoked (and committed with the old one); a member that missed
+    // it (removed, or a zombie) can no longer commit transactional offsets.
+    this.#generation++
     const stillIn = members.filter((m) => this.#members.has(m))
     if (stillIn.length === 0) return
 

@@ -21,6 +21,10 @@ export class PartitionLog {
   #waiters: Set<Waker> | null = null
   /** Set while a producer batch has queued this log for one wake-up at the end of the batch. */
   wakePending = false
+  /** First offset of each open transaction writing here; null when none (the common case). */
+  #open: Map<object, number> | null = null
+  /** Offsets written by aborted transactions: never shown to `read_committed` readers. */
+  #aborted: Set<number> | null = null
 
   constructor(onRoll?: (log: PartitionLog) => void) {
     this.#onRoll = onRoll
@@ -36,8 +40,31 @@ export class PartitionLog {
     return this.#latest
   }
 
-  /** Appends a record whose `offset` is `latest`. */
-  append(record: ConsumedRecord): void {
+  /**
+   * The end a `read_committed` reader may read to (Kafka's last stable offset): the first offset of the oldest
+   * open transaction, else `latest`.
+   */
+  get stableEnd(): number {
+    if (this.#open === null) return this.#latest
+    let end = this.#latest
+    for (const first of this.#open.values()) if (first < end) end = first
+    return end
+  }
+
+  get hasAborted(): boolean {
+    return this.#aborted !== null
+  }
+
+  isAborted(offset: number): boolean {
+    return this.#aborted?.has(offset) === true
+  }
+
+  /** Appends a record whose `offset` is `latest`, as part of `transaction` if given. */
+  append(record: ConsumedRecord, transaction?: object): void {
+    if (transaction !== undefined) {
+      this.#open ??= new Map()
+      if (!this.#open.has(transaction)) this.#open.set(transaction, this.#latest)
+    }
     this.#tail.push(record)
     this.#latest++
     if (this.#tail.length === SEGMENT_SIZE) {
@@ -85,6 +112,17 @@ export class PartitionLog {
       this.#segments.shift()
       this.#earliest += oldest.length
     }
+  }
+
+  /** A transaction ended: its records here (`offsets`) become visible, or are hidden for good if aborted. */
+  endTransaction(transaction: object, committed: boolean, offsets: readonly number[]): void {
+    if (!committed) {
+      this.#aborted ??= new Set()
+      for (const offset of offsets) this.#aborted.add(offset)
+    }
+    this.#open?.delete(transaction)
+    if (this.#open?.size === 0) this.#open = null
+    this.wake()
   }
 
   get hasWaiters(): boolean {

@@ -6,18 +6,22 @@ import { TransportError } from '../../errors.ts'
 import type {
   Consumer,
   ConsumerOptions,
+  IsolationLevel,
   PartitionOffsets,
   Producer,
   ProducerOptions,
   TopicDescription,
   TopicPartition,
   TopicSpec,
+  TransactionalProducer,
+  TransactionalProducerOptions,
   Transport,
 } from '../types.ts'
 import type { MemoryBroker, MemoryBrokerOptions } from './broker.ts'
 import { type ConsumerErrorListener, MemoryConsumer } from './consumer.ts'
 import { MemoryProducer } from './producer.ts'
 import { type MemoryBrokerRegistry, memoryBrokers } from './registry.ts'
+import { MemoryTransactionalProducer } from './transactions.ts'
 
 export interface MemoryTransportOptions extends MemoryBrokerOptions {
   /** `memory://` (the default broker) or `memory://<name>`. */
@@ -33,7 +37,7 @@ export interface MemoryTransportOptions extends MemoryBrokerOptions {
 export class MemoryTransport implements Transport {
   readonly kind = 'memory'
   readonly broker: MemoryBroker
-  readonly #producers = new Set<MemoryProducer>()
+  readonly #producers = new Set<Producer>()
   readonly #consumers = new Set<MemoryConsumer>()
   readonly #onConsumerError: ConsumerErrorListener | undefined
 
@@ -69,8 +73,11 @@ export class MemoryTransport implements Transport {
     this.broker.deleteTopics(names)
   }
 
-  async listOffsets(partitions: TopicPartition[]): Promise<PartitionOffsets[]> {
-    return this.broker.listOffsets(partitions)
+  async listOffsets(
+    partitions: TopicPartition[],
+    options: { isolationLevel?: IsolationLevel } = {},
+  ): Promise<PartitionOffsets[]> {
+    return this.broker.listOffsets(partitions, options.isolationLevel !== 'read_uncommitted')
   }
 
   async resetGroup(groupId: string): Promise<string[]> {
@@ -86,6 +93,12 @@ export class MemoryTransport implements Transport {
   createProducer(_options?: ProducerOptions): Producer {
     // Batching, compression and transactions have nothing to do in-process: every send is appended at once.
     const producer = new MemoryProducer(this.broker)
+    this.#producers.add(producer)
+    return producer
+  }
+
+  createTransactionalProducer(options: TransactionalProducerOptions): TransactionalProducer {
+    const producer = new MemoryTransactionalProducer(this.broker, options)
     this.#producers.add(producer)
     return producer
   }

@@ -1,0 +1,233 @@
+import type { AckTracker } from '../channels/offsets.ts'
+import { channels, observeCheckpoint, since } from '../diagnostics.ts'
+import { FaustusError } from '../errors.ts'
+import { errorFields, type Logger } from '../logging.ts'
+import type { Consumer, TopicPartitionOffset, TransactionalProducer } from '../transport/types.ts'
+import type { Outputs } from './outputs.ts'
+
+/** Why a checkpoint runs. */
+export type CheckpointTrigger = 'interval' | 'acks' | 'revoke' | 'stop' | 'crash'
+
+/** Local state taking part in checkpoints (the tables). */
+export interface CheckpointState {
+  /** Step 1: hand buffered changelog records to the producer (and wait until it has them). */
+  beforeFlush(): Promise<void> | void
+  /** Step 3: make stores durable, each with the changelog offset it has applied. */
+  afterFlush(): Promise<void> | void
+  /** Exactly-once: the transaction was aborted; drop the changes it held. */
+  rollback(): void
+}
+
+export interface CheckpointOptions {
+  /** The app id, named in diagnostics messages. */
+  readonly appId?: string
+  readonly log: Logger
+  readonly acks: AckTracker
+  readonly outputs: Outputs
+  /** Most time between two checkpoints while consuming (Faust's broker_commit_interval). */
+  readonly intervalMs: number
+  /** Exactly-once: a checkpoint failed and its transaction was aborted; the app cannot go on from here. */
+  readonly onAborted: (error: unknown) => void
+}
+
+/**
+ * The one place offsets are committed. Triggers: an interval, every N acks (the conductor asks), a revoke, a stop
+ * and a crash; checkpoints never overlap (a trigger arriving during one runs one more after it, so what was acked
+ * before the trigger is covered). The steps are all in `#run`.
+ *
+ * The consumer whose offsets are committed is bound for the consumer's whole life, including the revoke its
+ * `close()` runs: the final checkpoint of a stop commits through it.
+ */
+export class Checkpoint {
+  readonly #options: CheckpointOptions
+  /** Exactly-once: the transactional producer every output and changelog record goes through. */
+  transactions: TransactionalProducer | undefined
+  readonly #state: CheckpointState[] = []
+  #consumer: Consumer | undefined
+  #timer: NodeJS.Timeout | undefined
+  #running: Promise<void> | undefined
+  /** The checkpoint queued behind the running one, shared by every trigger that arrived meanwhile. */
+  #next: Promise<void> | undefined
+  /** Exactly-once: set while a checkpoint runs; the consumer's records wait for it (see `#runExactlyOnce`). */
+  #gate: Promise<void> | undefined
+  /**
+   * Exactly-once: a transaction was aborted and the tables rolled back. Until the consumer is bound again (a
+   * restart), records are dropped undelivered and nothing is committed.
+   */
+  aborted = false
+  /** Counters for metrics and tests. */
+  readonly stats = { checkpoints: 0, failed: 0, committedOffsets: 0, aborted: 0 }
+
+  constructor(options: CheckpointOptions) {
+    this.#options = options
+  }
+
+  addState(state: CheckpointState): void {
+    this.#state.push(state)
+  }
+
+  /** Binds the group consumer whose offsets are committed, and starts the interval. */
+  bind(consumer: Consumer): void {
+    this.#consumer = consumer
+    this.aborted = false
+    clearInterval(this.#timer)
+    this.#timer = setInterval(() => this.request('interval'), this.#options.intervalMs)
+    this.#timer.unref?.()
+  }
+
+  /** Stops the interval; the consumer stays bound until `unbind` (its close still revokes and checkpoints). */
+  stopInterval(): void {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  /** After the consumer closed: nothing more to commit. */
+  unbind(): void {
+    this.stopInterval()
+    this.#consumer = undefined
+  }
+
+  /** A checkpoint in the background; a failure is logged and the next trigger tries again. */
+  request(trigger: CheckpointTrigger): void {
+    this.run(trigger).catch((error) =>
+      this.#options.log.warn({ ...errorFields(error), trigger }, 'checkpoint failed; offsets not committed'),
+    )
+  }
+
+  /** Runs a checkpoint after the one in progress, if any; rejects if any step fails. */
+  run(trigger: CheckpointTrigger): Promise<void> {
+    if (this.#consumer === undefined || this.aborted) return Promise.resolve()
+    if (this.#running === undefined) return this.#start(trigger)
+    this.#next ??= this.#running
+      .catch(() => {})
+      .then(() => {
+        this.#next = undefined
+        return this.#start(trigger)
+      })
+    return this.#next
+  }
+
+  #start(trigger: CheckpointTrigger): Promise<void> {
+    const running = observeCheckpoint(this.#options.appId ?? '', this.#run(trigger)).finally(() => {
+      if (this.#running === running) this.#running = undefined
+    })
+    this.#running = running
+    return running
+  }
+
+  /**
+   * The checkpoint. Each step runs only if every earlier one succeeded:
+   * 1. every table's buffered changelog records handed to the producer;
+   * 2. the producer flushed and every output (sinks, repartitioning, replies, changelogs) acknowledged, so
+   *    nothing an acked event produced exists only in memory;
+   * 3. stores made durable, each with the changelog offset it has applied (the offset is acknowledged by now,
+   *    so a store never claims a change its changelog may lack);
+   * 4. source offsets committed: per partition, the offset below which every delivered event is acked.
+   * A failure leaves the committed offsets where they were: the events since are processed again (at least once).
+   */
+  async #run(trigger: CheckpointTrigger): Promise<void> {
+    if (this.transactions !== undefined) return this.#runExactlyOnce(trigger, this.transactions)
+    const { acks, outputs } = this.#options
+    // Taken first: every event acked by now has handed its outputs and table changes over already (an actor
+    // acks an event when it moves past it), so steps 1-2 cover them; later acks wait for the next checkpoint.
+    const offsets = acks.takeCommittable()
+    try {
+      for (const state of this.#state) await state.beforeFlush() // 1
+      await outputs.flush() // 2
+      for (const state of this.#state) await state.afterFlush() // 3
+      if (offsets.length > 0) await this.#commit(offsets) // 4
+      this.stats.checkpoints++
+    } catch (error) {
+      acks.uncommit(offsets)
+      this.stats.failed++
+      throw error
+    }
+  }
+
+  /** Exactly-once: records wait here while a checkpoint runs (undefined, at no cost, otherwise). */
+  get gate(): Promise<void> | undefined {
+    return this.#gate
+  }
+
+  /**
+   * The exactly-once checkpoint: the same steps, with step 2 the transaction and no step 4. A transaction may hold
+   * only outputs of events whose offsets it commits, so the checkpoint runs between events: new records wait at
+   * the gate, and events already delivered are finished first (on a revoke or stop the conductor has waited for
+   * them already; any still unfinished then abort the transaction).
+   * 1. table changelog records handed to the producer (into the open transaction);
+   * 2. every output acknowledged, the source offsets sent to the transaction with the group metadata (a zombie's
+   *    are refused), and the transaction committed;
+   * 3. stores made durable with their changelog offsets.
+   * On failure the transaction is aborted and the tables drop what it held (`rollback`); the app then stops
+   * (crash): restarting reads from the last committed offsets and rebuilds the tables from their changelogs.
+   */
+  async #runExactlyOnce(trigger: CheckpointTrigger, producer: TransactionalProducer): Promise<void> {
+    const { acks, outputs } = this.#options
+    let open!: () => void
+    this.#gate = new Promise((resolve) => {
+      open = resolve
+    })
+    let offsets: TopicPartitionOffset[] = []
+    try {
+      if (trigger === 'interval' || trigger === 'acks') {
+        while (acks.inFlight() > 0) await new Promise((resolve) => setTimeout(resolve, 1))
+      } else if (acks.inFlight() > 0) {
+        throw new FaustusError('FST_TRANSPORT', `${acks.inFlight()} events still being processed at ${trigger}`)
+      }
+      offsets = acks.takeCommittable()
+      for (const state of this.#state) await state.beforeFlush() // 1
+      await outputs.flush() // 2
+      if (offsets.length > 0) {
+        const group = this.#consumer?.groupMetadata()
+        if (group === undefined) throw new FaustusError('FST_TRANSPORT', 'the consumer is not in a group generation')
+        await producer.sendOffsets(offsets, group)
+      }
+      const started = performance.now()
+      await producer.commit()
+      this.#committed(offsets, started)
+      for (const state of this.#state) await state.afterFlush() // 3
+      this.stats.checkpoints++
+    } catch (error) {
+      acks.uncommit(offsets)
+      this.stats.failed++
+      await this.#abort(error)
+      throw error
+    } finally {
+      this.#gate = undefined
+      open()
+    }
+  }
+
+  async #abort(cause: unknown): Promise<void> {
+    this.stats.aborted++
+    this.aborted = true
+    const log = this.#options.log
+    log.error({ ...errorFields(cause) }, 'checkpoint failed: aborting the transaction and rolling back tables')
+    await this.transactions
+      ?.abort()
+      .catch((error) => log.warn({ ...errorFields(error) }, 'abort failed; the broker aborts it after its timeout'))
+    this.#options.outputs.discard()
+    for (const state of this.#state) state.rollback()
+    this.#options.onAborted(cause)
+  }
+
+  #committed(offsets: TopicPartitionOffset[], started: number): void {
+    this.stats.committedOffsets += offsets.length
+    if (offsets.length > 0 && channels.commit.hasSubscribers) {
+      channels.commit.publish({ app: this.#options.appId ?? '', offsets, seconds: since(started) })
+    }
+  }
+
+  async #commit(offsets: TopicPartitionOffset[]): Promise<void> {
+    const consumer = this.#consumer
+    try {
+      if (consumer === undefined) throw new Error('no consumer to commit through')
+      const started = performance.now()
+      await consumer.commit(offsets)
+      this.#committed(offsets, started)
+    } catch (error) {
+      this.#options.acks.uncommit(offsets)
+      throw error
+    }
+  }
+}

@@ -1,0 +1,204 @@
+// Exactly-once on a real broker: two worker processes relaying and counting, one killed with SIGKILL mid-stream
+// (no revoke, no commit, its transaction left open until the broker aborts it). Every input must give exactly one
+// committed output (read with read_committed to the end offsets) and the count table must equal the truth.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { App } from '../../src/index.ts'
+import type { ConsumedRecord, TopicPartition, Transport } from '../../src/transport/types.ts'
+import { EOS_PARTITIONS, eosWorker } from './fixtures/eos-worker.ts'
+
+const RECORDS = Number(process.env.EOS_TEST_RECORDS ?? 20_000)
+const KEYS = 101
+const node = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'node')
+const children: ChildProcess[] = []
+
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL')
+})
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 180_000) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+function spawnWorker(run: string, bootstrap: string): Promise<ChildProcess> {
+  const child = spawn(node, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'eos-worker.ts')], {
+    env: { ...process.env, RUN_EOS_WORKER: '1', EOS_RUN: run, FAUSTUS_TEST_KAFKA: bootstrap },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  children.push(child)
+  return new Promise((resolve) => child.stdout!.on('data', (d: Buffer) => d.includes('ready') && resolve(child)))
+}
+
+const partitionsOf = (topic: string): TopicPartition[] =>
+  Array.from({ length: EOS_PARTITIONS }, (_, partition) => ({ topic, partition }))
+
+/** Every record a read_committed reader sees, read to the end offsets once no transaction is open any more. */
+async function readCommitted(transport: Transport, topic: string): Promise<ConsumedRecord[]> {
+  const partitions = partitionsOf(topic)
+  let ends = await transport.listOffsets(partitions)
+  await waitFor('no open transaction on the output', async () => {
+    const stable = await transport.listOffsets(partitions)
+    const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
+    ends = stable
+    return stable.every((s, i) => s.latest === high[i].latest)
+  })
+  const records: ConsumedRecord[] = []
+  const positions = new Map<number, number>()
+  const reader = transport.createConsumer({
+    isolationLevel: 'read_committed',
+    handler: {
+      onAssigned: () => {},
+      onRevoked: () => {},
+      onRecords: (batch) => {
+        records.push(...batch)
+      },
+      onPosition: (p) => {
+        positions.set(p.partition, p.offset)
+      },
+    },
+  })
+  await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
+  await reader.start()
+  try {
+    await waitFor('the end offsets', () => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest))
+  } finally {
+    await reader.close()
+  }
+  return records
+}
+
+/** Inputs `from` to `to` (exclusive) from a plain producer, counted into `truth`. */
+async function produce(
+  producer: { send(records: { topic: string; key: Buffer; value: Buffer }[]): Promise<unknown> },
+  topic: string,
+  from: number,
+  to: number,
+  truth: Map<string, number>,
+): Promise<void> {
+  const records = []
+  for (let i = from; i < to; i++) {
+    const key = `key-${i % KEYS}`
+    truth.set(key, (truth.get(key) ?? 0) + 1)
+    records.push({ topic, key: Buffer.from(key), value: Buffer.from(JSON.stringify({ id: i })) })
+  }
+  await producer.send(records)
+}
+
+/** Waits until the group committed every input offset. */
+async function allCommitted(transport: Transport, groupId: string, input: string): Promise<void> {
+  const group = transport.createConsumer({ groupId, handler: { onAssigned() {}, onRevoked() {}, onRecords() {} } })
+  try {
+    const inputEnds = await transport.listOffsets(partitionsOf(input))
+    await waitFor('every input committed', async () => {
+      const committed = await group.committed(partitionsOf(input))
+      return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
+    })
+  } finally {
+    await group.close()
+  }
+}
+
+describe('exactly-once on Kafka', () => {
+  it('10 joins and leaves of a second worker under load: exactly one committed output per input, exact counts', async () => {
+    const bootstrap = inject('kafkaBootstrap')
+    const run = randomUUID().slice(0, 8)
+    const stayer = eosWorker(run, bootstrap)
+    await stayer.app.start()
+    const client = new App(`eos-client-${run}`, { broker: `kafka://${bootstrap}`, logLevel: 'warn' })
+    await client.start({ client: true })
+    const producer = await client.services.runtime.producer()
+    const transport = client.services.runtime.transport!
+    const truth = new Map<string, number>()
+    const total = Math.min(RECORDS, 20_000)
+    const chunk = total / 20
+    let sent = 0
+    for (let cycle = 0; cycle < 10; cycle++) {
+      const visitor = eosWorker(run, bootstrap)
+      await visitor.app.start()
+      await produce(producer, stayer.input, sent, sent + chunk, truth)
+      sent += chunk
+      await visitor.app.stop()
+      await produce(producer, stayer.input, sent, sent + chunk, truth)
+      sent += chunk
+    }
+    await allCommitted(transport, stayer.app.groupId, stayer.input)
+    const outputs = await readCommitted(transport, stayer.output)
+    const ids = outputs.map((r) => (JSON.parse(r.value!.toString()) as { id: number }).id)
+    console.log(
+      `exactly-once 10 joins/leaves: ${total} inputs, ${ids.length} committed outputs, ${new Set(ids).size} distinct`,
+    )
+    expect(new Set(ids).size).toBe(total)
+    expect(ids.length).toBe(total)
+    const wrong = [...truth].filter(([key, count]) => stayer.counts.get(key) !== count)
+    expect(wrong).toEqual([])
+    await client.stop()
+    await stayer.app.stop()
+  }, 600_000)
+
+  it(`kill -9 of one of two workers mid-stream: ${RECORDS} inputs, exactly ${RECORDS} committed outputs, exact counts`, async () => {
+    const bootstrap = inject('kafkaBootstrap')
+    const run = randomUUID().slice(0, 8)
+    const survivor = eosWorker(run, bootstrap)
+    await survivor.app.start()
+    const victim = await spawnWorker(run, bootstrap)
+
+    // Input from a client app (a plain producer).
+    const client = new App(`eos-client-${run}`, { broker: `kafka://${bootstrap}`, logLevel: 'warn' })
+    await client.start({ client: true })
+    const producer = await client.services.runtime.producer()
+    const transport = client.services.runtime.transport!
+    const truth = new Map<string, number>()
+    const CHUNK = 1000
+    for (let sent = 0; sent < RECORDS; sent += CHUNK) {
+      const records = []
+      for (let i = sent; i < Math.min(RECORDS, sent + CHUNK); i++) {
+        const key = `key-${i % KEYS}`
+        truth.set(key, (truth.get(key) ?? 0) + 1)
+        records.push({ topic: survivor.input, key: Buffer.from(key), value: Buffer.from(JSON.stringify({ id: i })) })
+      }
+      await producer.send(records)
+      if (sent === Math.floor(RECORDS / 2 / CHUNK) * CHUNK) {
+        // Both workers busy: kill one without warning.
+        await waitFor('outputs from both halves', async () => {
+          const high = await transport.listOffsets(partitionsOf(survivor.output), {
+            isolationLevel: 'read_uncommitted',
+          })
+          return high.reduce((n, e) => n + e.latest, 0) > RECORDS / 8
+        })
+        victim.kill('SIGKILL')
+      }
+    }
+
+    // The survivor takes every partition over and commits every input.
+    const group = transport.createConsumer({
+      groupId: survivor.app.groupId,
+      handler: { onAssigned() {}, onRevoked() {}, onRecords() {} },
+    })
+    try {
+      const inputEnds = await transport.listOffsets(partitionsOf(survivor.input))
+      await waitFor('every input committed', async () => {
+        const committed = await group.committed(partitionsOf(survivor.input))
+        return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
+      })
+    } finally {
+      await group.close()
+    }
+
+    const outputs = await readCommitted(transport, survivor.output)
+    const ids = outputs.map((r) => (JSON.parse(r.value!.toString()) as { id: number }).id)
+    const unique = new Set(ids)
+    console.log(`exactly-once kill -9: ${RECORDS} inputs, ${ids.length} committed outputs, ${unique.size} distinct`)
+    expect(unique.size).toBe(RECORDS) // 0 lost
+    expect(ids.length).toBe(RECORDS) // 0 duplicated
+    const wrong = [...truth].filter(([key, count]) => survivor.counts.get(key) !== count)
+    expect(wrong).toEqual([])
+    await client.stop()
+    await survivor.app.stop()
+  }, 400_000)
+})
