@@ -111,9 +111,14 @@ describe('refused outputs', () => {
 
   it('a missing output topic (auto-create off) is a refusal too', async () => {
     const lines: Line[] = []
-    const app = testApp(undefined, { logger: recordingLogger(lines) })
+    // The app may not create topics either (a topic declared while running is otherwise created before its send).
+    const app = testApp(undefined, { logger: recordingLogger(lines), topicAllowDeclare: false })
     apps.push(app)
-    memoryBrokers.get(memoryBrokerName(app.settings.broker), { autoCreateTopics: false })
+    const broker = memoryBrokers.get(memoryBrokerName(app.settings.broker), { autoCreateTopics: false })
+    broker.ensureTopics([
+      { name: 'missing-in', partitions: 1 },
+      { name: `${app.id}-__assignor-__leader`, partitions: 1 },
+    ])
     const source = app.topic('missing-in', { partitions: 1, valueType: 'json' })
     app.agent(
       source,

@@ -34,6 +34,8 @@ export async function stopWorkers(): Promise<void> {
 
 /** Records of a topic on a memory broker, read through a fresh manual consumer. */
 export async function readTopic(app: App, topic: string, partitions: number) {
+  // Changelog records of the events processed so far reach the topic by the next checkpoint at the latest: run one.
+  await app.services.runtime.commit()
   const transport = app.services.runtime.transport!
   const offsets = await transport.listOffsets(
     Array.from({ length: partitions }, (_, partition) => ({ topic, partition })),
