@@ -17,28 +17,15 @@ export interface WebWorker {
 /** Starts `faustus -A web-worker.ts worker --web-port N` and resolves once its web server answers. */
 export async function startWebWorker(name: string, run: string, kafka: string): Promise<WebWorker> {
   const port = await freePort()
-  // The async-context flag given here keeps bin/faustus.js from re-executing itself (one process to signal).
-  const child = spawn(
-    node,
-    [
-      '--experimental-async-context-frame',
-      join(root, 'bin', 'faustus.js'),
-      '-A',
-      fixture,
-      'worker',
-      '--web-port',
-      String(port),
-    ],
-    {
-      env: {
-        ...process.env,
-        WEB_RUN: run,
-        FAUSTUS_TEST_KAFKA: kafka,
-        FAUSTUS_LOG_LEVEL: process.env.FAUSTUS_TEST_LOG ?? 'warn',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
+  const child = spawn(node, [join(root, 'bin', 'faustus.js'), '-A', fixture, 'worker', '--web-port', String(port)], {
+    env: {
+      ...process.env,
+      WEB_RUN: run,
+      FAUSTUS_TEST_KAFKA: kafka,
+      FAUSTUS_LOG_LEVEL: process.env.FAUSTUS_TEST_LOG ?? 'warn',
     },
-  )
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   const url = `http://127.0.0.1:${port}`
   let gone = false
