@@ -92,7 +92,7 @@ export class App {
       // Declared while running (Faust allows it, to send to a topic): created with its options before its first
       // send, rather than auto-created by the broker with defaults. A handle on a known topic changes nothing.
       this.#registerTopic(topic)
-      this.services.declareLate(topic.names)
+      this.services.declareLate(topic.names, { partitionsGiven: options.partitions !== undefined })
     }
     return topic
   }

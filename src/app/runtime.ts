@@ -171,6 +171,11 @@ export class Runtime {
     return this.#producer!
   }
 
+  /** Topics that exist already and are taken as they are: `ensureTopics` leaves them alone. */
+  markCreated(names: readonly string[]): void {
+    for (const name of names) this.#createdTopics.add(name)
+  }
+
   /** Creates declared topics not created yet (when `topicAllowDeclare`). */
   async ensureTopics(): Promise<void> {
     const transport = await this.connect()

@@ -169,10 +169,20 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     return this.runtime.producer()
   }
 
-  /** Topics declared while running: created now, and their first sends wait for it (and get its error). */
-  declareLate(names: readonly string[]): void {
+  /**
+   * Topics declared while running: created now, and their first sends wait for it (and get its error). A topic
+   * declared to send to, with no partition count of its own, is taken as it exists (as Faust does): only a
+   * partition count the code gives is checked against the broker's.
+   */
+  declareLate(names: readonly string[], options: { partitionsGiven: boolean }): void {
     if (this.state === 'idle' || this.#closing) return
-    const creating = this.runtime.ensureTopics()
+    const creating = (async () => {
+      if (!options.partitionsGiven) {
+        const transport = await this.runtime.connect()
+        this.runtime.markCreated([...(await transport.describeTopics([...names])).keys()])
+      }
+      await this.runtime.ensureTopics()
+    })()
     for (const name of names) this.#declaring.set(name, creating)
     creating.then(
       () => {

@@ -198,6 +198,23 @@ describe('definitions after start()', () => {
     expect(app.topics.get('late-topic')).toBe(late)
   })
 
+  it('a topic declared while running without a partition count is taken as it exists (as Faust does)', async () => {
+    const broker = `memory://late-existing-${randomUUID()}`
+    const app = track(testApp(undefined, { broker, topicPartitions: 2 }))
+    await app.start()
+    const transport = app.services.runtime.transport as MemoryTransport
+    transport.broker.ensureTopics([{ name: 'made-elsewhere', partitions: 4 }])
+    await app.topic('made-elsewhere', { valueType: 'json' }).send({ value: 'x', partition: 3 })
+    expect(transport.broker.topic('made-elsewhere')?.partitions.length).toBe(4)
+    // A partition count given by the code is still checked.
+    transport.broker.ensureTopics([{ name: 'made-elsewhere-too', partitions: 4 }])
+    const error = await app
+      .topic('made-elsewhere-too', { valueType: 'json', partitions: 2 })
+      .send({ value: 'x' })
+      .catch((e: unknown) => e)
+    expect(isFaustusError(error, 'FST_TOPIC_PARTITIONS_MISMATCH')).toBe(true)
+  })
+
   it('a topic declared while running with options the broker refuses fails its send with the reason', async () => {
     const broker = `memory://late-bad-${randomUUID()}`
     const app = track(testApp(undefined, { broker }))
