@@ -13,7 +13,7 @@ import { Producer as LibraryProducer, ProduceAcks } from '@platformatic/kafka'
 import { TransportError } from '../../errors.ts'
 import { partitionForKey } from '../murmur2.ts'
 import type { ProduceRecord, Producer, ProducerOptions, RecordMetadata } from '../types.ts'
-import { partitionCount, toTransportError } from './errors.ts'
+import { partitionCount, toTransportError, withRetries } from './errors.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
 import { assignOffsets, type Message, splitByBatchBytes } from './produce-requests.ts'
 
@@ -54,6 +54,8 @@ export class KafkaProducer implements Producer {
   #inFlight = new Set<Promise<void>>()
   #timer: NodeJS.Timeout | undefined
   #closed = false
+  /** Aborted by close(): retries of sends give up. */
+  readonly #abort = new AbortController()
   /** Settles when the previous request was handed to the library: requests are issued in dispatch order. */
   #issued: Promise<void> = Promise.resolve()
 
@@ -101,6 +103,7 @@ export class KafkaProducer implements Producer {
     if (this.#closed) return
     await this.flush()
     this.#closed = true
+    this.#abort.abort()
     await this.#client.close(true).catch(() => {})
   }
 
@@ -213,7 +216,12 @@ export class KafkaProducer implements Producer {
     try {
       const requests = splitByBatchBytes(messages, this.#maxBatchBytes)
       // Issued back to back, in order; the library writes them one at a time per broker (idempotent producer).
-      const sending = requests.map((request) => this.#client.send({ messages: request }))
+      // Retriable failures (leader elections, a broker restarting) are retried for as long as it takes.
+      const sending = requests.map((request) =>
+        withRetries(this.#config, 'producing', () => this.#client.send({ messages: request }), {
+          signal: this.#abort.signal,
+        }),
+      )
       issued()
       assignOffsets(requests, await Promise.all(sending), metadata)
       for (const { pending, metadata: own } of accepted) pending.resolve(own)
@@ -230,7 +238,10 @@ export class KafkaProducer implements Producer {
     const counts = new Map<string, number>()
     await Promise.all(
       [...topics].map(async (topic) => {
-        const count = await partitionCount(this.#config, this.#client, topic, { unknownRetries: 2 })
+        const count = await partitionCount(this.#config, this.#client, topic, {
+          unknownRetries: 2,
+          signal: this.#abort.signal,
+        })
         if (count !== undefined) counts.set(topic, count)
       }),
     )
