@@ -1,0 +1,164 @@
+// The fault scenarios. Each returns one row: records acknowledged into the input, lost and duplicated outputs (read
+// to the output's end offsets), the time to resume after each fault, and whether a worker exited on its own.
+import type { KafkaCluster } from '../../scripts/kafka/index.ts'
+import { FaultRun, type Guarantee } from './harness.ts'
+
+export interface ScenarioRow {
+  scenario: string
+  guarantee: Guarantee
+  tries: number
+  records: number
+  lost: number
+  duplicated: number
+  /** ms from the fault's end (broker answering again, or the kill) to the first record relayed after it. */
+  resumeMs: number[]
+  /** Workers that exited without being told to. */
+  workerExits: string[]
+  table?: { keysUnder: number; overCount: number }
+  note?: string
+}
+
+export type Log = (message: string) => void
+
+const RATE = 400
+
+async function finish(
+  f: FaultRun,
+  row: Omit<ScenarioRow, 'records' | 'lost' | 'duplicated' | 'workerExits'>,
+  log: Log,
+): Promise<ScenarioRow> {
+  await f.stopFeeding()
+  const drained = await f.drain()
+  const exits = [...f.unexpectedExits]
+  // A graceful stop commits the table's last changelog records before the table is read.
+  for (const name of f.workers.keys()) await f.endWorker(name, 'SIGTERM')
+  const table = await f.tableCheck().catch(() => undefined)
+  const result: ScenarioRow = { ...row, ...f.tally(), workerExits: exits, ...(table ? { table } : {}) }
+  if (!drained) result.note = `${result.note ?? ''} output not drained before the deadline`.trim()
+  if (f.feedErrors > 0) result.note = `${result.note ?? ''} ${f.feedErrors} feeder sends failed`.trim()
+  log(`${row.scenario}: ${JSON.stringify(result)}`)
+  await f.close()
+  return result
+}
+
+/** kill -9 of one of two workers mid-stream; the survivor takes over after the session timeout. */
+export async function workerKill(
+  cluster: KafkaCluster,
+  guarantee: Guarantee,
+  log: Log,
+  options: { sessionMs?: number; static?: boolean } = {},
+): Promise<ScenarioRow> {
+  const f = new FaultRun(cluster.bootstrap)
+  await f.setup()
+  const sessionMs = options.sessionMs ?? 6_000
+  const a = f.spawnWorker({ name: 'a', guarantee, sessionMs, instanceId: options.static ? `${f.run}-a` : undefined })
+  const b = f.spawnWorker({ name: 'b', guarantee, sessionMs, instanceId: options.static ? `${f.run}-b` : undefined })
+  await Promise.all([a.ready, b.ready])
+  f.startFeeding(RATE)
+  await f.waitForOutputs(2_000)
+  const victim = f.partitionsOf('b')
+  const killedAt = Date.now()
+  await f.endWorker('b', 'SIGKILL')
+  log(`killed worker b (partitions ${[...victim].join(',')})`)
+  if (options.static) {
+    // The replacement comes back with the same instance id: it takes b's partitions without waiting for b to expire.
+    await f.spawnWorker({ name: 'b2', guarantee, sessionMs, instanceId: `${f.run}-b` }).ready
+  }
+  await f.waitForOutputs(2_000)
+  await new Promise((resolve) => setTimeout(resolve, 2_000))
+  const resume = f.resumedAfter(killedAt, victim)
+  return finish(
+    f,
+    {
+      scenario: options.static ? 'worker kill -9, static membership, replacement' : 'worker kill -9 (1 of 2)',
+      guarantee,
+      tries: 1,
+      resumeMs: resume === undefined ? [] : [resume],
+      note: `session timeout ${sessionMs} ms`,
+    },
+    log,
+  )
+}
+
+/** One broker of a 1-broker cluster stopped (SIGTERM or SIGKILL), down `downMs`, started again; `tries` times. */
+export async function brokerRestart(
+  cluster: KafkaCluster,
+  guarantee: Guarantee,
+  log: Log,
+  options: { signal: 'SIGTERM' | 'SIGKILL'; tries: number; downMs: number; scenario?: string },
+): Promise<ScenarioRow> {
+  const f = new FaultRun(cluster.bootstrap)
+  await f.setup()
+  const w = f.spawnWorker({ name: 'a', guarantee, sessionMs: 10_000 })
+  await w.ready
+  f.startFeeding(RATE)
+  await f.waitForOutputs(1_000)
+  const resumeMs: number[] = []
+  for (let i = 0; i < options.tries; i++) {
+    await cluster.stopBroker(1, options.signal)
+    await new Promise((resolve) => setTimeout(resolve, options.downMs))
+    await cluster.startBroker(1)
+    const back = Date.now()
+    await f.waitForOutputs(500, 180_000)
+    const resume = f.resumedAfter(back)
+    if (resume !== undefined) resumeMs.push(resume)
+    log(`${options.signal} restart ${i + 1}/${options.tries}: resumed ${resume} ms after the broker answered`)
+    if (f.unexpectedExits.length > 0) break
+  }
+  return finish(
+    f,
+    {
+      scenario: options.scenario ?? `single broker ${options.signal} restart (down ${options.downMs / 1000} s)`,
+      guarantee,
+      tries: options.tries,
+      resumeMs,
+    },
+    log,
+  )
+}
+
+/** kill -9 of the leader of an output partition in a 3-broker cluster (replication factor 3); restarted after. */
+export async function leaderKill(cluster: KafkaCluster, guarantee: Guarantee, log: Log): Promise<ScenarioRow> {
+  const f = new FaultRun(cluster.bootstrap, 6, 3)
+  await f.setup()
+  const w = f.spawnWorker({ name: 'a', guarantee, sessionMs: 10_000, replicas: 3 })
+  await w.ready
+  f.startFeeding(RATE)
+  await f.waitForOutputs(1_000)
+  const leader = await f.leaderOf(f.output, 0)
+  const killedAt = Date.now()
+  await cluster.stopBroker(leader, 'SIGKILL')
+  log(`killed broker ${leader}, leader of ${f.output}[0]`)
+  await f.waitForOutputs(2_000, 180_000)
+  const resume = f.resumedAfter(killedAt)
+  await cluster.startBroker(leader)
+  return finish(
+    f,
+    {
+      scenario: 'leader kill -9, 3 brokers, RF 3',
+      guarantee,
+      tries: 1,
+      resumeMs: resume === undefined ? [] : [resume],
+      note: 'resume measured from the kill',
+    },
+    log,
+  )
+}
+
+/** 10 worker joins and leaves (graceful) under load, beside one worker that stays. */
+export async function joinsAndLeaves(cluster: KafkaCluster, guarantee: Guarantee, log: Log): Promise<ScenarioRow> {
+  const f = new FaultRun(cluster.bootstrap)
+  await f.setup()
+  await f.spawnWorker({ name: 'stay', guarantee, sessionMs: 10_000 }).ready
+  f.startFeeding(RATE)
+  await f.waitForOutputs(1_000)
+  for (let i = 0; i < 10; i++) {
+    const name = `j${i}`
+    await f.spawnWorker({ name, guarantee, sessionMs: 10_000 }).ready
+    await f.waitForOutputs(300)
+    await f.endWorker(name, 'SIGTERM')
+    await f.waitForOutputs(300)
+    log(`join/leave ${i + 1}/10 done`)
+  }
+  return finish(f, { scenario: '10 worker joins and leaves', guarantee, tries: 10, resumeMs: [] }, log)
+}
