@@ -60,13 +60,16 @@ export async function workerKill(
   const killedAt = Date.now()
   await f.endWorker('b', 'SIGKILL')
   log(`killed worker b (partitions ${[...victim].join(',')})`)
+  let readyAt: number | undefined
   if (options.static) {
     // The replacement comes back with the same instance id: it takes b's partitions without waiting for b to expire.
     await f.spawnWorker({ name: 'b2', guarantee, sessionMs, instanceId: `${f.run}-b` }).ready
+    readyAt = Date.now()
   }
   await f.waitForOutputs(2_000)
   await new Promise((resolve) => setTimeout(resolve, 2_000))
   const resume = f.resumedAfter(killedAt, victim)
+  const fromReady = readyAt === undefined ? undefined : f.resumedAfter(readyAt, victim)
   return finish(
     f,
     {
@@ -74,7 +77,11 @@ export async function workerKill(
       guarantee,
       tries: 1,
       resumeMs: resume === undefined ? [] : [resume],
-      note: `session timeout ${sessionMs} ms`,
+      note:
+        `session timeout ${sessionMs} ms; resume measured from the kill` +
+        (readyAt === undefined
+          ? ''
+          : `; ${fromReady} ms after the replacement process was up (it boots after the kill)`),
     },
     log,
   )
