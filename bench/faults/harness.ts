@@ -53,7 +53,15 @@ export class FaultRun {
   readonly acked: number[] = []
   /** Output records seen: id -> count; and (relayedAt, partition, worker) per record. */
   readonly seen = new Map<number, number>()
-  readonly relays: { id: number; relayedAt: number; partition: number; worker: string }[] = []
+  readonly relays: {
+    id: number
+    relayedAt: number
+    partition: number
+    worker: string
+    /** Output partition, and when the reader got it. */
+    outPartition: number
+    arrivedAt: number
+  }[] = []
   readonly #positions = new Map<number, number>()
   #feeding: Promise<void> | undefined
   #stopFeeding = false
@@ -193,7 +201,7 @@ export class FaultRun {
               worker: string
             }
             this.seen.set(value.id, (this.seen.get(value.id) ?? 0) + 1)
-            this.relays.push(value)
+            this.relays.push({ ...value, outPartition: record.partition, arrivedAt: Date.now() })
           }
         },
       },
@@ -245,6 +253,35 @@ export class FaultRun {
       }
     }
     return Number.isFinite(first) ? first - since : undefined
+  }
+
+  /**
+   * ms from `since` until the first record relayed after it reached one of the output `partitions` (the reader's
+   * own recovery after a broker fault is included: an upper bound).
+   */
+  arrivedAfter(since: number, partitions: Set<number>): number | undefined {
+    let first = Number.POSITIVE_INFINITY
+    for (const relay of this.relays) {
+      if (relay.relayedAt > since && partitions.has(relay.outPartition) && relay.arrivedAt < first) {
+        first = relay.arrivedAt
+      }
+    }
+    return Number.isFinite(first) ? first - since : undefined
+  }
+
+  /** Partitions of `topic` led by broker `node`. */
+  async ledBy(topic: string, node: number): Promise<Set<number>> {
+    const admin = new Admin({ clientId: 'fault-suite', bootstrapBrokers: this.bootstrap.split(',') })
+    try {
+      const metadata = await admin.metadata({ topics: [topic], forceUpdate: true })
+      const led = new Set<number>()
+      metadata.topics.get(topic)!.partitions.forEach((p, i) => {
+        if (p.leader === node) led.add(i)
+      })
+      return led
+    } finally {
+      await admin.close()
+    }
   }
 
   /** Partitions whose latest relayed record came from `worker`. */
