@@ -9,7 +9,14 @@ import { parseArgs } from 'node:util'
 import { startKafka } from '../scripts/kafka/index.ts'
 import { renderChart } from './faults/chart.ts'
 import type { Guarantee } from './faults/harness.ts'
-import { brokerRestart, joinsAndLeaves, leaderKill, type ScenarioRow, workerKill } from './faults/scenarios.ts'
+import {
+  badInputs,
+  brokerRestart,
+  joinsAndLeaves,
+  leaderKill,
+  type ScenarioRow,
+  workerKill,
+} from './faults/scenarios.ts'
 
 const { values } = parseArgs({
   options: {
@@ -68,6 +75,7 @@ for (const guarantee of guarantees) {
       ),
     )
   if (want('leader-kill')) await withCluster(3, async (c) => rows.push(await leaderKill(c, guarantee, log)))
+  if (want('bad-input')) await withCluster(1, async (c) => rows.push(...(await badInputs(c, guarantee, log))))
 }
 
 const result = {

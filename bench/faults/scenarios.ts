@@ -172,3 +172,67 @@ export async function joinsAndLeaves(cluster: KafkaCluster, guarantee: Guarantee
   }
   return finish(f, { scenario: '10 worker joins and leaves', guarantee, tries: 10, resumeMs: [] }, log)
 }
+
+/**
+ * The bad-input set, one row each: a bad record, then a good one; the stream must go on (the good record relayed)
+ * and no worker may exit. A worker that did exit is started again for the next input.
+ */
+export async function badInputs(cluster: KafkaCluster, guarantee: Guarantee, log: Log): Promise<ScenarioRow[]> {
+  const f = new FaultRun(cluster.bootstrap)
+  await f.setup({ recordInput: true })
+  const big = 'x'.repeat(1_500_000)
+  const inputs: { kind: string; send: () => Promise<unknown>; deadLetter?: boolean }[] = [
+    { kind: 'malformed JSON', send: () => f.inject(Buffer.from('{"id": 1, "key": ')) },
+    { kind: 'failing validation', send: () => f.inject(f.recordBytes({ id: 'not-an-int', key: 'k0' })) },
+    { kind: 'unknown namespace', send: () => f.inject(f.recordBytes({ id: 1, key: 'k0' }, 'no.such.Record')) },
+    { kind: 'binary garbage', send: () => f.inject(Buffer.from([0xff, 0x00, 0xfe, 0x13, 0x37, 0x80, 0x81])) },
+    { kind: 'tombstone on a record topic', send: () => f.inject(null) },
+    { kind: 'oversized record in (1.5 MB)', send: () => f.feedOne({ pad: big }) },
+    { kind: 'oversized record out (1.5 MB to a 1 MB topic)', send: () => f.feedOne({ pad: big, copyPad: 1 }) },
+    { kind: 'missing dead-letter topic', send: () => f.inject(Buffer.from('not json')), deadLetter: true },
+  ]
+  const rows: ScenarioRow[] = []
+  let worker = f.spawnWorker({ name: 'bad-0', guarantee, recordInput: true })
+  await worker.ready
+  for (const [i, input] of inputs.entries()) {
+    if (input.deadLetter || worker.exit !== undefined) {
+      await f.endWorker(worker.name, 'SIGTERM')
+      worker = f.spawnWorker({
+        name: `bad-${i}`,
+        guarantee,
+        recordInput: true,
+        ...(input.deadLetter ? { deadLetterTopic: `f-dlt-${f.run}` } : {}),
+      })
+      await worker.ready.catch(() => {})
+    }
+    const exitsBefore = f.unexpectedExits.length
+    const sentAt = Date.now()
+    await input.send()
+    const probe = await f.feedOne({})
+    const deadline = Date.now() + 30_000
+    while (!f.seen.has(probe) && Date.now() < deadline && worker.exit === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    const arrived = f.seen.has(probe)
+    const exits = f.unexpectedExits.slice(exitsBefore)
+    const resume = arrived ? f.resumedAfter(sentAt) : undefined
+    const row: ScenarioRow = {
+      scenario: `bad input: ${input.kind}`,
+      guarantee,
+      tries: 1,
+      records: 1,
+      lost: arrived ? 0 : 1,
+      duplicated: 0,
+      resumeMs: resume === undefined ? [] : [resume],
+      workerExits: exits,
+      note: `${arrived ? 'the next good record was relayed' : 'the next good record was NOT relayed within 30 s'}${
+        worker.crashLines.length ? `; last error line: ${worker.crashLines.at(-1)!.slice(0, 200)}` : ''
+      }`,
+    }
+    worker.crashLines.length = 0
+    log(`${row.scenario}: ${JSON.stringify(row)}`)
+    rows.push(row)
+  }
+  await f.close()
+  return rows
+}

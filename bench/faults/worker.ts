@@ -1,7 +1,10 @@
 // A worker process of the fault suite: relays every input record to the output topic (tagged with this worker's name,
 // the source partition and when it was relayed) and counts records per key in a table. Settings come from the
 // environment (FAULT_*); stops gracefully on SIGTERM; prints `ready` once started.
-import { App, type Stream } from '../../src/index.ts'
+import { App, int, optional, record, type Stream, str } from '../../src/index.ts'
+
+// FAULT_RECORD=1: the input is a Faust record topic (validated, namespaced), for the bad-input scenario.
+const Item = record('fault.Item', { id: int(), key: str(), pad: optional(str()), copyPad: optional(int()) })
 
 const env = process.env
 const run = env.FAULT_RUN!
@@ -19,15 +22,22 @@ const app = new App(`fault-${run}`, {
   ...(env.FAULT_INSTANCE_ID ? { brokerGroupInstanceId: env.FAULT_INSTANCE_ID } : {}),
   processingGuarantee: (env.FAULT_GUARANTEE as 'at_least_once' | 'exactly_once') ?? 'at_least_once',
   ...(env.FAULT_DATA_DIR ? { store: `lmdb://${env.FAULT_DATA_DIR}` } : {}),
+  ...(env.FAULT_DEAD_LETTER ? { deadLetterTopic: env.FAULT_DEAD_LETTER } : {}),
 })
 app.services.tables.configure({ tty: false })
-const input = app.topic(`f-in-${run}`, { keyType: 'json', valueType: 'json', partitions })
+const input = app.topic(`f-in-${run}`, {
+  keyType: 'json',
+  valueType: env.FAULT_RECORD === '1' ? Item : 'json',
+  partitions,
+})
 const output = app.topic(`f-out-${run}`, { keyType: 'json', valueType: 'json', partitions })
 const counts = app.table<string, number>('counts', { default: () => 0, partitions })
 
 interface In {
   id: number
   key: string
+  pad?: string
+  copyPad?: number
 }
 
 app.agent(input, async function relay(stream: Stream<In>) {
@@ -36,7 +46,14 @@ app.agent(input, async function relay(stream: Stream<In>) {
     // As a sink does: acknowledged by the next checkpoint, which commits nothing past a lost output.
     const room = output.forward({
       key: event.value.key,
-      value: { id: event.value.id, worker: name, partition: event.partition, relayedAt: Date.now() },
+      value: {
+        id: event.value.id,
+        worker: name,
+        partition: event.partition,
+        relayedAt: Date.now(),
+        // An output too large for the output topic, on request (the bad-input scenario's oversized output).
+        ...(event.value.copyPad ? { pad: event.value.pad } : {}),
+      },
     })
     if (room) await room
   }
