@@ -338,7 +338,7 @@ export class FaultRun {
   }
 
   /** The count table as its changelog says (last value per key), against the truth of the acknowledged inputs. */
-  async tableCheck(): Promise<{ keysUnder: number; overCount: number }> {
+  async tableCheck(): Promise<{ keysUnder: number; overCount: number; readToEnd: boolean }> {
     const truth = new Map<string, number>()
     for (const id of this.acked) truth.set(`k${id % KEYS}`, (truth.get(`k${id % KEYS}`) ?? 0) + 1)
     const table = new Map<string, number>()
@@ -369,6 +369,7 @@ export class FaultRun {
     while (!ends.every((end) => (positions.get(end.partition) ?? 0) >= end.latest) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
+    const readToEnd = ends.every((end) => (positions.get(end.partition) ?? 0) >= end.latest)
     await reader.close()
     let keysUnder = 0
     let overCount = 0
@@ -377,7 +378,7 @@ export class FaultRun {
       if (value < count) keysUnder++
       else overCount += value - count
     }
-    return { keysUnder, overCount }
+    return { keysUnder, overCount, readToEnd }
   }
 
   /** The node id leading `topic`[`partition`]. */

@@ -14,7 +14,7 @@ export interface ScenarioRow {
   resumeMs: number[]
   /** Workers that exited without being told to. */
   workerExits: string[]
-  table?: { keysUnder: number; overCount: number }
+  table?: { keysUnder: number; overCount: number; readToEnd: boolean }
   note?: string
 }
 
