@@ -194,8 +194,9 @@ export async function badInputs(cluster: KafkaCluster, guarantee: Guarantee, log
   const rows: ScenarioRow[] = []
   let worker = f.spawnWorker({ name: 'bad-0', guarantee, recordInput: true })
   await worker.ready
+  let crashed = false
   for (const [i, input] of inputs.entries()) {
-    if (input.deadLetter || worker.exit !== undefined) {
+    if (input.deadLetter || worker.exit !== undefined || crashed) {
       await f.endWorker(worker.name, 'SIGTERM')
       worker = f.spawnWorker({
         name: `bad-${i}`,
@@ -214,7 +215,11 @@ export async function badInputs(cluster: KafkaCluster, guarantee: Guarantee, log
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
     const arrived = f.seen.has(probe)
+    // A failed output surfaces at the next checkpoint (every 500 ms): give it two before judging.
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
     const exits = f.unexpectedExits.slice(exitsBefore)
+    if (worker.crashLines.some((line) => line.includes('"msg":"app crashed"')))
+      exits.push(`${worker.name}: app crashed`)
     const resume = arrived ? f.resumedAfter(sentAt) : undefined
     const row: ScenarioRow = {
       scenario: `bad input: ${input.kind}`,
@@ -229,6 +234,7 @@ export async function badInputs(cluster: KafkaCluster, guarantee: Guarantee, log
         worker.crashLines.length ? `; last error line: ${worker.crashLines.at(-1)!.slice(0, 200)}` : ''
       }`,
     }
+    crashed = exits.length > 0
     worker.crashLines.length = 0
     log(`${row.scenario}: ${JSON.stringify(row)}`)
     rows.push(row)

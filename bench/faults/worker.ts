@@ -42,6 +42,8 @@ interface In {
 
 app.agent(input, async function relay(stream: Stream<In>) {
   for await (const event of stream.events()) {
+    // A tombstone on the record topic (the bad-input scenario): nothing to relay or count.
+    if (event.value === null || event.value === undefined) continue
     counts.update(event.value.key, (n) => n + 1)
     // As a sink does: acknowledged by the next checkpoint, which commits nothing past a lost output.
     const room = output.forward({

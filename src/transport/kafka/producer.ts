@@ -67,8 +67,8 @@ export class KafkaProducer implements Producer {
     this.#maxBuffered = Math.max(1, options.maxBufferedRecords ?? 100_000)
     this.#maxBatchBytes = Math.max(1024, options.maxBatchBytes ?? 1_000_000)
     this.#client = new LibraryProducer({
-      // Retries span the connect deadline: a dead broker fails a send instead of retrying forever.
-      ...baseClientOptions(config, 'producer'),
+      // Few library-level retries: ours (fresh metadata each time, no deadline once connected) take over.
+      ...baseClientOptions(config, 'producer', 5),
       idempotent: true,
       acks: ProduceAcks.ALL,
       compression: options.compression ?? 'none',
@@ -217,11 +217,16 @@ export class KafkaProducer implements Producer {
       const requests = splitByBatchBytes(messages, this.#maxBatchBytes)
       // Issued back to back, in order; the library writes them one at a time per broker (idempotent producer).
       // Retriable failures (leader elections, a broker restarting) are retried for as long as it takes.
-      const sending = requests.map((request) =>
-        withRetries(this.#config, 'producing', () => this.#client.send({ messages: request }), {
-          signal: this.#abort.signal,
-        }),
-      )
+      // The library retries a refused produce on the metadata it has (a dead leader stays cached until KRaft fences
+      // it): each of our retries starts from fresh metadata.
+      const sending = requests.map((request) => {
+        let attempt = 0
+        const send = () => {
+          if (attempt++ > 0) this.#client.clearMetadata()
+          return this.#client.send({ messages: request })
+        }
+        return withRetries(this.#config, 'producing', send, { signal: this.#abort.signal })
+      })
       issued()
       assignOffsets(requests, await Promise.all(sending), metadata)
       for (const { pending, metadata: own } of accepted) pending.resolve(own)
