@@ -4,12 +4,22 @@
 // written to <state dir>/bootstrap. Progress goes to stderr. The default state dir is .cache/kafka/run/default.
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { defaultStateDir, downloadKafka, kafkaStatus, startKafka, stopKafka } from './kafka/index.ts'
+import {
+  defaultStateDir,
+  downloadKafka,
+  kafkaStatus,
+  startBroker,
+  startKafka,
+  stopBroker,
+  stopKafka,
+} from './kafka/index.ts'
 
 const USAGE = `usage: npm run kafka -- <command> [options]
   start     [--brokers N] [--dir DIR] [--timeout SECONDS] [--heap 512m]   start and print the bootstrap address
   stop      [--dir DIR]                                                  stop the brokers, remove the state dir
   status    [--dir DIR]                                                  print the bootstrap address or "not running"
+  broker-stop  --node ID [--kill] [--dir DIR]                            stop one broker (SIGTERM, or SIGKILL with --kill)
+  broker-start --node ID [--dir DIR]                                     start a stopped broker again
   download                                                               fetch the broker jars into .cache/kafka/libs`
 
 const log = (message: string) => process.stderr.write(`kafka: ${message}\n`)
@@ -24,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
       timeout: { type: 'string', default: '90' },
       heap: { type: 'string', default: '512m' },
       help: { type: 'boolean', short: 'h' },
+      node: { type: 'string' },
+      kill: { type: 'boolean' },
     },
   })
   const command = positionals[0]
@@ -60,6 +72,16 @@ async function main(argv: string[]): Promise<number> {
       const status = await kafkaStatus(dir)
       process.stdout.write(`${status.running ? status.bootstrap : 'not running'}\n`)
       return status.running ? 0 : 1
+    }
+    case 'broker-stop':
+    case 'broker-start': {
+      const id = Number(values.node)
+      if (!Number.isInteger(id) || id < 1) throw new Error(`${command} needs --node <id>`)
+      const started = Date.now()
+      if (command === 'broker-stop') await stopBroker(dir, id, values.kill ? 'SIGKILL' : 'SIGTERM')
+      else await startBroker(dir, id, { heap: values.heap })
+      log(`${command} node ${id} done in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      return 0
     }
     default:
       process.stderr.write(`unknown command ${command}\n${USAGE}\n`)

@@ -9,7 +9,7 @@ import { bootstrapOf, logsDir, type NodeSpec, newClusterId, propertiesPath, serv
 import { downloadKafka } from './download.ts'
 import { own } from './owner.ts'
 import { javaBin, libsDir, log4jConfigPath, runRoot } from './paths.ts'
-import { canConnect, freePorts, isAlive, readText, sleep } from './proc.ts'
+import { canConnect, freePorts, isAlive, isOurProcess, readText, signal, sleep, waitForExit } from './proc.ts'
 import { type ClusterState, kafkaStatus, livePids, readState, reapOrphans, stopKafka, writeState } from './state.ts'
 
 export interface StartOptions {
@@ -35,7 +35,13 @@ export interface KafkaCluster {
   bootstrap: string
   brokers: number
   dir: string
+  /** Node ids with their client ports (node.id = broker id in metadata). */
+  nodes: { id: number; port: number }[]
   stop(): Promise<void>
+  /** Stops one broker process: SIGTERM (clean shutdown, waited for) or SIGKILL. Its data stays. */
+  stopBroker(id: number, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>
+  /** Starts a stopped broker again on the same ports and data; resolves when the cluster answers with every broker. */
+  startBroker(id: number): Promise<void>
 }
 
 /** The broker failed to bind a port we picked (someone took it in between): worth another try with new ports. */
@@ -237,8 +243,46 @@ export async function startKafka(options: StartOptions = {}): Promise<KafkaClust
     bootstrap: state.bootstrap,
     brokers,
     dir,
+    nodes: state.nodes.map((node) => ({ id: node.id, port: node.port })),
     stop: async () => {
       await stopKafka(dir)
     },
+    stopBroker: (id, sig) => stopBroker(dir, id, sig),
+    startBroker: (id) => startBroker(dir, id, { heap: options.heap, timeoutMs: options.timeoutMs }),
   }
+}
+
+async function nodeOf(dir: string, id: number): Promise<{ state: ClusterState; node: ClusterState['nodes'][number] }> {
+  const state = await readState(dir)
+  const node = state?.nodes.find((n) => n.id === id)
+  if (!state || !node) throw new Error(`no Kafka node ${id} in ${dir}`)
+  return { state, node }
+}
+
+/** Stops one broker of the cluster in `dir` (SIGTERM waits for its clean shutdown; SIGKILL for the process to go). */
+export async function stopBroker(dir: string, id: number, sig: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+  const { state, node } = await nodeOf(dir, id)
+  const pid = node.pid
+  if (pid === null || !isOurProcess(pid, propertiesPath(node))) return
+  signal(pid, sig)
+  if (!(await waitForExit([pid], sig === 'SIGTERM' ? 60_000 : 10_000))) {
+    signal(pid, 'SIGKILL')
+    await waitForExit([pid], 10_000)
+  }
+  node.pid = null
+  await writeState(dir, state)
+}
+
+/** Starts a stopped broker of the cluster in `dir` again, and waits until the cluster lists every broker. */
+export async function startBroker(
+  dir: string,
+  id: number,
+  options: { heap?: string; timeoutMs?: number } = {},
+): Promise<void> {
+  const { state, node } = await nodeOf(dir, id)
+  if (node.pid !== null && isOurProcess(node.pid, propertiesPath(node))) return
+  node.pid = await spawnNode(node, options.heap ?? '512m', state.owner === null)
+  await writeState(dir, state)
+  if (state.owner !== null) own(dir, livePids(state))
+  await waitReady(state, options.timeoutMs ?? 90_000)
 }

@@ -15,7 +15,11 @@ export interface NodeSpec {
 
 /** A KRaft cluster id: 16 random bytes in URL-safe base64 without padding (22 characters). */
 export function newClusterId(): string {
-  return randomBytes(16).toString('base64url')
+  // Not starting with '-': the storage tool would read it as an option ("expected one argument").
+  for (;;) {
+    const id = randomBytes(16).toString('base64url')
+    if (!id.startsWith('-')) return id
+  }
 }
 
 export function propertiesPath(node: NodeSpec): string {

@@ -23,6 +23,27 @@ export const SettingsSchema = Type.Object(
     brokerCommitIntervalMs: Type.Integer({ minimum: 1, default: 2_800, description: 'Max time between commits' }),
     brokerConnectTimeoutMs: Type.Integer({ minimum: 1, default: 30_000, description: 'Deadline to reach the broker' }),
     brokerClientId: Type.String({ default: 'faustus' }),
+    brokerSessionTimeoutMs: Type.Integer({
+      minimum: 1,
+      default: 45_000,
+      description: 'Consumer group session timeout: a silent worker loses its partitions after it',
+    }),
+    brokerHeartbeatIntervalMs: Type.Integer({
+      minimum: 1,
+      default: 3_000,
+      description: 'Group heartbeat interval; keep it at most a third of the session timeout',
+    }),
+    brokerRebalanceTimeoutMs: Type.Integer({
+      minimum: 1,
+      default: 60_000,
+      description: 'How long the coordinator waits for members to rejoin in a rebalance',
+    }),
+    brokerGroupInstanceId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'Static membership (group.instance.id), unique per worker: a restart keeps its partitions',
+      }),
+    ),
     brokerSsl: Type.Optional(
       Type.Object(
         { ca: Type.Optional(Type.String()), cert: Type.Optional(Type.String()), key: Type.Optional(Type.String()) },

@@ -1,7 +1,8 @@
 import { Admin, FetchIsolationLevels, ListOffsetTimestamps } from '@platformatic/kafka'
 import { TransportError } from '../../errors.ts'
 import type { IsolationLevel, PartitionOffsets, TopicDescription, TopicPartition, TopicSpec } from '../types.ts'
-import { hasKafkaError, isNetworkError, partitionCount, sleep, toTransportError, withRetries } from './errors.ts'
+import { hasKafkaError, partitionCount, sleep, toTransportError, withRetries } from './errors.ts'
+import { classify } from './faults.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
 
 /** Topic administration and offsets lookups, on the library's admin client. */
@@ -14,14 +15,19 @@ export class KafkaAdmin {
     this.#client = new Admin(baseClientOptions(config, 'admin', 0))
   }
 
-  /** Reaches a broker, retrying with a warning per attempt until the connect deadline. */
+  /**
+   * Reaches a broker, retrying with a warning per attempt until the connect deadline; a configuration error
+   * (unknown host, authentication) fails at once. From then on, the transport's clients retry faults without a
+   * deadline.
+   */
   async connect(): Promise<void> {
     await withRetries(
       this.#config,
       `connecting to ${this.#config.address}`,
       () => this.#client.metadata({ topics: [], forceUpdate: true }),
-      { retriable: () => true },
+      { deadlineMs: this.#config.connectTimeoutMs },
     )
+    this.#config.faults.connected = true
   }
 
   async close(): Promise<void> {
@@ -185,8 +191,17 @@ export class KafkaAdmin {
         })
         if (ready) return
       } catch (error) {
-        if (isNetworkError(error) && Date.now() > deadline)
+        // A just-created topic may still be unknown to the broker answering: only configuration errors stop here.
+        const { kind } = classify(error)
+        if (
+          kind === 'auth' ||
+          kind === 'authorization' ||
+          kind === 'host' ||
+          kind === 'closed' ||
+          Date.now() > deadline
+        ) {
           throw toTransportError(this.#config, 'creating topics', error)
+        }
       }
       if (Date.now() > deadline) {
         throw new TransportError('FST_TRANSPORT', `topics ${names.join(', ')} have no leaders after creation`, {

@@ -19,6 +19,8 @@ import { baseClientOptions, type KafkaConfig } from './options.ts'
 export interface JoinRequest {
   groupId: string
   memberId: string
+  /** Static membership (`group.instance.id`), or null. */
+  groupInstanceId: string | null
   sessionTimeoutMs: number
   rebalanceTimeoutMs: number
   protocols: { name: string; metadata: Buffer }[]
@@ -152,7 +154,7 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
       request.sessionTimeoutMs,
       request.rebalanceTimeoutMs,
       request.memberId,
-      null,
+      request.groupInstanceId,
       'consumer',
       request.protocols,
       null,
@@ -170,7 +172,7 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
       groupId,
       generationId,
       memberId,
-      null,
+      this.#config.groupInstanceId ?? null,
       'consumer',
       protocolName,
       assignments,
@@ -178,7 +180,12 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
   }
 
   sendHeartbeat(groupId: string, generationId: number, memberId: string): Promise<unknown> {
-    return this.#groupCall(groupId, 'Heartbeat', [groupId, generationId, memberId, null])
+    return this.#groupCall(groupId, 'Heartbeat', [
+      groupId,
+      generationId,
+      memberId,
+      this.#config.groupInstanceId ?? null,
+    ])
   }
 
   /**
@@ -207,7 +214,9 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
         committedMetadata: null,
       })
     }
-    await this.#groupCall(groupId, 'OffsetCommit', [groupId, generationId, memberId, null, [...topics.values()]])
+    // The instance id only inside a generation: outside one (manual consumers) the broker would refuse it.
+    const instanceId = generationId >= 0 ? (this.#config.groupInstanceId ?? null) : null
+    await this.#groupCall(groupId, 'OffsetCommit', [groupId, generationId, memberId, instanceId, [...topics.values()]])
   }
 
   /** OffsetFetch: committed offsets, -1 where none. */

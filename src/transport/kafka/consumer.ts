@@ -25,7 +25,8 @@ import type {
 } from '../types.ts'
 import { tpKey } from '../types.ts'
 import { KafkaClient } from './client.ts'
-import { hasKafkaError, isCoordinatorOrNetworkError, toTransportError, withRetries } from './errors.ts'
+import { describeError, hasKafkaError, toTransportError, withRetries } from './errors.ts'
+import { classify } from './faults.ts'
 import { Fetcher } from './fetcher.ts'
 import { GroupMembership, type Joined } from './membership.ts'
 import type { KafkaConfig } from './options.ts'
@@ -51,6 +52,8 @@ export class KafkaConsumer implements Consumer {
   #starting = false
   #failure: unknown = null
   readonly #onError: (error: unknown) => void
+  /** Aborted when the consumer shuts down: retries in progress give up. */
+  readonly #abort = new AbortController()
 
   constructor(config: KafkaConfig, options: ConsumerOptions, onError: (error: unknown) => void = raiseUnhandled) {
     this.#config = config
@@ -62,6 +65,7 @@ export class KafkaConsumer implements Consumer {
     const handler = options.handler
     this.#fetcher = new Fetcher(this.#client, config, {
       deliver: (records) => this.#deliver(records),
+      fail: (error) => this.#fail(error),
       maxBatchSize: Math.max(1, options.maxBatchSize ?? DEFAULT_MAX_BATCH),
       onPosition: handler.onPosition === undefined ? undefined : (position) => handler.onPosition?.(position),
     })
@@ -77,6 +81,7 @@ export class KafkaConsumer implements Consumer {
         },
         { onJoined: (joined) => this.#onJoined(joined), onRebalance: () => this.#revoke() },
       )
+      this.#membership.onFailure = (error) => this.#fail(error)
     }
   }
 
@@ -112,6 +117,7 @@ export class KafkaConsumer implements Consumer {
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {
     const groupId = this.#requireGroup('commit')
     if (offsets.length === 0) return
+    this.#requireOpen(`commit offsets of group ${groupId}`)
     const generation = this.#membership?.generationId ?? -1
     const memberId = this.#membership?.memberId ?? ''
     try {
@@ -119,7 +125,7 @@ export class KafkaConsumer implements Consumer {
         this.#config,
         `committing offsets of group ${groupId}`,
         () => this.#client.commitOffsets(groupId, generation, memberId, offsets),
-        { retriable: isCoordinatorOrNetworkError },
+        { signal: this.#abort.signal },
       )
     } catch (error) {
       if (hasKafkaError(error, 'ILLEGAL_GENERATION') || hasKafkaError(error, 'UNKNOWN_MEMBER_ID')) {
@@ -133,8 +139,12 @@ export class KafkaConsumer implements Consumer {
     const groupId = this.#requireGroup('read committed offsets')
     const out = new Map<string, number>()
     if (partitions.length === 0) return out
-    const found = await withRetries(this.#config, `reading committed offsets of group ${groupId}`, () =>
-      this.#client.fetchOffsets(groupId, partitions),
+    this.#requireOpen(`read committed offsets of group ${groupId}`)
+    const found = await withRetries(
+      this.#config,
+      `reading committed offsets of group ${groupId}`,
+      () => this.#client.fetchOffsets(groupId, partitions),
+      { signal: this.#abort.signal },
     )
     for (const tp of partitions) {
       const offset = found.get(tp.topic)?.get(tp.partition)
@@ -183,6 +193,7 @@ export class KafkaConsumer implements Consumer {
 
   async #shutdown(): Promise<void> {
     this.#stopped = true
+    this.#abort.abort()
     await this.#fetcher.stop()
     await this.#membership?.leave()
     await this.#client.shutdown().catch(() => {})
@@ -239,8 +250,11 @@ export class KafkaConsumer implements Consumer {
   async #listOffsets(partitions: TopicPartition[], timestamp: bigint): Promise<Map<string, number>> {
     const byTopic: Record<string, number[]> = {}
     for (const { topic, partition } of partitions) (byTopic[topic] ??= []).push(partition)
-    const offsets = await withRetries(this.#config, 'listing offsets', () =>
-      this.#client.listOffsets({ topics: Object.keys(byTopic), partitions: byTopic, timestamp }),
+    const offsets = await withRetries(
+      this.#config,
+      'listing offsets',
+      () => this.#client.listOffsets({ topics: Object.keys(byTopic), partitions: byTopic, timestamp }),
+      { signal: this.#abort.signal },
     )
     const out = new Map<string, number>()
     for (const [topic, list] of offsets) {
@@ -263,14 +277,32 @@ export class KafkaConsumer implements Consumer {
 
   /** A handler failed: stop, leave without revoking (as a crashed worker), and make the error loud. */
   #crash(error: unknown): void {
-    if (this.#failure !== null) return
-    const failure = new TransportError('FST_TRANSPORT', 'consumer handler failed', { cause: error })
+    this.#fail(
+      new TransportError('FST_TRANSPORT', `consumer handler failed: ${describeError(error)}`, {
+        cause: error,
+        details: { groupId: this.#groupId, error: classify(error).id },
+      }),
+    )
+  }
+
+  /** The consumer cannot go on (a handler failed, or a fault retrying cannot fix): stop and report `failure`. */
+  #fail(failure: unknown): void {
+    if (this.#failure !== null || this.#stopped) return
     this.#failure = failure
     this.#stopped = true
     // The crash is reported below; leaving the group on a broken connection may fail too, and must not surface as
     // an unhandled rejection (Node would exit) on top of it.
     this.#shutdown().catch(() => {})
     if (!this.#starting) this.#onError(failure) // else start() rethrows it
+  }
+
+  /** Nothing is asked of a closed client: it would only fail, possibly after retries. */
+  #requireOpen(action: string): void {
+    if (this.#stopped) {
+      throw new TransportError('FST_TRANSPORT_CLOSED', `cannot ${action}: the consumer is closed`, {
+        details: { groupId: this.#groupId },
+      })
+    }
   }
 
   #requireGroup(action: string): string {

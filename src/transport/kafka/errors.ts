@@ -1,6 +1,7 @@
 import { type ClusterMetadata, findErrorBy } from '@platformatic/kafka'
 import { isFaustusError, TransportError } from '../../errors.ts'
 import { describeError } from './describe.ts'
+import { classify, isRetriable, KAFKA_ERROR_KINDS } from './faults.ts'
 import { backoffMs, type KafkaConfig } from './options.ts'
 
 export { describeError }
@@ -14,57 +15,85 @@ export function hasKafkaError(error: unknown, id: string): boolean {
   return false
 }
 
-/** Connection refused, reset, timed out or closed: the broker could not be reached. */
+/** Connection refused, reset, timed out or closed: the broker could not be reached (per the fault table). */
 export function isNetworkError(error: unknown): boolean {
-  if (findErrorBy(error as Error, 'code', 'PLT_KFK_NETWORK') !== null) return true
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE)$/.test(code)
+  const { kind, id } = classify(error)
+  return kind === 'retriable' && !KAFKA_ERROR_KINDS.has(id)
 }
 
-/** The group coordinator moved, is loading or cannot be reached: look it up again and retry. */
+/** Retriable (leader election, coordinator move or load, network, timeout) per the fault table. */
 export function isCoordinatorOrNetworkError(error: unknown): boolean {
-  return (
-    isNetworkError(error) ||
-    hasKafkaError(error, 'NOT_COORDINATOR') ||
-    hasKafkaError(error, 'COORDINATOR_NOT_AVAILABLE') ||
-    hasKafkaError(error, 'COORDINATOR_LOAD_IN_PROGRESS')
-  )
+  return classify(error).kind === 'retriable'
 }
 
 export function brokerUnavailable(config: KafkaConfig, what: string, cause: unknown): TransportError {
   return new TransportError(
     'FST_BROKER_UNAVAILABLE',
     `Kafka broker ${config.address} unavailable: ${what} failed: ${describeError(cause)}`,
-    { cause, canRetry: true, details: { brokers: config.address, operation: what } },
+    { cause, canRetry: true, details: { brokers: config.address, operation: what, error: classify(cause).id } },
   )
 }
 
-/** Maps any failure of a library call to a typed error. */
+/** Maps any failure of a library call to a typed error; configuration errors get their own codes. */
 export function toTransportError(config: KafkaConfig, what: string, error: unknown): TransportError {
   if (isFaustusError(error)) return error as TransportError
-  if (isNetworkError(error)) return brokerUnavailable(config, what, error)
+  const fault = classify(error)
   const message = describeError(error)
-  if (/Unknown topic/i.test(message) || hasKafkaError(error, 'UNKNOWN_TOPIC_OR_PARTITION')) {
-    return new TransportError('FST_TOPIC_UNKNOWN', `${what}: ${message}`, { cause: error })
+  const details = { brokers: config.address, operation: what, error: fault.id }
+  switch (fault.kind) {
+    case 'retriable':
+      return brokerUnavailable(config, what, error)
+    case 'topic':
+      return new TransportError('FST_TOPIC_UNKNOWN', `${what}: ${message}`, { cause: error, details })
+    case 'auth':
+      return new TransportError(
+        'FST_BROKER_AUTH_FAILED',
+        `${what}: authentication with ${config.address} failed (check brokerSasl: mechanism, user, password): ${message}`,
+        { cause: error, details },
+      )
+    case 'authorization':
+      return new TransportError('FST_BROKER_NOT_AUTHORIZED', `${what}: not authorized: ${message}`, {
+        cause: error,
+        details,
+      })
+    case 'host':
+      return new TransportError(
+        'FST_BROKER_HOST_UNKNOWN',
+        `${what}: broker host name in ${config.address} does not resolve (${fault.id}); check the broker URL`,
+        { cause: error, details },
+      )
+    case 'closed':
+      return new TransportError('FST_TRANSPORT_CLOSED', `${what}: the Kafka client is closed`, {
+        cause: error,
+        details,
+      })
+    default:
+      return new TransportError('FST_TRANSPORT', `${what} failed: ${message}`, { cause: error, details })
   }
-  return new TransportError('FST_TRANSPORT', `${what} failed: ${message}`, { cause: error })
 }
 
 export interface RetryOptions {
-  /** Give up after this long, in ms. Default: the connect deadline. */
+  /**
+   * Give up after this long, in ms. Default: the connect deadline until the transport first connected, then none
+   * (retry for as long as the broker may come back).
+   */
   deadlineMs?: number
-  /** Whether an error is worth retrying. Default: network errors and retriable Kafka errors. */
+  /** Whether an error is worth retrying. Default: the `retriable` kind of the fault table. */
   retriable?: (error: unknown) => boolean
+  /** Aborted when the client closes: stop retrying, rethrow the last failure. */
   signal?: AbortSignal
 }
 
-function defaultRetriable(error: unknown): boolean {
-  return isNetworkError(error) || findErrorBy(error as Error, 'canRetry', true) !== null
+/** The retry deadline of an operation starting now: bounded only until the first connect succeeded. */
+export function retryDeadline(config: KafkaConfig, deadlineMs?: number): number {
+  if (deadlineMs !== undefined) return Date.now() + deadlineMs
+  return config.faults.connected ? Number.POSITIVE_INFINITY : Date.now() + config.connectTimeoutMs
 }
 
 /**
- * Runs `operation` until it succeeds, retrying retriable failures with backoff and a warning per retry. After the
- * deadline a network failure becomes FST_BROKER_UNAVAILABLE naming the brokers; other failures are rethrown typed.
+ * Runs `operation` until it succeeds, retrying retriable failures with backoff, a warning and a counted retry each
+ * time. Past the deadline a retriable failure becomes FST_BROKER_UNAVAILABLE naming the brokers; other failures
+ * are rethrown typed at once.
  */
 export async function withRetries<T>(
   config: KafkaConfig,
@@ -72,8 +101,8 @@ export async function withRetries<T>(
   operation: () => Promise<T>,
   options: RetryOptions = {},
 ): Promise<T> {
-  const deadline = Date.now() + (options.deadlineMs ?? config.connectTimeoutMs)
-  const retriable = options.retriable ?? defaultRetriable
+  const deadline = retryDeadline(config, options.deadlineMs)
+  const retriable = options.retriable ?? isRetriable
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation()
@@ -83,12 +112,20 @@ export async function withRetries<T>(
         throw toTransportError(config, what, error)
       }
       const delay = Math.min(backoffMs(attempt), remaining)
-      config.logger.warn(`${what} failed (attempt ${attempt}), retrying in ${delay} ms: ${describeError(error)}`, {
-        brokers: config.address,
-      })
+      noteRetry(config, what, attempt, delay, error)
       await sleep(delay, options.signal)
     }
   }
+}
+
+/** One log line and one counted retry. */
+export function noteRetry(config: KafkaConfig, what: string, attempt: number, delayMs: number, error: unknown): void {
+  const errorId = classify(error).id
+  config.logger.warn(`${what} failed (attempt ${attempt}), retrying in ${delayMs} ms: ${describeError(error)}`, {
+    brokers: config.address,
+    error: errorId,
+  })
+  config.faults.stats.record({ operation: what, attempt, delayMs, errorId, brokers: config.address })
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -134,21 +171,38 @@ export async function partitionCount(
     metadata(options: { topics: string[]; retries?: number; forceUpdate?: boolean }): Promise<ClusterMetadata>
   },
   topic: string,
-  options: { fresh?: boolean; unknownRetries?: number } = {},
+  options: { fresh?: boolean; unknownRetries?: number; signal?: AbortSignal } = {},
 ): Promise<number | undefined> {
   for (let attempt = 0; ; attempt++) {
     try {
+      let refresh = options.fresh === true || attempt > 0
       const metadata = await withRetries(
         config,
         `reading metadata of topic ${topic}`,
-        () => client.metadata({ topics: [topic], retries: 0, forceUpdate: options.fresh === true || attempt > 0 }),
-        { retriable: isNetworkError },
+        () => {
+          // After a failure (a leader election, a broker gone) the cached metadata is stale: ask again.
+          const forceUpdate = refresh
+          refresh = true
+          return client.metadata({ topics: [topic], retries: 0, forceUpdate })
+        },
+        { signal: options.signal },
       )
       return metadata.topics.get(topic)?.partitionsCount
     } catch (error) {
-      if (!isFaustusError(error, 'FST_TOPIC_UNKNOWN')) throw error
+      if (!isFaustusError(error, 'FST_TOPIC_UNKNOWN') && !isUnknownTopicAnswer(error)) throw error
       if (attempt >= (options.unknownRetries ?? 0)) return undefined
       await sleep(100 * (attempt + 1))
     }
   }
+}
+
+/**
+ * The library answers a metadata request for a topic the broker does not know with a user error (code
+ * PLT_KFK_USER), dropping the protocol error; in answer to a one-topic metadata request it means exactly that.
+ */
+function isUnknownTopicAnswer(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if ((e as { code?: unknown }).code === 'PLT_KFK_USER') return true
+  }
+  return false
 }

@@ -2,7 +2,8 @@ import { findErrorBy, ListOffsetTimestamps } from '@platformatic/kafka'
 import type { ConsumedRecord, TopicPartition, TopicPartitionOffset } from '../types.ts'
 import { tpKey } from '../types.ts'
 import type { FetchRequestTopic, FetchResponse, KafkaClient } from './client.ts'
-import { describeError, sleep } from './errors.ts'
+import { noteRetry, sleep, toTransportError } from './errors.ts'
+import { classify } from './faults.ts'
 import { backoffMs, type KafkaConfig } from './options.ts'
 import { toConsumedRecords } from './records.ts'
 
@@ -42,6 +43,8 @@ interface NodeState {
 
 export interface FetcherOptions {
   deliver: (records: ConsumedRecord[]) => Promise<void> | void
+  /** A fetch failed with an error retrying cannot fix (authorization, a closed client): fetching stops. */
+  fail: (error: unknown) => void
   maxBatchSize: number
   /** Told where a partition's reading got to after each handled response (control records included). */
   onPosition?: (position: TopicPartitionOffset) => void
@@ -303,15 +306,21 @@ export class Fetcher {
     }
   }
 
+  /**
+   * Faults are retried for as long as it takes, except configuration errors and a closed client, which stop
+   * fetching (a fetch has no side effect, so even an unclassified failure is safe to retry).
+   */
   async #retryLater(what: string, error: unknown): Promise<void> {
+    const { kind } = classify(error)
+    if (kind === 'auth' || kind === 'authorization' || kind === 'host' || kind === 'closed') {
+      if (!this.#running) return
+      this.#running = false
+      this.#options.fail(toTransportError(this.#config, what, error))
+      return
+    }
     this.#failures++
     const delay = backoffMs(this.#failures)
-    this.#config.logger.warn(
-      `${what} failed (attempt ${this.#failures}), retrying in ${delay} ms: ${describeError(error)}`,
-      {
-        brokers: this.#config.address,
-      },
-    )
+    noteRetry(this.#config, what, this.#failures, delay, error)
     await sleep(delay, this.#abort.signal)
     this.#kick()
   }

@@ -6,10 +6,13 @@ import {
   brokerUnavailable,
   describeError,
   hasKafkaError,
-  isCoordinatorOrNetworkError,
+  noteRetry,
   partitionCount,
+  retryDeadline,
   sleep,
+  toTransportError,
 } from './errors.ts'
+import { classify } from './faults.ts'
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './group-protocol.ts'
 import { backoffMs, type KafkaConfig } from './options.ts'
 
@@ -54,6 +57,16 @@ export class GroupMembership {
   #heartbeatChain: object | undefined
   #lastHeartbeat = 0
   #rejoin: ((reason: string) => void) | undefined
+  /** Aborted by leave(): cuts short retry backoffs. */
+  readonly #abort = new AbortController()
+
+  /** Called when membership fails for good after the first join (the consumer stops and reports it). */
+  onFailure: (error: unknown) => void = () => {}
+
+  #fail(error: unknown): void {
+    this.#stopHeartbeats()
+    this.onFailure(error)
+  }
 
   constructor(client: KafkaClient, config: KafkaConfig, options: MembershipOptions, hooks: MembershipHooks) {
     this.#client = client
@@ -90,9 +103,12 @@ export class GroupMembership {
   /** Stops heartbeating and leaves the group. The caller revokes first. */
   async leave(): Promise<void> {
     this.#closing = true
+    this.#abort.abort()
     this.#stopHeartbeats()
     this.#rejoin?.('closing')
-    if (this.#memberId !== '') {
+    // A static member does not leave (as Kafka's clients): back within the session timeout, it takes its
+    // partitions again without a rebalance.
+    if (this.#memberId !== '' && this.#config.groupInstanceId === undefined) {
       try {
         await this.#client.sendLeaveGroup(this.#options.groupId, this.#memberId)
       } catch (error) {
@@ -116,8 +132,14 @@ export class GroupMembership {
           failed(error)
           return
         }
-        this.#config.logger.warn(`rejoining group ${this.#options.groupId} failed: ${describeError(error)}`)
-        await sleep(1_000)
+        const fault = classify(error)
+        if (fault.kind !== 'retriable' && fault.kind !== 'rejoin') {
+          // Retrying cannot fix it (authorization, a protocol clash): the consumer cannot go on.
+          this.#fail(toTransportError(this.#config, `rejoining group ${this.#options.groupId}`, error))
+          return
+        }
+        noteRetry(this.#config, `rejoining group ${this.#options.groupId}`, 1, 1_000, error)
+        await sleep(1_000, this.#abort.signal)
         continue
       }
       if (this.#closing) break
@@ -152,7 +174,8 @@ export class GroupMembership {
 
   async #joinAndSync(): Promise<Joined> {
     const { groupId, topics, assignor } = this.#options
-    const deadline = Date.now() + this.#config.connectTimeoutMs
+    // Bounded only before the transport first connected: a running worker waits for the coordinator to return.
+    const deadline = retryDeadline(this.#config)
     for (let attempt = 1; ; attempt++) {
       if (this.#closing) throw new TransportError('FST_TRANSPORT', `consumer of group ${groupId} closed while joining`)
       try {
@@ -164,6 +187,7 @@ export class GroupMembership {
         const join = await this.#client.sendJoinGroup({
           groupId,
           memberId: this.#memberId,
+          groupInstanceId: this.#config.groupInstanceId ?? null,
           sessionTimeoutMs: this.#config.sessionTimeoutMs,
           rebalanceTimeoutMs: this.#config.rebalanceTimeoutMs,
           protocols: [{ name: assignor.name, metadata }],
@@ -171,7 +195,8 @@ export class GroupMembership {
         this.#memberId = join.memberId
         this.#generationId = join.generationId
         const leader = join.leader === join.memberId
-        const assignments = leader ? await this.#assign(join.members) : []
+        // A static member replacing itself in a stable group is told to keep the current assignment (KIP-345).
+        const assignments = leader && !join.skipAssignment ? await this.#assign(join.members) : []
         const sync = await this.#client.sendSyncGroup(
           groupId,
           join.generationId,
@@ -216,18 +241,12 @@ export class GroupMembership {
             { cause: error, details: { groupId, protocol: assignor.name } },
           )
         }
-        if (!isCoordinatorOrNetworkError(error)) {
-          throw new TransportError('FST_TRANSPORT', `joining group ${groupId} failed: ${describeError(error)}`, {
-            cause: error,
-            details: { groupId },
-          })
-        }
+        if (classify(error).kind !== 'retriable')
+          throw toTransportError(this.#config, `joining group ${groupId}`, error)
         if (Date.now() >= deadline) throw brokerUnavailable(this.#config, `joining group ${groupId}`, error)
         const delay = backoffMs(attempt)
-        this.#config.logger.warn(`joining group ${groupId} failed, retrying in ${delay} ms: ${describeError(error)}`, {
-          brokers: this.#config.address,
-        })
-        await sleep(delay)
+        noteRetry(this.#config, `joining group ${groupId}`, attempt, delay, error)
+        await sleep(delay, this.#abort.signal)
       }
     }
   }
@@ -288,12 +307,15 @@ export class GroupMembership {
         } else if (hasKafkaError(error, 'UNKNOWN_MEMBER_ID') || hasKafkaError(error, 'FENCED_INSTANCE_ID')) {
           this.#memberId = ''
           this.#rejoin?.('the coordinator no longer knows this member')
+        } else if (classify(error).kind === 'retriable') {
+          // Coordinator gone, moving or loading: keep heartbeating (the next tick looks it up again) and keep the
+          // assignment, as Kafka's clients do. When it answers again it either still knows this member (nothing
+          // to do) or says UNKNOWN_MEMBER_ID (rejoin); revoking here would only force a rebalance on return.
+          const attempt = Math.ceil((Date.now() - this.#lastHeartbeat) / this.#config.heartbeatIntervalMs)
+          noteRetry(this.#config, `heartbeat of group ${groupId}`, attempt, this.#config.heartbeatIntervalMs, error)
         } else {
-          this.#config.logger.warn(`heartbeat to group ${groupId} failed: ${describeError(error)}`)
-          if (Date.now() - this.#lastHeartbeat > this.#config.sessionTimeoutMs) {
-            this.#memberId = ''
-            this.#rejoin?.('no heartbeat within the session timeout')
-          }
+          this.#fail(toTransportError(this.#config, `heartbeat to group ${groupId}`, error))
+          return
         }
       }
       if (this.#heartbeatChain === chain) this.#heartbeatTimer = setTimeout(run, this.#config.heartbeatIntervalMs)

@@ -2,6 +2,7 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
 import type { BaseOptions } from '@platformatic/kafka'
 import type { ProducerOptions } from '../types.ts'
 import { describeError } from './describe.ts'
+import { classify, RetryStats } from './faults.ts'
 import { type BrokerAddress, formatBrokers } from './url.ts'
 
 /** Where the driver reports retries and rebalances: pino's calling convention, `(fields, message)`. */
@@ -28,7 +29,11 @@ export interface KafkaTransportOptions {
   /** `kafka://host:port[,host:port]`. */
   url: string
   clientId?: string
-  /** How long to keep retrying an unreachable broker before failing with FST_BROKER_UNAVAILABLE. Default 30 s. */
+  /**
+   * How long `connect()` keeps retrying an unreachable broker before failing with FST_BROKER_UNAVAILABLE. Default
+   * 30 s. Only the first connect has this deadline: once connected, retriable failures are retried for as long as
+   * it takes (a running worker outlives a broker outage), until the client is closed.
+   */
   connectTimeoutMs?: number
   /** Timeout of one request. Default 30 s (group joins get the rebalance timeout on top). */
   requestTimeoutMs?: number
@@ -43,12 +48,18 @@ export interface KafkaTransportOptions {
   log?: KafkaLogger
   /** A consumer whose handler threw after `start` resolved; default: an unhandled rejection. */
   onConsumerError?: (error: unknown) => void
-  /** Consumer group session timeout. Default 30 s. */
+  /** Consumer group session timeout (Kafka `session.timeout.ms`). Default 45 s, as Kafka 3+ clients. */
   sessionTimeoutMs?: number
-  /** Heartbeat interval; also how fast a member notices a rebalance. Default 3 s. */
+  /** Heartbeat interval; also how fast a member notices a rebalance (`heartbeat.interval.ms`). Default 3 s. */
   heartbeatIntervalMs?: number
   /** How long the coordinator waits for members to rejoin. Default 60 s. */
   rebalanceTimeoutMs?: number
+  /**
+   * Static membership (`group.instance.id`): a member that comes back with the same id within the session timeout
+   * takes its partitions back without a rebalance, and a stopping member does not leave the group. Unique per
+   * worker process. Default none (dynamic membership).
+   */
+  groupInstanceId?: string
   /** Longest a fetch waits on the broker for data. Default 500 ms. */
   fetchMaxWaitMs?: number
   /** Byte limit of one fetch response. Default 32 MiB. */
@@ -80,6 +91,9 @@ export interface KafkaConfig {
   sessionTimeoutMs: number
   heartbeatIntervalMs: number
   rebalanceTimeoutMs: number
+  groupInstanceId: string | undefined
+  /** Shared by every client of one transport: whether the first connect succeeded, and the retry counters. */
+  faults: { connected: boolean; stats: RetryStats }
   fetchMaxWaitMs: number
   fetchMaxBytes: number
   fetchPartitionMaxBytes: number
@@ -121,9 +135,11 @@ export function resolveConfig(brokers: BrokerAddress[], options: KafkaTransportO
     tls: tls === true ? {} : tls === false ? undefined : tls,
     sasl: options.sasl,
     logger: driverLog(options.logger ?? options.log),
-    sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? 45_000,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
     rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 60_000,
+    groupInstanceId: options.groupInstanceId || undefined,
+    faults: { connected: false, stats: new RetryStats() },
     fetchMaxWaitMs: options.fetchMaxWaitMs ?? 500,
     fetchMaxBytes: options.fetchMaxBytes ?? 32 * 1024 * 1024,
     fetchPartitionMaxBytes: options.fetchPartitionMaxBytes ?? 8 * 1024 * 1024,
@@ -168,10 +184,13 @@ export function baseClientOptions(
     retries,
     retryDelay: (_client: unknown, operationId: string, attempt: number, retriesAllowed: number, error: Error) => {
       const delay = backoffMs(attempt)
+      const errorId = classify(error).id
       logger.warn(`${operationId} failed, retry ${attempt}/${retriesAllowed} in ${delay} ms: ${describeError(error)}`, {
         brokers: config.address,
         operation: operationId,
+        error: errorId,
       })
+      config.faults.stats.record({ operation: operationId, attempt, delayMs: delay, errorId, brokers: config.address })
       return delay
     },
     metadataMaxAge: 30_000,

@@ -21,7 +21,7 @@ import type {
   TopicPartitionOffset,
   TransactionalProducer,
 } from '../types.ts'
-import { partitionCount, toTransportError } from './errors.ts'
+import { partitionCount, toTransportError, withRetries } from './errors.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
 import { type Message, settleRequests, splitByBatchBytes } from './produce-requests.ts'
 import { fencedError, isFencing, produceError, txnOffsetCommit } from './transactions.ts'
@@ -70,6 +70,8 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   #inFlight = new Set<Promise<void>>()
   #timer: NodeJS.Timeout | undefined
   #closed = false
+  /** Aborted by close(): retries of sends give up. */
+  readonly #abort = new AbortController()
   /** Settles when the previous request was handed to the library: requests are issued in dispatch order. */
   #issued: Promise<void> = Promise.resolve()
   readonly #transactionalId: string | undefined
@@ -87,9 +89,9 @@ export class KafkaProducer implements Producer, TransactionalProducer {
     this.#maxBuffered = Math.max(1, options.maxBufferedRecords ?? 100_000)
     this.#maxBatchBytes = Math.max(1024, options.maxBatchBytes ?? 1_000_000)
     this.#transactionalId = options.transactionalId
-    const base = baseClientOptions(config, 'producer')
+    const base = baseClientOptions(config, 'producer', 5)
     this.#client = new LibraryProducer({
-      // Retries span the connect deadline: a dead broker fails a send instead of retrying forever.
+      // Few library-level retries: ours (fresh metadata each time, no deadline once connected) take over.
       ...base,
       // The library sends its request timeout as the transaction timeout of InitProducerId.
       ...(options.transactionalId === undefined
@@ -131,6 +133,7 @@ export class KafkaProducer implements Producer, TransactionalProducer {
     if (this.#transaction !== undefined) await this.abort().catch(() => {})
     await this.flush()
     this.#closed = true
+    this.#abort.abort()
     await this.#client.close(true).catch(() => {})
   }
 
@@ -325,7 +328,19 @@ export class KafkaProducer implements Producer, TransactionalProducer {
         target = transaction as unknown as { send: LibraryProducer['send'] }
       }
       // Issued back to back, in order; the library writes them one at a time per broker (idempotent producer).
-      const sending = requests.map((request) => target.send({ messages: request }))
+      // Outside a transaction, retriable failures (leader elections, a broker restarting) are retried for as long
+      // as it takes. The library retries a refused produce on the metadata it has (a dead leader stays cached until
+      // KRaft fences it): each of our retries starts from fresh metadata. Inside a transaction a failed send fails
+      // the checkpoint, which aborts the transaction: a resend could write the records twice into it.
+      const sending = requests.map((request) => {
+        if (this.#transactionalId !== undefined) return target.send({ messages: request })
+        let attempt = 0
+        const send = () => {
+          if (attempt++ > 0) this.#client.clearMetadata()
+          return this.#client.send({ messages: request })
+        }
+        return withRetries(this.#config, 'producing', send, { signal: this.#abort.signal })
+      })
       issued()
       const { failed, failure } = settleRequests(requests, await Promise.allSettled(sending), metadata)
       if (failure === undefined) {
@@ -352,7 +367,10 @@ export class KafkaProducer implements Producer, TransactionalProducer {
     const counts = new Map<string, number>()
     await Promise.all(
       [...topics].map(async (topic) => {
-        const count = await partitionCount(this.#config, this.#client, topic, { unknownRetries: 2 })
+        const count = await partitionCount(this.#config, this.#client, topic, {
+          unknownRetries: 2,
+          signal: this.#abort.signal,
+        })
         if (count !== undefined) counts.set(topic, count)
       }),
     )

@@ -18,6 +18,7 @@ import type {
 } from '../types.ts'
 import { KafkaAdmin } from './admin.ts'
 import { KafkaConsumer } from './consumer.ts'
+import type { RetryStats } from './faults.ts'
 import { type KafkaConfig, type KafkaTransportOptions, resolveConfig } from './options.ts'
 import { KafkaProducer, type KafkaProducerOptions } from './producer.ts'
 import { parseKafkaUrl } from './url.ts'
@@ -33,6 +34,11 @@ export class KafkaTransport implements Transport {
   constructor(options: KafkaTransportOptions) {
     this.#config = resolveConfig(parseKafkaUrl(options.url), options)
     this.#onConsumerError = options.onConsumerError
+  }
+
+  /** Retries of every client of this transport, by error and operation (each also published on RETRY_CHANNEL). */
+  get retryStats(): RetryStats {
+    return this.#config.faults.stats
   }
 
   /** `host:port,...` of the bootstrap brokers. */
