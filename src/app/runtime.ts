@@ -3,6 +3,7 @@ import { ReplyWaiter } from '../agents/replies.ts'
 import { Conductor } from '../channels/conductor.ts'
 import { decodeReply } from '../channels/reqrep.ts'
 import type { Topic } from '../channels/topic.ts'
+import type { Clock } from '../clock.ts'
 import { observeCheckpoint } from '../diagnostics.ts'
 import { FaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
@@ -25,6 +26,8 @@ export interface RuntimeHost {
   readonly groupId: string
   readonly settings: Settings
   readonly log: Logger
+  /** Where ask timeouts are scheduled; default the real clock. */
+  readonly clock?: Clock
   /** Topics to create at start (declared and derived). */
   declaredTopics(): Iterable<Topic<any, any>>
   decodeReplyValue(value: unknown): unknown
@@ -283,7 +286,7 @@ export class Runtime {
       },
     ])
     const log = this.#host.log
-    const waiter = new ReplyWaiter(name, log)
+    const waiter = new ReplyWaiter(name, log, this.#host.clock)
     const reader = transport.createConsumer({
       handler: {
         onAssigned: () => {},

@@ -59,6 +59,9 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       groupId: app.groupId,
       settings: app.settings,
       log: app.log,
+      get clock() {
+        return app.clock
+      },
       declaredTopics: () => new Set(app.topics.values()),
       decodeReplyValue: decodeJsonValue,
       onUndecodable: (error, record) => this.#onUndecodable(error, record),
@@ -93,7 +96,11 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       beforeFlush: () => this.tables.beforeFlush(),
       afterFlush: () => this.tables.afterFlush(),
     })
-    this.#scheduler = new Scheduler(app.log, () => this.#leader)
+    this.#scheduler = new Scheduler(
+      app.log,
+      () => this.#leader,
+      () => app.clock,
+    )
     this.runtime.conductor.addListener({
       onAssigned: (assignment) => {
         this.#leader = assignment.actives.some((tp) => tp.topic === this.leaderTopic && tp.partition === 0)
