@@ -2,6 +2,7 @@ import type { Agent, AskOptions } from '../agents/agent.ts'
 import type { App } from '../app/app.ts'
 import type { Topic } from '../channels/topic.ts'
 import { FaustusError } from '../errors.ts'
+import { Message } from '../streams/event.ts'
 import type { Collection } from '../tables/collection.ts'
 import type { MemoryBroker } from '../transport/memory/broker.ts'
 import type { MemoryTransport } from '../transport/memory/transport.ts'
@@ -146,13 +147,24 @@ export class TestDriver {
       for (let offset = log.earliest; offset < log.latest; offset++) {
         const record = log.at(offset)
         if (record === undefined) continue
-        const origin = { topic: resolved.name, partition, offset }
+        // Decoded as the app's streams decode it: an ask's request envelope is unwrapped to its value.
+        const message = new Message(
+          resolved.name,
+          partition,
+          offset,
+          record.timestamp,
+          record.key,
+          record.value,
+          record.headers,
+          null,
+        )
+        const event = resolved.decode(record, message)
         out.push({
           topic: resolved.name,
           partition,
           offset,
-          key: resolved.keySerde.decode(record.key, origin) as K,
-          value: resolved.valueSerde.decode(record.value, origin) as V,
+          key: event.key,
+          value: event.value,
           headers: record.headers as Record<string, Buffer>,
           timestamp: record.timestamp,
         })
