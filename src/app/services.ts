@@ -81,6 +81,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       transport: () => this.runtime.transport,
       producer: () => this.runtime.producer(),
       consumer: () => this.runtime.consumer,
+      now: () => app.clock.now(),
       sourceTopic: (name) => {
         const topic = app.topics.get(name)
         return topic === undefined ? undefined : { keySerde: topic.keySerde, partitions: topic.partitions }

@@ -89,6 +89,25 @@ describe('TestDriver', () => {
     ])
   })
 
+  it('reads a windowed table relative to now by the virtual clock', async () => {
+    const app = newApp('now', { topicPartitions: 1 })
+    const hits = app.topic('hits', { keyType: 'json', valueType: 'json' })
+    const perMinute = app
+      .table<string, number>('per_minute', { default: () => 0 })
+      .tumbling(60_000)
+      .relativeToNow()
+    app.agent(hits, async function count(stream: Stream<string, string>) {
+      for await (const key of stream) perMinute.update(key, (n) => n + 1)
+    })
+    const driver = await started(app)
+    await driver.send(hits, { key: 'a', value: 'a' })
+    await driver.idle()
+    expect(perMinute.get('a').now()).toBe(1)
+    await driver.advance(60_000)
+    expect(perMinute.get('a').now()).toBe(0)
+    expect(perMinute.get('a').delta(60_000)).toBe(1)
+  })
+
   it('recovers tables by restart: a fresh app on the same broker reads the changelog back', async () => {
     const broker = `memory://restart-${randomUUID()}`
     const first = wordCount({ broker })
