@@ -191,6 +191,19 @@ describe('TestDriver', () => {
     expect(driver.records(picky.channel.name)).toHaveLength(3)
   })
 
+  it('fails with FST_TEST_NOT_IDLE when the app never settles', async () => {
+    const app = newApp('loop', { topicPartitions: 1 })
+    const ping = app.topic('ping', { valueType: 'json' })
+    app.agent(ping, async function bounce(stream: Stream<number>) {
+      for await (const n of stream) await ping.send({ value: n + 1 })
+    })
+    const driver = new TestDriver(app, { maxTurns: 200 })
+    await driver.start()
+    await driver.send(ping, { value: 0 })
+    await expect(driver.idle()).rejects.toMatchObject({ code: 'FST_TEST_NOT_IDLE' })
+    await app.stop()
+  })
+
   it('refuses an app that is not on the memory transport', () => {
     const app = new App('kafka-app', { broker: 'kafka://localhost:9092', logLevel: 'silent' })
     expect(() => new TestDriver(app)).toThrow(expect.objectContaining({ code: 'FST_TEST_DRIVER' }))
