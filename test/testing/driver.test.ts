@@ -127,6 +127,18 @@ describe('TestDriver', () => {
     expect(restarted.records(second.counted)).toHaveLength(4)
   })
 
+  it('restarts the same app: committed records are not read again, its tables are kept', async () => {
+    const { app, sentences, counted, counts } = wordCount()
+    const driver = await started(app)
+    await driver.sendAll(sentences, ['x y'])
+    await driver.idle()
+    await driver.restart()
+    await driver.send(sentences, { value: 'x' })
+    await driver.idle()
+    expect(Object.fromEntries(driver.table(counts))).toEqual({ x: 2, y: 1 })
+    expect(driver.values(counted)).toHaveLength(3)
+  })
+
   it('runs a timer and a crontab job from the virtual clock only', async () => {
     const app = newApp('timers')
     const ticks: number[] = []
