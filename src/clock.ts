@@ -34,13 +34,17 @@ export const realClock: Clock = {
   },
 }
 
-/** Runs `fn` every `intervalMs` on `clock` until the returned function is called. */
+/** Runs `fn` every `intervalMs` on `clock` until the returned function is called; late runs do not shift later ones. */
 export function every(clock: Clock, intervalMs: number, fn: () => void): () => void {
   let cancel = () => {}
   let stopped = false
+  let due = clock.now() + intervalMs
   const arm = () => {
-    cancel = clock.schedule(intervalMs, () => {
+    cancel = clock.schedule(Math.max(0, due - clock.now()), () => {
       if (stopped) return
+      // The next run is due one interval after this one was due (skipping runs missed entirely).
+      due += intervalMs
+      if (due <= clock.now()) due = clock.now() + intervalMs
       arm()
       fn()
     })
