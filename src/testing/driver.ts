@@ -84,9 +84,7 @@ export class TestDriver {
 
   /** Sends a record to a topic or an agent's channel, stamped with the virtual clock's time unless given. */
   async send<V, K>(target: Topic<V, K> | Agent<V, K, any>, record: InputRecord<V, K>): Promise<void> {
-    const message = { ...record, timestamp: record.timestamp ?? this.clock.now() }
-    if ('ask' in target) await target.send(message)
-    else await target.send(message)
+    await target.send({ ...record, timestamp: record.timestamp ?? this.clock.now() })
   }
 
   /** Sends each value (unkeyed) in order. */
@@ -95,8 +93,8 @@ export class TestDriver {
   }
 
   /**
-   * Asks an agent and runs until the reply comes back. An ask whose agent never answers fails with FST_ASK_TIMEOUT
-   * once the virtual clock passes its timeout (`advance`).
+   * Asks an agent: resolves with its reply. An ask whose agent never answers fails with FST_ASK_TIMEOUT once the
+   * virtual clock passes its timeout (`advance`), never in real time.
    */
   ask<V, K, R>(agent: Agent<V, K, R>, value: V, options: AskOptions<K> = {}): Promise<R> {
     return agent.ask(value, options)
@@ -110,16 +108,24 @@ export class TestDriver {
   async idle(): Promise<void> {
     const runtime = this.app.services.runtime
     let stable = 0
+    let behind: string[] = []
     for (let turn = 0; turn < this.#maxTurns; turn++) {
       await turns(1)
-      if (!this.app.running) return
+      if (!this.app.running) {
+        // Stopped: by a crash (its error is thrown here) or by the test.
+        await Promise.race([this.app.done, undefined])
+        return
+      }
       await runtime.commit()
-      const caughtUp = this.#caughtUp() && runtime.conductor.acks.inFlight() === 0
+      behind = this.#behind()
+      const caughtUp = behind.length === 0 && runtime.conductor.acks.inFlight() === 0
       stable = caughtUp ? stable + 1 : 0
       // Twice in a row: a record appended by work the last commit released is seen on the next turn.
       if (stable >= 2) return
     }
-    throw new FaustusError('FST_TEST_NOT_IDLE', `the app did not become idle within ${this.#maxTurns} turns`)
+    throw new FaustusError('FST_TEST_NOT_IDLE', `the app did not become idle within ${this.#maxTurns} turns`, {
+      details: { behind },
+    })
   }
 
   /** Advances the virtual clock by `ms` (timers, crontab jobs, ask timeouts fire on the way), then runs until idle. */
@@ -199,23 +205,23 @@ export class TestDriver {
     return transport.broker
   }
 
-  /** Every partition the app's streams read is committed up to its end. */
-  #caughtUp(): boolean {
+  /** The partitions the app's streams read that are not committed up to their end (`topic/partition`). */
+  #behind(): string[] {
     const runtime = this.app.services.runtime
     const consumer = runtime.consumer
-    if (consumer === undefined) return true
+    if (consumer === undefined) return []
     const broker = this.#broker()
     const group = broker.group(this.app.groupId)
     // Topics streams read (changelogs are read by recovery, not committed by the group).
     const read = new Set(runtime.conductor.topicNames())
-    const { actives } = consumer.assignment()
-    for (const tp of actives) {
+    const behind: string[] = []
+    for (const tp of consumer.assignment().actives) {
       if (!read.has(tp.topic)) continue
       const log = broker.log(tp)
       const committed = group.committed(tp) ?? log.earliest
-      if (committed < log.latest) return false
+      if (committed < log.latest) behind.push(`${tp.topic}/${tp.partition}`)
     }
-    return true
+    return behind
   }
 }
 

@@ -212,8 +212,23 @@ describe('TestDriver', () => {
     const driver = new TestDriver(app, { maxTurns: 200 })
     await driver.start()
     await driver.send(ping, { value: 0 })
-    await expect(driver.idle()).rejects.toMatchObject({ code: 'FST_TEST_NOT_IDLE' })
+    await expect(driver.idle()).rejects.toMatchObject({ code: 'FST_TEST_NOT_IDLE', details: { behind: ['ping/0'] } })
     await app.stop()
+  })
+
+  it("surfaces a crash: with onError 'crash' idle() rejects with the agent's error", async () => {
+    const app = newApp('crashing', { topicPartitions: 1 })
+    const strict = app.agent(
+      async function strict(stream: Stream<number>) {
+        for await (const _ of stream) throw new Error('fatal')
+      },
+      { onError: 'crash' },
+    )
+    const driver = new TestDriver(app)
+    await driver.start()
+    await driver.send(strict, { value: 1 })
+    await expect(driver.idle()).rejects.toMatchObject({ code: 'FST_AGENT_CRASHED' })
+    await expect(app.done).rejects.toMatchObject({ code: 'FST_AGENT_CRASHED' })
   })
 
   it('refuses an app that is not on the memory transport', () => {
