@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   FST_AGENT_NO_TOPIC: 'The agent has no topic to send to',
   FST_APP_NOT_STARTED: 'The operation needs a started app',
   FST_APP_DEFINITION: 'The app definition is invalid (duplicate name, bad option)',
+  FST_TEST_DRIVER: 'The test driver was given an app it cannot drive (not on memory://, already started)',
+  FST_TEST_NOT_IDLE: 'An app under the test driver kept working past the idle limit',
   FST_STREAM_CLOSED: 'The stream was closed',
   FST_TABLE_WRONG_PARTITION: 'A table key belongs to a partition this worker does not own',
   FST_TABLE_VALUE: 'A table value fails its schema',

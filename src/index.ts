@@ -28,6 +28,7 @@ export { resolveSettings, type Settings, type SettingsInput, SettingsSchema } fr
 export type { TimerOptions } from './app/timers.ts'
 export { Channel } from './channels/channel.ts'
 export { Topic, type TopicOptions } from './channels/topic.ts'
+export { type Clock, realClock } from './clock.ts'
 export {
   applyManifests,
   createAppFromManifests,

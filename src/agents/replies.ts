@@ -1,3 +1,4 @@
+import { type Clock, realClock } from '../clock.ts'
 import { AskTimeoutError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
 
@@ -6,7 +7,7 @@ const FORGOTTEN_MAX = 100_000
 interface Pending {
   resolve(value: unknown): void
   reject(error: Error): void
-  timer: NodeJS.Timeout
+  cancelTimer(): void
 }
 
 /**
@@ -18,13 +19,16 @@ export class ReplyWaiter {
   /** Recently forgotten ids: their replies are expected to come and are dropped quietly. */
   readonly #forgotten = new Set<string>()
   readonly #log: Logger
+  readonly #clock: Clock
   lateReplies = 0
 
   constructor(
     readonly topicName: string,
     log: Logger,
+    clock: Clock = realClock,
   ) {
     this.#log = log
+    this.#clock = clock
   }
 
   /**
@@ -34,12 +38,11 @@ export class ReplyWaiter {
    */
   expect(correlationId: string, timeoutMs: number, agentName: string): Promise<unknown> {
     const reply = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const cancelTimer = this.#clock.schedule(timeoutMs, () => {
         this.#pending.delete(correlationId)
         reject(new AskTimeoutError(agentName, timeoutMs, correlationId))
-      }, timeoutMs)
-      timer.unref?.()
-      this.#pending.set(correlationId, { resolve, reject, timer })
+      })
+      this.#pending.set(correlationId, { resolve, reject, cancelTimer })
     })
     reply.catch(() => {})
     return reply
@@ -50,7 +53,7 @@ export class ReplyWaiter {
     const pending = this.#pending.get(correlationId)
     if (pending === undefined) return
     this.#pending.delete(correlationId)
-    clearTimeout(pending.timer)
+    pending.cancelTimer()
     this.#forgotten.add(correlationId)
     if (this.#forgotten.size > FORGOTTEN_MAX) this.#forgotten.delete(this.#forgotten.values().next().value!)
   }
@@ -67,14 +70,14 @@ export class ReplyWaiter {
       return
     }
     this.#pending.delete(correlationId)
-    clearTimeout(pending.timer)
+    pending.cancelTimer()
     pending.resolve(value)
   }
 
   /** Fails every waiting ask (on app stop). */
   cancelAll(error: Error): void {
     for (const pending of this.#pending.values()) {
-      clearTimeout(pending.timer)
+      pending.cancelTimer()
       pending.reject(error)
     }
     this.#pending.clear()

@@ -4,6 +4,7 @@ import { Channel } from '../channels/channel.ts'
 import type { TypeOf } from '../channels/serde.ts'
 import type { TopicOptions } from '../channels/topic.ts'
 import { Topic } from '../channels/topic.ts'
+import { type Clock, realClock } from '../clock.ts'
 import { FaustusError } from '../errors.ts'
 import { createLogger, type Logger } from '../logging.ts'
 import type { ChangelogSpec, Collection } from '../tables/collection.ts'
@@ -42,6 +43,11 @@ export class App {
   /** Web pages (`app.page`), mounted by the web server. */
   readonly pages: Page[] = []
   readonly services: AppServices
+  /**
+   * Where timers, crontab jobs and ask timeouts read time: the real clock unless replaced before `start()` (the
+   * test driver of `faustus/testing` sets a virtual one).
+   */
+  clock: Clock = realClock
   /** Set by features that read the current actor (tables): actors then run inside an ActorContext. */
   needsActorContext = false
 

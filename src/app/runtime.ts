@@ -4,6 +4,7 @@ import { ReplyWaiter } from '../agents/replies.ts'
 import { Conductor } from '../channels/conductor.ts'
 import { decodeReply } from '../channels/reqrep.ts'
 import type { Topic } from '../channels/topic.ts'
+import type { Clock } from '../clock.ts'
 import { FaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import type {
@@ -27,6 +28,8 @@ export interface RuntimeHost {
   readonly groupId: string
   readonly settings: Settings
   readonly log: Logger
+  /** Where ask timeouts are scheduled; default the real clock. */
+  readonly clock?: Clock
   /** Topics to create at start (declared and derived). */
   declaredTopics(): Iterable<Topic<any, any>>
   decodeReplyValue(value: unknown): unknown
@@ -291,7 +294,7 @@ export class Runtime {
       },
     ])
     const log = this.#host.log
-    const waiter = new ReplyWaiter(name, log)
+    const waiter = new ReplyWaiter(name, log, this.#host.clock)
     const reader = transport.createConsumer({
       handler: {
         onAssigned: () => {},

@@ -60,6 +60,9 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       groupId: app.groupId,
       settings: app.settings,
       log: app.log,
+      get clock() {
+        return app.clock
+      },
       declaredTopics: () => new Set(app.topics.values()),
       decodeReplyValue: decodeJsonValue,
       onUndecodable: (error, record) => this.#onUndecodable(error, record),
@@ -79,6 +82,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       transport: () => this.runtime.transport,
       producer: () => this.runtime.producer(),
       consumer: () => this.runtime.consumer,
+      now: () => app.clock.now(),
       sourceTopic: (name) => {
         const topic = app.topics.get(name)
         return topic === undefined ? undefined : { keySerde: topic.keySerde, partitions: topic.partitions }
@@ -95,7 +99,11 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       afterFlush: () => this.tables.afterFlush(),
       rollback: () => this.tables.rollback(),
     })
-    this.#scheduler = new Scheduler(app.log, () => this.#leader)
+    this.#scheduler = new Scheduler(
+      app.log,
+      () => this.#leader,
+      () => app.clock,
+    )
     this.runtime.conductor.addListener({
       onAssigned: (assignment) => {
         this.#leader = assignment.actives.some((tp) => tp.topic === this.leaderTopic && tp.partition === 0)

@@ -1,4 +1,5 @@
 import { Cron } from 'croner'
+import { type Clock, every, realClock } from '../clock.ts'
 import { errorFields, type Logger } from '../logging.ts'
 
 export interface TimerOptions {
@@ -25,9 +26,12 @@ export class Scheduler {
   #stops: (() => void)[] = []
   #running = new Set<Promise<unknown>>()
 
-  constructor(log: Logger, isLeader: () => boolean) {
+  readonly #clock: () => Clock
+
+  constructor(log: Logger, isLeader: () => boolean, clock: () => Clock = () => realClock) {
     this.#log = log
     this.#isLeader = isLeader
+    this.#clock = clock
   }
 
   add(job: ScheduledJob): void {
@@ -39,6 +43,7 @@ export class Scheduler {
   }
 
   start(): void {
+    const clock = this.#clock()
     for (const job of this.#jobs) {
       let busy = false
       const tick = () => {
@@ -57,11 +62,28 @@ export class Scheduler {
         void run.finally(() => this.#running.delete(run))
       }
       if ('intervalMs' in job.schedule) {
-        const handle = setInterval(tick, job.schedule.intervalMs)
-        this.#stops.push(() => clearInterval(handle))
+        this.#stops.push(every(clock, job.schedule.intervalMs, tick))
       } else {
-        const cron = new Cron(job.schedule.cron, { timezone: job.schedule.timezone }, tick)
-        this.#stops.push(() => cron.stop())
+        // croner computes the next run from the clock's time; the clock waits for it (so a virtual clock drives
+        // crontab jobs too).
+        const pattern = new Cron(job.schedule.cron, { timezone: job.schedule.timezone, paused: true })
+        let cancel = () => {}
+        let stopped = false
+        const arm = () => {
+          const next = pattern.nextRun(new Date(clock.now()))
+          if (next === null || stopped) return
+          cancel = clock.schedule(Math.max(0, next.getTime() - clock.now()), () => {
+            if (stopped) return
+            arm()
+            tick()
+          })
+        }
+        arm()
+        this.#stops.push(() => {
+          stopped = true
+          cancel()
+          pattern.stop()
+        })
       }
     }
   }

@@ -28,6 +28,8 @@ export interface CollectionHost extends OwnershipView {
   openStore(table: Collection, partition: number): Store
   /** Queues a changelog record; it reaches the producer before the next checkpoint's flush. */
   writeChangelog(record: ProduceRecord): void
+  /** The app clock's time (windows relative to now); default the wall clock. */
+  now?(): number
 }
 
 export type CollectionKind = 'table' | 'global' | 'set' | 'set-global'
@@ -48,6 +50,11 @@ export abstract class Collection {
   readonly storeUrl: string | undefined
   readonly stats: CollectionStats = { applied: 0, corrupt: 0, written: 0, recovered: 0, keyPartitionMismatches: 0 }
   protected readonly host: CollectionHost
+
+  /** The app clock's time (a test driver's virtual clock, else the wall clock). */
+  now(): number {
+    return this.host.now?.() ?? Date.now()
+  }
   /** The table's key codec: every form of a key to the same bytes (see keys.ts). */
   readonly keyCodec: TableKeys
   protected readonly valueSerde: Serde

@@ -31,6 +31,8 @@ export interface TableManagerHost {
   producer(): Promise<Producer>
   /** The app's group consumer (to pause active changelog partitions and seek standby ones). */
   consumer(): Consumer | undefined
+  /** The app clock's time; default the wall clock. */
+  now?(): number
   /** Key codec and partition count of a topic the app reads (for the key-partition check). */
   sourceTopic(name: string): { keySerde: Serde; partitions: number } | undefined
   crash(error: Error): void
@@ -71,6 +73,10 @@ export class TableManager implements CollectionHost {
   readonly #sources = new Map<string, SourceTopic | null>()
   /** The source topic looked up last (writes come in runs from one topic). */
   #lastSource: { name: string; source: SourceTopic | null } | undefined
+
+  now(): number {
+    return this.#host.now?.() ?? Date.now()
+  }
   readonly #options: Required<Omit<TableManagerOptions, 'tty'>> & { tty?: boolean }
   #started = false
   lastRecovery: RecoveryStats = { records: 0, durationMs: 0 }

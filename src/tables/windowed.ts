@@ -101,13 +101,19 @@ export class WindowedTable<K = unknown, V = unknown> {
     return this.#state.expiry.settled()
   }
 
+  /** The app clock's time (a test driver's virtual clock, else the wall clock). */
+  now(): number {
+    return this.#state.table.now()
+  }
+
   /** The timestamp windows are chosen by, in ms. Outside an event, stream time falls back to the wall clock. */
   timestamp(): number {
     const relativeTo = this.#relativeTo
-    if (relativeTo === 'now') return Date.now()
+    const now = () => this.#state.table.now()
+    if (relativeTo === 'now') return now()
     const event = currentEvent()
-    if (relativeTo === 'stream') return event?.timestamp ?? Date.now()
-    if (event === undefined) return Date.now()
+    if (relativeTo === 'stream') return event?.timestamp ?? now()
+    if (event === undefined) return now()
     return toMs(relativeTo(event.value))
   }
 
@@ -194,17 +200,17 @@ export class WindowSet<K, V> {
 
   /** The window of the event being processed (stream time). */
   current(): V | undefined {
-    return this.#table.valueAt(this.#key, this.#table.window.current(this.#eventTime ?? Date.now()))
+    return this.#table.valueAt(this.#key, this.#table.window.current(this.#eventTime ?? this.#table.now()))
   }
 
-  /** The earliest window holding the wall clock's now. */
+  /** The earliest window holding the app clock's now. */
   now(): V | undefined {
-    return this.#table.valueAt(this.#key, this.#table.window.earliest(Date.now()))
+    return this.#table.valueAt(this.#key, this.#table.window.earliest(this.#table.now()))
   }
 
   /** The window current `d` ms before the event's time. */
   delta(d: number): V | undefined {
-    return this.#table.valueAt(this.#key, this.#table.window.delta(this.#eventTime ?? Date.now(), d))
+    return this.#table.valueAt(this.#key, this.#table.window.delta(this.#eventTime ?? this.#table.now(), d))
   }
 }
 

@@ -49,6 +49,19 @@ describe('the faustus package', () => {
     expect(stdout.trim()).toBe('function function')
   })
 
+  it("(a) in the checkout, import from 'faustus/testing' resolves to the built test driver", async () => {
+    const { stdout } = await run(
+      NODE,
+      [
+        '--input-type=module',
+        '-e',
+        "import { TestDriver, VirtualClock } from 'faustus/testing'; console.log(typeof TestDriver, typeof VirtualClock)",
+      ],
+      { cwd: ROOT },
+    )
+    expect(stdout.trim()).toBe('function function')
+  })
+
   it("(b) from the tarball in a new project: the README's tour type-checks, compiles and runs", async () => {
     const project = join(work, 'project')
     await rm(project, { recursive: true, force: true })
