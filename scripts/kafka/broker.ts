@@ -209,7 +209,8 @@ async function launch(
   await writeState(dir, state)
   for (const node of nodes) {
     await mkdir(logsDir(node), { recursive: true })
-    const extra = security && node.securePort ? security.properties(node.securePort, node.port, node.controllerPort) : {}
+    const extra =
+      security && node.securePort ? security.properties(node.securePort, node.port, node.controllerPort) : {}
     await writeFile(propertiesPath(node), serverProperties(node, nodes, extra))
   }
   log(`formatting ${brokers} node(s) (cluster id ${state.clusterId}) ...`)

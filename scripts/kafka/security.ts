@@ -114,7 +114,10 @@ async function makeCert(dir: string, name: string, cn: string, ca: string): Prom
 }
 
 /** Generate certificates and credentials in `<stateDir>/security` for `mode`. */
-export async function prepareSecurity(stateDir: string, mode: Exclude<SecurityMode, 'plaintext'>): Promise<SecuritySetup> {
+export async function prepareSecurity(
+  stateDir: string,
+  mode: Exclude<SecurityMode, 'plaintext'>,
+): Promise<SecuritySetup> {
   const dir = join(stateDir, 'security')
   await mkdir(dir, { recursive: true })
   const protocol = protocols[mode]

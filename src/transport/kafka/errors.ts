@@ -2,6 +2,7 @@ import { type ClusterMetadata, findErrorBy } from '@platformatic/kafka'
 import { isFaustusError, TransportError } from '../../errors.ts'
 import { describeError } from './describe.ts'
 import { backoffMs, type KafkaConfig } from './options.ts'
+import { findSecurityFailure, securityError } from './security.ts'
 
 export { describeError }
 
@@ -16,6 +17,8 @@ export function hasKafkaError(error: unknown, id: string): boolean {
 
 /** Connection refused, reset, timed out or closed: the broker could not be reached. */
 export function isNetworkError(error: unknown): boolean {
+  // A refused password or an untrusted certificate arrives wrapped as a network error: it is configuration.
+  if (findSecurityFailure(error)) return false
   if (findErrorBy(error as Error, 'code', 'PLT_KFK_NETWORK') !== null) return true
   const code = (error as { code?: unknown } | null)?.code
   return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE)$/.test(code)
@@ -42,6 +45,8 @@ export function brokerUnavailable(config: KafkaConfig, what: string, cause: unkn
 /** Maps any failure of a library call to a typed error. */
 export function toTransportError(config: KafkaConfig, what: string, error: unknown): TransportError {
   if (isFaustusError(error)) return error as TransportError
+  const security = securityError(config.address, what, error)
+  if (security) return security
   if (isNetworkError(error)) return brokerUnavailable(config, what, error)
   const message = describeError(error)
   if (/Unknown topic/i.test(message) || hasKafkaError(error, 'UNKNOWN_TOPIC_OR_PARTITION')) {
@@ -79,7 +84,7 @@ export async function withRetries<T>(
       return await operation()
     } catch (error) {
       const remaining = deadline - Date.now()
-      if (!retriable(error) || remaining <= 0 || options.signal?.aborted) {
+      if (!retriable(error) || remaining <= 0 || options.signal?.aborted || findSecurityFailure(error)) {
         throw toTransportError(config, what, error)
       }
       const delay = Math.min(backoffMs(attempt), remaining)
