@@ -217,14 +217,16 @@ export async function readClientSecurity(stateDir: string): Promise<ClientSecuri
 /** The `FAUSTUS_*` variables a worker needs for `client` (printed by `npm run kafka -- start --security`). */
 export function clientEnv(client: ClientSecurity, bootstrap: string): Record<string, string> {
   const env: Record<string, string> = { FAUSTUS_BROKER: `kafka://${bootstrap}` }
-  if (client.caFile) env.FAUSTUS_BROKER_SSL_CA_FILE = client.caFile
-  if (client.certFile) env.FAUSTUS_BROKER_SSL_CERT_FILE = client.certFile
-  if (client.keyFile) env.FAUSTUS_BROKER_SSL_KEY_FILE = client.keyFile
-  if (client.protocol === 'SSL' && !client.caFile) env.FAUSTUS_BROKER_SSL = '{}'
+  if (client.protocol !== 'SASL_PLAINTEXT') {
+    const ssl: Record<string, string> = {}
+    if (client.caFile) ssl.caFile = client.caFile
+    if (client.certFile) ssl.certFile = client.certFile
+    if (client.keyFile) ssl.keyFile = client.keyFile
+    env.FAUSTUS_BROKER_SSL = JSON.stringify(ssl)
+  }
   if (client.mechanism) {
-    env.FAUSTUS_BROKER_SASL_MECHANISM = client.mechanism
-    env.FAUSTUS_BROKER_SASL_USERNAME = client.username ?? ''
-    env.FAUSTUS_BROKER_SASL_PASSWORD = client.password ?? ''
+    const { mechanism, username, password } = client
+    env.FAUSTUS_BROKER_SASL = JSON.stringify({ mechanism, username, password })
   }
   return env
 }
