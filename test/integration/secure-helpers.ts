@@ -55,10 +55,16 @@ export interface Child {
 
 const children = new Set<ChildProcess>()
 
-export function spawnFixture(cluster: KafkaCluster, appId: string, role: 'worker' | 'asker'): Child {
-  const env = {
+export function spawnFixture(
+  cluster: KafkaCluster,
+  appId: string,
+  role: 'worker' | 'asker',
+  extraEnv: Record<string, string> = {},
+): Child {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...clientEnv(cluster.security!, cluster.bootstrap),
+    ...extraEnv,
     FAUSTUS_LOG_LEVEL: 'trace',
     FAUSTUS_LOG_FORMAT: 'json',
     SECURE_APP_ID: appId,
@@ -127,7 +133,7 @@ export async function runScenario(cluster: KafkaCluster): Promise<void> {
   const words = ['fox', 'dog', 'fox', 'cat', 'fox', 'dog']
   try {
     const producer = transport.createProducer()
-    await producer.send(words.map((word) => ({ topic: `${appId}-words`, value: Buffer.from(JSON.stringify(word)) })))
+    await producer.send(words.map((word) => ({ topic: `${appId}-words`, key: null, value: Buffer.from(JSON.stringify(word)) })))
     await producer.flush()
   } finally {
     await transport.close()
