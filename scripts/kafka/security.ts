@@ -180,7 +180,13 @@ export async function prepareSecurity(
         `org.apache.kafka.common.security.plain.PlainLoginModule required user_${username}="${password}";`
       client.mechanism = 'PLAIN'
     } else {
-      props['sasl.enabled.mechanisms'] = 'SCRAM-SHA-256,SCRAM-SHA-512'
+      // sasl-ssl also accepts OAUTHBEARER with the broker's built-in validator of unsecured (unsigned) JWTs: enough
+      // to prove a client's token provider is used, never a production setup.
+      props['sasl.enabled.mechanisms'] = `SCRAM-SHA-256,SCRAM-SHA-512${mode === 'sasl-ssl' ? ',OAUTHBEARER' : ''}`
+      if (mode === 'sasl-ssl') {
+        props[`listener.name.${listener}.oauthbearer.sasl.jaas.config`] =
+          'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;'
+      }
       for (const mechanism of ['SCRAM-SHA-256', 'SCRAM-SHA-512']) {
         props[`listener.name.${listener}.${mechanism.toLowerCase()}.sasl.jaas.config`] =
           'org.apache.kafka.common.security.scram.ScramLoginModule required;'

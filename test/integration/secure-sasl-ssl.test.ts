@@ -8,6 +8,12 @@ import { codeOptions, expectNoSecrets, killChildren, runScenario, seen, startSec
 
 let cluster: KafkaCluster
 
+/** An unsigned JWT, as the broker's built-in unsecured OAUTHBEARER validator accepts. */
+function unsecuredJwt(claims: Record<string, unknown>): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  return `${part({ alg: 'none' })}.${part(claims)}.`
+}
+
 beforeAll(async () => {
   cluster = await startSecured('sasl-ssl')
 })
@@ -49,6 +55,30 @@ describe('SASL_SSL (SCRAM-SHA-512) broker', () => {
     } finally {
       await transport.close()
     }
+  })
+
+  it('OAUTHBEARER uses the token provider for its connections; a rejected token is FST_BROKER_AUTH_FAILED', async () => {
+    let calls = 0
+    const token = async () => {
+      calls++
+      return unsecuredJwt({
+        sub: 'faustus',
+        iat: Math.floor(Date.now() / 1000),
+        exp: Math.floor(Date.now() / 1000) + 600,
+      })
+    }
+    const transport = new KafkaTransport(codeOptions(cluster, { sasl: { mechanism: 'OAUTHBEARER', token } }))
+    try {
+      await transport.connect()
+      await transport.ensureTopics([{ name: `sec-oauth-${Date.now()}`, partitions: 1, replicas: 1 }])
+    } finally {
+      await transport.close()
+    }
+    expect(calls).toBeGreaterThan(0)
+    const expired = unsecuredJwt({ sub: 'faustus', iat: 1, exp: 2 })
+    const result = await failure(codeOptions(cluster, { sasl: { mechanism: 'OAUTHBEARER', token: expired } }))
+    expect(result.code).toBe('FST_BROKER_AUTH_FAILED')
+    expect(result.ms).toBeLessThan(5_000)
   })
 
   it('a wrong password is FST_BROKER_AUTH_FAILED within 5 s', async () => {

@@ -189,6 +189,27 @@ export function baseClientOptions(
     },
     metadataMaxAge: 30_000,
     ...(config.tls ? { tls: config.tls } : {}),
-    ...(config.sasl ? { sasl: { ...config.sasl } as BaseOptions['sasl'] } : {}),
+    ...(config.sasl ? { sasl: librarySasl(config.sasl) } : {}),
   }
+}
+
+/**
+ * The library's SASL options. For OAUTHBEARER the broker answers a rejected token with an error document instead of
+ * an error code; without a validator the library would take that as success and fail later as a lost connection.
+ */
+export function librarySasl(sasl: KafkaSaslOptions): NonNullable<BaseOptions['sasl']> {
+  const options = { ...sasl } as NonNullable<BaseOptions['sasl']>
+  if (sasl.mechanism !== 'OAUTHBEARER') return options
+  options.authBytesValidator = (authBytes, callback) => {
+    let status: unknown
+    try {
+      status =
+        authBytes.length > 0 ? (JSON.parse(authBytes.toString('utf8')) as { status?: unknown }).status : undefined
+    } catch {
+      status = 'unreadable response'
+    }
+    if (status !== undefined) callback(new Error(`OAUTHBEARER token rejected (${String(status)})`), authBytes)
+    else callback(null, authBytes)
+  }
+  return options
 }
