@@ -133,7 +133,9 @@ export async function runScenario(cluster: KafkaCluster): Promise<void> {
   const words = ['fox', 'dog', 'fox', 'cat', 'fox', 'dog']
   try {
     const producer = transport.createProducer()
-    await producer.send(words.map((word) => ({ topic: `${appId}-words`, key: null, value: Buffer.from(JSON.stringify(word)) })))
+    await producer.send(
+      words.map((word) => ({ topic: `${appId}-words`, key: null, value: Buffer.from(JSON.stringify(word)) })),
+    )
     await producer.flush()
   } finally {
     await transport.close()
