@@ -13,9 +13,12 @@ import {
   stopBroker,
   stopKafka,
 } from './kafka/index.ts'
+import { clientEnv, isSecurityMode, readClientSecurity, SECURITY_MODES } from './kafka/security.ts'
 
 const USAGE = `usage: npm run kafka -- <command> [options]
   start     [--brokers N] [--dir DIR] [--timeout SECONDS] [--heap 512m]   start and print the bootstrap address
+            [--security plaintext|tls|sasl-plain|sasl-scram|sasl-ssl]    secured client listener; prints the
+                                                                         client settings (FAUSTUS_* lines) first
   stop      [--dir DIR]                                                  stop the brokers, remove the state dir
   status    [--dir DIR]                                                  print the bootstrap address or "not running"
   broker-stop  --node ID [--kill] [--dir DIR]                            stop one broker (SIGTERM, or SIGKILL with --kill)
@@ -33,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
       dir: { type: 'string' },
       timeout: { type: 'string', default: '90' },
       heap: { type: 'string', default: '512m' },
+      security: { type: 'string', default: 'plaintext' },
       help: { type: 'boolean', short: 'h' },
       node: { type: 'string' },
       kill: { type: 'boolean' },
@@ -53,12 +57,16 @@ async function main(argv: string[]): Promise<number> {
       const current = await kafkaStatus(dir)
       if (current.running) {
         log(`already running in ${dir}`)
+        printClientSettings(await readClientSecurity(dir), current.bootstrap ?? '')
         process.stdout.write(`${current.bootstrap}\n`)
         return 0
       }
+      const security = values.security
+      if (!isSecurityMode(security)) throw new Error(`--security must be one of ${SECURITY_MODES.join(', ')}`)
       const brokers = Number(values.brokers)
       const timeoutMs = Number(values.timeout) * 1000
-      const cluster = await startKafka({ brokers, dir, timeoutMs, heap: values.heap, detached: true, log })
+      const cluster = await startKafka({ brokers, dir, timeoutMs, heap: values.heap, detached: true, log, security })
+      printClientSettings(cluster.security, cluster.bootstrap)
       process.stdout.write(`${cluster.bootstrap}\n`)
       return 0
     }
@@ -86,6 +94,15 @@ async function main(argv: string[]): Promise<number> {
     default:
       process.stderr.write(`unknown command ${command}\n${USAGE}\n`)
       return 2
+  }
+}
+
+/** The FAUSTUS_* settings of a secured broker, as `export` lines (the bootstrap address stays the last line). */
+function printClientSettings(security: Awaited<ReturnType<typeof readClientSecurity>>, bootstrap: string): void {
+  if (!security) return
+  log(`client listener: ${security.protocol}; settings (also in <dir>/security/client.json):`)
+  for (const [name, value] of Object.entries(clientEnv(security, bootstrap))) {
+    process.stdout.write(`export ${name}='${value}'\n`)
   }
 }
 

@@ -10,6 +10,7 @@ import { downloadKafka } from './download.ts'
 import { own } from './owner.ts'
 import { javaBin, libsDir, log4jConfigPath, runRoot } from './paths.ts'
 import { canConnect, freePorts, isAlive, isOurProcess, readText, signal, sleep, waitForExit } from './proc.ts'
+import { type ClientSecurity, prepareSecurity, type SecurityMode, type SecuritySetup } from './security.ts'
 import { type ClusterState, kafkaStatus, livePids, readState, reapOrphans, stopKafka, writeState } from './state.ts'
 
 export interface StartOptions {
@@ -28,6 +29,8 @@ export interface StartOptions {
   detached?: boolean
   /** Progress messages (default: none). */
   log?: (message: string) => void
+  /** Client listener security (default `plaintext`). See scripts/kafka/security.ts. */
+  security?: SecurityMode
 }
 
 export interface KafkaCluster {
@@ -37,6 +40,10 @@ export interface KafkaCluster {
   dir: string
   /** Node ids with their client ports (node.id = broker id in metadata). */
   nodes: { id: number; port: number }[]
+  /** Client settings of a secured cluster (`security` other than plaintext). */
+  security?: ClientSecurity
+  /** The loopback PLAINTEXT listeners of a secured cluster (inter-broker; for "TLS to a plaintext port" tests). */
+  plaintextBootstrap: string
   stop(): Promise<void>
   /** Stops one broker process: SIGTERM (clean shutdown, waited for) or SIGKILL. Its data stays. */
   stopBroker(id: number, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>
@@ -62,7 +69,7 @@ function jvmArgs(node: NodeSpec, heap: string): string[] {
   ]
 }
 
-function formatStorage(node: NodeSpec, clusterId: string): Promise<void> {
+function formatStorage(node: NodeSpec, clusterId: string, extraArgs: string[] = []): Promise<void> {
   const args = [
     ...jvmArgs(node, '256m'),
     'kafka.tools.StorageTool',
@@ -71,6 +78,7 @@ function formatStorage(node: NodeSpec, clusterId: string): Promise<void> {
     `--cluster-id=${clusterId}`,
     '-c',
     propertiesPath(node),
+    ...extraArgs,
   ]
   return new Promise((resolve, reject) => {
     execFile(javaBin(), args, { cwd: node.dir }, (error, stdout, stderr) => {
@@ -179,13 +187,20 @@ async function prepareDir(dir: string): Promise<void> {
   }
 }
 
-async function launch(dir: string, brokers: number, options: StartOptions): Promise<ClusterState> {
+async function launch(
+  dir: string,
+  brokers: number,
+  options: StartOptions,
+  security: SecuritySetup | undefined,
+): Promise<ClusterState> {
   const log = options.log ?? (() => {})
   const detached = options.detached ?? false
-  const ports = await freePorts(2 * brokers)
+  const perNode = security ? 3 : 2
+  const ports = await freePorts(perNode * brokers)
   const nodes: NodeSpec[] = []
   for (let id = 1; id <= brokers; id++) {
-    nodes.push({ id, port: ports[2 * id - 2], controllerPort: ports[2 * id - 1], dir: join(dir, `node-${id}`) })
+    const [port, controllerPort, securePort] = ports.slice(perNode * (id - 1), perNode * id)
+    nodes.push({ id, port, controllerPort, dir: join(dir, `node-${id}`), ...(security ? { securePort } : {}) })
   }
   const state: ClusterState = {
     version: 1,
@@ -200,10 +215,12 @@ async function launch(dir: string, brokers: number, options: StartOptions): Prom
   await writeState(dir, state)
   for (const node of nodes) {
     await mkdir(logsDir(node), { recursive: true })
-    await writeFile(propertiesPath(node), serverProperties(node, nodes))
+    const extra =
+      security && node.securePort ? security.properties(node.securePort, node.port, node.controllerPort) : {}
+    await writeFile(propertiesPath(node), serverProperties(node, nodes, extra))
   }
   log(`formatting ${brokers} node(s) (cluster id ${state.clusterId}) ...`)
-  await Promise.all(nodes.map((node) => formatStorage(node, state.clusterId)))
+  await Promise.all(nodes.map((node) => formatStorage(node, state.clusterId, security?.formatArgs)))
   log(`starting ${brokers} broker(s) at ${state.bootstrap} ...`)
   for (const node of state.nodes) {
     node.pid = await spawnNode(node, options.heap ?? '512m', detached)
@@ -228,10 +245,16 @@ export async function startKafka(options: StartOptions = {}): Promise<KafkaClust
   await reapOrphans(log)
   await prepareDir(dir)
   await downloadKafka({ log })
+  const mode = options.security ?? 'plaintext'
   let state: ClusterState | undefined
+  let security: SecuritySetup | undefined
   for (let attempt = 1; !state; attempt++) {
     try {
-      state = await launch(dir, brokers, options)
+      if (mode !== 'plaintext') {
+        await mkdir(dir, { recursive: true })
+        security = await prepareSecurity(dir, mode)
+      }
+      state = await launch(dir, brokers, options, security)
     } catch (error) {
       await stopKafka(dir, { timeoutMs: 5_000 })
       if (!(error instanceof PortClashError) || attempt >= 3) throw error
@@ -244,6 +267,8 @@ export async function startKafka(options: StartOptions = {}): Promise<KafkaClust
     brokers,
     dir,
     nodes: state.nodes.map((node) => ({ id: node.id, port: node.port })),
+    ...(security ? { security: security.client } : {}),
+    plaintextBootstrap: state.nodes.map((node) => `127.0.0.1:${node.port}`).join(','),
     stop: async () => {
       await stopKafka(dir)
     },

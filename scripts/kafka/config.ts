@@ -11,6 +11,8 @@ export interface NodeSpec {
   controllerPort: number
   /** Folder of this node: server.properties, data/, logs/, stdout.log. */
   dir: string
+  /** Secured client listener (TLS and/or SASL), when the cluster was started with `security`. */
+  securePort?: number
 }
 
 /** A KRaft cluster id: 16 random bytes in URL-safe base64 without padding (22 characters). */
@@ -35,11 +37,15 @@ export function logsDir(node: NodeSpec): string {
 }
 
 export function bootstrapOf(nodes: NodeSpec[]): string {
-  return nodes.map((node) => `127.0.0.1:${node.port}`).join(',')
+  return nodes.map((node) => `127.0.0.1:${node.securePort ?? node.port}`).join(',')
 }
 
 /** The server.properties text of `node` in a cluster of `nodes`. */
-export function serverProperties(node: NodeSpec, nodes: NodeSpec[]): string {
+export function serverProperties(
+  node: NodeSpec,
+  nodes: NodeSpec[],
+  extra: Record<string, string | number | boolean> = {},
+): string {
   const replication = Math.min(3, nodes.length)
   const voters = nodes.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(',')
   const props: Record<string, string | number | boolean> = {
@@ -71,6 +77,7 @@ export function serverProperties(node: NodeSpec, nodes: NodeSpec[]): string {
     'num.recovery.threads.per.data.dir': 1,
     'log.retention.check.interval.ms': 300000,
   }
+  Object.assign(props, extra)
   const lines = Object.entries(props).map(([key, value]) => `${key}=${value}`)
   return `# Written by scripts/kafka (Faustus). Node ${node.id} of ${nodes.length}.\n${lines.join('\n')}\n`
 }

@@ -46,16 +46,38 @@ export const SettingsSchema = Type.Object(
     ),
     brokerSsl: Type.Optional(
       Type.Object(
-        { ca: Type.Optional(Type.String()), cert: Type.Optional(Type.String()), key: Type.Optional(Type.String()) },
-        { additionalProperties: false, description: 'TLS: PEM contents of CA, client cert and key' },
+        {
+          ca: Type.Optional(Type.String()),
+          cert: Type.Optional(Type.String()),
+          key: Type.Optional(Type.String()),
+          caFile: Type.Optional(Type.String()),
+          certFile: Type.Optional(Type.String()),
+          keyFile: Type.Optional(Type.String()),
+          servername: Type.Optional(Type.String()),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'TLS: PEM contents (ca, cert, key) or PEM paths (caFile, certFile, keyFile) of CA, client cert, key',
+        },
       ),
     ),
     brokerSasl: Type.Optional(
       Type.Object(
         {
-          mechanism: Type.Union([Type.Literal('PLAIN'), Type.Literal('SCRAM-SHA-256'), Type.Literal('SCRAM-SHA-512')]),
-          username: Type.String(),
-          password: Type.String(),
+          mechanism: Type.Union([
+            Type.Literal('PLAIN'),
+            Type.Literal('SCRAM-SHA-256'),
+            Type.Literal('SCRAM-SHA-512'),
+            Type.Literal('OAUTHBEARER'),
+          ]),
+          username: Type.Optional(Type.String()),
+          password: Type.Optional(Type.String()),
+          // OAUTHBEARER: a token, or (from code) a function returning a fresh one.
+          token: Type.Optional(
+            Type.Union([Type.String(), Type.Function([], Type.Union([Type.String(), Type.Promise(Type.String())]))]),
+          ),
+          oauthBearerExtensions: Type.Optional(Type.Record(Type.String(), Type.String())),
         },
         { additionalProperties: false },
       ),
@@ -121,7 +143,10 @@ const SECRET_SETTINGS = new Set(['brokerSasl', 'brokerSsl'])
 
 /** The secret values in `settings` (SASL password, TLS key), for the logger to mask. */
 export function secretValues(settings: Settings): string[] {
-  return [settings.brokerSasl?.password, settings.brokerSsl?.key].filter((v): v is string => !!v)
+  const token = settings.brokerSasl?.token
+  return [settings.brokerSasl?.password, settings.brokerSsl?.key, typeof token === 'string' ? token : undefined].filter(
+    (v): v is string => !!v,
+  )
 }
 
 const ENV_PREFIX = 'FAUSTUS_'

@@ -86,7 +86,7 @@ describe('the Kafka fault table', () => {
     const { config: c } = config()
     const code = (error: unknown) => toTransportError(c, 'op', error).code
     expect(code(new ProtocolError('LEADER_NOT_AVAILABLE'))).toBe('FST_BROKER_UNAVAILABLE')
-    expect(code(new ProtocolError('UNSUPPORTED_SASL_MECHANISM'))).toBe('FST_BROKER_AUTH_FAILED')
+    expect(code(new ProtocolError('UNSUPPORTED_SASL_MECHANISM'))).toBe('FST_BROKER_SASL_MECHANISM')
     expect(code(new ProtocolError('GROUP_AUTHORIZATION_FAILED'))).toBe('FST_BROKER_NOT_AUTHORIZED')
     expect(code(new NetworkError('x', { cause: systemError('ENOTFOUND') }))).toBe('FST_BROKER_HOST_UNKNOWN')
     expect(code(new NetworkError('Client is closed.', { closed: true }))).toBe('FST_TRANSPORT_CLOSED')

@@ -14,7 +14,7 @@ import {
 } from '@platformatic/kafka'
 import type { IsolationLevel } from '../types.ts'
 import { isCoordinatorOrNetworkError } from './errors.ts'
-import { baseClientOptions, type KafkaConfig } from './options.ts'
+import { baseClientOptions, type KafkaConfig, librarySasl } from './options.ts'
 
 export interface JoinRequest {
   groupId: string
@@ -75,7 +75,7 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
       connectTimeout: base.connectTimeout,
       requestTimeout: config.requestTimeoutMs + config.fetchMaxWaitMs,
       ...(config.tls ? { tls: config.tls } : {}),
-      ...(config.sasl ? { sasl: { ...config.sasl } } : {}),
+      ...(config.sasl ? { sasl: librarySasl(config.sasl) } : {}),
     }
     // Fetches (long polls) get their own connections so they never delay heartbeats and commits.
     this.#fetchPool = new ConnectionPool(`${base.clientId}-fetch`, this.#poolOptions)

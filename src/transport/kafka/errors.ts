@@ -3,6 +3,7 @@ import { isFaustusError, TransportError } from '../../errors.ts'
 import { describeError } from './describe.ts'
 import { classify, isRetriable, KAFKA_ERROR_KINDS } from './faults.ts'
 import { backoffMs, type KafkaConfig } from './options.ts'
+import { findSecurityFailure, securityError } from './security.ts'
 
 export { describeError }
 
@@ -17,6 +18,8 @@ export function hasKafkaError(error: unknown, id: string): boolean {
 
 /** Connection refused, reset, timed out or closed: the broker could not be reached (per the fault table). */
 export function isNetworkError(error: unknown): boolean {
+  // A refused password or an untrusted certificate arrives wrapped as a network error: it is configuration.
+  if (findSecurityFailure(error)) return false
   const { kind, id } = classify(error)
   return kind === 'retriable' && !KAFKA_ERROR_KINDS.has(id)
 }
@@ -37,6 +40,8 @@ export function brokerUnavailable(config: KafkaConfig, what: string, cause: unkn
 /** Maps any failure of a library call to a typed error; configuration errors get their own codes. */
 export function toTransportError(config: KafkaConfig, what: string, error: unknown): TransportError {
   if (isFaustusError(error)) return error as TransportError
+  const security = securityError(config.address, what, error)
+  if (security) return security
   const fault = classify(error)
   const message = describeError(error)
   const details = { brokers: config.address, operation: what, error: fault.id }
@@ -108,7 +113,7 @@ export async function withRetries<T>(
       return await operation()
     } catch (error) {
       const remaining = deadline - Date.now()
-      if (!retriable(error) || remaining <= 0 || options.signal?.aborted) {
+      if (!retriable(error) || remaining <= 0 || options.signal?.aborted || findSecurityFailure(error)) {
         throw toTransportError(config, what, error)
       }
       const delay = Math.min(backoffMs(attempt), remaining)

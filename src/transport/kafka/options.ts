@@ -3,6 +3,13 @@ import type { BaseOptions } from '@platformatic/kafka'
 import type { ProducerOptions } from '../types.ts'
 import { describeError } from './describe.ts'
 import { classify, RetryStats } from './faults.ts'
+import {
+  findSecurityFailure,
+  type KafkaSaslOptions,
+  type KafkaTlsOptions,
+  resolveSasl,
+  resolveTls,
+} from './security.ts'
 import { type BrokerAddress, formatBrokers } from './url.ts'
 
 /** Where the driver reports retries and rebalances: pino's calling convention, `(fields, message)`. */
@@ -19,11 +26,7 @@ export interface DriverLog {
   warn(message: string, details?: Record<string, unknown>): void
 }
 
-export interface KafkaSaslOptions {
-  mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'
-  username: string
-  password: string
-}
+export type { KafkaSaslOptions, KafkaTlsOptions }
 
 export interface KafkaTransportOptions {
   /** `kafka://host:port[,host:port]`. */
@@ -37,10 +40,13 @@ export interface KafkaTransportOptions {
   connectTimeoutMs?: number
   /** Timeout of one request. Default 30 s (group joins get the rebalance timeout on top). */
   requestTimeoutMs?: number
-  /** TLS: `true` for the system CAs, or Node TLS options (`ca`, `cert`, `key`, `servername`, ...). */
-  tls?: boolean | TlsConnectionOptions
+  /**
+   * TLS: `true` for the system CAs, or Node TLS options (`ca`, `cert`, `key`, `servername`, ...) plus `caFile`,
+   * `certFile`, `keyFile` (PEM paths). The broker's certificate and host name are always verified.
+   */
+  tls?: boolean | KafkaTlsOptions
   /** Alias of `tls`. */
-  ssl?: boolean | TlsConnectionOptions
+  ssl?: boolean | KafkaTlsOptions
   sasl?: KafkaSaslOptions
   /** Retries, rebalances and failures are logged here (pino-style). Default: warnings to stderr. */
   logger?: KafkaLogger
@@ -125,15 +131,16 @@ function driverLog(logger: KafkaLogger | undefined): DriverLog {
 }
 
 export function resolveConfig(brokers: BrokerAddress[], options: KafkaTransportOptions): KafkaConfig {
-  const tls = options.tls ?? options.ssl
+  const tls = resolveTls(options.tls ?? options.ssl)
+  const sasl = resolveSasl(options.sasl)
   return {
     brokers,
     address: formatBrokers(brokers),
     clientId: options.clientId ?? 'faustus',
     connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
-    tls: tls === true ? {} : tls === false ? undefined : tls,
-    sasl: options.sasl,
+    tls,
+    sasl,
     logger: driverLog(options.logger ?? options.log),
     sessionTimeoutMs: options.sessionTimeoutMs ?? 45_000,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
@@ -182,8 +189,14 @@ export function baseClientOptions(
     requestTimeout: config.requestTimeoutMs,
     timeout: config.requestTimeoutMs,
     retries,
-    retryDelay: (_client: unknown, operationId: string, attempt: number, retriesAllowed: number, error: Error) => {
+    retryDelay: (client: unknown, operationId: string, attempt: number, retriesAllowed: number, error: Error) => {
       const delay = backoffMs(attempt)
+      if (findSecurityFailure(error)) {
+        // A refused password or an untrusted certificate will not heal: closing the client ends the library's
+        // retries now, and the caller gets the failure (typed as a configuration error) instead of 30 s of retries.
+        setImmediate(() => void (client as { close(): Promise<void> }).close().catch(() => {}))
+        return delay
+      }
       const errorId = classify(error).id
       logger.warn(`${operationId} failed, retry ${attempt}/${retriesAllowed} in ${delay} ms: ${describeError(error)}`, {
         brokers: config.address,
@@ -195,6 +208,27 @@ export function baseClientOptions(
     },
     metadataMaxAge: 30_000,
     ...(config.tls ? { tls: config.tls } : {}),
-    ...(config.sasl ? { sasl: { ...config.sasl } } : {}),
+    ...(config.sasl ? { sasl: librarySasl(config.sasl) } : {}),
   }
+}
+
+/**
+ * The library's SASL options. For OAUTHBEARER the broker answers a rejected token with an error document instead of
+ * an error code; without a validator the library would take that as success and fail later as a lost connection.
+ */
+export function librarySasl(sasl: KafkaSaslOptions): NonNullable<BaseOptions['sasl']> {
+  const options = { ...sasl } as NonNullable<BaseOptions['sasl']>
+  if (sasl.mechanism !== 'OAUTHBEARER') return options
+  options.authBytesValidator = (authBytes, callback) => {
+    let status: unknown
+    try {
+      status =
+        authBytes.length > 0 ? (JSON.parse(authBytes.toString('utf8')) as { status?: unknown }).status : undefined
+    } catch {
+      status = 'unreadable response'
+    }
+    if (status !== undefined) callback(new Error(`OAUTHBEARER token rejected (${String(status)})`), authBytes)
+    else callback(null, authBytes)
+  }
+  return options
 }

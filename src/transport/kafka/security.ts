@@ -1,0 +1,188 @@
+// TLS and SASL for every connection the driver opens: options from code, files or the environment resolved once and
+// validated (errors name the setting, never a secret), and failures of the handshake classified as configuration
+// errors so they are reported at once instead of being retried as an outage.
+import { readFileSync } from 'node:fs'
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
+import { type ErrorCode, SettingError, TransportError } from '../../errors.ts'
+
+export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | 'OAUTHBEARER'
+export const SASL_MECHANISMS: readonly SaslMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER']
+
+/** A token for OAUTHBEARER: a string, or a function giving a fresh one (called for every new connection). */
+export type TokenProvider = () => string | Promise<string>
+
+export interface KafkaSaslOptions {
+  mechanism: SaslMechanism
+  /** PLAIN and SCRAM. */
+  username?: string
+  password?: string
+  /** OAUTHBEARER: the token, or a provider of tokens (yours: Faustus does not fetch tokens itself). */
+  token?: string | TokenProvider
+  /** OAUTHBEARER: SASL extensions (e.g. a managed service's logical cluster id). */
+  oauthBearerExtensions?: Record<string, string>
+}
+
+/** Node TLS options plus PEM file paths (read once at start). Hostname verification stays on unless you pass `checkServerIdentity`. */
+export interface KafkaTlsOptions extends TlsConnectionOptions {
+  caFile?: string
+  certFile?: string
+  keyFile?: string
+}
+
+function settingError(name: string, message: string): SettingError {
+  return new SettingError('FST_SETTING_INVALID', `invalid setting ${name}: ${message}`, { details: { name } })
+}
+
+function readPem(setting: string, path: string): string {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw settingError(setting, `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
+  if (!text.includes('-----BEGIN ')) throw settingError(setting, `${path} is not a PEM file`)
+  return text
+}
+
+function checkPem(setting: string, value: unknown): void {
+  if (value === undefined) return
+  const values = Array.isArray(value) ? value : [value]
+  for (const v of values) {
+    const text = typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : undefined
+    // Contents are never echoed: a key is a secret and a mistaken value may be one.
+    if (text !== undefined && !text.includes('-----BEGIN ')) throw settingError(setting, 'is not PEM text')
+  }
+}
+
+/** TLS options for the client: file paths read, PEM checked, a certificate requiring its key and back. */
+export function resolveTls(
+  tls: boolean | KafkaTlsOptions | undefined,
+  name = 'brokerSsl',
+): TlsConnectionOptions | undefined {
+  if (tls === undefined || tls === false) return undefined
+  if (tls === true) return {}
+  if (typeof tls !== 'object' || tls === null) throw settingError(name, 'must be true or an object of TLS options')
+  const { caFile, certFile, keyFile, ...rest } = tls
+  const options: TlsConnectionOptions = { ...rest }
+  if (caFile !== undefined) {
+    if (rest.ca !== undefined) throw settingError(`${name}.caFile`, `give either ${name}.ca or ${name}.caFile`)
+    options.ca = readPem(`${name}.caFile`, caFile)
+  }
+  if (certFile !== undefined) {
+    if (rest.cert !== undefined) throw settingError(`${name}.certFile`, `give either ${name}.cert or ${name}.certFile`)
+    options.cert = readPem(`${name}.certFile`, certFile)
+  }
+  if (keyFile !== undefined) {
+    if (rest.key !== undefined) throw settingError(`${name}.keyFile`, `give either ${name}.key or ${name}.keyFile`)
+    options.key = readPem(`${name}.keyFile`, keyFile)
+  }
+  checkPem(`${name}.ca`, options.ca)
+  checkPem(`${name}.cert`, options.cert)
+  checkPem(`${name}.key`, options.key)
+  if ((options.cert === undefined) !== (options.key === undefined)) {
+    throw settingError(
+      name,
+      'a client certificate (cert/certFile) needs its key (key/keyFile), and a key its certificate',
+    )
+  }
+  if (options.rejectUnauthorized === false) {
+    throw settingError(
+      `${name}.rejectUnauthorized`,
+      'Faustus always verifies the broker certificate; give its CA as ca/caFile',
+    )
+  }
+  return options
+}
+
+/** SASL options checked: a known mechanism and the credentials it needs. */
+export function resolveSasl(sasl: KafkaSaslOptions | undefined, name = 'brokerSasl'): KafkaSaslOptions | undefined {
+  if (sasl === undefined) return undefined
+  if (typeof sasl !== 'object' || sasl === null) throw settingError(name, 'must be an object')
+  if (!SASL_MECHANISMS.includes(sasl.mechanism)) {
+    const got = typeof sasl.mechanism === 'string' ? ` (got "${String(sasl.mechanism).slice(0, 40)}")` : ''
+    throw settingError(`${name}.mechanism`, `must be one of ${SASL_MECHANISMS.join(', ')}${got}`)
+  }
+  if (sasl.mechanism === 'OAUTHBEARER') {
+    if (typeof sasl.token !== 'string' && typeof sasl.token !== 'function') {
+      throw settingError(`${name}.token`, 'OAUTHBEARER needs a token or a token provider function')
+    }
+  } else {
+    if (typeof sasl.username !== 'string' || sasl.username === '') {
+      throw settingError(`${name}.username`, `${sasl.mechanism} needs a username`)
+    }
+    if (typeof sasl.password !== 'string' || sasl.password === '') {
+      throw settingError(`${name}.password`, `${sasl.mechanism} needs a password`)
+    }
+  }
+  return sasl
+}
+
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+])
+
+interface Found {
+  code: ErrorCode
+  reason: string
+}
+
+function classifyOne(error: Error): Found | undefined {
+  const { code, apiId } = error as { code?: unknown; apiId?: unknown }
+  const message = error.message
+  if (apiId === 'UNSUPPORTED_SASL_MECHANISM' || /suitable SASL mechanism/i.test(message)) {
+    return { code: 'FST_BROKER_SASL_MECHANISM', reason: 'the broker does not enable this SASL mechanism' }
+  }
+  if (code === 'PLT_KFK_AUTHENTICATION' || apiId === 'SASL_AUTHENTICATION_FAILED') {
+    return { code: 'FST_BROKER_AUTH_FAILED', reason: 'the broker refused the SASL credentials' }
+  }
+  if (typeof code !== 'string') return undefined
+  if (UNTRUSTED.has(code)) {
+    return { code: 'FST_BROKER_TLS_UNTRUSTED', reason: `the broker certificate is not trusted (${code})` }
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return { code: 'FST_BROKER_TLS_HOSTNAME', reason: 'the broker certificate does not name this host' }
+  }
+  if (/^ERR_SSL_/.test(code) || (code === 'PLT_KFK_USER' && /TLS handshake/i.test(message))) {
+    return {
+      code: 'FST_BROKER_TLS_HANDSHAKE',
+      reason: `TLS handshake failed (${code === 'PLT_KFK_USER' ? 'is this a TLS port?' : code})`,
+    }
+  }
+  return undefined
+}
+
+/** The configuration failure (SASL refused, TLS not trusted...) anywhere in `error`'s causes, if any. */
+export function findSecurityFailure(error: unknown): Found | undefined {
+  const seen = new Set<unknown>()
+  const queue: unknown[] = [error]
+  while (queue.length > 0 && seen.size < 50) {
+    const e = queue.shift()
+    if (!(e instanceof Error) || seen.has(e)) continue
+    seen.add(e)
+    const found = classifyOne(e)
+    if (found) return found
+    const nested = (e as { errors?: unknown }).errors
+    if (Array.isArray(nested)) queue.push(...nested)
+    queue.push(e.cause)
+  }
+  return undefined
+}
+
+/** A typed, non-retriable error for a configuration failure in `error`, or undefined. */
+export function securityError(address: string, what: string, error: unknown): TransportError | undefined {
+  const found = findSecurityFailure(error)
+  if (!found) return undefined
+  return new TransportError(found.code, `Kafka broker ${address}: ${what} failed: ${found.reason}`, {
+    cause: error,
+    canRetry: false,
+    details: { brokers: address, operation: what },
+  })
+}

@@ -1,0 +1,195 @@
+// Shared by test/integration/secure-*.test.ts: a secured broker of its own per file, worker processes configured
+// only through FAUSTUS_* variables (PEM paths), every line they print kept for the secret scan.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { expect } from 'vitest'
+import { type KafkaCluster, runRoot, startKafka } from '../../scripts/kafka/index.ts'
+import { clientEnv, type SecurityMode } from '../../scripts/kafka/security.ts'
+import { KafkaTransport, type KafkaTransportOptions } from '../../src/transport/kafka/index.ts'
+import { quietLogger } from './kafka-helpers.ts'
+
+const fixture = join(import.meta.dirname, 'fixtures', 'secure-worker.ts')
+const node = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'node')
+
+/** Everything the secured tests saw: child output at trace level, driver log lines, error messages. */
+export const seen: string[] = []
+
+export async function startSecured(mode: SecurityMode): Promise<KafkaCluster> {
+  return startKafka({
+    brokers: 1,
+    security: mode,
+    dir: join(runRoot(), `secure-${mode}-${process.pid}-${randomBytes(3).toString('hex')}`),
+    log: (message) => process.stderr.write(`[kafka ${mode}] ${message}\n`),
+  })
+}
+
+/** Client options from code: PEM files read by path, SASL from the script's client settings. */
+export function codeOptions(cluster: KafkaCluster, extra: Partial<KafkaTransportOptions> = {}): KafkaTransportOptions {
+  const s = cluster.security!
+  const logger = quietLogger()
+  const options: KafkaTransportOptions = {
+    url: `kafka://${cluster.bootstrap}`,
+    logger: {
+      debug: (obj, msg) => void seen.push(`${msg} ${JSON.stringify(obj)}`),
+      info: (obj, msg) => void seen.push(`${msg} ${JSON.stringify(obj)}`),
+      warn: (obj, msg) => {
+        seen.push(`${msg} ${JSON.stringify(obj)}`)
+        logger.warn(obj, msg)
+      },
+    },
+    ...(s.protocol !== 'SASL_PLAINTEXT'
+      ? { tls: { caFile: s.caFile, ...(s.certFile ? { certFile: s.certFile, keyFile: s.keyFile } : {}) } }
+      : {}),
+    ...(s.mechanism ? { sasl: { mechanism: s.mechanism, username: s.username, password: s.password } } : {}),
+  }
+  return { ...options, ...extra }
+}
+
+export interface Child {
+  process: ChildProcess
+  lines: string[]
+  waitFor(pattern: RegExp): Promise<string>
+}
+
+const children = new Set<ChildProcess>()
+
+export function spawnFixture(
+  cluster: KafkaCluster,
+  appId: string,
+  role: 'worker' | 'asker',
+  extraEnv: Record<string, string> = {},
+): Child {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...clientEnv(cluster.security!, cluster.bootstrap),
+    ...extraEnv,
+    FAUSTUS_LOG_LEVEL: 'trace',
+    FAUSTUS_LOG_FORMAT: 'json',
+    SECURE_APP_ID: appId,
+    SECURE_ROLE: role,
+  }
+  delete env.FAUSTUS_TEST_KAFKA
+  const child = spawn(node, ['--import', 'tsx', fixture], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+  children.add(child)
+  child.on('exit', () => children.delete(child))
+  const lines: string[] = []
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = []
+  const onData = (data: Buffer) => {
+    const text = data.toString()
+    seen.push(text)
+    if (process.env.FAUSTUS_TEST_VERBOSE) process.stderr.write(text)
+    for (const line of text.split('\n')) {
+      lines.push(line)
+      for (const w of [...waiters]) {
+        if (w.pattern.test(line)) {
+          waiters.splice(waiters.indexOf(w), 1)
+          w.resolve(line)
+        }
+      }
+    }
+  }
+  child.stdout!.on('data', onData)
+  child.stderr!.on('data', onData)
+  return {
+    process: child,
+    lines,
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        const found = lines.find((line) => pattern.test(line))
+        if (found) return resolve(found)
+        waiters.push({ pattern, resolve })
+        child.once('exit', (code) =>
+          reject(new Error(`${role} exited (${code}) before printing ${pattern}:\n${lines.slice(-30).join('\n')}`)),
+        )
+      }),
+  }
+}
+
+export function stopChild(child: Child): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.process.exitCode !== null) return resolve()
+    child.process.once('exit', () => resolve())
+    child.process.kill('SIGTERM')
+  })
+}
+
+export function killChildren(): void {
+  for (const child of children) child.kill('SIGKILL')
+}
+
+/**
+ * The end-to-end scenario on a secured broker: an agent counting words into a table (changelog) in worker A; an ask
+ * from a second process answered by A; A stopped and worker B recovering the table from its changelog.
+ */
+export async function runScenario(cluster: KafkaCluster): Promise<void> {
+  const appId = `sec-${randomUUID().slice(0, 8)}`
+  const a = spawnFixture(cluster, appId, 'worker')
+  await a.waitFor(/^ready$/)
+
+  // The test's own producer is configured from code (PEM paths, SASL) through the transport.
+  const transport = new KafkaTransport(codeOptions(cluster))
+  const words = ['fox', 'dog', 'fox', 'cat', 'fox', 'dog']
+  try {
+    const producer = transport.createProducer()
+    await producer.send(
+      words.map((word) => ({ topic: `${appId}-words`, key: null, value: Buffer.from(JSON.stringify(word)) })),
+    )
+    await producer.flush()
+  } finally {
+    await transport.close()
+  }
+  await a.waitFor(new RegExp(`^counted ${words.length}$`))
+
+  const asker = spawnFixture(cluster, appId, 'asker')
+  const asked = JSON.parse((await asker.waitFor(/^asked /)).slice('asked '.length))
+  expect(asked).toEqual({ value: 42, pid: a.process.pid })
+  await stopChild(asker)
+
+  await stopChild(a)
+  const b = spawnFixture(cluster, appId, 'worker')
+  await b.waitFor(/^ready$/)
+  const expected = { fox: 3, dog: 2, cat: 1 }
+  // Recovery finishes at start; ask for the table until it shows every count (each answer is an event).
+  let table: Record<string, number> = {}
+  for (let attempt = 0; attempt < 100; attempt++) {
+    b.lines.splice(0, b.lines.length)
+    b.process.stdin!.write('table\n')
+    table = JSON.parse((await b.waitFor(/^table /)).slice('table '.length))
+    if (JSON.stringify(Object.entries(table).sort()) === JSON.stringify(Object.entries(expected).sort())) break
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  expect(table).toEqual(expected)
+  await stopChild(b)
+}
+
+/** The secrets of `cluster`: SASL password, every private key and keystore password in its security folder. */
+export function secretsOf(cluster: KafkaCluster): string[] {
+  const s = cluster.security!
+  const secrets: string[] = []
+  if (s.password) secrets.push(s.password)
+  const dir = join(cluster.dir, 'security')
+  for (const key of ['ca.key', 'broker.key', 'client.key', 'other-ca.key']) {
+    let text: string
+    try {
+      text = readFileSync(join(dir, key), 'utf8')
+    } catch {
+      continue
+    }
+    // Any line of the key body is enough to count as a leak.
+    for (const line of text.split('\n')) if (line.length >= 40 && !line.startsWith('-----')) secrets.push(line)
+  }
+  const props = readFileSync(join(cluster.dir, 'node-1', 'server.properties'), 'utf8')
+  const storePassword = /^ssl\.keystore\.password=(.+)$/m.exec(props)?.[1]
+  if (storePassword) secrets.push(storePassword)
+  return secrets
+}
+
+export function expectNoSecrets(cluster: KafkaCluster): void {
+  const secrets = secretsOf(cluster)
+  expect(secrets.length).toBeGreaterThan(0)
+  const text = seen.join('\n')
+  expect(text.length).toBeGreaterThan(1000) // trace logs were really captured
+  for (const secret of secrets) expect(text.includes(secret), 'a secret appears in the output').toBe(false)
+}
