@@ -1,7 +1,11 @@
-/** The known name nearest to `name` (edit distance, case-insensitive). */
-export function closestName(name: string, known: readonly string[]): string | undefined {
+/** The known name nearest to `name` (edit distance, case-insensitive), if within `maxDistance`. */
+export function closestName(
+  name: string,
+  known: readonly string[],
+  maxDistance = Number.POSITIVE_INFINITY,
+): string | undefined {
   let best: string | undefined
-  let bestDistance = Number.POSITIVE_INFINITY
+  let bestDistance = maxDistance + 1
   for (const candidate of known) {
     const distance = editDistance(name.toLowerCase(), candidate.toLowerCase())
     if (distance < bestDistance) {

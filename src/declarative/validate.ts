@@ -2,6 +2,7 @@
 import type { TSchema } from '@sinclair/typebox'
 import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors'
 import { Value } from '@sinclair/typebox/value'
+import { closestName } from '../app/closest.ts'
 import type { Reporter } from './reporter.ts'
 import { API_VERSIONS, kindOf, RESOURCE_KINDS, RESOURCE_SCHEMAS, type ResourceKind } from './schema.ts'
 import type { Path } from './source.ts'
@@ -25,28 +26,7 @@ function toPath(pointer: string, root: unknown): (string | number)[] {
 
 /** The closest of `candidates` to `word`, when close enough to be a likely typo. */
 export function suggest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase())
-    if (distance < bestDistance) {
-      best = candidate
-      bestDistance = distance
-    }
-  }
-  return best
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    previous = current
-  }
-  return previous[b.length]
+  return closestName(word, candidates, Math.max(2, Math.floor(word.length / 3)))
 }
 
 function describeValue(value: unknown): string {

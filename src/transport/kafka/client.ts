@@ -203,20 +203,10 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
 
   /** OffsetCommit; generation -1 and an empty member id commit outside a generation (manual consumers). */
   async commitOffsets(groupId: string, generationId: number, memberId: string, entries: CommitEntry[]): Promise<void> {
-    const topics = new Map<string, { name: string; partitions: unknown[] }>()
-    for (const { topic, partition, offset } of entries) {
-      let entry = topics.get(topic)
-      if (!entry) topics.set(topic, (entry = { name: topic, partitions: [] }))
-      entry.partitions.push({
-        partitionIndex: partition,
-        committedOffset: BigInt(offset),
-        committedLeaderEpoch: -1,
-        committedMetadata: null,
-      })
-    }
+    const topics = offsetCommitTopics(entries)
     // The instance id only inside a generation: outside one (manual consumers) the broker would refuse it.
     const instanceId = generationId >= 0 ? (this.#config.groupInstanceId ?? null) : null
-    await this.#groupCall(groupId, 'OffsetCommit', [groupId, generationId, memberId, instanceId, [...topics.values()]])
+    await this.#groupCall(groupId, 'OffsetCommit', [groupId, generationId, memberId, instanceId, topics])
   }
 
   /** OffsetFetch: committed offsets, -1 where none. */
@@ -254,4 +244,20 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
     }
     return result
   }
+}
+
+/** Offsets to commit, grouped by topic as OffsetCommit and TxnOffsetCommit requests carry them. */
+export function offsetCommitTopics(entries: readonly CommitEntry[]): { name: string; partitions: unknown[] }[] {
+  const topics = new Map<string, { name: string; partitions: unknown[] }>()
+  for (const { topic, partition, offset } of entries) {
+    let entry = topics.get(topic)
+    if (!entry) topics.set(topic, (entry = { name: topic, partitions: [] }))
+    entry.partitions.push({
+      partitionIndex: partition,
+      committedOffset: BigInt(offset),
+      committedLeaderEpoch: -1,
+      committedMetadata: null,
+    })
+  }
+  return [...topics.values()]
 }

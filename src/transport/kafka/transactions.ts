@@ -6,6 +6,7 @@
 import { FindCoordinatorKeyTypes, kGetApi, type Producer as LibraryProducer } from '@platformatic/kafka'
 import { TransportError } from '../../errors.ts'
 import type { GroupMetadata, TopicPartitionOffset } from '../types.ts'
+import { offsetCommitTopics } from './client.ts'
 import { describeError, hasKafkaError, toTransportError } from './errors.ts'
 import type { KafkaConfig } from './options.ts'
 
@@ -75,17 +76,6 @@ export async function txnOffsetCommit(
   const found = await findCoordinator.async(bootstrap, FindCoordinatorKeyTypes.GROUP, [group.groupId])
   const coordinator = found.coordinators.find((c: { key: string }) => c.key === group.groupId) ?? found.coordinators[0]
   const connection = await client.connections.get({ host: coordinator.host, port: coordinator.port })
-  const topics = new Map<string, { name: string; partitions: unknown[] }>()
-  for (const { topic, partition, offset } of offsets) {
-    let entry = topics.get(topic)
-    if (!entry) topics.set(topic, (entry = { name: topic, partitions: [] }))
-    entry.partitions.push({
-      partitionIndex: partition,
-      committedOffset: BigInt(offset),
-      committedLeaderEpoch: -1,
-      committedMetadata: null,
-    })
-  }
   const commit = await api(client, 'TxnOffsetCommit')
   // A moved coordinator (or any failure) is looked up again next time.
   await commit
@@ -98,7 +88,7 @@ export async function txnOffsetCommit(
       group.generationId,
       group.memberId,
       null,
-      [...topics.values()],
+      offsetCommitTopics(offsets),
     )
     .catch((error: unknown) => {
       coordinators.delete(client)
