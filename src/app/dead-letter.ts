@@ -1,3 +1,4 @@
+import type { AgentErrorPolicy } from '../agents/agent.ts'
 import type { Event } from '../streams/event.ts'
 import type { ConsumedRecord, ProduceRecord } from '../transport/types.ts'
 import { encodeJsonText } from './codecs.ts'
@@ -34,4 +35,18 @@ export function deadLetterRecord(
   }
   const value = source ? source.value : Buffer.from(encodeJsonText(failure.event?.value ?? null))
   return { topic, key: source?.key ?? null, value, headers }
+}
+
+/** Every dead-letter topic an app writes to: the `deadLetterTopic` setting and each agent's `onError: { deadLetter }`. */
+export function deadLetterTopics(
+  setting: string | undefined,
+  agents: Iterable<{ options: { onError?: AgentErrorPolicy } }>,
+): string[] {
+  const names = new Set<string>()
+  if (setting !== undefined) names.add(setting)
+  for (const agent of agents) {
+    const policy = agent.options.onError
+    if (typeof policy === 'object') names.add(policy.deadLetter)
+  }
+  return [...names]
 }

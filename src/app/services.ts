@@ -16,8 +16,10 @@ import type { ClientMetadata } from '../transport/assignor-metadata.ts'
 import type { ConsumedRecord, ProduceRecord, Producer, TopicPartition } from '../transport/types.ts'
 import type { App } from './app.ts'
 import { decodeJsonValue, encodeJsonText, serdeFor } from './codecs.ts'
-import { deadLetterRecord } from './dead-letter.ts'
+import { deadLetterRecord, deadLetterTopics } from './dead-letter.ts'
+import { deferred } from './deferred.ts'
 import { type AppExtension, createAppExtensions } from './extensions.ts'
+import { LateTopics } from './late-topics.ts'
 import { Runtime } from './runtime.ts'
 import type { Settings } from './settings.ts'
 import { Scheduler } from './timers.ts'
@@ -46,8 +48,8 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   #everStarted = false
   #starting: Promise<void> | undefined
   #stopping: Promise<void> | undefined
-  /** Creation of topics declared while running, by name. */
-  readonly #declaring = new Map<string, Promise<void>>()
+  /** Topics declared while running, created before their first send. */
+  readonly #lateTopics: LateTopics
   #extensions: AppExtension[] = []
   #assignor: CopartitionedAssignor | undefined
   /** This worker's web url, announced to the group (Faust's `canonical_url`); set by the web server. */
@@ -73,6 +75,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
         return this.#assignor
       },
     })
+    this.#lateTopics = new LateTopics(this.runtime)
     this.tables = new TableManager({
       appId: app.id,
       log: app.log,
@@ -172,32 +175,14 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
 
   /** The producer, once `topic` (when declared while running) exists with its declared options. */
   async producer(topic?: string): Promise<Producer> {
-    const declaring = topic === undefined ? undefined : this.#declaring.get(topic)
-    if (declaring !== undefined) await declaring
+    if (topic !== undefined) await this.#lateTopics.ready(topic)
     return this.runtime.producer()
   }
 
-  /**
-   * Topics declared while running: created now, and their first sends wait for it (and get its error). A topic
-   * declared to send to, with no partition count of its own, is taken as it exists (as Faust does): only a
-   * partition count the code gives is checked against the broker's.
-   */
+  /** Topics declared while running: see `LateTopics`. */
   declareLate(names: readonly string[], options: { partitionsGiven: boolean }): void {
     if (this.state === 'idle' || this.#closing) return
-    const creating = (async () => {
-      if (!options.partitionsGiven) {
-        const transport = await this.runtime.connect()
-        this.runtime.markCreated([...(await transport.describeTopics([...names])).keys()])
-      }
-      await this.runtime.ensureTopics()
-    })()
-    for (const name of names) this.#declaring.set(name, creating)
-    creating.then(
-      () => {
-        for (const name of names) if (this.#declaring.get(name) === creating) this.#declaring.delete(name)
-      },
-      () => {},
-    )
+    this.#lateTopics.declare(names, options)
   }
 
   sendSoon(record: ProduceRecord): Promise<void> | undefined {
@@ -239,16 +224,19 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   }
 
   async deadLetter(topic: string, agent: string, event: Event | undefined, error: unknown): Promise<void> {
+    await this.#sendDeadLetter(topic, { agent, event, error })
+  }
+
+  async #sendDeadLetter(topic: string, source: Parameters<typeof deadLetterRecord>[1]): Promise<void> {
     const producer = await this.runtime.producer()
-    await producer.send([deadLetterRecord(topic, { agent, event, error })])
+    await producer.send([deadLetterRecord(topic, source)])
   }
 
   async #onUndecodable(error: unknown, record: ConsumedRecord): Promise<void> {
     const topic = this.settings.deadLetterTopic
     if (channels.error.hasSubscribers) channels.error.publish(undecodable(this.appId, error, record, topic))
     if (topic === undefined) return
-    const producer = await this.runtime.producer()
-    await producer.send([deadLetterRecord(topic, { record, error })])
+    await this.#sendDeadLetter(topic, { record, error })
   }
 
   watchPartitions(
@@ -311,7 +299,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       if (!options.client) {
         this.#app.topic(this.leaderTopic, { partitions: 1, internal: true })
         // Dead-letter topics are declared topics: created at start, or refused now if topics may not be created.
-        const deadLetters = this.#deadLetterTopics()
+        const deadLetters = deadLetterTopics(this.settings.deadLetterTopic, this.#app.agents.values())
         for (const name of deadLetters) if (!this.#app.topics.has(name)) this.#app.topic(name, { valueType: 'raw' })
         // Declared topics exist before any agent or task can send to them (a send would auto-create them).
         await step(this.runtime.ensureTopics())
@@ -345,17 +333,6 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       )
       throw error
     }
-  }
-
-  /** The `deadLetterTopic` setting and every agent's `onError: { deadLetter }`. */
-  #deadLetterTopics(): string[] {
-    const names = new Set<string>()
-    if (this.settings.deadLetterTopic !== undefined) names.add(this.settings.deadLetterTopic)
-    for (const agent of this.#app.agents.values()) {
-      const policy = agent.options.onError
-      if (typeof policy === 'object') names.add(policy.deadLetter)
-    }
-    return [...names]
   }
 
   /** Fails start, naming them, when topics the app cannot do without are missing (`topicAllowDeclare` off). */
@@ -429,7 +406,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       failure ??= error
     }
     this.#tasks = []
-    this.#declaring.clear()
+    this.#lateTopics.clear()
     for (const extension of this.#extensions.splice(0)) await extension.stop()
     this.state = 'idle'
     this.runtime.conductor.revokeWaitMs = settings.revokeTimeoutMs
@@ -437,24 +414,6 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     this.#done.settle(this.#crash ?? (failure as Error | undefined))
     if (failure !== undefined) throw failure
   }
-}
-
-function deferred() {
-  let settle!: (error?: Error) => void
-  const state = {
-    settled: false,
-    promise: undefined as unknown as Promise<void>,
-    settle: (error?: Error) => settle(error),
-  }
-  state.promise = new Promise<void>((resolve, reject) => {
-    settle = (error) => {
-      state.settled = true
-      if (error) reject(error)
-      else resolve()
-    }
-  })
-  state.promise.catch(() => {})
-  return state
 }
 
 function undecodable(app: string, error: unknown, record: ConsumedRecord, deadLetter: string | undefined) {

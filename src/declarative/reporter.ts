@@ -18,15 +18,7 @@ export class Reporter {
 
   /** A warning about the field at `path`: accepted, but not applied. */
   warn(path: Path, message: string): void {
-    const position = locate(this.md, path, 'key')
-    this.warnings.push({
-      file: this.md.file,
-      line: position.line,
-      column: position.column,
-      resource: this.resource,
-      field: path.length > 0 ? fieldPath(path) : undefined,
-      message,
-    })
+    this.warnings.push(this.#entry(locate(this.md, path, 'key'), path, message))
   }
 
   get count(): number {
@@ -39,13 +31,17 @@ export class Reporter {
   }
 
   reportAt(position: Position, path: Path, message: string): void {
-    this.issues.push({
+    this.issues.push(this.#entry(position, path, message))
+  }
+
+  #entry(position: Position, path: Path, message: string) {
+    return {
       file: this.md.file,
       line: position.line,
       column: position.column,
       resource: this.resource,
       field: path.length > 0 ? fieldPath(path) : undefined,
       message,
-    })
+    }
   }
 }
