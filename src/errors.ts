@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   FST_TABLE_VALUE: 'A table value fails its schema',
   FST_TABLE_OUTSIDE_AGENT: 'A table was written outside an agent without an explicit partition',
   FST_TABLE_KEY: "A table key cannot be encoded by the table's key type",
+  FST_JOIN_COPARTITION: 'The two sides of a join are not co-partitioned (different partition counts)',
+  FST_JOIN_DEFINITION: 'A join is defined wrongly (bad window, kind or key, or declared after its state could be)',
   FST_STORE_LOCKED: 'A state store directory is locked by another process',
   FST_STORE: 'A state store operation failed',
   FST_RECOVERY_STALLED: 'Table recovery made no progress',

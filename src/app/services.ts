@@ -9,8 +9,11 @@ import { FaustusError, isFaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import type { Event, ReplyRequest } from '../streams/event.ts'
 import type { EventQueue } from '../streams/queue.ts'
-import type { StreamChannel, StreamContext } from '../streams/types.ts'
+import type { EventSource } from '../streams/queue.ts'
+import type { StreamChannel, StreamContext, StreamJoinRequest } from '../streams/types.ts'
+import { StreamJoins } from '../joins/registry.ts'
 import { TableManager } from '../tables/manager.ts'
+import { Table } from '../tables/table.ts'
 import { CopartitionedAssignor } from '../transport/assignor.ts'
 import type { ClientMetadata } from '../transport/assignor-metadata.ts'
 import type { ConsumedRecord, ProduceRecord, Producer, TopicPartition } from '../transport/types.ts'
@@ -35,6 +38,8 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   readonly runtime: Runtime
   /** The app's tables: stores, changelogs, recovery and standbys. */
   readonly tables: TableManager
+  /** Windowed stream–stream joins and their state tables. */
+  readonly joins: StreamJoins
   readonly #app: App
   readonly #scheduler: Scheduler
   state: State = 'idle'
@@ -92,6 +97,25 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       },
       crash: (error) => this.crash(error),
     })
+    this.joins = new StreamJoins({
+      topic: (name) => app.topics.get(name),
+      declareTable: (name, options) => {
+        if (this.tables.started) {
+          throw new FaustusError(
+            'FST_JOIN_DEFINITION',
+            `join state "${name}" declared after the app's tables started: build the join at definition time, or ` +
+              'at the top of the task or agent, before its first await',
+            { details: { table: name } },
+          )
+        }
+        return this.tables.add(new Table<Buffer, Buffer>(this.tables, name, options))
+      },
+    })
+    // Joins rebuild their stream time from the records of the partitions they hold now.
+    this.runtime.conductor.addListener({
+      onAssigned: () => this.joins.reset(),
+      onRevoked: () => this.joins.reset(),
+    })
     // Tables hear of assignments before anything fetches (recovery), and flush around the producer's flush.
     this.runtime.conductor.addListener({
       onAssigned: (assignment) => this.tables.onAssigned(assignment),
@@ -100,7 +124,10 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     this.runtime.addCheckpointSteps({
       beforeFlush: () => this.tables.beforeFlush(),
       afterFlush: () => this.tables.afterFlush(),
-      rollback: () => this.tables.rollback(),
+      rollback: () => {
+        this.tables.rollback()
+        this.joins.reset()
+      },
     })
     this.#scheduler = new Scheduler(
       app.log,
@@ -210,6 +237,14 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       : this.#app.topic(name, { partitions: options.partitions, internal: true })
     for (const topicName of topic.names) this.#app.topics.set(topicName, topic.forName(topicName))
     return topic
+  }
+
+  partitionsOf(channelName: string): number | undefined {
+    return this.#app.topics.get(channelName)?.partitions
+  }
+
+  joinStreams(request: StreamJoinRequest): EventSource<unknown, unknown> {
+    return this.joins.source(request)
   }
 
   replyWaiter(): Promise<ReplyWaiter> {

@@ -2,7 +2,7 @@ import type { MessageOrigin } from '../errors.ts'
 import { Event, type Message } from '../streams/event.ts'
 import { EventQueue } from '../streams/queue.ts'
 import { Stream, type StreamOptions } from '../streams/stream.ts'
-import type { SendMessage, StreamChannel } from '../streams/types.ts'
+import type { SendMessage, StreamChannel, StreamContext } from '../streams/types.ts'
 import type { ConsumedRecord, ProduceRecord, Producer, RecordMetadata, TopicSpec } from '../transport/types.ts'
 import { CORRELATION_ID_HEADER, REPLY_TO_HEADER, requestFromHeaders, unwrapRequest, wrapRequest } from './reqrep.ts'
 import type { Serde, TypeArg } from './serde.ts'
@@ -45,6 +45,8 @@ export interface TopicHost {
   serde(type: TypeArg, role: 'key' | 'value'): Serde
   /** Routes consumed records of `topic` into `queue`. */
   subscribe(topic: Topic<any, any>, queue: EventQueue<any, any>): void
+  /** Given to streams of this topic read outside agents (tasks): joins and groupBy need it. */
+  readonly streamContext?: StreamContext
 }
 
 export type TopicSendMessage<V, K> = SendMessage<K, V>
@@ -150,7 +152,7 @@ export class Topic<V = unknown, K = unknown> implements StreamChannel<V, K> {
   }
 
   stream(options: StreamOptions = {}): Stream<V, K> {
-    return new Stream(this.queue(), { channelName: this.name, ...options })
+    return new Stream(this.queue(), { channelName: this.name, context: this.#host.streamContext, ...options })
   }
 
   /** Decodes a consumed record into an event holding `message`; throws DecodeError/ValidationError. */

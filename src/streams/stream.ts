@@ -2,7 +2,21 @@ import { FaustusError } from '../errors.ts'
 import type { Event } from './event.ts'
 import type { EventQueue, EventSource } from './queue.ts'
 import { FailableSource, filterSource, mapSource, mergeSources, TimedPuller } from './sources.ts'
-import { forwardTo, type GroupByKey, type SendTarget, type StreamChannel, type StreamContext } from './types.ts'
+import {
+  type JoinableTable,
+  type StreamTableJoinKind,
+  type StreamTableJoinOptions,
+  streamTableJoinSource,
+} from './table-join.ts'
+import {
+  forwardTo,
+  type GroupByKey,
+  type SendTarget,
+  type StreamChannel,
+  type StreamContext,
+  type StreamJoinKind,
+  type StreamJoinOptions,
+} from './types.ts'
 
 export interface StreamOptions {
   /** Name of the channel the stream reads (the source topic for derived topic names). */
@@ -304,6 +318,74 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
   merge<V2, K2>(...others: Stream<V2, K2>[]): Stream<V | V2, K | K2> {
     const sources = [this.source, ...others.map((other) => other.source)] as EventSource<K | K2, V | V2>[]
     return new Stream(mergeSources(sources), { ...this.options, channelName: undefined })
+  }
+
+  // Joins (docs/joins.md).
+
+  /**
+   * Windowed inner join with another keyed stream (Kafka Streams' KStream#join with JoinWindows): yields
+   * `joiner(left, right, key)` (default `[left, right]`) for each pair of records with the same key whose times
+   * differ by at most the window. Both streams read topics with as many partitions; the join keeps its state in
+   * changelogged tables, so build it before the app's tables start (at the top of a task, as the seed advises).
+   */
+  join<R, O = [V, R]>(other: Stream<R, any>, options: StreamJoinOptions<V, R, O, K>): Stream<O, K> {
+    return this.#joinStreams('inner', other, options)
+  }
+
+  /** Same as `join` (Faust's name). */
+  innerJoin<R, O = [V, R]>(other: Stream<R, any>, options: StreamJoinOptions<V, R, O, K>): Stream<O, K> {
+    return this.#joinStreams('inner', other, options)
+  }
+
+  /** Windowed left join: also yields `(left, null)` for a left record without a match, once its window closed. */
+  leftJoin<R, O = [V, R | null]>(other: Stream<R, any>, options: StreamJoinOptions<V, R | null, O, K>): Stream<O, K> {
+    return this.#joinStreams('left', other, options)
+  }
+
+  /** Windowed outer join: unmatched records of either side yield `(left, null)` / `(null, right)` once closed. */
+  outerJoin<R, O = [V | null, R | null]>(
+    other: Stream<R, any>,
+    options: StreamJoinOptions<V | null, R | null, O, K>,
+  ): Stream<O, K> {
+    return this.#joinStreams('outer', other, options)
+  }
+
+  #joinStreams<O>(kind: StreamJoinKind, other: Stream<any, any>, options: StreamJoinOptions<any, any, any, any>) {
+    const context = this.options.context ?? other.options.context
+    if (context?.joinStreams === undefined) {
+      throw new FaustusError('FST_JOIN_DEFINITION', 'a stream–stream join needs streams over topics of an app')
+    }
+    const source = context.joinStreams({
+      kind,
+      left: { source: this.source, channelName: this.options.channelName },
+      right: { source: other.source, channelName: other.options.channelName },
+      options,
+    })
+    return new Stream(source, { ...this.options, channelName: undefined }) as unknown as Stream<O, K>
+  }
+
+  /**
+   * Stream–table join (KStream#join(KTable)): each event with the table's value for its key, as the table is when
+   * the event is processed; events whose key is not in the table are dropped (acked). A partitioned table must be
+   * co-partitioned with the stream (checked: FST_JOIN_COPARTITION); a GlobalTable takes any `key` selector.
+   */
+  joinTable<T, O = [V, T]>(table: JoinableTable<any, T>, options: StreamTableJoinOptions<V, K, T, O> = {}): Stream<O, K> {
+    return this.#joinTable('inner', table, options)
+  }
+
+  /** Stream–table left join: events whose key is not in the table go on with `null`. */
+  leftJoinTable<T, O = [V, T | null]>(
+    table: JoinableTable<any, T>,
+    options: StreamTableJoinOptions<V, K, T, O> = {},
+  ): Stream<O, K> {
+    return this.#joinTable('left', table, options)
+  }
+
+  #joinTable<O>(kind: StreamTableJoinKind, table: JoinableTable<any, any>, options: StreamTableJoinOptions<V, K, any, O>) {
+    const { context, channelName } = this.options
+    const partitions = channelName === undefined ? undefined : context?.partitionsOf?.(channelName)
+    const source = streamTableJoinSource(this.source, table, kind, options, partitions)
+    return this.#derive(source, { channelName: undefined })
   }
 
   /** Faust's name for `merge`. */

@@ -1,4 +1,5 @@
 import type { ReplyRequest } from './event.ts'
+import type { EventSource } from './queue.ts'
 import type { Stream } from './stream.ts'
 
 /** A message to send through a channel or topic. */
@@ -34,6 +35,10 @@ export interface StreamChannel<V = unknown, K = unknown> extends SendTarget<V, K
 export interface StreamContext {
   /** A topic derived from `source` as Faust names it: `${prefix}${source}${suffix}`, created by the app. */
   deriveTopic(source: string, options: { prefix: string; suffix: string; partitions?: number }): StreamChannel
+  /** A windowed stream–stream join over two topic streams, its state in changelogged tables of the app. */
+  joinStreams?(request: StreamJoinRequest): EventSource<unknown, unknown>
+  /** The partition count of a topic the app knows, for co-partitioning checks. */
+  partitionsOf?(channelName: string): number | undefined
 }
 
 /** A record field descriptor (`Add.fields.a`), as models export them. */
@@ -44,3 +49,42 @@ export interface FieldDescriptor {
 }
 
 export type GroupByKey<V> = FieldDescriptor | ((value: V) => unknown | Promise<unknown>)
+
+/** The kinds of a windowed stream–stream join. */
+export type StreamJoinKind = 'inner' | 'left' | 'outer'
+
+/** How a side of a stream–stream join finds its join key: a record field, or a function of the value. */
+export type JoinKeySelector<V> = FieldDescriptor | ((value: V) => unknown)
+
+/** Options of a windowed stream–stream join (`left.join(right, options)`). */
+export interface StreamJoinOptions<L, R, O, K = unknown> {
+  /**
+   * Names the join's state: tables `{name}-left`, `{name}-right`, `{name}-outer` (changelogs
+   * `{appId}-{name}-left-changelog`...). Default `{left topic}-{right topic}-join`. Keep it when redeploying.
+   */
+  name?: string
+  /** Symmetric window: records join when their times differ by at most `within` ms. */
+  within?: number
+  /** A right record joins a left one at time t from t - before ... */
+  before?: number
+  /** ... to t + after (ms). Default `within`. */
+  after?: number
+  /** How long (ms) after a window's end out-of-order records are still joined; later ones are dropped. Default 0. */
+  grace?: number
+  /**
+   * The join key: default each side's message key. A field or function (one for both sides, or `{ left, right }`)
+   * joins on a value instead; the streams must then already be partitioned by it (groupBy first), unless their
+   * topics have one partition.
+   */
+  on?: JoinKeySelector<L & R> | { left: JoinKeySelector<L>; right: JoinKeySelector<R> }
+  /** The result of a match, or of an unmatched record in a left/outer join (the missing side null). */
+  joiner?: (left: L, right: R, key: K) => O
+}
+
+/** What a stream needs to run a stream–stream join: its app declares the join's state. */
+export interface StreamJoinRequest {
+  kind: StreamJoinKind
+  left: { source: EventSource<any, any>; channelName: string | undefined }
+  right: { source: EventSource<any, any>; channelName: string | undefined }
+  options: StreamJoinOptions<any, any, any, any>
+}

@@ -106,6 +106,11 @@ export class TableManager implements CollectionHost {
     return this.#host.defaultPartitions
   }
 
+  /** Whether the stores are open (tables can no longer be added). */
+  get started(): boolean {
+    return this.#started
+  }
+
   add<C extends Collection>(collection: C): C {
     if (this.tables.has(collection.name)) {
       throw new FaustusError('FST_APP_DEFINITION', `table "${collection.name}" is already defined`)

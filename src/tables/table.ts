@@ -1,3 +1,4 @@
+import { FaustusError } from '../errors.ts'
 import type { Store } from '../stores/types.ts'
 import type { ConsumedRecord } from '../transport/types.ts'
 import { Collection, type CollectionHost } from './collection.ts'
@@ -34,6 +35,28 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
       if (value !== undefined) return value
     }
     return this.#default?.()
+  }
+
+  /**
+   * The stored value of `key` (no default), for joins: in one partition of a partitioned table (the partition of the
+   * stream event, which the worker owns when stream and table are co-partitioned), anywhere in a global table.
+   */
+  lookupIn(partition: number | undefined, key: K): V | undefined {
+    const bytes = this.encodeKey(key)
+    if (this.global || partition === undefined) {
+      const found = this.lookup(bytes)
+      return found === undefined ? undefined : (this.decodeValue(found.value) as V)
+    }
+    if (!this.isReadable(partition)) {
+      throw new FaustusError(
+        'FST_TABLE_WRONG_PARTITION',
+        `table "${this.name}": partition ${partition} is not owned by this worker, so an event of that partition ` +
+          'cannot be joined with it here: the stream and the table must be co-partitioned (same partition count, same key)',
+        { details: { table: this.name, partition } },
+      )
+    }
+    const stored = this.store(partition).get(bytes)
+    return stored === undefined ? undefined : (this.decodeValue(stored) as V)
   }
 
   has(key: K): boolean {

@@ -1,0 +1,225 @@
+import type { Event } from '../streams/event.ts'
+import type { Derived } from '../streams/fan-out.ts'
+import type { Table } from '../tables/table.ts'
+import {
+  bufferKey,
+  bufferRange,
+  LEFT,
+  outerKey,
+  parseBufferKey,
+  parseOuterKey,
+  RIGHT,
+  recordId,
+  type Side,
+} from './keys.ts'
+
+export type StreamJoinKind = 'inner' | 'left' | 'outer'
+
+/** A join window as Kafka Streams' JoinWindows: a right record joins a left one at time t from t-before to t+after. */
+export interface JoinWindowSpec {
+  before: number
+  after: number
+  /** How long after a window's end out-of-order records are still taken; later ones are dropped. */
+  grace: number
+}
+
+/** How a join reads keys and values of both sides and turns them into bytes for its stores. */
+export interface JoinCodecs {
+  keyOf(side: Side, event: Event<any, any>): unknown
+  encodeKey(key: unknown): Buffer
+  decodeKey(bytes: Buffer): unknown
+  encodeValue(side: Side, value: unknown): Buffer
+  decodeValue(side: Side, bytes: Buffer): unknown
+}
+
+export interface JoinStores {
+  left: Table<Buffer, Buffer>
+  right: Table<Buffer, Buffer>
+  /** Records without a match yet, waiting for their window to close (left and outer joins). */
+  outer: Table<Buffer, Buffer> | undefined
+}
+
+export type Joiner = (left: unknown, right: unknown, key: unknown) => unknown
+
+export interface JoinStats {
+  joined: number
+  /** Left/outer results of records that found no match before their window closed. */
+  unmatched: number
+  /** Records dropped because their window had closed (later than the grace period), or with a null key or value. */
+  dropped: number
+}
+
+interface PartitionClock {
+  /** The largest timestamp seen in this partition, on either side (Kafka Streams' shared stream time). */
+  streamTime: number
+  /** No record in the outer store is older than this (a hint to skip scans). */
+  minOuterTime: number
+  lastSweep: number
+}
+
+/**
+ * The windowed stream–stream join of one app (Kafka Streams' KStreamKStreamJoin with the spurious-result fix of
+ * Kafka 3.x): each record is kept, in its side's changelogged table, as long as a record of the other side may still
+ * join it; it joins the other side's records of the same key within the window; with a left or outer join a record
+ * that found no match waits in the outer table, and its `(value, null)` result is emitted only once its window has
+ * closed (stream time past its window's end plus the grace period), so no result is emitted that a later match
+ * would contradict. Everything is keyed by partition: the two sides must be co-partitioned.
+ */
+export class WindowJoin {
+  readonly kind: StreamJoinKind
+  readonly window: JoinWindowSpec
+  readonly stats: JoinStats = { joined: 0, unmatched: 0, dropped: 0 }
+  readonly #stores: JoinStores
+  readonly #codecs: JoinCodecs
+  readonly #joiner: Joiner
+  readonly #clocks = new Map<number, PartitionClock>()
+  #counter = 0
+
+  constructor(kind: StreamJoinKind, window: JoinWindowSpec, stores: JoinStores, codecs: JoinCodecs, joiner: Joiner) {
+    this.kind = kind
+    this.window = window
+    this.#stores = stores
+    this.#codecs = codecs
+    this.#joiner = joiner
+  }
+
+  /** Forgets what it knew of partitions (after a rebalance, or a rollback): stream time restarts from the records. */
+  reset(): void {
+    this.#clocks.clear()
+  }
+
+  /** How long after its time a record of `side` may still be matched. */
+  #lookAhead(side: Side): number {
+    return side === LEFT ? this.window.after : this.window.before
+  }
+
+  #keepsUnmatched(side: Side): boolean {
+    return this.kind === 'outer' || (this.kind === 'left' && side === LEFT)
+  }
+
+  #clock(partition: number): PartitionClock {
+    let clock = this.#clocks.get(partition)
+    if (clock === undefined) {
+      clock = { streamTime: -1, minOuterTime: Number.NEGATIVE_INFINITY, lastSweep: Number.NEGATIVE_INFINITY }
+      this.#clocks.set(partition, clock)
+    }
+    return clock
+  }
+
+  #result(key: unknown, left: unknown, right: unknown, timestamp: number): Derived<unknown, unknown> {
+    return { key, value: this.#joiner(left, right, key), timestamp }
+  }
+
+  /** Processes one record of `side`: its results (joined, and left/outer ones whose window closed meanwhile). */
+  process(side: Side, event: Event<any, any>): Derived<unknown, unknown>[] {
+    const key = this.#codecs.keyOf(side, event)
+    if (key === null || key === undefined || event.value === null || event.value === undefined) {
+      // As Kafka Streams: nothing to join on, and null already means "no match" in a left/outer result.
+      this.stats.dropped++
+      return []
+    }
+    const partition = event.partition ?? 0
+    const time = event.timestamp
+    const clock = this.#clock(partition)
+    if (time > clock.streamTime) clock.streamTime = time
+    const streamTime = clock.streamTime
+    const lookAhead = this.#lookAhead(side)
+    const { grace, before, after } = this.window
+    const results: Derived<unknown, unknown>[] = []
+    if (time === streamTime) this.#emitClosed(partition, clock, results)
+    if (time + lookAhead + grace < streamTime) {
+      // Its window has closed: whatever it would join, or its left/outer result, was settled already.
+      this.stats.dropped++
+      return results
+    }
+    const keyBytes = this.#codecs.encodeKey(key)
+    const id = recordId(event.topic, event.offset, this.#counter++)
+    const own = side === LEFT ? this.#stores.left : this.#stores.right
+    const other = side === LEFT ? this.#stores.right : this.#stores.left
+    const otherSide: Side = side === LEFT ? RIGHT : LEFT
+    const outer = this.#stores.outer
+    const from = Math.max(0, time - (side === LEFT ? before : after))
+    const to = Math.max(0, time + lookAhead)
+    const write = { partition }
+    let matched = false
+    const [start, end] = bufferRange(keyBytes, from, to)
+    for (const [storedKey, storedValue] of other.store(partition).range(start, end)) {
+      const { time: otherTime, id: otherId } = parseBufferKey(storedKey)
+      matched = true
+      if (outer !== undefined) {
+        // The other record has a match now: it no longer waits for a left/outer result.
+        const waiting = outerKey(otherTime, otherSide, keyBytes, otherId)
+        if (outer.store(partition).get(waiting) !== undefined) outer.rawPut(partition, waiting, null)
+      }
+      const otherValue = this.#codecs.decodeValue(otherSide, storedValue)
+      const [left, right] = side === LEFT ? [event.value, otherValue] : [otherValue, event.value]
+      results.push(this.#result(key, left, right, Math.max(time, otherTime)))
+      this.stats.joined++
+    }
+    const valueBytes = this.#codecs.encodeValue(side, event.value)
+    own.rawPut(partition, bufferKey(keyBytes, time, id), valueBytes)
+    if (!matched && outer !== undefined && this.#keepsUnmatched(side)) {
+      if (time + lookAhead < streamTime) {
+        // Out of order, its window is over already (only the grace period is left): as Kafka Streams, the
+        // result goes out now rather than waiting.
+        results.push(this.#unmatched(side, key, event.value, time))
+      } else {
+        outer.rawPut(partition, outerKey(time, side, keyBytes, id), valueBytes)
+        if (time < clock.minOuterTime) clock.minOuterTime = time
+      }
+    }
+    this.#sweep(partition, clock, write)
+    return results
+  }
+
+  #unmatched(side: Side, key: unknown, value: unknown, time: number): Derived<unknown, unknown> {
+    this.stats.unmatched++
+    return side === LEFT ? this.#result(key, value, null, time) : this.#result(key, null, value, time)
+  }
+
+  /** Emits (and forgets) the waiting records whose window has closed, oldest first, left before right. */
+  #emitClosed(partition: number, clock: PartitionClock, results: Derived<unknown, unknown>[]): void {
+    const outer = this.#stores.outer
+    if (outer === undefined) return
+    const { grace, before, after } = this.window
+    const shortest = Math.min(before, after)
+    if (clock.minOuterTime + shortest + grace >= clock.streamTime) return
+    let oldestLeft = Number.POSITIVE_INFINITY
+    const closed: [Buffer, Buffer][] = []
+    for (const [storedKey, storedValue] of outer.store(partition).range()) {
+      const { time, side } = parseOuterKey(storedKey)
+      if (time + this.#lookAhead(side) + grace >= clock.streamTime) {
+        if (time < oldestLeft) oldestLeft = time
+        if (time + shortest + grace >= clock.streamTime) break
+        continue
+      }
+      closed.push([storedKey, storedValue])
+    }
+    for (const [storedKey, storedValue] of closed) {
+      const { time, side, key } = parseOuterKey(storedKey)
+      const value = this.#codecs.decodeValue(side, storedValue)
+      results.push(this.#unmatched(side, this.#codecs.decodeKey(key), value, time))
+      outer.rawPut(partition, storedKey, null)
+    }
+    clock.minOuterTime = oldestLeft
+  }
+
+  /**
+   * Drops buffered records no record can join any more (older than stream time minus before + after + grace), once
+   * per such span of stream time: the tables' changelogs get their tombstones, so recovery stays small.
+   */
+  #sweep(partition: number, clock: PartitionClock, write: { partition: number }): void {
+    const { before, after, grace } = this.window
+    const retention = before + after + grace
+    if (clock.streamTime - clock.lastSweep < Math.max(retention, 1)) return
+    clock.lastSweep = clock.streamTime
+    const horizon = clock.streamTime - retention
+    for (const table of [this.#stores.left, this.#stores.right]) {
+      const expired: Buffer[] = []
+      for (const [storedKey] of table.store(partition).entries()) {
+        if (parseBufferKey(storedKey).time < horizon) expired.push(storedKey)
+      }
+      for (const storedKey of expired) table.rawPut(write.partition, storedKey, null)
+    }
+  }
+}
