@@ -369,7 +369,10 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
    * the event is processed; events whose key is not in the table are dropped (acked). A partitioned table must be
    * co-partitioned with the stream (checked: FST_JOIN_COPARTITION); a GlobalTable takes any `key` selector.
    */
-  joinTable<T, O = [V, T]>(table: JoinableTable<any, T>, options: StreamTableJoinOptions<V, K, T, O> = {}): Stream<O, K> {
+  joinTable<T, O = [V, T]>(
+    table: JoinableTable<any, T>,
+    options: StreamTableJoinOptions<V, K, T, O> = {},
+  ): Stream<O, K> {
     return this.#joinTable('inner', table, options)
   }
 
@@ -381,7 +384,11 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
     return this.#joinTable('left', table, options)
   }
 
-  #joinTable<O>(kind: StreamTableJoinKind, table: JoinableTable<any, any>, options: StreamTableJoinOptions<V, K, any, O>) {
+  #joinTable<O>(
+    kind: StreamTableJoinKind,
+    table: JoinableTable<any, any>,
+    options: StreamTableJoinOptions<V, K, any, O>,
+  ) {
     const { context, channelName } = this.options
     const partitions = channelName === undefined ? undefined : context?.partitionsOf?.(channelName)
     const source = streamTableJoinSource(this.source, table, kind, options, partitions)

@@ -38,7 +38,8 @@ function joinApp(
   app.task(async function joining() {
     const a = left.stream() as Stream<string, string>
     const b = right.stream() as Stream<string, string>
-    const joined = kind === 'inner' ? a.join(b, window) : kind === 'left' ? a.leftJoin(b, window) : a.outerJoin(b, window)
+    const joined =
+      kind === 'inner' ? a.join(b, window) : kind === 'left' ? a.leftJoin(b, window) : a.outerJoin(b, window)
     for await (const event of joined.events()) {
       await out.send({ key: event.key, value: `${event.key}:${event.value}@${event.timestamp}` })
     }
@@ -143,7 +144,7 @@ describe('windowed stream–stream join', () => {
     const next = joinApp('left', { id: 'ss-restart', broker })
     driver = await driver.restart(next.app)
     drivers.push(driver)
-    expect(next.app.tables.get('L-R-join-left')?.size).toBe(2)
+    expect((next.app.tables.get('L-R-join-left') as unknown as { size: number }).size).toBe(2)
     await feed(driver, next, [
       ['R', 'k', 'x', 105],
       ['R', 'q', 'z', 500],

@@ -65,7 +65,12 @@ describe('stream–table join', () => {
     await driver.send(clicks, { key: 'u2', value: '/about' })
     await driver.send(clicks, { key: 'u1', value: '/home' })
     await driver.idle()
-    expect(driver.values(out)).toEqual(expect.arrayContaining([{ page: '/about', name: null }, { page: '/home', name: 'Ada' }]))
+    expect(driver.values(out)).toEqual(
+      expect.arrayContaining([
+        { page: '/about', name: null },
+        { page: '/home', name: 'Ada' },
+      ]),
+    )
     expect(driver.values(out)).toHaveLength(2)
   })
 
