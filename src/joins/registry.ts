@@ -8,7 +8,7 @@ import type { JoinKeySelector, StreamJoinRequest } from '../streams/types.ts'
 import type { Table } from '../tables/table.ts'
 import type { TableOptions } from '../tables/types.ts'
 import { LEFT, RIGHT, type Side } from './keys.ts'
-import { type JoinCodecs, type JoinWindowSpec, type Joiner, type StreamJoinKind, WindowJoin } from './window-join.ts'
+import { type JoinCodecs, type Joiner, type JoinWindowSpec, type StreamJoinKind, WindowJoin } from './window-join.ts'
 
 /** What the join registry needs from the app. */
 export interface JoinHost {
