@@ -61,6 +61,13 @@ export {
   TransportError,
   ValidationError,
 } from './errors.ts'
+export {
+  joinTables,
+  TableJoin,
+  type TableJoinKind,
+  type TableJoinListener,
+  type TableJoinOptions,
+} from './joins/index.ts'
 export type { Logger, LogLevel } from './logging.ts'
 export {
   any,
@@ -91,7 +98,17 @@ export {
 export { LmdbStoreProvider, MemoryStoreProvider, type Store, type StoreProvider } from './stores/index.ts'
 export { Event } from './streams/event.ts'
 export { Stream, type StreamOptions } from './streams/stream.ts'
-export type { FieldDescriptor, GroupByKey, SendMessage, SendTarget, StreamChannel } from './streams/types.ts'
+export type { JoinableTable, StreamTableJoinKind, StreamTableJoinOptions } from './streams/table-join.ts'
+export type {
+  FieldDescriptor,
+  GroupByKey,
+  JoinKeySelector,
+  SendMessage,
+  SendTarget,
+  StreamChannel,
+  StreamJoinKind,
+  StreamJoinOptions,
+} from './streams/types.ts'
 export {
   type CollectionOptions,
   type CollectionStats,

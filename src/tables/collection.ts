@@ -32,6 +32,9 @@ export interface CollectionHost extends OwnershipView {
   now?(): number
 }
 
+/** A change written to a table: its partition, the stored key bytes, and the stored value bytes (null: deleted). */
+export type ChangeListener = (partition: number, key: Buffer, value: Buffer | null) => void
+
 export type CollectionKind = 'table' | 'global' | 'set' | 'set-global'
 
 /**
@@ -224,6 +227,17 @@ export abstract class Collection {
     else store.put(storeKey, storeValue)
     this.stats.written++
     this.host.writeChangelog({ topic: this.changelogTopic, partition, key: changelogKey, value: changelogValue })
+    for (const listener of this.#changeListeners) listener(partition, storeKey, storeValue)
+  }
+
+  readonly #changeListeners: ChangeListener[] = []
+
+  /**
+   * Hears every change this worker writes (not changelog records applied by recovery or standbys), after the store
+   * has it: table–table joins recompute the key in the same partition.
+   */
+  onChange(listener: ChangeListener): void {
+    this.#changeListeners.push(listener)
   }
 
   // Versions of partitions, for caches of decoded values kept by subclasses.

@@ -1,0 +1,171 @@
+// Stream–stream join on a real broker, with kill -9 of one of two workers mid-stream. Orders are left-joined with
+// payments; every order must give its result once: joined when it was paid, with null when not (emitted when its
+// window closed). Exactly-once: exactly one committed result per order. At-least-once: none lost.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { App } from '../../src/index.ts'
+import { partitionForKey } from '../../src/transport/murmur2.ts'
+import type { ConsumedRecord, TopicPartition, Transport } from '../../src/transport/types.ts'
+import { JOIN_PARTITIONS, joinWorker } from './fixtures/join-worker.ts'
+
+const ORDERS = Number(process.env.JOIN_TEST_ORDERS ?? 6_000)
+const T0 = 1_700_000_000_000
+const node = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'node')
+const children: ChildProcess[] = []
+
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL')
+})
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 240_000) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+function spawnWorker(run: string, bootstrap: string, guarantee: string): Promise<ChildProcess> {
+  const child = spawn(node, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'join-worker.ts')], {
+    env: {
+      ...process.env,
+      RUN_JOIN_WORKER: '1',
+      JOIN_RUN: run,
+      JOIN_GUARANTEE: guarantee,
+      FAUSTUS_TEST_KAFKA: bootstrap,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  children.push(child)
+  return new Promise((resolve) => child.stdout!.on('data', (d: Buffer) => d.includes('ready') && resolve(child)))
+}
+
+const partitionsOf = (topic: string): TopicPartition[] =>
+  Array.from({ length: JOIN_PARTITIONS }, (_, partition) => ({ topic, partition }))
+
+async function readAll(transport: Transport, topic: string): Promise<ConsumedRecord[]> {
+  const partitions = partitionsOf(topic)
+  let ends = await transport.listOffsets(partitions)
+  await waitFor('no open transaction on the output', async () => {
+    const stable = await transport.listOffsets(partitions)
+    const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
+    ends = stable
+    return stable.every((s, i) => s.latest === high[i].latest)
+  })
+  const records: ConsumedRecord[] = []
+  const positions = new Map<number, number>()
+  const reader = transport.createConsumer({
+    isolationLevel: 'read_committed',
+    handler: {
+      onAssigned: () => {},
+      onRevoked: () => {},
+      onRecords: (batch) => {
+        records.push(...batch)
+      },
+      onPosition: (p) => {
+        positions.set(p.partition, p.offset)
+      },
+    },
+  })
+  await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
+  await reader.start()
+  try {
+    await waitFor('the end offsets', () => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest))
+  } finally {
+    await reader.close()
+  }
+  return records
+}
+
+async function allCommitted(transport: Transport, groupId: string, topics: string[]): Promise<void> {
+  const group = transport.createConsumer({ groupId, handler: { onAssigned() {}, onRevoked() {}, onRecords() {} } })
+  try {
+    const partitions = topics.flatMap(partitionsOf)
+    const ends = await transport.listOffsets(partitions)
+    await waitFor('every input committed', async () => {
+      const committed = await group.committed(partitions)
+      return ends.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
+    })
+  } finally {
+    await group.close()
+  }
+}
+
+/** A key of each partition: the orders that move stream time past every window, closing them. */
+function closerKeys(): string[] {
+  const keys: string[] = []
+  for (let p = 0; p < JOIN_PARTITIONS; p++) {
+    let n = 0
+    while (partitionForKey(Buffer.from(`end-${n}`), JOIN_PARTITIONS) !== p) n++
+    keys.push(`end-${n}`)
+  }
+  return keys
+}
+
+const paid = (i: number) => i % 3 !== 0
+
+async function runKill(guarantee: 'exactly_once' | 'at_least_once') {
+  const bootstrap = inject('kafkaBootstrap')
+  const run = randomUUID().slice(0, 8)
+  const survivor = joinWorker(run, bootstrap, guarantee)
+  await survivor.app.start()
+  const victim = await spawnWorker(run, bootstrap, guarantee)
+  const client = new App(`join-client-${run}`, { broker: `kafka://${bootstrap}`, logLevel: 'warn' })
+  await client.start({ client: true })
+  const producer = await client.services.runtime.producer()
+  const transport = client.services.runtime.transport!
+  const CHUNK = 500
+  const record = (topic: string, key: string, id: number, timestamp: number) => ({
+    topic,
+    key: Buffer.from(key),
+    value: Buffer.from(JSON.stringify({ id })),
+    timestamp,
+  })
+  for (let sent = 0; sent < ORDERS; sent += CHUNK) {
+    const records = []
+    for (let i = sent; i < Math.min(ORDERS, sent + CHUNK); i++) {
+      const time = T0 + (i % 1000)
+      records.push(record(survivor.orders, `k-${i}`, i, time))
+      if (paid(i)) records.push(record(survivor.payments, `k-${i}`, i, time + 1000))
+    }
+    await producer.send(records)
+    if (sent === Math.floor(ORDERS / 2 / CHUNK) * CHUNK) {
+      await waitFor('results from both workers', async () => {
+        const high = await transport.listOffsets(partitionsOf(survivor.output), { isolationLevel: 'read_uncommitted' })
+        return high.reduce((n, e) => n + e.latest, 0) > ORDERS / 8
+      })
+      victim.kill('SIGKILL')
+    }
+  }
+  await allCommitted(transport, survivor.app.groupId, [survivor.orders, survivor.payments])
+  // Stream time past every window (and its grace) in every partition: the unpaid orders' results go out.
+  await producer.send(closerKeys().map((key) => record(survivor.orders, key, -1, T0 + 3_600_000)))
+  await allCommitted(transport, survivor.app.groupId, [survivor.orders, survivor.payments])
+  const outputs = await readAll(transport, survivor.output)
+  await client.stop()
+  await survivor.app.stop()
+  return outputs.map((r) => JSON.parse(r.value!.toString()) as { key: string; left: number; right: number | null })
+}
+
+function expected(): string[] {
+  return Array.from({ length: ORDERS }, (_, i) => JSON.stringify({ key: `k-${i}`, left: i, right: paid(i) ? i : null }))
+}
+
+describe('stream–stream join on Kafka', () => {
+  it(`exactly-once, kill -9 of one of two workers: one committed result per order (${ORDERS} orders)`, async () => {
+    const results = (await runKill('exactly_once')).map((r) => JSON.stringify(r))
+    const unique = new Set(results)
+    console.log(`join exactly-once kill -9: ${ORDERS} orders, ${results.length} results, ${unique.size} distinct`)
+    expect([...unique].sort()).toEqual(expected().sort()) // 0 lost, none wrong
+    expect(results.length).toBe(ORDERS) // 0 duplicated
+  }, 600_000)
+
+  it(`at-least-once, kill -9 of one of two workers: no result lost (${ORDERS} orders)`, async () => {
+    const results = (await runKill('at_least_once')).map((r) => JSON.stringify(r))
+    const unique = new Set(results)
+    console.log(`join at-least-once kill -9: ${ORDERS} orders, ${results.length} results, ${unique.size} distinct`)
+    expect([...unique].sort()).toEqual(expected().sort())
+  }, 600_000)
+})
