@@ -9,6 +9,7 @@ import type { Channel } from '../channels/channel.ts'
 import type { Topic } from '../channels/topic.ts'
 import { defineAgent } from './agent.ts'
 import { formatIssue, ManifestError, type ManifestIssue } from './issues.ts'
+import { defineJoin } from './join.ts'
 import { appLabel } from './load.ts'
 import { contextSend, outputTopic, topicOptions } from './outputs.ts'
 import { resolvePatterns } from './patterns.ts'
@@ -67,6 +68,17 @@ function checkNames(app: App, resources: readonly AnyResource[], issues: Manifes
     }
     if (resource.kind === 'Table' && app.tables.has(resourceName(resource))) {
       reporter.report(['metadata', 'name'], `app "${app.id}" already has a table named "${resourceName(resource)}"`)
+    }
+    if (resource.kind === 'Join') {
+      for (const field of ['leftTable', 'rightTable'] as const) {
+        const name = resource.spec[field]
+        if (name !== undefined && !tables.has(name) && !app.tables.has(name)) {
+          reporter.report(
+            ['spec', field],
+            `no table named "${name}" (declare a Table resource or app.table("${name}"))`,
+          )
+        }
+      }
     }
     const operations = (resource.spec as { processors?: { operations?: { tables?: { name: string }[] }[] } })
       ?.processors?.operations
@@ -162,6 +174,8 @@ export async function applyManifests(app: App, set: ManifestSet | readonly AnyRe
     } else if (isKind(resource, 'Task')) {
       defineTask(app, resource, ctx)
       applied.tasks.push(resourceName(resource))
+    } else if (isKind(resource, 'Join')) {
+      defineJoin(app, resource, ctx)
     } else if (isKind(resource, 'WebView')) {
       const view = defineWebView(resource, ctx)
       registry.webViews.push(view)

@@ -1,7 +1,7 @@
 /** Validated resources, as the loader hands them to `applyManifests`. */
 import type { CompiledSnippet } from './code.ts'
 import type { ManifestIssue } from './issues.ts'
-import type { AppSpecType, ResourceKind, TableSpecType, TaskSpecType, WebViewSpecType } from './schema.ts'
+import type { AppSpecType, JoinSpecType, ResourceKind, TableSpecType, TaskSpecType, WebViewSpecType } from './schema.ts'
 import type { AgentSpecType } from './schema-parts.ts'
 import type { ManifestDocument, Path } from './source.ts'
 
@@ -11,6 +11,7 @@ export interface SpecOf {
   Table: TableSpecType
   Task: TaskSpecType
   WebView: WebViewSpecType
+  Join: JoinSpecType
 }
 
 /** One manifest resource. */

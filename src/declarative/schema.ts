@@ -17,7 +17,7 @@ import {
 const strict = { additionalProperties: false }
 
 export const API_VERSIONS = ['faustus.io/v1alpha1', 'kaspr.io/v1alpha1'] as const
-export const RESOURCE_KINDS = ['App', 'Agent', 'Table', 'Task', 'WebView'] as const
+export const RESOURCE_KINDS = ['App', 'Agent', 'Table', 'Task', 'WebView', 'Join'] as const
 export type ResourceKind = (typeof RESOURCE_KINDS)[number]
 
 /** Kaspr's kind names: `KasprAgent` is an `Agent`. */
@@ -146,6 +146,52 @@ export const TaskSpec = Type.Object(
   strict,
 )
 
+const JoinSide = Type.Object(
+  { topic: Type.String({ minLength: 1, description: 'the topic of this side (keyed by the join key)' }) },
+  strict,
+)
+
+/**
+ * A join. Kaspr's KasprJoin (a table–table join driven by the left table: `leftTable`, `rightTable`, `extractor`
+ * giving the right key of a left value, `type` inner or left, `outputChannel`), or Faustus's windowed stream–stream
+ * join (`left`/`right` topics, `window`, `type` inner, left or outer, on the message key).
+ */
+export const JoinSpec = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, description: 'the join name (default: metadata.name)' })),
+    description: Type.Optional(Type.String()),
+    leftTable: Type.Optional(Type.String({ minLength: 1, description: 'the driving table: its changes emit' })),
+    rightTable: Type.Optional(Type.String({ minLength: 1, description: 'the lookup table' })),
+    extractor: Type.Optional(Code),
+    left: Type.Optional(JoinSide),
+    right: Type.Optional(JoinSide),
+    window: Type.Optional(
+      Type.Object(
+        {
+          within: Type.Optional(Duration),
+          before: Type.Optional(Duration),
+          after: Type.Optional(Duration),
+          grace: Type.Optional(Duration),
+        },
+        { ...strict, anyOf: [{ required: ['within'] }, { required: ['before', 'after'] }] },
+      ),
+    ),
+    type: Type.Optional(
+      Type.Union([Type.Literal('inner'), Type.Literal('left'), Type.Literal('outer')], {
+        description: 'inner (default), left, or outer (stream–stream joins only)',
+      }),
+    ),
+    outputChannel: Type.Optional(
+      Type.String({ minLength: 1, description: 'the channel agents read results from (default {name}-channel)' }),
+    ),
+    outputTopic: Type.Optional(Type.String({ minLength: 1, description: 'a topic the results are sent to instead' })),
+  },
+  {
+    ...strict,
+    oneOf: [{ required: ['leftTable', 'rightTable', 'extractor'] }, { required: ['left', 'right', 'window'] }],
+  },
+)
+
 const OnOutcome = Type.Object({ onSuccess: Type.Optional(Code), onError: Type.Optional(Code) }, strict)
 
 export const WebViewSpec = Type.Object(
@@ -198,6 +244,7 @@ export const RESOURCE_SCHEMAS = {
   Table: resource('Table', TableSpec, false),
   Task: resource('Task', TaskSpec, true),
   WebView: resource('WebView', WebViewSpec, true),
+  Join: resource('Join', JoinSpec, true),
 } as const
 
 export type AppSpecType = Static<typeof AppSpec>
@@ -205,6 +252,7 @@ export type TableSpecType = Static<typeof TableSpec>
 export type TableWindowSpec = Static<typeof TableWindow>
 export type TaskSpecType = Static<typeof TaskSpec>
 export type WebViewSpecType = Static<typeof WebViewSpec>
+export type JoinSpecType = Static<typeof JoinSpec>
 export type MetadataType = Static<typeof Metadata>
 
 export const SCHEMA_ID = 'https://faustus.io/schemas/faustus-manifests.schema.json'
@@ -234,7 +282,7 @@ export function manifestJsonSchema(): Record<string, unknown> {
     $id: SCHEMA_ID,
     title: 'Faustus manifest',
     description:
-      'One resource of a Faustus (or Kaspr) manifest: App, Agent, Table, Task or WebView, apiVersion ' +
+      'One resource of a Faustus (or Kaspr) manifest: App, Agent, Table, Task, WebView or Join, apiVersion ' +
       'faustus.io/v1alpha1 or kaspr.io/v1alpha1 (with the Kaspr kind names).',
     ...(referencing(root, byText) as Record<string, unknown>),
     definitions: Object.fromEntries(

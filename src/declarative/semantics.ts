@@ -315,6 +315,15 @@ function checkWebView(spec: WebViewSpecType, reporter: Reporter): void {
   })
 }
 
+function checkJoin(spec: any, reporter: Reporter): void {
+  if (spec.leftTable !== undefined && spec.type === 'outer') {
+    reporter.report(['spec', 'type'], 'a table join (leftTable/rightTable) is inner or left, not outer')
+  }
+  if (spec.outputChannel !== undefined && spec.outputTopic !== undefined) {
+    reporter.report(['spec', 'outputTopic'], 'give outputChannel or outputTopic, not both')
+  }
+}
+
 /** Checks of one schema-valid resource. */
 export function checkSemantics(kind: ResourceKind, spec: any, reporter: Reporter): void {
   checkSerializers(spec, ['spec'], reporter)
@@ -322,5 +331,6 @@ export function checkSemantics(kind: ResourceKind, spec: any, reporter: Reporter
   else if (kind === 'Task') checkTask(spec, reporter)
   else if (kind === 'Table') checkTable(spec ?? {}, reporter)
   else if (kind === 'WebView') checkWebView(spec, reporter)
+  else if (kind === 'Join') checkJoin(spec, reporter)
   else checkApp(spec, reporter)
 }

@@ -92,6 +92,11 @@ export function snippetsOf(kind: ResourceKind, spec: any): SnippetRequest[] {
       if (relative) out.push({ path: ['spec', 'window', 'relativeToSelector'], code: relative, params: ['value'] })
       return out
     }
+    case 'Join':
+      // Kaspr's extractor gets the left table's value (and its key).
+      return spec.extractor === undefined
+        ? []
+        : [{ path: ['spec', 'extractor'], code: spec.extractor, params: ['value', 'key'] }]
     case 'App':
       return []
   }
