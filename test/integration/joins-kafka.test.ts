@@ -10,7 +10,7 @@ import { partitionForKey } from '../../src/transport/murmur2.ts'
 import type { ConsumedRecord, TopicPartition, Transport } from '../../src/transport/types.ts'
 import { JOIN_PARTITIONS, joinWorker } from './fixtures/join-worker.ts'
 
-const ORDERS = Number(process.env.JOIN_TEST_ORDERS ?? 6_000)
+const ORDERS = Number(process.env.JOIN_TEST_ORDERS ?? 2_000)
 const T0 = 1_700_000_000_000
 const node = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'node')
 const children: ChildProcess[] = []
