@@ -117,9 +117,44 @@ function closerKeys(): string[] {
 
 const paid = (i: number) => i % 3 !== 0
 
+/**
+ * The broker's transaction coordinator loads on first use, slowly on a busy machine (NOT_COORDINATOR for a while):
+ * one transaction through it before the workers start theirs.
+ */
+async function warmTransactions(bootstrap: string, run: string): Promise<void> {
+  const client = new App(`join-warm-${run}`, { broker: `kafka://${bootstrap}`, logLevel: 'error' })
+  await client.start({ client: true })
+  const transport = client.services.runtime.transport!
+  await transport.ensureTopics([{ name: `join-warm-${run}`, partitions: 1 }])
+  try {
+    let ready = false
+    await waitFor(
+      'a first transaction',
+      async () => {
+        if (ready) return true
+        const producer = transport.createTransactionalProducer({ transactionalId: `join-warm-${run}-${randomUUID()}` })
+        try {
+          await producer.send([{ topic: `join-warm-${run}`, key: null, value: Buffer.from('warm') }])
+          await producer.commit()
+          ready = true
+        } catch {
+          ready = false
+        } finally {
+          await producer.close()
+        }
+        return ready
+      },
+      180_000,
+    )
+  } finally {
+    await client.stop()
+  }
+}
+
 async function runKill(guarantee: 'exactly_once' | 'at_least_once') {
   const bootstrap = inject('kafkaBootstrap')
   const run = randomUUID().slice(0, 8)
+  if (guarantee === 'exactly_once') await warmTransactions(bootstrap, run)
   const survivor = joinWorker(run, bootstrap, guarantee)
   await survivor.app.start()
   const victim = process.env.JOIN_TEST_NO_KILL === '1' ? undefined : await spawnWorker(run, bootstrap, guarantee)
