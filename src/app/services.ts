@@ -6,13 +6,12 @@ import type { Serde, TypeArg } from '../channels/serde.ts'
 import type { Topic, TopicHost } from '../channels/topic.ts'
 import { channels } from '../diagnostics.ts'
 import { FaustusError, isFaustusError } from '../errors.ts'
-import { StreamJoins } from '../joins/registry.ts'
+import type { StreamJoins } from '../joins/registry.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import type { Event, ReplyRequest } from '../streams/event.ts'
 import type { EventQueue, EventSource } from '../streams/queue.ts'
 import type { StreamChannel, StreamContext, StreamJoinRequest } from '../streams/types.ts'
 import { TableManager } from '../tables/manager.ts'
-import { Table } from '../tables/table.ts'
 import { CopartitionedAssignor } from '../transport/assignor.ts'
 import type { ClientMetadata } from '../transport/assignor-metadata.ts'
 import type { ConsumedRecord, ProduceRecord, Producer, TopicPartition } from '../transport/types.ts'
@@ -21,6 +20,7 @@ import { decodeJsonValue, encodeJsonText, serdeFor } from './codecs.ts'
 import { deadLetterRecord, deadLetterTopics } from './dead-letter.ts'
 import { deferred } from './deferred.ts'
 import { type AppExtension, createAppExtensions } from './extensions.ts'
+import { streamJoinsOf } from './joins.ts'
 import { LateTopics } from './late-topics.ts'
 import { Runtime } from './runtime.ts'
 import type { Settings } from './settings.ts'
@@ -96,25 +96,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       },
       crash: (error) => this.crash(error),
     })
-    this.joins = new StreamJoins({
-      topic: (name) => app.topics.get(name),
-      declareTable: (name, options) => {
-        if (this.tables.started) {
-          throw new FaustusError(
-            'FST_JOIN_DEFINITION',
-            `join state "${name}" declared after the app's tables started: build the join at definition time, or ` +
-              'at the top of the task or agent, before its first await',
-            { details: { table: name } },
-          )
-        }
-        return this.tables.add(new Table<Buffer, Buffer>(this.tables, name, options))
-      },
-    })
-    // Joins rebuild their stream time from the records of the partitions they hold now.
-    this.runtime.conductor.addListener({
-      onAssigned: () => this.joins.reset(),
-      onRevoked: () => this.joins.reset(),
-    })
+    this.joins = streamJoinsOf(app.topics, this.tables, this.runtime.conductor)
     // Tables hear of assignments before anything fetches (recovery), and flush around the producer's flush.
     this.runtime.conductor.addListener({
       onAssigned: (assignment) => this.tables.onAssigned(assignment),
