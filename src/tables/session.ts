@@ -186,14 +186,16 @@ export class SessionTable<K = unknown, V = unknown> {
     return next
   }
 
-  /** The key's sessions with their values, earliest first. */
-  get(key: K, options?: WriteOptions): [WindowRange, V][] {
+  /** The key's sessions with their values, earliest first (from the partitions this worker holds). */
+  get(key: K): [WindowRange, V][] {
     const { table } = this.#state
-    const partition = table.rawPartition(key, options)
-    return this.#sessions(partition, key).map((range) => [
-      range,
-      table.decodeV(table.rawGet(partition, encodeWindowKey(table.keyCodec, key, range))!),
-    ])
+    const out: [WindowRange, V][] = []
+    for (const partition of table.activePartitions) {
+      for (const range of this.#sessions(partition, key)) {
+        out.push([range, table.decodeV(table.rawGet(partition, encodeWindowKey(table.keyCodec, key, range))!)])
+      }
+    }
+    return out.sort(([x], [y]) => x.start - y.start)
   }
 
   /** Every `[key, session, value]` held (the partitions this worker holds). */
