@@ -11,8 +11,8 @@ afterEach(async () => {
 /** Clicks per user session (5 s inactivity gap), final results on `finals`. */
 function sessions(broker: string, options: Partial<SessionOptions<number>> = {}, topicPartitions = 2) {
   const app = new App('sessions', { broker, logLevel: 'silent', topicPartitions })
-  const input = app.topic<string, string>('clicks', { keyType: 'json', valueType: 'json' })
-  const finals = app.topic<FinalResult<number>, string>('finals', { keyType: 'json', valueType: 'json' })
+  const input = app.topic('clicks', { keyType: 'json', valueType: 'json' })
+  const finals = app.topic('finals', { keyType: 'json', valueType: 'json' })
   const table = app.table<string, number>('clicks', { default: () => 0 })
   const bySession = table.session(5_000, { merge: (a, b) => a + b, ...options })
   if (options.grace !== undefined) bySession.finalResults(finals)
@@ -78,11 +78,14 @@ describe('session windows', () => {
     await t.send(driver, 4_000)
     await t.send(driver, 9_999, 'bob')
     await driver.idle()
-    expect(driver.records(t.finals)).toEqual([])
+    expect(driver.records<FinalResult<number>, string>('finals')).toEqual([])
     // ann's session [1 000, 4 000] closes once stream time reaches 4 000 + gap 5 000 + grace 1 000 = 10 000.
     await t.send(driver, 10_000, 'bob')
     await driver.idle()
-    const finals = () => driver.records(t.finals).map((r) => [r.key, r.value.start, r.value.end, r.value.value])
+    const finals = () =>
+      driver
+        .records<FinalResult<number>, string>('finals')
+        .map((r) => [r.key, r.value.start, r.value.end, r.value.value])
     expect(finals()).toEqual([['ann', 1_000, 4_000, 2]])
     // 3 000 belongs to the closed session: dropped. 8 000 is a session of its own, still open.
     await t.send(driver, 3_000)
@@ -106,9 +109,9 @@ describe('session windows', () => {
     await t.send(driver, 20_000) // closes [1 000, 1 000] (1 000 + 5 000 <= 20 000)
     await t.send(driver, 5_000) // its merged session [1 000, 5 000] would close at 10 000 <= 20 000
     await driver.idle()
-    expect(driver.records(t.finals).map((r) => [r.value.start, r.value.end, r.value.value])).toEqual([
-      [1_000, 1_000, 1],
-    ])
+    expect(
+      driver.records<FinalResult<number>, string>('finals').map((r) => [r.value.start, r.value.end, r.value.value]),
+    ).toEqual([[1_000, 1_000, 1]])
     expect(t.bySession.lateDropped).toBe(1)
     expect(sessionsOf(t, 'ann')).toEqual([[20_000, 20_000, 1]])
   })

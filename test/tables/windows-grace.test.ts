@@ -22,8 +22,8 @@ function clicks(
   logger = captureLogs('debug').logger,
 ) {
   const app = new App('grace', { broker, logger, topicPartitions: 1 })
-  const input = app.topic<Click, string>('clicks', { keyType: 'json', valueType: 'json' })
-  const finals = app.topic<FinalResult<number>, string>('finals', { keyType: 'json', valueType: 'json' })
+  const input = app.topic('clicks', { keyType: 'json', valueType: 'json' })
+  const finals = app.topic('finals', { keyType: 'json', valueType: 'json' })
   const table = app.table<string, number>('clicks', { default: () => 0 })
   const windowed =
     kind === 'tumbling'
@@ -47,7 +47,9 @@ async function started(app: App): Promise<TestDriver> {
 }
 
 function finalValues(driver: TestDriver, t: ReturnType<typeof clicks>) {
-  return driver.records(t.finals).map((r) => [r.key, r.value.start, r.value.end, r.value.value])
+  return driver
+    .records<FinalResult<number>, string>('finals')
+    .map((r) => [r.key, r.value.start, r.value.end, r.value.value])
 }
 
 describe('grace periods and final results', () => {
