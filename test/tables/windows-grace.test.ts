@@ -46,7 +46,7 @@ async function started(app: App): Promise<TestDriver> {
   return driver.start()
 }
 
-function finalValues(driver: TestDriver, t: ReturnType<typeof clicks>) {
+function finalValues(driver: TestDriver, _t: ReturnType<typeof clicks>) {
   return driver
     .records<FinalResult<number>, string>('finals')
     .map((r) => [r.key, r.value.start, r.value.end, r.value.value])
