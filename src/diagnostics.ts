@@ -83,6 +83,19 @@ export interface AskMessage {
   error?: unknown
 }
 
+/** An update to a window already closed (its end + grace passed the partition's stream time) was dropped. */
+export interface LateEventMessage {
+  app: string
+  table: string
+  partition: number
+  key: unknown
+  /** The closed window, `[start, end]` in ms. */
+  window: [number, number]
+  /** The event's time and the partition's stream time, ms. */
+  timestamp: number
+  streamTime: number
+}
+
 export const channels = {
   fetch: channel('faustus:fetch'),
   process: channel('faustus:process'),
@@ -92,6 +105,7 @@ export const channels = {
   recovery: channel('faustus:recovery'),
   error: channel('faustus:error'),
   ask: channel('faustus:ask'),
+  late: channel('faustus:late'),
 } as const
 
 export type ChannelName = keyof typeof channels

@@ -6,6 +6,7 @@ import { type Static, type TObject, Type } from '@sinclair/typebox'
 import {
   AgentSpec,
   Code,
+  DURATION_PATTERN,
   Duration,
   Operation,
   Processors,
@@ -81,21 +82,58 @@ export const AppSpec = Type.Object(
   { ...strict, description: 'the app: its settings (Kaspr deployment fields are accepted, not applied)' },
 )
 
-const WindowExpiry = { expires: Type.Optional(Duration) }
+const Grace = Type.Union([Type.String({ pattern: DURATION_PATTERN }), Type.Number({ minimum: 0 })], {
+  description:
+    'grace period for late events: a window closes when stream time reaches its end + grace (its final result is ' +
+    'emitted, later events for it are dropped); 0 closes it at its end; omitted: late events update their window until it expires (Faust)',
+})
+const WindowExpiry = { expires: Type.Optional(Duration), grace: Type.Optional(Grace) }
 
 export const TableWindow = Type.Object(
   {
     tumbling: Type.Optional(Type.Object({ size: Duration, ...WindowExpiry }, strict)),
     hopping: Type.Optional(Type.Object({ size: Duration, step: Duration, ...WindowExpiry }, strict)),
     sliding: Type.Optional(Type.Object({ before: Duration, after: Duration, ...WindowExpiry }, strict)),
+    session: Type.Optional(
+      Type.Object(
+        { gap: Duration, ...WindowExpiry },
+        { ...strict, description: 'session windows: events of a key less than gap apart form one session' },
+      ),
+    ),
+    /** Session windows (required there): `(earlier, later)` gives the value of two sessions an event merges. */
+    merge: Type.Optional(Code),
     relativeTo: Type.Optional(
       Type.Union([Type.Literal('stream'), Type.Literal('now'), Type.Literal('custom')], {
         description: 'what window reads are relative to (custom: the time relativeToSelector returns)',
       }),
     ),
     relativeToSelector: Type.Optional(Code),
+    /** `(key, value, window)` once per window when it closes: at end + grace with a grace period, else at expiry. */
+    onWindowClose: Type.Optional(Code),
+    finalResults: Type.Optional(
+      Type.Object(
+        {
+          topic: Type.String({ minLength: 1 }),
+          keySerializer: Type.Optional(Serializer),
+          valueSerializer: Type.Optional(Serializer),
+        },
+        {
+          ...strict,
+          description:
+            'send one record per window when it closes (needs a grace period): key = the key, value = { start, end, value } (ms)',
+        },
+      ),
+    ),
   },
-  { ...strict, oneOf: [{ required: ['tumbling'] }, { required: ['hopping'] }, { required: ['sliding'] }] },
+  {
+    ...strict,
+    oneOf: [
+      { required: ['tumbling'] },
+      { required: ['hopping'] },
+      { required: ['sliding'] },
+      { required: ['session'] },
+    ],
+  },
 )
 
 export const TableSpec = Type.Object(

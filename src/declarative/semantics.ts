@@ -232,9 +232,18 @@ function checkTable(spec: TableSpecType, reporter: Reporter): void {
   }
   const window = spec.window
   if (window !== undefined) {
-    const kinds = (['tumbling', 'hopping', 'sliding'] as const).filter((kind) => window[kind] !== undefined)
+    const kinds = (['tumbling', 'hopping', 'sliding', 'session'] as const).filter((kind) => window[kind] !== undefined)
     if (kinds.length !== 1) {
-      reporter.report(['spec', 'window'], 'window needs exactly one of tumbling, hopping or sliding', 'key')
+      reporter.report(['spec', 'window'], 'window needs exactly one of tumbling, hopping, sliding or session', 'key')
+    }
+    if (window.session !== undefined && window.merge === undefined) {
+      reporter.report(['spec', 'window', 'session'], 'session windows need merge: (earlier, later) => merged value')
+    }
+    if (window.merge !== undefined && window.session === undefined) {
+      reporter.report(['spec', 'window', 'merge'], 'merge is for session windows', 'key')
+    }
+    if (window.finalResults !== undefined && kinds.length === 1 && window[kinds[0]]?.grace === undefined) {
+      reporter.report(['spec', 'window', 'finalResults'], `finalResults needs ${kinds[0]}.grace (0 for none)`)
     }
     if (window.relativeTo === 'custom' && window.relativeToSelector === undefined) {
       reporter.report(['spec', 'window', 'relativeTo'], 'relativeTo: custom needs a relativeToSelector')

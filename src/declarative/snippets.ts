@@ -90,6 +90,11 @@ export function snippetsOf(kind: ResourceKind, spec: any): SnippetRequest[] {
         .map((field) => ({ path: ['spec', field], code: spec[field] as CodeSpec, params: [] }))
       const relative = spec.window?.relativeToSelector as CodeSpec | undefined
       if (relative) out.push({ path: ['spec', 'window', 'relativeToSelector'], code: relative, params: ['value'] })
+      const merge = spec.window?.merge as CodeSpec | undefined
+      if (merge) out.push({ path: ['spec', 'window', 'merge'], code: merge, params: ['earlier', 'later'] })
+      const onClose = spec.window?.onWindowClose as CodeSpec | undefined
+      if (onClose)
+        out.push({ path: ['spec', 'window', 'onWindowClose'], code: onClose, params: ['key', 'value', 'window'] })
       return out
     }
     case 'Join':

@@ -1,10 +1,12 @@
-/** Table resources as app tables: plain, global, or windowed (tumbling, hopping, sliding). */
+/** Table resources as app tables: plain, global, or windowed (tumbling, hopping, sliding, session). */
 import type { App } from '../app/app.ts'
+import type { SessionTable } from '../tables/session.ts'
 import type { Table } from '../tables/table.ts'
 import type { TableOptions } from '../tables/types.ts'
 import type { WindowedTable } from '../tables/windowed.ts'
 import { mapTableOptions } from './config.ts'
 import { durationMs } from './durations.ts'
+import { outputTopic } from './outputs.ts'
 import type { ResourceProgram } from './program.ts'
 import type { Resource } from './resources.ts'
 import { resourceName } from './resources.ts'
@@ -14,17 +16,39 @@ function defined<T extends object>(options: T): T {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as T
 }
 
-function windowed(table: Table, window: TableWindowSpec, program: ResourceProgram | undefined): WindowedTable {
-  const expires = (spec: { expires?: string | number }) =>
-    defined({ expires: spec.expires === undefined ? undefined : durationMs(spec.expires) })
-  let view: WindowedTable
+function windowed(
+  app: App,
+  table: Table,
+  window: TableWindowSpec,
+  program: ResourceProgram | undefined,
+): WindowedTable | SessionTable {
+  const expires = (spec: { expires?: string | number; grace?: string | number }) =>
+    defined({
+      expires: spec.expires === undefined ? undefined : durationMs(spec.expires),
+      // A grace of 0 is valid (close at the window's end); durationMs reads numbers as seconds.
+      grace: spec.grace === undefined ? undefined : durationMs(spec.grace),
+    })
+  let view: WindowedTable | SessionTable
   if (window.tumbling) view = table.tumbling(durationMs(window.tumbling.size), expires(window.tumbling))
   else if (window.hopping) {
     const { size, step } = window.hopping
     view = table.hopping(durationMs(size), durationMs(step), expires(window.hopping))
+  } else if (window.session) {
+    const merge = program!.call(['spec', 'window', 'merge'], ['earlier', 'later'])
+    view = table.session(durationMs(window.session.gap), {
+      ...expires(window.session),
+      merge: (earlier, later) => merge([earlier, later]),
+    })
   } else {
     const { before, after } = window.sliding!
     view = table.sliding(durationMs(before), durationMs(after), expires(window.sliding!))
+  }
+  if (window.onWindowClose !== undefined) {
+    const onClose = program!.call(['spec', 'window', 'onWindowClose'], ['key', 'value', 'window'])
+    view.onWindowClose((key, value, range) => onClose([key, value, { start: range.start, end: range.end }]))
+  }
+  if (window.finalResults !== undefined) {
+    view.finalResults(outputTopic(app, window.finalResults.topic, window.finalResults))
   }
   if (window.relativeTo === 'now') return view.relativeToNow()
   if (window.relativeTo === 'custom') {
@@ -98,5 +122,5 @@ export function defineTable(app: App, resource: Resource<'Table'>, program: Reso
       Object.assign(changelog.options, { config: { ...changelog.options.config, ...extra } })
     }
   }
-  return spec.window ? windowed(table, spec.window, program) : table
+  return spec.window ? windowed(app, table, spec.window, program) : table
 }

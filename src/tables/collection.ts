@@ -221,12 +221,14 @@ export abstract class Collection {
     storeValue: Buffer | null,
     changelogKey: Buffer = storeKey,
     changelogValue: Buffer | null = storeValue,
+    headers?: Record<string, string>,
   ): void {
     const store = this.store(partition)
     if (storeValue === null) store.delete(storeKey)
     else store.put(storeKey, storeValue)
     this.stats.written++
-    this.host.writeChangelog({ topic: this.changelogTopic, partition, key: changelogKey, value: changelogValue })
+    const record = { topic: this.changelogTopic, partition, key: changelogKey, value: changelogValue }
+    this.host.writeChangelog(headers === undefined ? record : { ...record, headers })
     for (const listener of this.#changeListeners) listener(partition, storeKey, storeValue)
   }
 

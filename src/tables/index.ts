@@ -1,14 +1,16 @@
 export { type ChangelogSpec, Collection, type CollectionHost } from './collection.ts'
 export { type RecoveryStats, TableManager, type TableManagerHost, type TableManagerOptions } from './manager.ts'
+export { SessionTable } from './session.ts'
 export { SET_ADD, SET_DISCARD, SET_UPDATE, SetGlobalTable, SetTable } from './set-table.ts'
 export { GlobalTable, Table } from './table.ts'
 export type {
   CollectionOptions,
   CollectionStats,
   KeyPartitionCheck,
+  SessionOptions,
   TableOptions,
   WindowOptions,
   WriteOptions,
 } from './types.ts'
-export { type RelativeTo, WindowedTable, WindowSet } from './windowed.ts'
-export type { Window, WindowRange } from './windows.ts'
+export { type FinalResult, type RelativeTo, WindowedTable, WindowSet } from './windowed.ts'
+export type { SessionWindow, Window, WindowRange } from './windows.ts'

@@ -1,11 +1,13 @@
 import { FaustusError } from '../errors.ts'
 import type { Store } from '../stores/types.ts'
 import type { ConsumedRecord } from '../transport/types.ts'
+import { STREAM_TIME_HEADER, STREAM_TIME_META } from './closing.ts'
 import { Collection, type CollectionHost } from './collection.ts'
 import type { KeyPartitionMemo } from './guard.ts'
-import type { TableOptions, WindowOptions, WriteOptions } from './types.ts'
+import { SessionTable } from './session.ts'
+import type { SessionOptions, TableOptions, WindowOptions, WriteOptions } from './types.ts'
 import { WindowedTable } from './windowed.ts'
-import { HoppingWindow, SlidingWindow, TumblingWindow, type Window } from './windows.ts'
+import { HoppingWindow, SessionWindow, SlidingWindow, TumblingWindow, type Window } from './windows.ts'
 
 /**
  * A partitioned, changelogged key-value table (Faust's `app.Table`). Reads are local; writes go to the store and,
@@ -160,24 +162,43 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
 
   /** Fixed-size, non-overlapping windows of `size` ms. */
   tumbling(size: number, options: WindowOptions = {}): WindowedTable<K, V> {
-    return this.#windowed(new TumblingWindow(size, options.expires))
+    return this.#windowed(new TumblingWindow(size, options.expires, options.grace))
   }
 
   /** Windows of `size` ms starting every `step` ms. */
   hopping(size: number, step: number, options: WindowOptions = {}): WindowedTable<K, V> {
-    return this.#windowed(new HoppingWindow(size, step, options.expires))
+    return this.#windowed(new HoppingWindow(size, step, options.expires, options.grace))
   }
 
   /** One window per event: from `before` ms before to `after` ms after its time. */
   sliding(before: number, after: number, options: WindowOptions = {}): WindowedTable<K, V> {
-    return this.#windowed(new SlidingWindow(before, after, options.expires))
+    return this.#windowed(new SlidingWindow(before, after, options.expires, options.grace))
+  }
+
+  /**
+   * Session windows: a key's events less than `gap` ms apart form one session; `merge` combines the values of two
+   * sessions an event bridges (Kafka Streams' Merger).
+   */
+  session(gap: number, options: SessionOptions<V>): SessionTable<K, V> {
+    const window = new SessionWindow(gap, options)
+    this.#claimWindow(window)
+    return new SessionTable<K, V>(this, window, this.#default, options.merge)
   }
 
   #windowed(window: Window): WindowedTable<K, V> {
+    this.#claimWindow(window)
+    return new WindowedTable<K, V>(this, window, this.#default)
+  }
+
+  #claimWindow(window: Window): void {
     if (this.#window !== undefined) throw new Error(`table "${this.name}" is already windowed`)
     this.#window = window
     this.setRetention(window.expires)
-    return new WindowedTable<K, V>(this, window, this.#default)
+  }
+
+  /** The app's id (diagnostics messages carry it). */
+  get appId(): string {
+    return this.host.appId
   }
 
   /** Windowed tables check the partition of the inner key, not of `[key, window]`. */
@@ -192,6 +213,14 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
     else this.windowHooks.decodeKey(record.key, record)
     if (record.value === null) {
       store.delete(record.key)
+      // The tombstone of a window closed by stream time carries that stream time: a restart keeps it.
+      const streamTime = record.headers[STREAM_TIME_HEADER]
+      if (this.#window !== undefined && streamTime !== undefined) {
+        const time = Number(streamTime.toString())
+        if (time > Number(store.meta(STREAM_TIME_META) ?? Number.NEGATIVE_INFINITY)) {
+          store.setMeta(STREAM_TIME_META, String(time))
+        }
+      }
       return
     }
     this.decodeValue(record.value, record)
@@ -221,8 +250,8 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
   rawFind(key: Buffer): Buffer | undefined {
     return this.lookup(key)?.value
   }
-  rawPut(partition: number, key: Buffer, value: Buffer | null): void {
-    this.writeChange(partition, key, value)
+  rawPut(partition: number, key: Buffer, value: Buffer | null, headers?: Record<string, string>): void {
+    this.writeChange(partition, key, value, key, value, headers)
   }
   rawPartition(key: unknown, options?: WriteOptions): number {
     return this.writePartition(key, options)

@@ -42,9 +42,23 @@ export interface WriteOptions {
   partition?: number
 }
 
-/** Window options: `expires` in ms (windows older than that are dropped, and `onWindowClose` fires). */
+/** Window options, in ms. */
 export interface WindowOptions {
+  /** Windows older than that are dropped from the store (and, without `grace`, `onWindowClose` fires then). */
   expires?: number
+  /**
+   * Grace period for late events (Kafka Streams' `ofSizeAndGrace`): a window closes when the partition's stream time
+   * (the largest event time seen) reaches its end + grace; its final result goes to `onWindowClose` and
+   * `finalResults`, and later events for it are dropped (`lateDropped`, `faustus:late`). 0: close at the end.
+   * Default: none (Faust: late events update their window until it expires).
+   */
+  grace?: number
+}
+
+/** Session window options, in ms. */
+export interface SessionOptions<V> extends WindowOptions {
+  /** The value of a session that an event bridging two sessions makes of theirs (Kafka Streams' Merger). */
+  merge: (earlier: V, later: V) => V
 }
 
 /** Counters of a table, for logs, metrics and tests. */

@@ -47,7 +47,7 @@ function faustusTables(app: App, P: string, onEvent?: () => void) {
   )
   const contents = (): Contents => ({
     counts: [...counts].map(([k, v]) => [k, v] as [string, number]).sort(compare),
-    views: [...views.items()]
+    views: [...views.windows()]
       .map(([k, range, v]) => [k, range.key[0], range.key[1], v] as [string, number, number, number])
       .sort(compare),
   })

@@ -191,7 +191,7 @@ function makeWorker(kind: Kind, source: Source, broker: string, store: string): 
       inside,
       read: (key) => windowed.valueAt(key, range),
       entries: () =>
-        [...windowed.items()].map(([k, r, v]) => {
+        [...windowed.windows()].map(([k, r, v]) => {
           expect(r.key).toEqual(range.key)
           return [k, v]
         }),

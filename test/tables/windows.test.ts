@@ -89,7 +89,7 @@ describe('windowed tables', () => {
     await t.send('p', 12_000)
     await t.send('p', 13_000)
     await waitFor(() => t.seen.length === 2)
-    const windows = [...t.windowed.items()].map(([key, range, value]) => [key, range.key, value])
+    const windows = [...t.windowed.windows()].map(([key, range, value]) => [key, range.key, value])
     expect(windows.sort()).toEqual([
       ['p', [10, 19.9], 2],
       ['p', [5, 14.9], 2],
@@ -104,7 +104,7 @@ describe('windowed tables', () => {
     await t.send('p', 9_000)
     await waitFor(() => t.seen.length === 3)
     expect(t.seen.map((s) => s.current)).toEqual([1, 2, 1])
-    expect([...t.windowed.items()].map(([, range]) => range.key).sort()).toEqual([
+    expect([...t.windowed.windows()].map(([, range]) => range.key).sort()).toEqual([
       [3, 6],
       [7, 10],
     ])
@@ -129,7 +129,7 @@ describe('windowed tables', () => {
     await views.send({ key: 'p', value: new View({ page: 'p', at: 25_000 }), timestamp: 1_000 })
     await waitFor(() => values.length === 3)
     expect(values).toEqual([1, 10, 10])
-    const keys = [...table.items()].map(([, range]) => range.start)
+    const keys = [...table.windows()].map(([, range]) => range.start)
     expect(keys).toContain(20_000)
     expect(keys).toContain(Math.floor(Date.now() / 10_000) * 10_000)
   })
@@ -150,14 +150,14 @@ describe('windowed tables', () => {
       ['a', 2],
       ['a', 1],
     ])
-    expect([...first.windowed.items()].map(([, range]) => range.start)).toEqual([30_000])
+    expect([...first.windowed.windows()].map(([, range]) => range.start)).toEqual([30_000])
     await first.app.stop()
 
     const second = pageViews(broker, 'tumbling', { store: `lmdb://${dir}` })
     await second.app.start()
     await second.windowed.closesSettled()
     expect(second.closed).toEqual([])
-    expect([...second.windowed.items()].map(([, range]) => range.start)).toEqual([30_000])
+    expect([...second.windowed.windows()].map(([, range]) => range.start)).toEqual([30_000])
     await second.send('a', 70_000)
     await waitFor(() => second.seen.length === 1)
     await second.windowed.closesSettled()

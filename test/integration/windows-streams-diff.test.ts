@@ -1,0 +1,220 @@
+// Differential test against Kafka Streams: the same 100 000 generated clicks (5 % late or out of order) are counted
+// per key in tumbling and in hopping windows with a grace period, one final result per window, by Kafka Streams
+// (test/integration/java/WindowCounts.java: windowedBy(...).count().suppress(untilWindowCloses)) and by Faustus
+// (`tumbling`/`hopping` with `grace` and `finalResults`). The final results must be equal (sorted: the order across
+// partitions is not defined).
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { libsDir, repoRoot } from '../../scripts/kafka/paths.ts'
+import { App, type Stream } from '../../src/index.ts'
+import type { ConsumedRecord, TopicPartition, Transport } from '../../src/transport/types.ts'
+
+const EVENTS = Number(process.env.DIFF_EVENTS ?? 100_000)
+const PARTITIONS = 4
+const SIZE = 10_000
+const STEP = 5_000
+const GRACE = 2_000
+const streamsLibs = join(repoRoot, '.cache', 'kafka-streams', 'libs')
+const classes = join(repoRoot, '.cache', 'java-classes')
+const children: ChildProcess[] = []
+
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL')
+})
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 240_000) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+const partitionsOf = (topic: string): TopicPartition[] =>
+  Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition }))
+
+/** The kafka-streams jar of the broker's Kafka version, from Maven Central (cached), and the Java side compiled. */
+function buildStreamsApp(): string {
+  execFileSync('mvn', [
+    '-q',
+    '-f',
+    join(repoRoot, 'scripts', 'kafka-streams', 'pom.xml'),
+    'dependency:copy-dependencies',
+    '-DincludeScope=runtime',
+    `-DoutputDirectory=${streamsLibs}`,
+  ])
+  mkdirSync(classes, { recursive: true })
+  const classpath = `${libsDir()}/*:${streamsLibs}/*`
+  execFileSync('javac', ['-cp', classpath, '-d', classes, join(import.meta.dirname, 'java', 'WindowCounts.java')])
+  return `${classes}:${classpath}`
+}
+
+/** Clicks of 200 keys, seeded, time moving forward by up to 50 ms, 5 % of them late by up to 15 s. */
+function clicks(count: number, start: number): { key: string; timestamp: number }[] {
+  let state = 42
+  const random = () => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648
+    return state / 2_147_483_648
+  }
+  let clock = start
+  const out = []
+  for (let i = 0; i < count; i++) {
+    clock += Math.floor(random() * 50)
+    const late = random() < 0.05 ? Math.floor(random() * 15_000) : 0
+    out.push({ key: `key-${Math.floor(random() * 200)}`, timestamp: clock - late })
+  }
+  return out
+}
+
+async function readAll(transport: Transport, topic: string): Promise<ConsumedRecord[]> {
+  const partitions = partitionsOf(topic)
+  const ends = await transport.listOffsets(partitions)
+  const records: ConsumedRecord[] = []
+  const positions = new Map<number, number>()
+  const reader = transport.createConsumer({
+    handler: {
+      onAssigned: () => {},
+      onRevoked: () => {},
+      onRecords: (batch) => void records.push(...batch),
+      onPosition: (p) => void positions.set(p.partition, p.offset),
+    },
+  })
+  await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
+  await reader.start()
+  try {
+    await waitFor(`the end offsets of ${topic}`, () => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest))
+  } finally {
+    await reader.close()
+  }
+  return records
+}
+
+async function allCommitted(transport: Transport, groupId: string, input: string): Promise<void> {
+  const group = transport.createConsumer({ groupId, handler: { onAssigned() {}, onRevoked() {}, onRecords() {} } })
+  try {
+    const inputEnds = await transport.listOffsets(partitionsOf(input))
+    await waitFor(`group ${groupId} to commit every input`, async () => {
+      const committed = await group.committed(partitionsOf(input))
+      return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
+    })
+  } finally {
+    await group.close()
+  }
+}
+
+const results = (records: ConsumedRecord[]) =>
+  records
+    .map((r) => {
+      const value = JSON.parse(r.value!.toString()) as { start: number; end: number; value: number }
+      return `${JSON.parse(r.key!.toString())} ${value.start} ${value.end} ${value.value}`
+    })
+    .sort()
+
+describe('windowed aggregations against Kafka Streams', () => {
+  it(`tumbling and hopping counts with grace over ${EVENTS} clicks (5 % late): the same final results`, async () => {
+    const bootstrap = inject('kafkaBootstrap')
+    const run = randomUUID().slice(0, 8)
+    const input = `diff-in-${run}`
+    const classpath = buildStreamsApp()
+
+    const app = new App(`diff-${run}`, {
+      broker: `kafka://${bootstrap}`,
+      logLevel: 'warn',
+      topicPartitions: PARTITIONS,
+    })
+    app.services.tables.configure({ tty: false })
+    const clicksTopic = app.topic(input, { keyType: 'raw', valueType: 'raw' })
+    const outputs = { tumbling: `diff-fst-tumbling-${run}`, hopping: `diff-fst-hopping-${run}` }
+    const tumbling = app
+      .table<string, number>('tumbling', { default: () => 0, keyPartitionCheck: 'off' })
+      .tumbling(SIZE, { grace: GRACE })
+      .finalResults(app.topic(outputs.tumbling, { keyType: 'json', valueType: 'json' }))
+    const hopping = app
+      .table<string, number>('hopping', { default: () => 0, keyPartitionCheck: 'off' })
+      .hopping(SIZE, STEP, { grace: GRACE })
+      .finalResults(app.topic(outputs.hopping, { keyType: 'json', valueType: 'json' }))
+    app.agent(clicksTopic, async function count(stream: Stream<Buffer, Buffer>) {
+      for await (const event of stream.events()) {
+        const key = JSON.parse((event.key as Buffer).toString()) as string
+        tumbling.update(key, (n) => n + 1)
+        hopping.update(key, (n) => n + 1)
+      }
+    })
+    await app.start()
+    try {
+      const producer = await app.services.runtime.producer()
+      // Kafka Streams does not create its output topics (and the test broker does not auto-create topics).
+      await app.services.runtime.transport!.ensureTopics(
+        (['tumbling', 'hopping'] as const).map((kind) => ({
+          name: `diff-ks-${kind}-${run}`,
+          partitions: PARTITIONS,
+          replicas: 1,
+        })),
+      )
+      const streamsApps = (['tumbling', 'hopping'] as const).map((kind) => {
+        const appId = `diff-ks-${kind}-${run}`
+        const child = spawn(
+          'java',
+          [
+            '-Xmx256m',
+            '-Dlog4j2.level=WARN',
+            '-cp',
+            classpath,
+            'WindowCounts',
+            bootstrap,
+            appId,
+            input,
+            `diff-ks-${kind}-${run}`,
+            kind,
+            mkdtempSync(join(tmpdir(), 'kafka-streams-')),
+            String(SIZE),
+            String(STEP),
+            String(GRACE),
+          ],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        )
+        children.push(child)
+        const started = new Promise<void>((resolve) =>
+          child.stdout!.on('data', (d: Buffer) => d.includes('started') && resolve()),
+        )
+        return { kind, appId, output: `diff-ks-${kind}-${run}`, child, started }
+      })
+      for (const ks of streamsApps) await ks.started
+
+      const transport = app.services.runtime.transport!
+      // Recent times: the broker's time retention (7 days) would delete older records before Kafka Streams reads them.
+      const events = clicks(EVENTS, Date.now() - 3_600_000)
+      const last = Math.max(...events.map((e) => e.timestamp))
+      const records = events.map((e) => ({
+        topic: input,
+        key: Buffer.from(JSON.stringify(e.key)),
+        value: Buffer.from('1'),
+        timestamp: e.timestamp,
+      }))
+      // One record per partition far ahead in time closes every window on both sides.
+      for (let partition = 0; partition < PARTITIONS; partition++) {
+        records.push({ topic: input, key: Buffer.from(`"flush"`), value: Buffer.from('1'), timestamp: last + 60_000 })
+        ;(records.at(-1) as { partition?: number }).partition = partition
+      }
+      for (let i = 0; i < records.length; i += 5_000) await producer.send(records.slice(i, i + 5_000))
+
+      await allCommitted(transport, app.groupId, input)
+      for (const ks of streamsApps) await allCommitted(transport, ks.appId, input)
+      for (const ks of streamsApps) {
+        ks.child.kill('SIGTERM')
+        const ours = results(await readAll(transport, outputs[ks.kind]))
+        const theirs = results(await readAll(transport, ks.output))
+        console.log(`${ks.kind}: Faustus ${ours.length} final results, Kafka Streams ${theirs.length}`)
+        expect(theirs.length).toBeGreaterThan(1000)
+        expect(ours).toEqual(theirs)
+      }
+      console.log(`late updates dropped by Faustus: tumbling ${tumbling.lateDropped}, hopping ${hopping.lateDropped}`)
+    } finally {
+      await app.stop()
+    }
+  }, 600_000)
+})
