@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   FST_BROKER_TLS_UNTRUSTED: "The broker's certificate is not signed by a trusted CA (brokerSsl.ca / caFile)",
   FST_BROKER_TLS_HOSTNAME: "The broker's certificate does not name the host connected to",
   FST_BROKER_TLS_HANDSHAKE: 'The TLS handshake failed (TLS to a plaintext port, or a client certificate refused)',
+  FST_BROKER_TLS_CLIENT_CERT:
+    'The broker refused the client certificate: none given (brokerSsl.certFile / keyFile) or not one it trusts',
   FST_TOPIC_PARTITIONS_MISMATCH: 'An existing topic has a different partition count than declared',
   FST_TOPIC_UNKNOWN: 'A topic does not exist and may not be created',
   FST_PRODUCER_FENCED: 'A transaction was refused: a newer producer or group generation took over (a zombie worker)',

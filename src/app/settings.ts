@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { inspect } from 'node:util'
 import { type Static, Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { SettingError } from '../errors.ts'
@@ -141,12 +143,43 @@ export const UNAVAILABLE_SETTINGS: Partial<
 /** Settings whose values are secrets: never echoed in an error message or log line. */
 const SECRET_SETTINGS = new Set(['brokerSasl', 'brokerSsl'])
 
-/** The secret values in `settings` (SASL password, TLS key), for the logger to mask. */
+/** The private key of `brokerSsl`: given as text, or the contents of `keyFile` (unreadable: none, the transport says). */
+function privateKey(ssl: Settings['brokerSsl']): string | undefined {
+  if (ssl?.keyFile === undefined) return ssl?.key
+  try {
+    return readFileSync(ssl.keyFile, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The secret values in `settings` (SASL password, token, TLS private key given as text or read from `keyFile`), for
+ * the logger to mask. A key is masked whole and line by line, so a quoted fragment of it is masked too.
+ */
 export function secretValues(settings: Settings): string[] {
   const token = settings.brokerSasl?.token
-  return [settings.brokerSasl?.password, settings.brokerSsl?.key, typeof token === 'string' ? token : undefined].filter(
+  const key = privateKey(settings.brokerSsl)
+  const keyLines = (key ?? '').split(/\r?\n/).filter((line) => line.length >= 16 && !line.startsWith('-----'))
+  return [settings.brokerSasl?.password, key, ...keyLines, typeof token === 'string' ? token : undefined].filter(
     (v): v is string => !!v,
   )
+}
+
+const MASKED = '***'
+
+/** A copy of a secret-holding setting that prints (JSON, console.log, logs) with `fields` masked. */
+function maskedWhenPrinted<T extends object>(value: T | undefined, fields: readonly string[]): T | undefined {
+  if (value === undefined) return undefined
+  const copy = { ...value }
+  const printable = () =>
+    Object.fromEntries(
+      Object.entries(copy).map(([name, v]) => [name, fields.includes(name) && v !== undefined ? MASKED : v]),
+    )
+  // Not enumerable: spreading the setting (as the transport does) copies only the real options.
+  Object.defineProperty(copy, 'toJSON', { value: printable, enumerable: false })
+  Object.defineProperty(copy, inspect.custom, { value: printable, enumerable: false })
+  return copy
 }
 
 const ENV_PREFIX = 'FAUSTUS_'
@@ -265,5 +298,10 @@ export function resolveSettings(
   if (error !== undefined) throw invalid(error.path, error.message, error.value)
   refuseUnavailable(given)
   checkCodecs(merged)
+  // Printing the settings (console.log, JSON, a log line) shows the key and password as ***.
+  if (merged.brokerSsl !== undefined) merged.brokerSsl = maskedWhenPrinted(merged.brokerSsl as object, ['key'])
+  if (merged.brokerSasl !== undefined) {
+    merged.brokerSasl = maskedWhenPrinted(merged.brokerSasl as object, ['password', 'token'])
+  }
   return merged as Settings
 }
