@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   FST_RECOVERY_STALLED: 'Table recovery made no progress',
   FST_CLI_USAGE: 'Bad command-line usage',
   FST_CLI_APP_NOT_FOUND: 'The -A module has no Faustus app',
+  FST_WORKER_PROCESSES: 'Worker processes under `faustus worker --processes` crash-looped or failed to start',
   FST_GROUP_ACTIVE: 'The consumer group has running members (stop its workers first)',
   FST_MANIFEST_INVALID: 'A declarative manifest is invalid',
   FST_MANIFEST_CODE: 'Code from a declarative manifest raised while running',

@@ -119,6 +119,11 @@ export const SettingsSchema = Type.Object(
     webEnabled: Type.Boolean({ default: false }),
     webHost: Type.String({ default: '127.0.0.1' }),
     webPort: Type.Integer({ minimum: 0, maximum: 65535, default: 6066 }),
+    workerProcesses: Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')], {
+      default: 1,
+      description:
+        '`faustus worker` runs this many worker processes in one consumer group (auto: one per core), supervised',
+    }),
   },
   { additionalProperties: false },
 )
@@ -185,7 +190,7 @@ function maskedWhenPrinted<T extends object>(value: T | undefined, fields: reado
 const ENV_PREFIX = 'FAUSTUS_'
 /** Environment names the project uses for other things than app settings. */
 const RESERVED_ENV =
-  /^FAUSTUS_(TEST_|APP$|MANIFESTS$|CLI_OVERRIDES$|INSTALL_|KAFKA_CACHE$|NO_REEXEC$|REEXEC$|WRAPPER_PID$)/
+  /^FAUSTUS_(TEST_|APP$|MANIFESTS$|CLI_OVERRIDES$|INSTALL_|KAFKA_CACHE$|NO_REEXEC$|REEXEC$|WRAPPER_PID$|WORKER_INDEX$)/
 
 function envName(key: string): string {
   return ENV_PREFIX + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()
