@@ -6,8 +6,10 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { superviseWorkers, WORKER_INDEX_ENV } from '../../src/cli/supervisor.ts'
+import { resolveSettings } from '../../src/app/settings.ts'
+import { processCount, superviseWorkers, WORKER_INDEX_ENV } from '../../src/cli/supervisor.ts'
 import { createLogger } from '../../src/logging.ts'
+import { cli, fixture } from './run-cli.ts'
 
 function capture() {
   const entries: Record<string, unknown>[] = []
@@ -85,5 +87,25 @@ describe('worker process supervisor', () => {
       expect.objectContaining({ worker: 1, code: 2 }),
     ])
     expect(run.messages('worker process died: restarting')).toEqual([])
+  })
+})
+
+describe('faustus worker --processes: refusals', () => {
+  it.each([
+    [['--broker', 'memory://', 'worker', '--processes', '0'], /--processes: expected a number.*got "0"/],
+    [['--broker', 'memory://', 'worker', '--processes', '2'], /2 worker processes need a Kafka broker/],
+  ])('%j is a usage error', async (args, message) => {
+    const run = await cli(['-A', fixture('processes-app.ts'), ...args])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(message)
+  })
+
+  it('the workerProcesses setting accepts a count or auto, and refuses 0', () => {
+    expect(resolveSettings({}, { FAUSTUS_WORKER_PROCESSES: '3' }).workerProcesses).toBe(3)
+    expect(resolveSettings({ workerProcesses: 'auto' }, {}).workerProcesses).toBe('auto')
+    expect(processCount('auto')).toBeGreaterThanOrEqual(1)
+    expect(() => resolveSettings({ workerProcesses: 0 }, {})).toThrow(
+      expect.objectContaining({ code: 'FST_SETTING_INVALID', message: expect.stringContaining('workerProcesses') }),
+    )
   })
 })
