@@ -124,7 +124,11 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
         slot.everStarted = true
         log.info({ worker: slot.index, pid: child.pid }, 'worker process started')
       })
-      child.on('error', (error) => log.error({ worker: slot.index, err: error }, 'cannot start a worker process'))
+      child.on('error', (error) => {
+        log.error({ worker: slot.index, err: error }, 'cannot start a worker process')
+        // Not spawned at all: no exit event follows.
+        if (child.pid === undefined) onExit(slot, child, 1, null)
+      })
       child.on('exit', (code, signal) => onExit(slot, child, code, signal))
     }
 

@@ -51,7 +51,10 @@ export async function runWorkerCommand(
       signals: io.signals,
     })
     if (code !== 0) {
-      throw new FaustusError('FST_WORKER_PROCESSES', 'the worker processes stopped after a failure (see the log above)')
+      throw new FaustusError(
+        'FST_WORKER_PROCESSES',
+        'the worker processes crash-looped, failed to start or did not stop cleanly (see the log above)',
+      )
     }
     return
   }

@@ -90,6 +90,25 @@ describe('worker process supervisor', () => {
   })
 })
 
+describe('worker process supervisor: a command that cannot run', () => {
+  it('is a failed start: exit 1 without restarts', async () => {
+    const signals = new EventEmitter()
+    const { log, messages } = capture()
+    const code = await superviseWorkers({
+      processes: 2,
+      command: '/nonexistent/faustus-node',
+      args: [],
+      env: process.env,
+      webPort: undefined,
+      log,
+      signals,
+    })
+    expect(code).toBe(1)
+    expect(messages('worker process died: restarting')).toEqual([])
+    expect(messages('cannot start a worker process').length).toBeGreaterThan(0)
+  })
+})
+
 describe('faustus worker --processes: refusals', () => {
   it.each([
     [['--broker', 'memory://', 'worker', '--processes', '0'], /--processes: expected a number.*got "0"/],

@@ -1,5 +1,6 @@
 // Mutual TLS on a broker of this file's own (client certificate required): an agent, a table with changelog and
-// recovery, ask across two processes; a missing client certificate is refused; no key in any output.
+// recovery, ask across two processes; exactly-once with a worker killed mid-stream; a missing client certificate is
+// FST_BROKER_TLS_CLIENT_CERT at once (client and worker process); no key in any output.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { KafkaCluster } from '../../scripts/kafka/index.ts'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
@@ -10,6 +11,7 @@ import {
   runExactlyOnce,
   runScenario,
   seen,
+  spawnFixture,
   startSecured,
 } from './secure-helpers.ts'
 
@@ -51,6 +53,18 @@ describe('mutual TLS broker', () => {
     seen.push(String(error?.stack))
     expect(error).toMatchObject({ code: 'FST_BROKER_TLS_CLIENT_CERT', message: expect.stringContaining('certFile') })
     expect(ms).toBeLessThan(5_000)
+  })
+
+  it('a worker process without a client certificate exits with FST_BROKER_TLS_CLIENT_CERT, not 30 s of retries', async () => {
+    const started = Date.now()
+    const worker = spawnFixture(cluster, `sec-nocert-${started}`, 'worker', {
+      FAUSTUS_BROKER_SSL: JSON.stringify({ caFile: cluster.security!.caFile }),
+    })
+    const code = await new Promise<number | null>((resolve) => worker.process.once('exit', resolve))
+    expect(code).not.toBe(0)
+    expect(worker.lines.join('\n')).toContain('FST_BROKER_TLS_CLIENT_CERT')
+    // Includes starting Node with the TypeScript loader; the refusal itself arrives in well under a second.
+    expect(Date.now() - started).toBeLessThan(15_000)
   })
 
   it('a certificate without its key is FST_SETTING_INVALID naming brokerSsl', () => {
