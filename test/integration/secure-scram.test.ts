@@ -27,11 +27,11 @@ afterAll(async () => {
 describe('SASL/SCRAM broker', () => {
   it('runs an agent, a table with changelog and recovery, and ask across two processes', async () => {
     await runScenario(cluster)
-  })
+  }, 600_000)
 
   it('exactly-once: a relaying agent killed with SIGKILL mid-stream, exactly one committed output per input', async () => {
     await runExactlyOnce(cluster)
-  })
+  }, 600_000)
 
   it('a worker with a wrong password exits with FST_BROKER_AUTH_FAILED, not 30 s of retries', async () => {
     const started = Date.now()

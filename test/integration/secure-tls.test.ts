@@ -29,11 +29,11 @@ afterAll(async () => {
 describe('mutual TLS broker', () => {
   it('runs an agent, a table with changelog and recovery, and ask across two processes', async () => {
     await runScenario(cluster)
-  })
+  }, 600_000)
 
   it('exactly-once: a relaying agent killed with SIGKILL mid-stream, exactly one committed output per input', async () => {
     await runExactlyOnce(cluster)
-  })
+  }, 600_000)
 
   // TLS 1.3: the broker checks the client certificate after the client finished its handshake, so its refusal is an
   // alert on the first read of an established connection (the library reports "Connection closed" to the request).
@@ -62,9 +62,9 @@ describe('mutual TLS broker', () => {
     })
     const code = await new Promise<number | null>((resolve) => worker.process.once('exit', resolve))
     expect(code).not.toBe(0)
+    // Typed at once: the retry path would end, after the connect deadline, as FST_BROKER_UNAVAILABLE.
     expect(worker.lines.join('\n')).toContain('FST_BROKER_TLS_CLIENT_CERT')
-    // Includes starting Node with the TypeScript loader; the refusal itself arrives in well under a second.
-    expect(Date.now() - started).toBeLessThan(15_000)
+    expect(worker.lines.join('\n')).not.toContain('FST_BROKER_UNAVAILABLE')
   })
 
   it('a certificate without its key is FST_SETTING_INVALID naming brokerSsl', () => {
