@@ -30,7 +30,7 @@ function logged(stderr: string, msg: string): Record<string, unknown>[] {
     .filter((entry) => entry.msg === msg)
 }
 
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -121,5 +121,5 @@ describe('faustus worker --processes', () => {
     ])
     for (const pid of children) expect(isAlive(pid)).toBe(false)
     expect(supervisor.stderr()).not.toMatch(/"level":50/)
-  }, 300_000)
+  }, 600_000)
 })
