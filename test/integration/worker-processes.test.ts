@@ -1,15 +1,22 @@
 // `faustus worker --processes 2` on a real broker: two worker processes in one consumer group, both get partitions
 // and together process every record; one is killed with SIGKILL and the supervisor restarts it; each serves its web
-// surface on its own port (webPort + i); SIGTERM to the supervisor stops both cleanly (exit 0).
+// surface on its own port (webPort + i) and keeps its own LMDB environment; SIGTERM to the supervisor stops both
+// cleanly (exit 0).
 import { randomUUID } from 'node:crypto'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 import { killStarted, startFaustus } from '../cli/process.ts'
 
 const FIXTURE = 'test/cli/fixtures/processes-app.ts'
 
+const stores: string[] = []
+
 afterAll(() => {
   killStarted()
+  for (const dir of stores) rmSync(dir, { recursive: true, force: true })
 })
 
 function isAlive(pid: number): boolean {
@@ -44,9 +51,16 @@ describe('faustus worker --processes', () => {
     const broker = `kafka://${inject('kafkaBootstrap')}`
     const topic = `${id}-in`
     const webPort = 20_000 + Math.floor(Math.random() * 20_000)
+    const store = mkdtempSync(join(tmpdir(), 'faustus-processes-'))
+    stores.push(store)
     const supervisor = startFaustus(
       ['-A', FIXTURE, '--broker', broker, '--log-format', 'json', 'worker', '--processes', '2'],
-      { FAUSTUS_TEST_PROCESSES_ID: id, FAUSTUS_WEB_PORT: String(webPort), FAUSTUS_LOG_LEVEL: 'info' },
+      {
+        FAUSTUS_TEST_PROCESSES_ID: id,
+        FAUSTUS_TEST_PROCESSES_STORE: store,
+        FAUSTUS_WEB_PORT: String(webPort),
+        FAUSTUS_LOG_LEVEL: 'info',
+      },
     )
     const started = () => logged(supervisor.stderr(), 'worker process started')
     await until('both worker processes started', () => started().length >= 2)
@@ -120,6 +134,8 @@ describe('faustus worker --processes', () => {
       expect.objectContaining({ failed: false }),
     ])
     for (const pid of children) expect(isAlive(pid)).toBe(false)
+    // Each process had an LMDB environment of its own.
+    expect(readdirSync(join(store, id)).sort()).toEqual(['worker-0', 'worker-1'])
     expect(supervisor.stderr()).not.toMatch(/"level":50/)
   }, 600_000)
 })
