@@ -269,7 +269,10 @@ export async function runExactlyOnce(cluster: KafkaCluster, total = 4_000): Prom
     await first.waitFor(/^ready$/)
     await send(0, total / 2)
     // Killed while relaying: part of the first half written, maybe inside an open transaction.
-    await until('outputs of the first worker', async () => (await written()) >= total / 8)
+    await until('outputs of the first worker', async () => (await written()) >= total / 8).catch((error: Error) => {
+      // What the worker was doing: its last log lines (trace level).
+      throw new Error(`${error.message}; its last lines:\n${first.lines.slice(-40).join('\n').slice(-8000)}`)
+    })
     first.process.kill('SIGKILL')
     await new Promise((resolve) =>
       first.process.exitCode !== null ? resolve(null) : first.process.once('exit', resolve),
