@@ -197,7 +197,7 @@ export function expectNoSecrets(cluster: KafkaCluster): void {
 
 const EOS_PARTITIONS = 3
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 180_000): Promise<void> {
+async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
