@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   FST_BROKER_TLS_UNTRUSTED: "The broker's certificate is not signed by a trusted CA (brokerSsl.ca / caFile)",
   FST_BROKER_TLS_HOSTNAME: "The broker's certificate does not name the host connected to",
   FST_BROKER_TLS_HANDSHAKE: 'The TLS handshake failed (TLS to a plaintext port, or a client certificate refused)',
+  FST_BROKER_TLS_CLIENT_CERT:
+    'The broker refused the client certificate: none given (brokerSsl.certFile / keyFile) or not one it trusts',
   FST_TOPIC_PARTITIONS_MISMATCH: 'An existing topic has a different partition count than declared',
   FST_TOPIC_UNKNOWN: 'A topic does not exist and may not be created',
   FST_PRODUCER_FENCED: 'A transaction was refused: a newer producer or group generation took over (a zombie worker)',
@@ -46,6 +48,7 @@ export const ERROR_CODES = {
   FST_RECOVERY_STALLED: 'Table recovery made no progress',
   FST_CLI_USAGE: 'Bad command-line usage',
   FST_CLI_APP_NOT_FOUND: 'The -A module has no Faustus app',
+  FST_WORKER_PROCESSES: 'Worker processes under `faustus worker --processes` crash-looped or failed to start',
   FST_GROUP_ACTIVE: 'The consumer group has running members (stop its workers first)',
   FST_MANIFEST_INVALID: 'A declarative manifest is invalid',
   FST_MANIFEST_CODE: 'Code from a declarative manifest raised while running',

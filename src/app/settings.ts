@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { inspect } from 'node:util'
 import { type Static, Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { SettingError } from '../errors.ts'
@@ -117,6 +119,11 @@ export const SettingsSchema = Type.Object(
     webEnabled: Type.Boolean({ default: false }),
     webHost: Type.String({ default: '127.0.0.1' }),
     webPort: Type.Integer({ minimum: 0, maximum: 65535, default: 6066 }),
+    workerProcesses: Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')], {
+      default: 1,
+      description:
+        '`faustus worker` runs this many worker processes in one consumer group (auto: one per core), supervised',
+    }),
   },
   { additionalProperties: false },
 )
@@ -141,18 +148,49 @@ export const UNAVAILABLE_SETTINGS: Partial<
 /** Settings whose values are secrets: never echoed in an error message or log line. */
 const SECRET_SETTINGS = new Set(['brokerSasl', 'brokerSsl'])
 
-/** The secret values in `settings` (SASL password, TLS key), for the logger to mask. */
+/** The private key of `brokerSsl`: given as text, or the contents of `keyFile` (unreadable: none, the transport says). */
+function privateKey(ssl: Settings['brokerSsl']): string | undefined {
+  if (ssl?.keyFile === undefined) return ssl?.key
+  try {
+    return readFileSync(ssl.keyFile, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The secret values in `settings` (SASL password, token, TLS private key given as text or read from `keyFile`), for
+ * the logger to mask. A key is masked whole and line by line, so a quoted fragment of it is masked too.
+ */
 export function secretValues(settings: Settings): string[] {
   const token = settings.brokerSasl?.token
-  return [settings.brokerSasl?.password, settings.brokerSsl?.key, typeof token === 'string' ? token : undefined].filter(
+  const key = privateKey(settings.brokerSsl)
+  const keyLines = (key ?? '').split(/\r?\n/).filter((line) => line.length >= 16 && !line.startsWith('-----'))
+  return [settings.brokerSasl?.password, key, ...keyLines, typeof token === 'string' ? token : undefined].filter(
     (v): v is string => !!v,
   )
+}
+
+const MASKED = '***'
+
+/** A copy of a secret-holding setting that prints (JSON, console.log, logs) with `fields` masked. */
+function maskedWhenPrinted<T extends object>(value: T | undefined, fields: readonly string[]): T | undefined {
+  if (value === undefined) return undefined
+  const copy = { ...value }
+  const printable = () =>
+    Object.fromEntries(
+      Object.entries(copy).map(([name, v]) => [name, fields.includes(name) && v !== undefined ? MASKED : v]),
+    )
+  // Not enumerable: spreading the setting (as the transport does) copies only the real options.
+  Object.defineProperty(copy, 'toJSON', { value: printable, enumerable: false })
+  Object.defineProperty(copy, inspect.custom, { value: printable, enumerable: false })
+  return copy
 }
 
 const ENV_PREFIX = 'FAUSTUS_'
 /** Environment names the project uses for other things than app settings. */
 const RESERVED_ENV =
-  /^FAUSTUS_(TEST_|APP$|MANIFESTS$|CLI_OVERRIDES$|INSTALL_|KAFKA_CACHE$|NO_REEXEC$|REEXEC$|WRAPPER_PID$)/
+  /^FAUSTUS_(TEST_|APP$|MANIFESTS$|CLI_OVERRIDES$|INSTALL_|KAFKA_CACHE$|NO_REEXEC$|REEXEC$|WRAPPER_PID$|WORKER_INDEX$)/
 
 function envName(key: string): string {
   return ENV_PREFIX + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()
@@ -265,5 +303,10 @@ export function resolveSettings(
   if (error !== undefined) throw invalid(error.path, error.message, error.value)
   refuseUnavailable(given)
   checkCodecs(merged)
+  // Printing the settings (console.log, JSON, a log line) shows the key and password as ***.
+  if (merged.brokerSsl !== undefined) merged.brokerSsl = maskedWhenPrinted(merged.brokerSsl as object, ['key'])
+  if (merged.brokerSasl !== undefined) {
+    merged.brokerSasl = maskedWhenPrinted(merged.brokerSasl as object, ['password', 'token'])
+  }
   return merged as Settings
 }

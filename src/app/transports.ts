@@ -23,7 +23,7 @@ export async function createTransport(
       sessionTimeoutMs: settings.brokerSessionTimeoutMs,
       heartbeatIntervalMs: settings.brokerHeartbeatIntervalMs,
       rebalanceTimeoutMs: settings.brokerRebalanceTimeoutMs,
-      groupInstanceId: settings.brokerGroupInstanceId,
+      groupInstanceId: staticMemberId(settings.brokerGroupInstanceId),
       lingerMs: settings.producerLingerMs,
       compression: settings.producerCompression,
       ssl: settings.brokerSsl,
@@ -36,4 +36,13 @@ export async function createTransport(
     'FST_BROKER_URL_INVALID',
     `unsupported broker URL "${redactUrls(url)}": use memory:// or kafka://host:port`,
   )
+}
+
+/**
+ * Under `faustus worker --processes N` each process is a member of its own: the static id gets the process index
+ * (as Kafka Streams suffixes its threads'), so a restarted process takes its own partitions back.
+ */
+function staticMemberId(id: string | undefined): string | undefined {
+  const worker = process.env.FAUSTUS_WORKER_INDEX
+  return id === undefined || worker === undefined || worker === '' ? id : `${id}-${worker}`
 }

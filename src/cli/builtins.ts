@@ -1,7 +1,6 @@
 /** The built-in subcommands: worker, send, agents, tables, models, model, completion. */
 import { Option, type Command as Program } from 'commander'
 import type { App } from '../app/app.ts'
-import { withManifests } from '../declarative/cli.ts'
 import { FaustusError } from '../errors.ts'
 import { type AnyRecordClass, isRecordClass, records } from '../models/index.ts'
 import { convertParam } from './app-commands.ts'
@@ -11,12 +10,15 @@ import type { CliIO } from './io.ts'
 import { checkManifests, runManifestsCommand } from './manifests.ts'
 import { resetApp } from './reset.ts'
 import { runSend, runWorker } from './run.ts'
+import { runWorkerCommand, type WorkerCommandOptions } from './worker.ts'
 
 export interface CliContext {
   app: App | undefined
   io: CliIO
   /** Whether app commands' console output is redirected to `io` (it is when `main` got its own writers). */
   capture: boolean
+  /** The command line (as process.argv), for `worker --processes` to run it again per process. */
+  argv?: readonly string[]
 }
 
 export const BUILTIN_COMMANDS = [
@@ -108,12 +110,11 @@ export function registerBuiltins(program: Program, ctx: CliContext): void {
     .command('worker')
     .description('start a worker: run the agents, tasks and timers until SIGINT/SIGTERM')
     .option('--manifests <paths...>', 'also run the declarative YAML manifests in these files or directories')
-    .action(async (options: { manifests?: string[] }) => {
-      const app = requireApp(ctx)
-      const manifests = options.manifests ?? process.env.FAUSTUS_MANIFESTS?.split(',')
-      if (manifests !== undefined) await withManifests(app, manifests)
-      await runWorker(app, io)
-    })
+    .option(
+      '--processes <n>',
+      'run n worker processes in one consumer group, supervised (auto: one per core); default: workerProcesses (1)',
+    )
+    .action((options: WorkerCommandOptions) => runWorkerCommand(requireApp(ctx), options, io, ctx.argv ?? []))
 
   program
     .command('run')

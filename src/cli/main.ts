@@ -106,7 +106,7 @@ export async function main(
   io: Partial<CliIO> = {},
   options: { app?: App } = {},
 ): Promise<number> {
-  const ctx: CliContext = { app: undefined, io: { ...defaultIO(), ...io }, capture: io.stdout !== undefined }
+  const ctx: CliContext = { app: undefined, io: { ...defaultIO(), ...io }, capture: io.stdout !== undefined, argv }
   const args = argv.slice(2)
   const early = scanEarlyOptions(args)
   let restoreEnvironment = () => {}

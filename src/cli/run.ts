@@ -41,7 +41,7 @@ export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SI
 const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }
 
 /** Runs the app until SIGINT/SIGTERM/SIGHUP (graceful stop; a second signal exits at once) or a crash (rethrown). */
-export async function runWorker(app: App, io: CliIO): Promise<void> {
+export async function runWorker(app: App, io: CliIO, onStarted?: () => void): Promise<void> {
   let stopFailed!: (error: unknown) => void
   const stopFailure = new Promise<never>((_, reject) => {
     stopFailed = reject
@@ -65,6 +65,7 @@ export async function runWorker(app: App, io: CliIO): Promise<void> {
   try {
     starting = app.start()
     await Promise.race([starting, stopFailure])
+    onStarted?.()
     await Promise.race([app.done, stopFailure])
   } finally {
     clearInterval(keepAlive)

@@ -1,3 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { secretValues } from '../../src/app/settings.ts'
 import { App, isFaustusError, resolveSettings, type Stream } from '../../src/index.ts'
@@ -126,5 +130,47 @@ describe('secrets', () => {
     const text = lines.join('')
     expect(text).toContain('***')
     expect(text).not.toContain(PASSWORD)
+  })
+
+  it('a private key read from brokerSsl.keyFile is masked in log lines, whole or a line of it; printed settings mask key and password', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faustus-key-'))
+    const body = [
+      'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7',
+      'aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789+/aBcDeFgHiJkLmN',
+    ]
+    const key = `-----BEGIN PRIVATE KEY-----\n${body.join('\n')}\n-----END PRIVATE KEY-----\n`
+    writeFileSync(join(dir, 'client.key'), key)
+    const settings = resolveSettings(
+      {},
+      {
+        FAUSTUS_BROKER_SSL: JSON.stringify({ keyFile: join(dir, 'client.key'), certFile: join(dir, 'client.pem') }),
+        FAUSTUS_BROKER_SASL: JSON.stringify({ mechanism: 'PLAIN', username: 'u', password: PASSWORD }),
+      },
+    )
+    const { lines, destination } = capture()
+    const logger = createLogger({ level: 'trace', format: 'json', destination, secrets: secretValues(settings) })
+    logger.info({ key }, 'the whole key')
+    logger.info(`a line of it: ${body[1]}`)
+    logger.error(errorFields(new Error(`bad key ${key}`)), 'failed')
+    const inSettings = { ...settings.brokerSsl, key }
+    logger.info({ inSettings }, 'the key as a setting')
+    const text = lines.join('')
+    for (const line of body) expect(text).not.toContain(line)
+    expect(text).toContain('***')
+
+    // Settings printed as JSON or by console.log show the key and password masked, the paths as they are.
+    const withKey = resolveSettings(
+      { brokerSsl: { key, cert: 'x' }, brokerSasl: { mechanism: 'PLAIN', username: 'u', password: PASSWORD } },
+      {},
+    )
+    for (const printed of [JSON.stringify(withKey), inspect(withKey, { depth: 5 })]) {
+      for (const line of body) expect(printed).not.toContain(line)
+      expect(printed).not.toContain(PASSWORD)
+      expect(printed).toContain('***')
+    }
+    expect(JSON.stringify(settings)).toContain('client.key')
+    // The transport still gets the real key: only printing masks it.
+    expect({ ...withKey.brokerSsl }.key).toBe(key)
+    expect(withKey.brokerSasl?.password).toBe(PASSWORD)
   })
 })

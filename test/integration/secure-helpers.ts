@@ -8,6 +8,7 @@ import { expect } from 'vitest'
 import { type KafkaCluster, runRoot, startKafka } from '../../scripts/kafka/index.ts'
 import { clientEnv, type SecurityMode } from '../../scripts/kafka/security.ts'
 import { KafkaTransport, type KafkaTransportOptions } from '../../src/transport/kafka/index.ts'
+import type { ConsumedRecord } from '../../src/transport/types.ts'
 import { quietLogger } from './kafka-helpers.ts'
 
 const fixture = join(import.meta.dirname, 'fixtures', 'secure-worker.ts')
@@ -58,7 +59,7 @@ const children = new Set<ChildProcess>()
 export function spawnFixture(
   cluster: KafkaCluster,
   appId: string,
-  role: 'worker' | 'asker',
+  role: 'worker' | 'asker' | 'eos',
   extraEnv: Record<string, string> = {},
 ): Child {
   const env: NodeJS.ProcessEnv = {
@@ -192,4 +193,119 @@ export function expectNoSecrets(cluster: KafkaCluster): void {
   const text = seen.join('\n')
   expect(text.length).toBeGreaterThan(1000) // trace logs were really captured
   for (const secret of secrets) expect(text.includes(secret), 'a secret appears in the output').toBe(false)
+}
+
+const EOS_PARTITIONS = 3
+
+async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+/** Every record of `topic` a read_committed reader sees, read to the end offsets once no transaction is open. */
+async function readCommitted(transport: KafkaTransport, topic: string): Promise<ConsumedRecord[]> {
+  const partitions = Array.from({ length: EOS_PARTITIONS }, (_, partition) => ({ topic, partition }))
+  let ends = await transport.listOffsets(partitions)
+  await until('no open transaction on the output', async () => {
+    ends = await transport.listOffsets(partitions)
+    const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
+    return ends.every((e, i) => e.latest === high[i].latest)
+  })
+  const records: ConsumedRecord[] = []
+  const positions = new Map<number, number>()
+  const reader = transport.createConsumer({
+    isolationLevel: 'read_committed',
+    handler: {
+      onAssigned: () => {},
+      onRevoked: () => {},
+      onRecords: (batch) => void records.push(...batch),
+      onPosition: (p) => void positions.set(p.partition, p.offset),
+    },
+  })
+  await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
+  await reader.start()
+  try {
+    await until('the end offsets', async () => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest))
+  } finally {
+    await reader.close()
+  }
+  return records
+}
+
+/**
+ * Exactly-once on a secured broker: a worker relays inputs to an output in transactions (its producer, group
+ * consumer and transaction coordinator all over the secured listener); it is killed with SIGKILL mid-stream (its
+ * open transaction left for the broker to abort) and a second worker takes over. Read with read_committed to the
+ * end offsets, every input gives exactly one output.
+ */
+export async function runExactlyOnce(cluster: KafkaCluster, total = 4_000): Promise<void> {
+  const appId = `seos-${randomUUID().slice(0, 8)}`
+  const input = `${appId}-eos-in`
+  const output = `${appId}-eos-out`
+  const transport = new KafkaTransport(codeOptions(cluster))
+  try {
+    await transport.connect()
+    await transport.ensureTopics([
+      { name: input, partitions: EOS_PARTITIONS, replicas: 1 },
+      { name: output, partitions: EOS_PARTITIONS, replicas: 1 },
+    ])
+    const producer = transport.createProducer()
+    const send = async (from: number, to: number) => {
+      const records = []
+      for (let i = from; i < to; i++) {
+        records.push({ topic: input, key: Buffer.from(`k${i % 37}`), value: Buffer.from(JSON.stringify({ id: i })) })
+      }
+      await producer.send(records)
+      await producer.flush()
+    }
+    const outputs = Array.from({ length: EOS_PARTITIONS }, (_, partition) => ({ topic: output, partition }))
+    const written = async () =>
+      (await transport.listOffsets(outputs, { isolationLevel: 'read_uncommitted' })).reduce((n, e) => n + e.latest, 0)
+
+    const first = spawnFixture(cluster, appId, 'eos')
+    await first.waitFor(/^ready$/)
+    await send(0, total / 2)
+    // Killed while relaying: part of the first half written, maybe inside an open transaction.
+    await until('outputs of the first worker', async () => (await written()) >= total / 8).catch((error: Error) => {
+      // What the worker was doing: its last log lines (trace level).
+      throw new Error(`${error.message}; its last lines:\n${first.lines.slice(-40).join('\n').slice(-8000)}`)
+    })
+    first.process.kill('SIGKILL')
+    await new Promise((resolve) =>
+      first.process.exitCode !== null ? resolve(null) : first.process.once('exit', resolve),
+    )
+
+    const second = spawnFixture(cluster, appId, 'eos')
+    await second.waitFor(/^ready$/)
+    await send(total / 2, total)
+    const inputs = Array.from({ length: EOS_PARTITIONS }, (_, partition) => ({ topic: input, partition }))
+    const inputEnds = await transport.listOffsets(inputs)
+    const group = transport.createConsumer({
+      groupId: `${appId}-eos`,
+      handler: { onAssigned() {}, onRevoked() {}, onRecords() {} },
+    })
+    try {
+      await until('every input committed', async () => {
+        const committed = await group.committed(inputs)
+        return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
+      })
+    } finally {
+      await group.close()
+    }
+    await stopChild(second)
+
+    const ids = (await readCommitted(transport, output)).map(
+      (r) => (JSON.parse(r.value!.toString()) as { id: number }).id,
+    )
+    process.stderr.write(
+      `exactly-once on ${cluster.security!.mode}: ${total} inputs, ${ids.length} committed outputs, ${new Set(ids).size} distinct\n`,
+    )
+    expect(new Set(ids).size).toBe(total) // 0 lost
+    expect(ids.length).toBe(total) // 0 duplicated
+  } finally {
+    await transport.close()
+  }
 }

@@ -4,7 +4,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { KafkaCluster } from '../../scripts/kafka/index.ts'
 import { KafkaTransport, type KafkaTransportOptions } from '../../src/transport/kafka/index.ts'
-import { codeOptions, expectNoSecrets, killChildren, runScenario, seen, startSecured } from './secure-helpers.ts'
+import {
+  codeOptions,
+  expectNoSecrets,
+  killChildren,
+  runExactlyOnce,
+  runScenario,
+  seen,
+  startSecured,
+} from './secure-helpers.ts'
 
 let cluster: KafkaCluster
 
@@ -43,7 +51,11 @@ async function failure(options: KafkaTransportOptions): Promise<{ code: string; 
 describe('SASL_SSL (SCRAM-SHA-512) broker', () => {
   it('runs an agent, a table with changelog and recovery, and ask across two processes', async () => {
     await runScenario(cluster)
-  })
+  }, 600_000)
+
+  it('exactly-once: a relaying agent killed with SIGKILL mid-stream, exactly one committed output per input', async () => {
+    await runExactlyOnce(cluster)
+  }, 600_000)
 
   it('SCRAM-SHA-256 works too', async () => {
     const s = cluster.security!

@@ -4,7 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { KafkaCluster } from '../../scripts/kafka/index.ts'
 import { clientEnv } from '../../scripts/kafka/security.ts'
-import { expectNoSecrets, killChildren, runScenario, spawnFixture, startSecured } from './secure-helpers.ts'
+import {
+  expectNoSecrets,
+  killChildren,
+  runExactlyOnce,
+  runScenario,
+  spawnFixture,
+  startSecured,
+} from './secure-helpers.ts'
 
 let cluster: KafkaCluster
 
@@ -20,7 +27,11 @@ afterAll(async () => {
 describe('SASL/SCRAM broker', () => {
   it('runs an agent, a table with changelog and recovery, and ask across two processes', async () => {
     await runScenario(cluster)
-  })
+  }, 600_000)
+
+  it('exactly-once: a relaying agent killed with SIGKILL mid-stream, exactly one committed output per input', async () => {
+    await runExactlyOnce(cluster)
+  }, 600_000)
 
   it('a worker with a wrong password exits with FST_BROKER_AUTH_FAILED, not 30 s of retries', async () => {
     const started = Date.now()

@@ -1,11 +1,18 @@
 // Client security options: PEM files read and checked, errors naming the setting and never the secret; failures of
 // SASL and TLS found in the library's error chains and typed as configuration errors (never retried).
+import { EventEmitter } from 'node:events'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { resolveSettings } from '../../src/app/settings.ts'
-import { findSecurityFailure, resolveSasl, resolveTls } from '../../src/transport/kafka/security.ts'
+import {
+  findSecurityFailure,
+  resolveSasl,
+  resolveTls,
+  securityFailureOf,
+  watchConnections,
+} from '../../src/transport/kafka/security.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'faustus-sec-'))
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
@@ -109,8 +116,38 @@ describe('classifying failures', () => {
     ],
     [Object.assign(new Error('altnames'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), 'FST_BROKER_TLS_HOSTNAME'],
     [Object.assign(new Error('TLS handshake failed.'), { code: 'PLT_KFK_USER' }), 'FST_BROKER_TLS_HANDSHAKE'],
+    // TLS 1.3: the broker's alert about a missing or untrusted client certificate (Java: 42, OpenSSL: 116).
+    [
+      Object.assign(new Error('ssl/tls alert bad certificate'), { code: 'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE' }),
+      'FST_BROKER_TLS_CLIENT_CERT',
+    ],
+    [
+      Object.assign(new Error('tlsv13 alert certificate required'), {
+        code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+      }),
+      'FST_BROKER_TLS_CLIENT_CERT',
+    ],
+    [
+      Object.assign(new Error('wrong version number'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' }),
+      'FST_BROKER_TLS_HANDSHAKE',
+    ],
   ])('%s is %s', (inner, code) => {
     expect(findSecurityFailure(wrap(inner))?.code).toBe(code)
+  })
+  it('an alert on an established connection explains the bare "Connection closed" of its owner only', () => {
+    const pool = new EventEmitter()
+    const owner = {}
+    watchConnections(owner, pool, 'connect')
+    const connection = new EventEmitter()
+    pool.emit('connect', { connection })
+    const closed = Object.assign(new Error('Connection closed'), { code: 'PLT_KFK_NETWORK' })
+    expect(securityFailureOf(owner, closed)).toBeUndefined()
+    const alert = Object.assign(new Error('alert'), { code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' })
+    connection.emit('error', Object.assign(new Error('Connection error'), { code: 'PLT_KFK_NETWORK', cause: alert }))
+    expect(securityFailureOf(owner, closed)?.code).toBe('FST_BROKER_TLS_CLIENT_CERT')
+    // Another transport's lost connection, or a failure that is not a lost connection, is not explained by it.
+    expect(securityFailureOf({}, closed)).toBeUndefined()
+    expect(securityFailureOf(owner, new Error('UNKNOWN_TOPIC_OR_PARTITION'))).toBeUndefined()
   })
   it('a refused connection is not a configuration failure', () => {
     expect(findSecurityFailure(wrap(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })))).toBeUndefined()

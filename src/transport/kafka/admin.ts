@@ -4,6 +4,7 @@ import type { IsolationLevel, PartitionOffsets, TopicDescription, TopicPartition
 import { hasKafkaError, partitionCount, sleep, toTransportError, withRetries } from './errors.ts'
 import { classify } from './faults.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
+import { watchConnections } from './security.ts'
 
 /** Topic administration and offsets lookups, on the library's admin client. */
 export class KafkaAdmin {
@@ -13,6 +14,7 @@ export class KafkaAdmin {
   constructor(config: KafkaConfig) {
     this.#config = config
     this.#client = new Admin(baseClientOptions(config, 'admin', 0))
+    watchConnections(config, this.#client)
   }
 
   /**

@@ -15,6 +15,7 @@ import {
 import type { IsolationLevel } from '../types.ts'
 import { isCoordinatorOrNetworkError } from './errors.ts'
 import { baseClientOptions, type KafkaConfig, librarySasl } from './options.ts'
+import { watchConnections } from './security.ts'
 
 export interface JoinRequest {
   groupId: string
@@ -79,6 +80,8 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
     }
     // Fetches (long polls) get their own connections so they never delay heartbeats and commits.
     this.#fetchPool = new ConnectionPool(`${base.clientId}-fetch`, this.#poolOptions)
+    watchConnections(config, this)
+    watchConnections(config, this.#fetchPool, 'connect')
   }
 
   /** Closes the fetch connections and the client. */
@@ -194,6 +197,7 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
    */
   async sendLeaveGroup(groupId: string, memberId: string): Promise<unknown> {
     const pool = new ConnectionPool(`${this.clientId}-leave`, this.#poolOptions)
+    watchConnections(this.#config, pool, 'connect')
     try {
       return await this.#groupCall(groupId, 'LeaveGroup', [groupId, [{ memberId, reason: 'member closed' }]], pool)
     } finally {

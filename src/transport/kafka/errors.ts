@@ -3,7 +3,7 @@ import { isFaustusError, TransportError } from '../../errors.ts'
 import { describeError } from './describe.ts'
 import { classify, isRetriable, KAFKA_ERROR_KINDS } from './faults.ts'
 import { backoffMs, type KafkaConfig } from './options.ts'
-import { findSecurityFailure, securityError } from './security.ts'
+import { findSecurityFailure, securityError, securityFailureOf } from './security.ts'
 
 export { describeError }
 
@@ -40,7 +40,7 @@ export function brokerUnavailable(config: KafkaConfig, what: string, cause: unkn
 /** Maps any failure of a library call to a typed error; configuration errors get their own codes. */
 export function toTransportError(config: KafkaConfig, what: string, error: unknown): TransportError {
   if (isFaustusError(error)) return error as TransportError
-  const security = securityError(config.address, what, error)
+  const security = securityError(config.address, what, error, config)
   if (security) return security
   const fault = classify(error)
   const message = describeError(error)
@@ -113,7 +113,7 @@ export async function withRetries<T>(
       return await operation()
     } catch (error) {
       const remaining = deadline - Date.now()
-      if (!retriable(error) || remaining <= 0 || options.signal?.aborted || findSecurityFailure(error)) {
+      if (!retriable(error) || remaining <= 0 || options.signal?.aborted || securityFailureOf(config, error)) {
         throw toTransportError(config, what, error)
       }
       const delay = Math.min(backoffMs(attempt), remaining)

@@ -3,13 +3,7 @@ import type { BaseOptions } from '@platformatic/kafka'
 import type { ProducerOptions } from '../types.ts'
 import { describeError } from './describe.ts'
 import { classify, RetryStats } from './faults.ts'
-import {
-  findSecurityFailure,
-  type KafkaSaslOptions,
-  type KafkaTlsOptions,
-  resolveSasl,
-  resolveTls,
-} from './security.ts'
+import { type KafkaSaslOptions, type KafkaTlsOptions, resolveSasl, resolveTls, securityFailureOf } from './security.ts'
 import { type BrokerAddress, formatBrokers } from './url.ts'
 
 /** Where the driver reports retries and rebalances: pino's calling convention, `(fields, message)`. */
@@ -191,7 +185,7 @@ export function baseClientOptions(
     retries,
     retryDelay: (client: unknown, operationId: string, attempt: number, retriesAllowed: number, error: Error) => {
       const delay = backoffMs(attempt)
-      if (findSecurityFailure(error)) {
+      if (securityFailureOf(config, error)) {
         // A refused password or an untrusted certificate will not heal: closing the client ends the library's
         // retries now, and the caller gets the failure (typed as a configuration error) instead of 30 s of retries.
         setImmediate(() => void (client as { close(): Promise<void> }).close().catch(() => {}))

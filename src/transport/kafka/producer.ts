@@ -24,6 +24,7 @@ import type {
 import { partitionCount, toTransportError, withRetries } from './errors.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
 import { type Message, settleRequests, splitByBatchBytes } from './produce-requests.ts'
+import { watchConnections } from './security.ts'
 import { fencedError, isFencing, produceError, txnOffsetCommit } from './transactions.ts'
 
 /** The library's transaction object (not exported by name). */
@@ -102,6 +103,7 @@ export class KafkaProducer implements Producer, TransactionalProducer {
       compression: options.compression ?? 'none',
       autocreateTopics: false,
     })
+    watchConnections(config, this.#client)
   }
 
   send(records: ProduceRecord[]): Promise<RecordMetadata[]> {

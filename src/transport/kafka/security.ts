@@ -129,6 +129,12 @@ const UNTRUSTED = new Set([
   'CERT_SIGNATURE_FAILURE',
 ])
 
+// Alerts the broker sends about our client certificate. Under TLS 1.3 the server checks the client certificate
+// after the client's handshake is complete, so the alert arrives on the first read of an established connection
+// (Java brokers send bad_certificate (42) for a missing one; OpenSSL servers certificate_required (116)).
+const CLIENT_CERT_ALERT =
+  /^ERR_SSL_(?:SSL\/TLS|SSLV3|TLSV1|TLSV13)_ALERT_(?:BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED)$/
+
 interface Found {
   code: ErrorCode
   reason: string
@@ -149,6 +155,12 @@ function classifyOne(error: Error): Found | undefined {
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return { code: 'FST_BROKER_TLS_HOSTNAME', reason: 'the broker certificate does not name this host' }
+  }
+  if (CLIENT_CERT_ALERT.test(code)) {
+    return {
+      code: 'FST_BROKER_TLS_CLIENT_CERT',
+      reason: `the broker refused the client certificate (${code.replace(/^ERR_SSL_[^_]+_ALERT_/, '').toLowerCase()}): give brokerSsl.certFile and keyFile, signed by a CA the broker trusts`,
+    }
   }
   if (/^ERR_SSL_/.test(code) || (code === 'PLT_KFK_USER' && /TLS handshake/i.test(message))) {
     return {
@@ -176,9 +188,67 @@ export function findSecurityFailure(error: unknown): Found | undefined {
   return undefined
 }
 
-/** A typed, non-retriable error for a configuration failure in `error`, or undefined. */
-export function securityError(address: string, what: string, error: unknown): TransportError | undefined {
+interface ConnectionEvents {
+  on(event: 'error', listener: (error: unknown) => void): unknown
+}
+interface PoolEvents {
+  on(event: string, listener: (payload: { connection: ConnectionEvents }) => void): unknown
+}
+
+/** Configuration failures seen on established connections, per owner (the transport's config), with when. */
+const alerts = new WeakMap<object, { found: Found; at: number }>()
+/** How long a noted alert explains a lost connection of the same owner. */
+const ALERT_VALID_MS = 30_000
+
+/**
+ * Watches the connections `pool` (a library client: `client:broker:connect`; a connection pool: `connect`) opens for
+ * `owner`: the library turns a TLS alert on an established connection into a bare "Connection closed" for the
+ * request in flight, so the alert is noted here and `securityFailureOf` names it.
+ */
+export function watchConnections(owner: object, pool: PoolEvents, event = 'client:broker:connect'): void {
+  pool.on(event, ({ connection }) => {
+    connection.on('error', (error) => {
+      const found = findSecurityFailure(error)
+      if (found) alerts.set(owner, { found, at: Date.now() })
+    })
+  })
+}
+
+function isConnectionLoss(error: unknown): boolean {
+  const seen = new Set<unknown>()
+  const queue: unknown[] = [error]
+  while (queue.length > 0 && seen.size < 50) {
+    const e = queue.shift()
+    if (!(e instanceof Error) || seen.has(e)) continue
+    seen.add(e)
+    const { code } = e as { code?: unknown }
+    if (code === 'PLT_KFK_NETWORK' || code === 'PLT_KFK_TIMEOUT' || code === 'ECONNRESET' || code === 'EPIPE') {
+      return true
+    }
+    const nested = (e as { errors?: unknown }).errors
+    if (Array.isArray(nested)) queue.push(...nested)
+    queue.push(e.cause)
+  }
+  return false
+}
+
+/** The configuration failure behind `error`: in its causes, or a TLS alert `owner`'s connections got just before. */
+export function securityFailureOf(owner: object, error: unknown): Found | undefined {
   const found = findSecurityFailure(error)
+  if (found) return found
+  const alert = alerts.get(owner)
+  if (alert && Date.now() - alert.at < ALERT_VALID_MS && isConnectionLoss(error)) return alert.found
+  return undefined
+}
+
+/** A typed, non-retriable error for a configuration failure in `error` (or noted for `owner`), or undefined. */
+export function securityError(
+  address: string,
+  what: string,
+  error: unknown,
+  owner?: object,
+): TransportError | undefined {
+  const found = owner ? securityFailureOf(owner, error) : findSecurityFailure(error)
   if (!found) return undefined
   return new TransportError(found.code, `Kafka broker ${address}: ${what} failed: ${found.reason}`, {
     cause: error,
