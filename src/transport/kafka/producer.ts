@@ -2,7 +2,7 @@
  * The Kafka producer: idempotent, acks=all, batching with linger, bounded buffering.
  *
  * `send` calls are queued in call order; a queue is sent as one produce request (one record batch per partition)
- * when it reaches `batchMaxRecords` or after `lingerMs`, with at most `maxInFlightRequests` requests in flight (while
+ * when it reaches `batchMaxRecords`, after `lingerMs`, or at once when no request is in flight, with at most `maxInFlightRequests` requests in flight (while
  * they are, the queue keeps growing into a bigger batch). Records queued or in flight are bounded by
  * `maxBufferedRecords`: a `send` beyond it waits for acknowledgements (backpressure), in order.
  *
@@ -42,6 +42,9 @@ export interface KafkaProducerOptions extends ProducerOptions {
   transactionTimeoutMs?: number
 }
 
+/** Below this many records queued and in the last request, the producer does not linger. */
+const LIGHT_LOAD = 16
+
 interface Pending {
   records: ProduceRecord[]
   resolve: (metadata: RecordMetadata[]) => void
@@ -69,6 +72,8 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   #waiters: Waiter[] = []
   #inFlight = new Set<Promise<void>>()
   #timer: NodeJS.Timeout | undefined
+  /** Records of the last request sent: a small one means light load (see `#dispatch`). */
+  #lastRequestRecords = 0
   #closed = false
   /** Aborted by close(): retries of sends give up. */
   readonly #abort = new AbortController()
@@ -219,7 +224,11 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   #dispatch(now: boolean): void {
     if (this.#queue.length === 0) return
     if (this.#inFlight.size >= this.#maxInFlight) return
-    if (!now && this.#queued < this.#batchMax && this.#lingerMs > 0) {
+    // Linger adapts to load: when little is being sent (nothing in flight, or a handful of records now and in the
+    // last request: asks and their replies), waiting only adds latency, so the queue goes at once; under load,
+    // records gather while earlier requests are in flight and during linger.
+    const light = this.#inFlight.size === 0 || (this.#queued < LIGHT_LOAD && this.#lastRequestRecords < LIGHT_LOAD)
+    if (!now && this.#queued < this.#batchMax && this.#lingerMs > 0 && !light) {
       this.#timer ??= setTimeout(() => {
         this.#timer = undefined
         this.#dispatch(true)
@@ -236,6 +245,7 @@ export class KafkaProducer implements Producer, TransactionalProducer {
       count += next.records.length
     }
     this.#queued -= count
+    this.#lastRequestRecords = count
     const request = this.#produce(batch).finally(() => {
       this.#inFlight.delete(request)
       this.#release(count)
