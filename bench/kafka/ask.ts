@@ -23,7 +23,7 @@ export async function askLatency(options: {
     stopTimeoutMs: 2_000,
   })
   const echo = app.agent(
-    app.topic(options.topic, { valueType: 'json', partitions: 1 }),
+    app.topic(options.topic, { valueType: 'json', partitions: options.admin.partitions }),
     async function* echo(stream: Stream<unknown>) {
       for await (const value of stream) yield value
     },
