@@ -4,7 +4,9 @@
  *   (a) the raw `@platformatic/kafka` client consuming the topic and producing each record to another topic,
  *   (b) a Faustus passthrough agent doing the same (from app start until the output's end offsets reach N),
  *   (c) `kcat` consuming the topic (the native ceiling),
- * and prints events/s and the ratios b/a and b/c. Targets: b/a >= 0.7 and b >= 100,000 events/s.
+ * and prints events/s and the ratios b/a and b/c. Targets: b/a >= 0.7 and b >= 100,000 events/s. Also printed: the
+ * peak RSS of this process during (b), and (f) the p50/p99 of BENCH_KAFKA_ASKS (default 1000) sequential `ask`
+ * round trips with default settings.
  * A diagnostic run of the same agent with a sink that does not wait for each acknowledgement follows (skip it with
  * BENCH_KAFKA_DIAGNOSTIC=0); it is not part of the ratios. CPU µs per record of this process are printed for (a) and
  * the diagnostic: unlike events/s, they barely move when other work shares the machine.
@@ -14,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { type AgentRun, agentPassthrough } from './kafka/agent.ts'
+import { askLatency } from './kafka/ask.ts'
 import { BenchAdmin, benchBroker, perSecond, seconds, VALUE_BYTES, withCpu } from './kafka/common.ts'
 import { kcatConsume } from './kafka/kcat.ts'
 import { fill, rawCopy } from './kafka/raw.ts'
@@ -25,6 +28,8 @@ const TIMEOUT_MS = Number(process.env.BENCH_KAFKA_TIMEOUT_S ?? 60) * 1000
 const DIAGNOSTIC = process.env.BENCH_KAFKA_DIAGNOSTIC !== '0'
 /** Runs of the passthrough with the web server and metrics off, then on, alternating; the best of each counts. */
 const WEB_ROUNDS = Number(process.env.BENCH_KAFKA_WEB_ROUNDS ?? 2)
+/** Sequential asks timed for the ask latency row (default settings, linger included). */
+const ASKS = Number(process.env.BENCH_KAFKA_ASKS ?? 1000)
 
 const count = (n: number) => n.toLocaleString('en-US')
 
@@ -41,7 +46,7 @@ function agentNote(label: string, run: AgentRun): void {
   note(
     run.timedOut
       ? `${label}: TIMED OUT after ${seconds(run.ms)} with ${count(run.count)} of ${count(RECORDS)} records (rate over those)`
-      : `${label}: ${seconds(run.ms)}`,
+      : `${label}: ${seconds(run.ms)}, peak RSS ${run.peakRssMb} MB`,
   )
 }
 
@@ -60,10 +65,10 @@ export async function kafkaBenchmarks(): Promise<BenchResult[]> {
   const admin = new BenchAdmin(broker.bootstrap, PARTITIONS)
   const id = randomUUID().slice(0, 8)
   const webOuts = Array.from({ length: WEB_ROUNDS * 2 }, (_, i) => `web-${i}-out`)
-  const names = ['input', 'raw-out', 'agent-out', 'windowed-out', 'alos-out', 'eos-out', ...webOuts].map(
+  const names = ['input', 'raw-out', 'agent-out', 'windowed-out', 'alos-out', 'eos-out', 'ask', ...webOuts].map(
     (name) => `bench-kafka-${name}-${id}`,
   )
-  const [input, outRaw, outAgent, outWindowed, outAlos, outEos] = names
+  const [input, outRaw, outAgent, outWindowed, outAlos, outEos, askTopic] = names
   try {
     await admin.create(names)
     const where = `broker ${broker.bootstrap}${broker.started ? ' (started for this run)' : ''}`
@@ -121,6 +126,9 @@ export async function kafkaBenchmarks(): Promise<BenchResult[]> {
     const eos = await agentPassthrough({ ...common, sink: outEos, mode: 'topic', guarantee: 'exactly_once' })
     agentNote('(e) passthrough exactly-once, until input committed', eos)
 
+    const ask = await askLatency({ bootstrap: broker.bootstrap, admin, topic: askTopic, asks: ASKS })
+    note(`(f) ask round trips, default settings: p50 ${ask.p50.toFixed(2)} ms, p99 ${ask.p99.toFixed(2)} ms`)
+
     const a = perSecond(RECORDS, rawMs)
     const b = perSecond(agent.count, agent.ms)
     const c = perSecond(RECORDS, kcat.ms)
@@ -130,6 +138,11 @@ export async function kafkaBenchmarks(): Promise<BenchResult[]> {
       { name: '(a) raw client: consume + produce each record', value: a, unit: 'events/s' },
       { name: `(b) Faustus passthrough agent, sink: [output topic]${partial(agent)}`, value: b, unit: 'events/s' },
       { name: '(c) kcat consume (native ceiling)', value: c, unit: 'events/s' },
+      {
+        name: '(b) peak RSS of the process during the passthrough (target <= 300)',
+        value: agent.peakRssMb,
+        unit: agent.peakRssMb <= 300 ? 'MB (met)' : 'MB (NOT met)',
+      },
       ratio('b/a (target >= 70%)', b / a, 0.7),
       ratio('b/c', b / c),
       { name: 'b (target >= 100,000)', value: b, unit: b >= 100_000 ? 'events/s (met)' : 'events/s (NOT met)' },
@@ -155,6 +168,14 @@ export async function kafkaBenchmarks(): Promise<BenchResult[]> {
       },
       { name: `(e) passthrough exactly-once, until input committed${partial(eos)}`, value: e, unit: 'events/s' },
       ratio('e/d exactly-once / at-least-once (target >= 80%)', e / d, 0.8),
+    )
+    results.push(
+      {
+        name: `(f) ask p50, ${ask.asks} sequential asks, default settings (target <= 2)`,
+        value: Number(ask.p50.toFixed(2)),
+        unit: ask.p50 <= 2 ? 'ms (met)' : 'ms (NOT met)',
+      },
+      { name: '(f) ask p99, default settings', value: Number(ask.p99.toFixed(2)), unit: 'ms' },
     )
     if (diagnostic && windowed) {
       const w = perSecond(windowed.count, windowed.ms)

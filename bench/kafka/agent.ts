@@ -20,6 +20,8 @@ export interface AgentRun {
   timedOut: boolean
   /** /metrics scrapes answered during the run (web runs). */
   scrapes?: number
+  /** Peak resident set size of this process during the run, sampled every 50 ms (MB). */
+  peakRssMb: number
 }
 
 export interface AgentRunOptions {
@@ -86,6 +88,11 @@ export async function agentPassthrough(options: AgentRunOptions): Promise<AgentR
     },
     { sink: [options.mode === 'topic' ? output : windowedSink(output, WINDOW)] },
   )
+  // The bench process holds nothing else of size while the agent runs, so its RSS is the worker's.
+  let peakRss = process.memoryUsage.rss()
+  const rssSampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss())
+  }, 50)
   const started = performance.now()
   await app.start()
   const url = webServerOf(app)?.url
@@ -103,9 +110,11 @@ export async function agentPassthrough(options: AgentRunOptions): Promise<AgentR
     const { count, at } = options.guarantee
       ? await admin.waitForCommitted(app.groupId, source, total, deadline)
       : await admin.waitForEnd(sink, total, deadline)
-    return { count, ms: at - started, timedOut: count < total, scrapes }
+    peakRss = Math.max(peakRss, process.memoryUsage.rss())
+    return { count, ms: at - started, timedOut: count < total, scrapes, peakRssMb: Math.round(peakRss / 2 ** 20) }
   } finally {
     clearInterval(scraper)
+    clearInterval(rssSampler)
     await app.stop()
   }
 }

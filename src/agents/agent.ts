@@ -9,7 +9,7 @@ import { EventQueue } from '../streams/queue.ts'
 import type { SendMessage, SendTarget, StreamContext } from '../streams/types.ts'
 import { Actor, type ActorOwner, type AgentFunction } from './actor.ts'
 import type { ActorContext } from './context.ts'
-import { emitting } from './context.ts'
+import { EmitOrigin, emitting } from './context.ts'
 import { LogLimiter } from './log-limiter.ts'
 import { type AgentCall, iteratorOf, kvjoin, kvmap, type MapOptions } from './mapping.ts'
 import type { ReplyWaiter } from './replies.ts'
@@ -238,7 +238,7 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
   emit(result: R, event: Event | undefined): Promise<void> | undefined {
     this.#eventsOut++
     const previous = emitting.origin
-    emitting.origin = event === undefined ? undefined : { event, refused: (error) => this.onError(error, event) }
+    emitting.origin = event === undefined ? undefined : new EmitOrigin(event, this)
     try {
       const request = event?.replyTo
       if (request == null) return deliverToSinks(this.#sinks, result)

@@ -44,3 +44,18 @@ export interface OutputOrigin {
  * AsyncLocalStorage; outputs sent after an await of an async sink have no origin (a refusal then stops the app).
  */
 export const emitting: { origin: OutputOrigin | undefined } = { origin: undefined }
+
+/** The origin of an agent's output: one small object per emitted result, no closure. */
+export class EmitOrigin implements OutputOrigin {
+  readonly event: Event
+  readonly #agent: { onError(error: unknown, event: Event | undefined): Promise<void> }
+
+  constructor(event: Event, agent: { onError(error: unknown, event: Event | undefined): Promise<void> }) {
+    this.event = event
+    this.#agent = agent
+  }
+
+  refused(error: unknown): Promise<void> {
+    return this.#agent.onError(error, this.event)
+  }
+}

@@ -90,6 +90,7 @@ export class App {
     const known = names.every((name) => this.topics.has(name))
     const topic = new Topic<TypeOf<O['valueType']>, TypeOf<O['keyType']>>(this.services, names, {
       maxsize: this.settings.streamBufferMaxsize,
+      maxBytes: this.settings.streamBufferMaxBytes,
       ...options,
     })
     if (this.services.state === 'idle') {

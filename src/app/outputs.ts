@@ -1,10 +1,11 @@
 import type { OutputOrigin } from '../agents/context.ts'
 import { FaustusError, isFaustusError } from '../errors.ts'
-import type { ProduceRecord, Producer, RecordMetadata } from '../transport/types.ts'
+import { type ProduceRecord, type Producer, type RecordMetadata, recordBytes } from '../transport/types.ts'
 
 /** Most records produced and not yet acknowledged before senders wait (bounds memory, gives backpressure). */
 const WINDOW = 20_000
-
+/** Default byte bound of the window (the app passes `producerMaxBufferedBytes`). */
+const WINDOW_BYTES = 1024 * 1024
 /**
  * Outputs sent without waiting for their acknowledgement (sinks, repartitioning, replies). Senders wait only when
  * the window is full; the first failure is kept and rethrown by `settled()`, which the checkpoint calls before
@@ -12,15 +13,19 @@ const WINDOW = 20_000
  */
 export class OutputWindow {
   #pending = 0
+  #pendingBytes = 0
   /** Counted by `reserve` and not yet handed to the producer. */
   #reserved = 0
+  #reservedBytes = 0
+  readonly #maxBytes: number
   #failure: unknown
   #waiters: (() => void)[] = []
   readonly #onFailure: (error: unknown) => void
 
   /** `onFailure` hears of the first failed send: the app must stop, as nothing may be committed any more. */
-  constructor(onFailure: (error: unknown) => void) {
+  constructor(onFailure: (error: unknown) => void, maxBytes = WINDOW_BYTES) {
     this.#onFailure = onFailure
+    this.#maxBytes = maxBytes
   }
 
   /** Records sent and not yet acknowledged (for metrics). */
@@ -28,28 +33,30 @@ export class OutputWindow {
     return this.#pending
   }
 
-  /** One unacknowledged send of one record; a promise only when the window is full. */
-  add(sent: Promise<RecordMetadata[]>, records: number): Promise<void> | undefined {
-    this.track(sent, records)
+  /** One unacknowledged send of `records` records (of `bytes`); a promise only when the window is full. */
+  add(sent: Promise<RecordMetadata[]>, records: number, bytes = 0): Promise<void> | undefined {
+    this.track(sent, records, bytes)
     return this.#room()
   }
 
-  /** Counts a record that will be sent shortly (batched); a promise only when the window is full. */
-  reserve(): Promise<void> | undefined {
+  /** Counts a record (of `bytes`) that will be sent shortly (batched); a promise only when the window is full. */
+  reserve(bytes = 0): Promise<void> | undefined {
     this.#reserved++
+    this.#reservedBytes += bytes
     return this.#room()
   }
 
-  /** Follows a send of `records` records, reserved or not. */
-  track(sent: Promise<unknown>, records: number): void {
-    const reserved = Math.min(this.#reserved, records)
-    this.#reserved -= reserved
+  /** Follows a send of `records` records of `bytes`, reserved or not. */
+  track(sent: Promise<unknown>, records: number, bytes = 0): void {
+    this.#reserved -= Math.min(this.#reserved, records)
+    this.#reservedBytes -= Math.min(this.#reservedBytes, bytes)
     this.#pending += records
+    this.#pendingBytes += bytes
     sent.then(
-      () => this.#settle(records),
+      () => this.#settle(records, bytes),
       (error) => {
         this.fail(error)
-        this.#settle(records)
+        this.#settle(records, bytes)
       },
     )
   }
@@ -62,7 +69,9 @@ export class OutputWindow {
   }
 
   #room(): Promise<void> | undefined {
-    if (this.#pending + this.#reserved < WINDOW) return undefined
+    if (this.#pending + this.#reserved < WINDOW && this.#pendingBytes + this.#reservedBytes < this.#maxBytes) {
+      return undefined
+    }
     return new Promise((resolve) => this.#waiters.push(resolve))
   }
 
@@ -71,9 +80,11 @@ export class OutputWindow {
     this.#failure = undefined
   }
 
-  #settle(records: number): void {
+  #settle(records: number, bytes: number): void {
     this.#pending -= records
-    if (this.#waiters.length > 0 && (this.#pending < WINDOW / 2 || this.#pending === 0)) {
+    this.#pendingBytes -= bytes
+    const halfEmpty = this.#pending < WINDOW / 2 && this.#pendingBytes < this.#maxBytes / 2
+    if (this.#waiters.length > 0 && (halfEmpty || this.#pending === 0)) {
       for (const wake of this.#waiters.splice(0)) wake()
     }
   }
@@ -110,11 +121,15 @@ export class Outputs {
   readonly #window: OutputWindow
   #producer: Producer | undefined
   #batch: ProduceRecord[] | null = null
+  #batchBytes = 0
   #origins: (OutputOrigin | undefined)[] = []
 
-  /** `onFailure` hears of the first failed output: nothing may be committed any more, the app must stop. */
-  constructor(onFailure: (error: unknown) => void) {
-    this.#window = new OutputWindow(onFailure)
+  /**
+   * `onFailure` hears of the first failed output: nothing may be committed any more, the app must stop.
+   * `maxBytes` bounds the bytes of outputs not yet acknowledged (`producerMaxBufferedBytes`).
+   */
+  constructor(onFailure: (error: unknown) => void, maxBytes = WINDOW_BYTES) {
+    this.#window = new OutputWindow(onFailure, maxBytes)
   }
 
   /** Outputs not yet acknowledged by the broker, and those not yet handed to the producer (for metrics). */
@@ -135,24 +150,29 @@ export class Outputs {
   send(record: ProduceRecord, origin?: OutputOrigin): Promise<void> | undefined {
     if (this.#batch === null) {
       this.#batch = []
+      this.#batchBytes = 0
       this.#origins = []
       setImmediate(() => this.#sendBatch())
     }
+    const bytes = recordBytes(record)
     this.#batch.push(record)
+    this.#batchBytes += bytes
     this.#origins.push(origin)
-    return this.#window.reserve()
+    return this.#window.reserve(bytes)
   }
 
   #sendBatch(): void {
     const batch = this.#batch
     const origins = this.#origins
+    const bytes = this.#batchBytes
     this.#batch = null
+    this.#batchBytes = 0
     if (batch === null || batch.length === 0) return
     const producer = this.#producer
     const sent = producer
       ? this.#deliver(producer, batch, origins)
       : Promise.reject(new Error('the producer closed before sending'))
-    this.#window.track(sent, batch.length)
+    this.#window.track(sent, batch.length, bytes)
   }
 
   async #deliver(producer: Producer, batch: ProduceRecord[], origins: (OutputOrigin | undefined)[]): Promise<void> {
@@ -201,9 +221,11 @@ export class Outputs {
   /** Drops what is batched and not sent, and any failure (an aborted transaction: processed again later). */
   discard(): void {
     const dropped = this.#batch?.length ?? 0
+    const bytes = this.#batchBytes
     this.#batch = null
+    this.#batchBytes = 0
     this.#origins = []
-    if (dropped > 0) this.#window.track(Promise.resolve(), dropped)
+    if (dropped > 0) this.#window.track(Promise.resolve(), dropped, bytes)
     this.#window.reset()
   }
 }

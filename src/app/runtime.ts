@@ -61,7 +61,7 @@ export class Runtime {
 
   constructor(host: RuntimeHost) {
     this.#host = host
-    this.#outputs = new Outputs((error) => host.onConsumerError(error))
+    this.#outputs = new Outputs((error) => host.onConsumerError(error), host.settings.producerMaxBufferedBytes)
     const settings = host.settings
     this.conductor = new Conductor({
       appId: host.appId,

@@ -85,6 +85,22 @@ export const SettingsSchema = Type.Object(
       ),
     ),
     producerLingerMs: Type.Integer({ minimum: 0, default: 5 }),
+    producerMaxBufferedBytes: Type.Integer({
+      minimum: 1024,
+      default: 1_048_576,
+      description:
+        'Bytes (keys, values, headers) of records sent and not yet acknowledged before senders wait: the producer buffer and the window of outputs sent without waiting',
+    }),
+    consumerFetchMaxBytes: Type.Integer({
+      minimum: 1024,
+      default: 1_048_576,
+      description: 'Byte limit of one fetch response (a larger first record batch is still returned)',
+    }),
+    consumerFetchPartitionMaxBytes: Type.Integer({
+      minimum: 1024,
+      default: 262_144,
+      description: 'Byte limit per partition in one fetch response',
+    }),
     producerCompression: Type.Union(
       [Type.Literal('none'), Type.Literal('gzip'), Type.Literal('snappy'), Type.Literal('lz4'), Type.Literal('zstd')],
       { default: 'none' },
@@ -101,6 +117,11 @@ export const SettingsSchema = Type.Object(
     useReplyHeaders: Type.Boolean({ default: false, description: 'Ask via headers instead of a value envelope' }),
     replyExpiresMs: Type.Integer({ minimum: 1, default: 86_400_000, description: 'Retention of the reply topic' }),
     streamBufferMaxsize: Type.Integer({ minimum: 1, default: 4096 }),
+    streamBufferMaxBytes: Type.Integer({
+      minimum: 1024,
+      default: 1_048_576,
+      description: "Bytes (keys and values) of consumed records a stream's buffer holds before fetching waits",
+    }),
     stopTimeoutMs: Type.Integer({ minimum: 0, default: 30_000, description: 'Graceful stop drain deadline' }),
     revokeTimeoutMs: Type.Integer({ minimum: 0, default: 10_000, description: 'Rebalance drain deadline' }),
     deadLetterTopic: Type.Optional(

@@ -40,13 +40,25 @@ export function wrapRequest(encodedValue: Buffer | null, request: ReplyRequest):
 
 /**
  * A cheap pre-check run on every consumed value: envelopes end with their `__faust` field (Faust writes it last),
- * so only the tail is searched.
+ * so only the bytes before the closing braces are compared with the namespaces, without searching or allocating.
  */
 function mayBeRequest(payload: Buffer): boolean {
-  const length = payload.length
-  if (length < REQUEST_MARKERS[0].length || payload[length - 1] !== 0x7d) return false
-  const from = Math.max(0, length - 64)
-  return REQUEST_MARKERS.some((marker) => payload.indexOf(marker, from) >= 0)
+  let end = payload.length
+  if (end < REQUEST_MARKERS[0].length || payload[end - 1] !== 0x7d) return false
+  // Skips the closing braces and any whitespace between them (Python's json.dumps writes ", " and ": ").
+  while (end > 0 && (payload[end - 1] === 0x7d || isJsonSpace(payload[end - 1]))) end--
+  return REQUEST_MARKERS.some((marker) => endsWith(payload, end, marker))
+}
+
+function isJsonSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
+}
+
+function endsWith(payload: Buffer, end: number, marker: Buffer): boolean {
+  const start = end - marker.length
+  if (start < 0) return false
+  for (let i = marker.length - 1; i >= 0; i--) if (payload[start + i] !== marker[i]) return false
+  return true
 }
 
 /** If `payload` is a request envelope, its reply fields and the inner value re-encoded as JSON bytes. */

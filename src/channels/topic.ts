@@ -26,8 +26,10 @@ export interface TopicOptions {
   internal?: boolean
   /** Created at start when missing (default true, if `topicAllowDeclare`); false: it must exist. */
   declare?: boolean
-  /** Buffer size of each stream's queue. */
+  /** Buffer size of each stream's queue, in events. */
   maxsize?: number
+  /** Buffer size of each stream's queue, in bytes of the records' keys and values. */
+  maxBytes?: number
 }
 
 /** What a topic needs from its app. */
@@ -146,7 +148,7 @@ export class Topic<V = unknown, K = unknown> implements StreamChannel<V, K> {
 
   /** A queue that receives this topic's events once the app's consumer runs. */
   queue(): EventQueue<K, V> {
-    const queue = new EventQueue<K, V>({ capacity: this.options.maxsize })
+    const queue = new EventQueue<K, V>({ capacity: this.options.maxsize, maxBytes: this.options.maxBytes })
     this.#host.subscribe(this, queue)
     return queue
   }

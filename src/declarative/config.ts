@@ -34,6 +34,9 @@ const APP_RULES: Record<string, Rule> = {
   broker_commit_interval: { target: 'brokerCommitIntervalMs', convert: seconds, unit: 'seconds' },
   broker_request_timeout: { target: 'brokerConnectTimeoutMs', convert: seconds, unit: 'seconds' },
   stream_buffer_maxsize: 'streamBufferMaxsize',
+  'fetch.max.bytes': 'consumerFetchMaxBytes',
+  'max.partition.fetch.bytes': 'consumerFetchPartitionMaxBytes',
+  'buffer.memory': 'producerMaxBufferedBytes',
 }
 
 /** Why a known Faust or Kafka name has no Faustus equivalent. */

@@ -6,10 +6,18 @@ export interface EventSource<K = unknown, V = unknown> {
 }
 
 const DEFAULT_CAPACITY = 4096
+const DEFAULT_MAX_BYTES = 1024 * 1024
+
+/** Bytes of the consumed record behind an event (0 for events of in-process channels). */
+function bytesOf(event: Event<any, any>): number {
+  const message = event.message
+  return message === null ? 0 : (message.key?.length ?? 0) + (message.value?.length ?? 0)
+}
 
 /**
- * A bounded FIFO of events with any number of pullers (agent actors share one). Pushers await `writable()` for
- * backpressure. Closing ends pending and future pulls once the buffer is empty.
+ * A bounded FIFO of events with any number of pullers (agent actors share one), bounded by events and by bytes of
+ * their records. Pushers await `writable()` for backpressure. Closing ends pending and future pulls once the buffer
+ * is empty.
  */
 export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
   #items: (Event<K, V> | undefined)[] = []
@@ -18,11 +26,20 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
   #drainWaiters: (() => void)[] = []
   #closed = false
   readonly capacity: number
+  readonly maxBytes: number
+  /** Bytes of the records of buffered events. */
+  #bytes = 0
   /** Events handed to pullers so far (an agent's events in, for metrics). */
   taken = 0
 
-  constructor(options: { capacity?: number } = {}) {
+  constructor(options: { capacity?: number; maxBytes?: number } = {}) {
     this.capacity = options.capacity ?? DEFAULT_CAPACITY
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
+  }
+
+  /** Bytes of the records of buffered events. */
+  get bytes(): number {
+    return this.#bytes
   }
 
   get size(): number {
@@ -38,26 +55,32 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
     if (waiter !== undefined) {
       this.taken++
       waiter(event)
-    } else this.#items.push(event)
+    } else {
+      this.#items.push(event)
+      this.#bytes += bytesOf(event)
+    }
   }
 
-  /** Resolves when the queue is below capacity (at once if it already is). */
+  /** Resolves when the queue is below capacity, in events and in bytes (at once if it already is). */
   writable(): Promise<void> | undefined {
-    if (this.size < this.capacity || this.#closed) return undefined
+    if ((this.size < this.capacity && this.#bytes < this.maxBytes) || this.#closed) return undefined
     return new Promise((resolve) => this.#drainWaiters.push(resolve))
   }
 
   /** Takes the next event without waiting; undefined if none is buffered. */
   shift(): Event<K, V> | undefined {
     if (this.#head >= this.#items.length) return undefined
-    const event = this.#items[this.#head]
+    const event = this.#items[this.#head]!
     this.#items[this.#head++] = undefined
+    this.#bytes -= bytesOf(event)
     this.taken++
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head)
       this.#head = 0
     }
-    if (this.#drainWaiters.length > 0 && this.size < this.capacity / 2) this.#wakeDrain()
+    if (this.#drainWaiters.length > 0 && this.size < this.capacity / 2 && this.#bytes < this.maxBytes / 2) {
+      this.#wakeDrain()
+    }
     return event
   }
 
@@ -78,6 +101,8 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
     }
     this.#items = kept
     this.#head = 0
+    this.#bytes = 0
+    for (const event of kept) this.#bytes += bytesOf(event)
     if (dropped > 0) this.#wakeDrain()
     return dropped
   }
@@ -87,6 +112,7 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
     const taken = this.#items.slice(this.#head) as Event<K, V>[]
     this.#items = []
     this.#head = 0
+    this.#bytes = 0
     this.#wakeDrain()
     return taken
   }

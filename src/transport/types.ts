@@ -75,6 +75,8 @@ export interface ProducerOptions {
   lingerMs?: number
   /** Max records in flight before `send` waits (backpressure). */
   maxBufferedRecords?: number
+  /** Max bytes (keys, values, headers) in flight before `send` waits (backpressure). */
+  maxBufferedBytes?: number
 }
 
 export interface Producer {
@@ -234,6 +236,17 @@ export interface Transport {
   createProducer(options?: ProducerOptions): Producer
   createTransactionalProducer(options: TransactionalProducerOptions): TransactionalProducer
   createConsumer(options: ConsumerOptions): Consumer
+}
+
+/** Bytes counted per record on top of its key, value and headers: the objects around them. */
+const RECORD_OVERHEAD = 64
+
+/** The bytes a record holds while it waits to be sent and acknowledged (for byte bounds on buffers). */
+export function recordBytes(record: ProduceRecord): number {
+  let bytes = RECORD_OVERHEAD + (record.key?.length ?? 0) + (record.value?.length ?? 0)
+  const headers = record.headers
+  if (headers !== undefined) for (const name in headers) bytes += name.length + headers[name].length
+  return bytes
 }
 
 export function tpKey(tp: TopicPartition): string {

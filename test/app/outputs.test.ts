@@ -32,4 +32,20 @@ describe('OutputWindow', () => {
     window.reset()
     await expect(window.settled()).resolves.toBeUndefined()
   })
+
+  it('makes senders wait once the bytes sent and not acknowledged reach its byte bound', async () => {
+    const window = new OutputWindow(() => {}, 4096)
+    expect(window.reserve(3000)).toBeUndefined()
+    let ack!: () => void
+    const sent = new Promise<[]>((resolve) => {
+      ack = () => resolve([])
+    })
+    window.track(sent, 1, 3000)
+    const full = window.reserve(2000)
+    expect(full).toBeDefined()
+    window.track(Promise.resolve([]), 1, 2000)
+    ack()
+    await full
+    await window.settled()
+  })
 })

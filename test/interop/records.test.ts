@@ -74,6 +74,17 @@ describe('request/reply envelopes are byte for byte those of Faust', () => {
       expect(JSON.parse(unwrapped!.inner!.toString())).toEqual(JSON.parse(e.value_wire))
     },
   )
+  test('an envelope spaced as Python json.dumps writes it is recognised; a value merely ending in "}" is not', () => {
+    const spaced = Buffer.from(
+      '{"value": 1, "reply_to": "r", "correlation_id": "c", "__faust": {"ns": "@ReqRepRequest"} }\n',
+    )
+    expect(unwrapRequest(spaced.subarray(0, spaced.length - 1), origin)?.request).toEqual({
+      replyTo: 'r',
+      correlationId: 'c',
+    })
+    expect(unwrapRequest(Buffer.from('{"id":0,"text":"@ReqRepRequest"}'), origin)).toBeUndefined()
+    expect(unwrapRequest(Buffer.from('{"a":{"b":{}}}'), origin)).toBeUndefined()
+  })
   test.each(envelopes.filter((e) => e.name.startsWith('response')).map((e) => [e.name, e] as const))(
     '%s',
     (_name, e) => {

@@ -62,9 +62,9 @@ export interface KafkaTransportOptions {
   groupInstanceId?: string
   /** Longest a fetch waits on the broker for data. Default 500 ms. */
   fetchMaxWaitMs?: number
-  /** Byte limit of one fetch response. Default 32 MiB. */
+  /** Byte limit of one fetch response. Default 1 MiB (what is fetched is held as objects: bounds memory). */
   fetchMaxBytes?: number
-  /** Byte limit per partition in one fetch. Default 8 MiB. */
+  /** Byte limit per partition in one fetch. Default 256 KiB. */
   fetchPartitionMaxBytes?: number
   /** Producer default: max time a record waits to fill a batch. Default 5 ms. */
   lingerMs?: number
@@ -72,6 +72,8 @@ export interface KafkaTransportOptions {
   compression?: ProducerOptions['compression']
   /** Producer default: records buffered or in flight before `send` waits. Default 100,000. */
   maxBufferedRecords?: number
+  /** Producer default: bytes of keys, values and headers buffered or in flight before `send` waits. Default 1 MiB. */
+  maxBufferedBytes?: number
   /** Producer default: records per produce request before it is sent without waiting for linger. Default 10,000. */
   batchMaxRecords?: number
   /** Producer default: produce requests in flight. Default 2. */
@@ -101,6 +103,7 @@ export interface KafkaConfig {
     lingerMs?: number
     compression?: ProducerOptions['compression']
     maxBufferedRecords?: number
+    maxBufferedBytes?: number
     batchMaxRecords?: number
     maxInFlightRequests?: number
   }
@@ -142,12 +145,13 @@ export function resolveConfig(brokers: BrokerAddress[], options: KafkaTransportO
     groupInstanceId: options.groupInstanceId || undefined,
     faults: { connected: false, stats: new RetryStats() },
     fetchMaxWaitMs: options.fetchMaxWaitMs ?? 500,
-    fetchMaxBytes: options.fetchMaxBytes ?? 32 * 1024 * 1024,
-    fetchPartitionMaxBytes: options.fetchPartitionMaxBytes ?? 8 * 1024 * 1024,
+    fetchMaxBytes: options.fetchMaxBytes ?? 1024 * 1024,
+    fetchPartitionMaxBytes: options.fetchPartitionMaxBytes ?? 256 * 1024,
     producer: {
       lingerMs: options.lingerMs,
       compression: options.compression,
       maxBufferedRecords: options.maxBufferedRecords,
+      maxBufferedBytes: options.maxBufferedBytes,
       batchMaxRecords: options.batchMaxRecords,
       maxInFlightRequests: options.maxInFlightRequests,
     },

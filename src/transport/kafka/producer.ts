@@ -2,9 +2,10 @@
  * The Kafka producer: idempotent, acks=all, batching with linger, bounded buffering.
  *
  * `send` calls are queued in call order; a queue is sent as one produce request (one record batch per partition)
- * when it reaches `batchMaxRecords` or after `lingerMs`, with at most `maxInFlightRequests` requests in flight (while
- * they are, the queue keeps growing into a bigger batch). Records queued or in flight are bounded by
- * `maxBufferedRecords`: a `send` beyond it waits for acknowledgements (backpressure), in order.
+ * when it reaches `batchMaxRecords`, after `lingerMs`, or at once when little is being sent, with at most
+ * `maxInFlightRequests` requests in flight (while they are, the queue keeps growing into a bigger batch). Records
+ * queued or in flight are bounded by `maxBufferedRecords` and `maxBufferedBytes`: a `send` beyond either waits for
+ * acknowledgements (backpressure), in order.
  *
  * Partitions are chosen here, before the library sees the records, so metadata can report them: an explicit
  * partition (checked against the topic), murmur2 of the key as the Java client, or round-robin without a key.
@@ -12,14 +13,15 @@
 import { type Consumer as LibraryConsumer, Producer as LibraryProducer, ProduceAcks } from '@platformatic/kafka'
 import { TransportError } from '../../errors.ts'
 import { partitionForKey } from '../murmur2.ts'
-import type {
-  GroupMetadata,
-  ProduceRecord,
-  Producer,
-  ProducerOptions,
-  RecordMetadata,
-  TopicPartitionOffset,
-  TransactionalProducer,
+import {
+  type GroupMetadata,
+  type ProduceRecord,
+  type Producer,
+  type ProducerOptions,
+  type RecordMetadata,
+  recordBytes,
+  type TopicPartitionOffset,
+  type TransactionalProducer,
 } from '../types.ts'
 import { partitionCount, toTransportError, withRetries } from './errors.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
@@ -43,14 +45,19 @@ export interface KafkaProducerOptions extends ProducerOptions {
   transactionTimeoutMs?: number
 }
 
+/** Below this many records queued and in the last request, the producer does not linger. */
+const LIGHT_LOAD = 16
+
 interface Pending {
   records: ProduceRecord[]
+  bytes: number
   resolve: (metadata: RecordMetadata[]) => void
   reject: (error: unknown) => void
 }
 
 interface Waiter {
   count: number
+  bytes: number
   resume: () => void
 }
 
@@ -61,15 +68,19 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   readonly #batchMax: number
   readonly #maxInFlight: number
   readonly #maxBuffered: number
+  readonly #maxBufferedBytes: number
   readonly #maxBatchBytes: number
   readonly #roundRobin = new Map<string, number>()
   #queue: Pending[] = []
   #queued = 0
-  /** Records accepted and not yet acknowledged (queued + in flight). */
+  /** Records accepted and not yet acknowledged (queued + in flight), and their bytes. */
   #buffered = 0
+  #bufferedBytes = 0
   #waiters: Waiter[] = []
   #inFlight = new Set<Promise<void>>()
   #timer: NodeJS.Timeout | undefined
+  /** Records of the last request sent: a small one means light load (see `#dispatch`). */
+  #lastRequestRecords = 0
   #closed = false
   /** Aborted by close(): retries of sends give up. */
   readonly #abort = new AbortController()
@@ -88,6 +99,7 @@ export class KafkaProducer implements Producer, TransactionalProducer {
     this.#batchMax = Math.max(1, options.batchMaxRecords ?? 10_000)
     this.#maxInFlight = Math.max(1, options.maxInFlightRequests ?? 2)
     this.#maxBuffered = Math.max(1, options.maxBufferedRecords ?? 100_000)
+    this.#maxBufferedBytes = Math.max(1024, options.maxBufferedBytes ?? 1024 * 1024)
     this.#maxBatchBytes = Math.max(1024, options.maxBatchBytes ?? 1_000_000)
     this.#transactionalId = options.transactionalId
     const base = baseClientOptions(config, 'producer', 5)
@@ -110,11 +122,12 @@ export class KafkaProducer implements Producer, TransactionalProducer {
     if (this.#closed) return Promise.reject(new TransportError('FST_TRANSPORT', 'producer is closed'))
     if (records.length === 0) return Promise.resolve([])
     return new Promise<RecordMetadata[]>((resolve, reject) => {
-      const pending: Pending = { records, resolve, reject }
+      const bytes = bytesOf(records)
+      const pending: Pending = { records, bytes, resolve, reject }
       const count = records.length
       // Over the bound (and not alone): wait, in order, for acknowledgements to make room.
-      if (this.#waiters.length > 0 || (this.#buffered > 0 && this.#buffered + count > this.#maxBuffered)) {
-        this.#waiters.push({ count, resume: () => this.#enqueue(pending) })
+      if (this.#waiters.length > 0 || this.#full(count, bytes)) {
+        this.#waiters.push({ count, bytes, resume: () => this.#enqueue(pending) })
         return
       }
       this.#enqueue(pending)
@@ -212,6 +225,7 @@ export class KafkaProducer implements Producer, TransactionalProducer {
       return
     }
     this.#buffered += pending.records.length
+    this.#bufferedBytes += pending.bytes
     this.#queue.push(pending)
     this.#queued += pending.records.length
     this.#dispatch(false)
@@ -221,7 +235,11 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   #dispatch(now: boolean): void {
     if (this.#queue.length === 0) return
     if (this.#inFlight.size >= this.#maxInFlight) return
-    if (!now && this.#queued < this.#batchMax && this.#lingerMs > 0) {
+    // Linger adapts to load: when little is being sent (nothing in flight, or a handful of records now and in the
+    // last request: asks and their replies), waiting only adds latency, so the queue goes at once; under load,
+    // records gather while earlier requests are in flight and during linger.
+    const light = this.#inFlight.size === 0 || (this.#queued < LIGHT_LOAD && this.#lastRequestRecords < LIGHT_LOAD)
+    if (!now && this.#queued < this.#batchMax && this.#lingerMs > 0 && !light) {
       this.#timer ??= setTimeout(() => {
         this.#timer = undefined
         this.#dispatch(true)
@@ -232,15 +250,18 @@ export class KafkaProducer implements Producer, TransactionalProducer {
     this.#timer = undefined
     const batch: Pending[] = []
     let count = 0
+    let bytes = 0
     while (this.#queue.length > 0 && (batch.length === 0 || count + this.#queue[0].records.length <= this.#batchMax)) {
       const next = this.#queue.shift()!
       batch.push(next)
       count += next.records.length
+      bytes += next.bytes
     }
     this.#queued -= count
+    this.#lastRequestRecords = count
     const request = this.#produce(batch).finally(() => {
       this.#inFlight.delete(request)
-      this.#release(count)
+      this.#release(count, bytes)
       this.#dispatch(this.#queued >= this.#batchMax || this.#inFlight.size === 0)
     })
     this.#inFlight.add(request)
@@ -248,11 +269,20 @@ export class KafkaProducer implements Producer, TransactionalProducer {
     if (this.#queued > 0) this.#dispatch(this.#queued >= this.#batchMax)
   }
 
-  #release(count: number): void {
+  /** Whether `count` more records of `bytes` would pass a bound (a send alone in the buffer always goes). */
+  #full(count: number, bytes: number): boolean {
+    return (
+      this.#buffered > 0 &&
+      (this.#buffered + count > this.#maxBuffered || this.#bufferedBytes + bytes > this.#maxBufferedBytes)
+    )
+  }
+
+  #release(count: number, bytes: number): void {
     this.#buffered -= count
+    this.#bufferedBytes -= bytes
     while (this.#waiters.length > 0) {
       const next = this.#waiters[0]
-      if (this.#buffered > 0 && this.#buffered + next.count > this.#maxBuffered) break
+      if (this.#full(next.count, next.bytes)) break
       this.#waiters.shift()
       next.resume()
     }
@@ -400,6 +430,13 @@ export class KafkaProducer implements Producer, TransactionalProducer {
 /** What the library's `addPartitions` reads of cluster metadata: partition counts. */
 function partitionMetadata(counts: Map<string, number>): never {
   return { topics: new Map([...counts].map(([topic, count]) => [topic, { partitionsCount: count }])) } as never
+}
+
+/** Bytes of keys, values and headers of `records` (with what holds them), for the byte bound. */
+function bytesOf(records: readonly ProduceRecord[]): number {
+  let bytes = 0
+  for (let i = 0; i < records.length; i++) bytes += recordBytes(records[i])
+  return bytes
 }
 
 function toHeaderMap(headers: Record<string, Buffer | string>): Map<Buffer, Buffer> {
