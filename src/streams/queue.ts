@@ -17,6 +17,8 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
   #waiters: ((event: Event<K, V> | undefined) => void)[] = []
   #drainWaiters: (() => void)[] = []
   #closed = false
+  /** Exactly-once checkpoints hold events back while they cut a transaction (see `pause`). */
+  #paused = false
   readonly capacity: number
   /** Events handed to pullers so far (an agent's events in, for metrics). */
   taken = 0
@@ -34,7 +36,7 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
 
   push(event: Event<K, V>): void {
     if (this.#closed) return
-    const waiter = this.#waiters.shift()
+    const waiter = this.#paused ? undefined : this.#waiters.shift()
     if (waiter !== undefined) {
       this.taken++
       waiter(event)
@@ -49,7 +51,7 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
 
   /** Takes the next event without waiting; undefined if none is buffered. */
   shift(): Event<K, V> | undefined {
-    if (this.#head >= this.#items.length) return undefined
+    if (this.#head >= this.#items.length || this.#paused) return undefined
     const event = this.#items[this.#head]
     this.#items[this.#head++] = undefined
     this.taken++
@@ -65,6 +67,24 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
     const event = this.shift()
     if (event !== undefined || this.#closed) return Promise.resolve(event)
     return new Promise((resolve) => this.#waiters.push(resolve))
+  }
+
+  /**
+   * Hands out no event until `resume` (events pushed meanwhile are buffered): an exactly-once checkpoint lets the
+   * events already taken finish, without starting new ones, before it cuts the transaction.
+   */
+  pause(): void {
+    this.#paused = true
+  }
+
+  resume(): void {
+    if (!this.#paused) return
+    this.#paused = false
+    while (this.#waiters.length > 0) {
+      const event = this.shift()
+      if (event === undefined) break
+      this.#waiters.shift()!(event)
+    }
   }
 
   /** Drops buffered events matching `predicate` (e.g. of revoked partitions); returns how many. */

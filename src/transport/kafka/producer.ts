@@ -20,6 +20,7 @@ import type {
   RecordMetadata,
   TopicPartitionOffset,
   TransactionalProducer,
+  TransactionOffsets,
 } from '../types.ts'
 import { partitionCount, toTransportError, withRetries } from './errors.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
@@ -152,8 +153,8 @@ export class KafkaProducer implements Producer, TransactionalProducer {
     }
   }
 
-  async commit(): Promise<void> {
-    await this.#endTransaction(true)
+  async commit(offsets?: TransactionOffsets): Promise<void> {
+    await this.#endTransaction(true, offsets)
   }
 
   async abort(): Promise<void> {
@@ -161,13 +162,16 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   }
 
   /** Waits for the transaction's sends, ends it; sends made meanwhile wait and go into the next one. */
-  async #endTransaction(commit: boolean): Promise<void> {
+  async #endTransaction(commit: boolean, offsets?: TransactionOffsets): Promise<void> {
     this.#ending = true
     try {
       let flushError: unknown
+      // The offsets go to the group coordinator while the last records go to their partitions.
+      const sendingOffsets = commit && offsets !== undefined ? this.sendOffsets(offsets.offsets, offsets.group) : null
       await this.flush().catch((error) => {
         flushError = error
       })
+      if (sendingOffsets !== null) await sendingOffsets
       const opening = this.#transaction
       this.#transaction = undefined
       if (opening === undefined) return

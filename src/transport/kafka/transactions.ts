@@ -71,15 +71,19 @@ export async function txnOffsetCommit(
   offsets: TopicPartitionOffset[],
   group: GroupMetadata,
 ): Promise<void> {
-  const bootstrap = await client.connections.getFirstAvailable(config.brokers)
-  const findCoordinator = await api(client, 'FindCoordinator')
-  const found = await findCoordinator.async(bootstrap, FindCoordinatorKeyTypes.GROUP, [group.groupId])
-  const coordinator = found.coordinators.find((c: { key: string }) => c.key === group.groupId) ?? found.coordinators[0]
-  const connection = await client.connections.get({ host: coordinator.host, port: coordinator.port })
-  const commit = await api(client, 'TxnOffsetCommit')
-  // A moved coordinator (or any failure) is looked up again next time.
-  await commit
-    .async(
+  let coordinator = coordinators.get(client)
+  if (coordinator?.groupId !== group.groupId) {
+    const bootstrap = await client.connections.getFirstAvailable(config.brokers)
+    const findCoordinator = await api(client, 'FindCoordinator')
+    const found = await findCoordinator.async(bootstrap, FindCoordinatorKeyTypes.GROUP, [group.groupId])
+    const entry = found.coordinators.find((c: { key: string }) => c.key === group.groupId) ?? found.coordinators[0]
+    coordinator = { groupId: group.groupId, host: entry.host, port: entry.port }
+    coordinators.set(client, coordinator)
+  }
+  try {
+    const connection = await client.connections.get({ host: coordinator.host, port: coordinator.port })
+    const commit = await api(client, 'TxnOffsetCommit')
+    await commit.async(
       connection,
       transactionalId,
       group.groupId,
@@ -90,10 +94,11 @@ export async function txnOffsetCommit(
       null,
       offsetCommitTopics(offsets),
     )
-    .catch((error: unknown) => {
-      coordinators.delete(client)
-      throw error
-    })
+  } catch (error) {
+    // A moved coordinator (or any failure) is looked up again next time.
+    coordinators.delete(client)
+    throw error
+  }
 }
 
 /** The group coordinator found last, per producer (one group per worker). */
