@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { agentPassthrough } from './kafka/agent.ts'
-import { BenchAdmin, benchBroker, perSecond, seconds } from './kafka/common.ts'
+import { BenchAdmin, benchBroker, perSecond, seconds, withCpu } from './kafka/common.ts'
 import { fill } from './kafka/raw.ts'
 import type { BenchResult } from './memory.ts'
 
@@ -45,11 +45,16 @@ export async function kafkaEosBenchmarks(): Promise<BenchResult[]> {
       const rate: Record<string, number> = {}
       for (const guarantee of order) {
         const sink = outs[round * 2 + (guarantee === 'exactly_once' ? 1 : 0)]
-        const run = await agentPassthrough({ ...common, sink, mode: 'topic', guarantee })
+        const { result: run, cpuMicros } = await withCpu(() =>
+          agentPassthrough({ ...common, sink, mode: 'topic', guarantee }),
+        )
+        const cpu = (cpuMicros / Math.max(1, run.count)).toFixed(2)
         rate[guarantee] = perSecond(run.count, run.ms)
         rates[guarantee].push(rate[guarantee])
         const partial = run.timedOut ? ` TIMED OUT at ${run.count}` : ''
-        console.log(`  round ${round + 1} ${guarantee}: ${seconds(run.ms)}, ${rate[guarantee]} events/s${partial}`)
+        console.log(
+          `  round ${round + 1} ${guarantee}: ${seconds(run.ms)}, ${rate[guarantee]} events/s, ${cpu} µs CPU/record${partial}`,
+        )
       }
       ratios.push(rate.exactly_once / rate.at_least_once)
       console.log(`  round ${round + 1} exactly-once / at-least-once: ${(ratios.at(-1)! * 100).toFixed(1)}%`)

@@ -44,7 +44,7 @@ async function readCommitted(app: App, topic: string): Promise<number[]> {
 async function sendInputs(app: App): Promise<void> {
   const producer = new MemoryTransport({ url: app.settings.broker }).createProducer()
   for (let value = 0; value < 10; value++) {
-    await producer.send([{ topic: 'cut-in', partition: 0, value: Buffer.from(String(value)) }])
+    await producer.send([{ topic: 'cut-in', partition: 0, key: null, value: Buffer.from(String(value)) }])
   }
 }
 
