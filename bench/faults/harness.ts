@@ -220,7 +220,9 @@ export class FaultRun {
   }
 
   async #startReader(): Promise<void> {
+    // read_committed (as every reader here): under exactly-once, outputs of aborted transactions never count.
     const reader = this.#transport.createConsumer({
+      isolationLevel: 'read_committed',
       handler: {
         onAssigned: () => {},
         onRevoked: () => {},
@@ -347,6 +349,7 @@ export class FaultRun {
     )
     const positions = new Map<number, number>()
     const reader = this.#transport.createConsumer({
+      isolationLevel: 'read_committed',
       handler: {
         onAssigned: () => {},
         onRevoked: () => {},
