@@ -168,6 +168,8 @@ export class KafkaProducer implements Producer, TransactionalProducer {
       let flushError: unknown
       // The offsets go to the group coordinator while the last records go to their partitions.
       const sendingOffsets = commit && offsets !== undefined ? this.sendOffsets(offsets.offsets, offsets.group) : null
+      // Awaited after the flush; handled now so a failure meanwhile is not an unhandled rejection.
+      sendingOffsets?.catch(() => {})
       await this.flush().catch((error) => {
         flushError = error
       })
