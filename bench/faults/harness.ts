@@ -226,9 +226,16 @@ export class FaultRun {
       handler: {
         onAssigned: () => {},
         onRevoked: () => {},
+        // Past transaction markers too: under exactly-once a partition ends with one, after its last record.
+        onPosition: (position) => {
+          this.#positions.set(position.partition, position.offset)
+        },
         onRecords: (records: ConsumedRecord[]) => {
           for (const record of records) {
-            this.#positions.set(record.partition, record.offset + 1)
+            this.#positions.set(
+              record.partition,
+              Math.max(this.#positions.get(record.partition) ?? 0, record.offset + 1),
+            )
             const value = JSON.parse(record.value!.toString()) as {
               id: number
               relayedAt: number
@@ -353,9 +360,12 @@ export class FaultRun {
       handler: {
         onAssigned: () => {},
         onRevoked: () => {},
+        onPosition: (position) => {
+          positions.set(position.partition, position.offset)
+        },
         onRecords: (records: ConsumedRecord[]) => {
           for (const record of records) {
-            positions.set(record.partition, record.offset + 1)
+            positions.set(record.partition, Math.max(positions.get(record.partition) ?? 0, record.offset + 1))
             if (record.key === null || record.value === null) continue
             try {
               table.set(JSON.parse(record.key.toString()), JSON.parse(record.value.toString()))
