@@ -23,10 +23,9 @@ import type {
   TransactionOffsets,
 } from '../types.ts'
 import { partitionCount, toTransportError, withRetries } from './errors.ts'
-import { isRetriable } from './faults.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
 import { type Message, settleRequests, splitByBatchBytes } from './produce-requests.ts'
-import { fencedError, isFencing, produceError, txnOffsetCommit } from './transactions.ts'
+import { beginTransaction, fencedError, isFencing, produceError, txnOffsetCommit } from './transactions.ts'
 
 /** The library's transaction object (not exported by name). */
 type Transaction = Awaited<ReturnType<LibraryProducer['beginTransaction']>>
@@ -199,21 +198,7 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   #currentTransaction(): Promise<Transaction> {
     // Producer id and epoch -1: a new producer for the id (the library's default 0/0 asks to bump an epoch that
     // is not ours, which the coordinator refuses as fenced when another producer used the id before).
-    // Retriable failures (the transaction coordinator still loading or moving: NOT_COORDINATOR on a fresh broker
-    // while __transaction_state is created) are retried for as long as it takes, as other calls are.
-    const begin = async () => {
-      try {
-        return await this.#client.beginTransaction({ producerId: -1n, producerEpoch: -1 })
-      } catch (error) {
-        // The library keeps a transaction that failed to begin: dropped, so that the retry can begin one.
-        await this.#client.transaction?.cancel().catch(() => {})
-        throw error
-      }
-    }
-    this.#transaction ??= withRetries(this.#config, 'beginning a transaction', begin, {
-      signal: this.#abort.signal,
-      retriable: (error) => !isFencing(error) && isRetriable(error),
-    }).catch((error) => {
+    this.#transaction ??= beginTransaction(this.#config, this.#client, this.#abort.signal).catch((error) => {
       this.#transaction = undefined
       throw this.#transactionError('beginning a transaction', error)
     })

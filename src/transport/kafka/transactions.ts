@@ -7,7 +7,8 @@ import { FindCoordinatorKeyTypes, kGetApi, type Producer as LibraryProducer } fr
 import { TransportError } from '../../errors.ts'
 import type { GroupMetadata, TopicPartitionOffset } from '../types.ts'
 import { offsetCommitTopics } from './client.ts'
-import { describeError, hasKafkaError, toTransportError } from './errors.ts'
+import { describeError, hasKafkaError, toTransportError, withRetries } from './errors.ts'
+import { isRetriable } from './faults.ts'
 import type { KafkaConfig } from './options.ts'
 
 /** Errors after which this producer's transaction can never commit: another producer or generation took over. */
@@ -53,6 +54,31 @@ export function fencedError(transactionalId: string, what: string, cause: unknow
     `${what} failed: transactional producer "${transactionalId}" was fenced (${describeError(cause)})`,
     { cause, details: { transactionalId } },
   )
+}
+
+/**
+ * Begins a transaction (InitProducerId the first time). Retriable failures (the transaction coordinator still loading
+ * or moving: NOT_COORDINATOR on a fresh broker while __transaction_state is created) are retried for as long as it
+ * takes, as other calls are; fencing is not retriable.
+ */
+export function beginTransaction(
+  config: KafkaConfig,
+  client: LibraryProducer,
+  signal: AbortSignal,
+): Promise<Awaited<ReturnType<LibraryProducer['beginTransaction']>>> {
+  const begin = async () => {
+    try {
+      return await client.beginTransaction({ producerId: -1n, producerEpoch: -1 })
+    } catch (error) {
+      // The library keeps a transaction that failed to begin: dropped, so that the retry can begin one.
+      await client.transaction?.cancel().catch(() => {})
+      throw error
+    }
+  }
+  return withRetries(config, 'beginning a transaction', begin, {
+    signal,
+    retriable: (error) => !isFencing(error) && isRetriable(error),
+  })
 }
 
 type Api = { async(connection: unknown, ...args: unknown[]): Promise<any> }
