@@ -1,10 +1,11 @@
-// `npm run bench [-- memory|kafka|tables|faust]`: prints figures; targets are checked by reading them, not asserted.
+// `npm run bench [-- memory|kafka|kafka-eos|tables|faust]`: prints figures; targets are checked by reading them, not asserted.
 import { memoryBenchmarks } from './memory.ts'
 
 const suites: Record<string, () => Promise<{ name: string; value: number; unit: string }[]>> = {
   memory: memoryBenchmarks,
   // Loaded on demand: the other suites need no Kafka client.
   kafka: async () => (await import('./kafka.ts')).kafkaBenchmarks(),
+  'kafka-eos': async () => (await import('./kafka-eos.ts')).kafkaEosBenchmarks(),
   tables: async () => (await import('./tables.ts')).tablesBenchmarks(),
   faust: async () => (await import('./faust.ts')).faustBenchmarks(),
 }

@@ -21,6 +21,8 @@ export const ERROR_CODES = {
     'The broker refused the client certificate: none given (brokerSsl.certFile / keyFile) or not one it trusts',
   FST_TOPIC_PARTITIONS_MISMATCH: 'An existing topic has a different partition count than declared',
   FST_TOPIC_UNKNOWN: 'A topic does not exist and may not be created',
+  FST_GROUP_INSTANCE_FENCED:
+    'A worker with the same group instance id (brokerGroupInstanceId) joined and took the place of this one',
   FST_PRODUCER_FENCED: 'A transaction was refused: a newer producer or group generation took over (a zombie worker)',
   FST_OUTPUT_REFUSED: 'The broker refused an output record (too large, topic missing, not authorized)',
   FST_DECODE: 'A payload could not be decoded by its codec',

@@ -220,13 +220,22 @@ export class FaultRun {
   }
 
   async #startReader(): Promise<void> {
+    // read_committed (as every reader here): under exactly-once, outputs of aborted transactions never count.
     const reader = this.#transport.createConsumer({
+      isolationLevel: 'read_committed',
       handler: {
         onAssigned: () => {},
         onRevoked: () => {},
+        // Past transaction markers too: under exactly-once a partition ends with one, after its last record.
+        onPosition: (position) => {
+          this.#positions.set(position.partition, position.offset)
+        },
         onRecords: (records: ConsumedRecord[]) => {
           for (const record of records) {
-            this.#positions.set(record.partition, record.offset + 1)
+            this.#positions.set(
+              record.partition,
+              Math.max(this.#positions.get(record.partition) ?? 0, record.offset + 1),
+            )
             const value = JSON.parse(record.value!.toString()) as {
               id: number
               relayedAt: number
@@ -347,12 +356,16 @@ export class FaultRun {
     )
     const positions = new Map<number, number>()
     const reader = this.#transport.createConsumer({
+      isolationLevel: 'read_committed',
       handler: {
         onAssigned: () => {},
         onRevoked: () => {},
+        onPosition: (position) => {
+          positions.set(position.partition, position.offset)
+        },
         onRecords: (records: ConsumedRecord[]) => {
           for (const record of records) {
-            positions.set(record.partition, record.offset + 1)
+            positions.set(record.partition, Math.max(positions.get(record.partition) ?? 0, record.offset + 1))
             if (record.key === null || record.value === null) continue
             try {
               table.set(JSON.parse(record.key.toString()), JSON.parse(record.value.toString()))

@@ -278,7 +278,12 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
 
   actorContext(actor: Actor<any, any, any>): ActorContext | undefined {
     if (!this.#host.useActorContext) return undefined
-    return { agent: this.name, concurrency: this.concurrency, current: () => actor.delivered }
+    return {
+      agent: this.name,
+      concurrency: this.concurrency,
+      current: () => actor.delivered,
+      refused: (error, event) => this.onError(error, event),
+    }
   }
 
   restartSiblings(except: Actor<any, any, any>): void {

@@ -8,6 +8,8 @@ export interface ActorContext {
   readonly concurrency: number
   /** The event the actor is processing now (its stream's current event). */
   current(): Event | undefined
+  /** The agent's error policy for a refused output of `event` (absent outside agents). */
+  refused?(error: unknown, event: Event): Promise<void>
 }
 
 /**
@@ -36,6 +38,18 @@ export interface OutputOrigin {
   readonly event: Event
   /** The agent's error policy for a refused output of this event (may throw: the app must stop). */
   refused(error: unknown): Promise<void>
+}
+
+/**
+ * The origin of an output sent from an agent's body (`topic.send` while processing an event), when the actor runs
+ * in its context (apps with tables): its current event, under the agent's error policy.
+ */
+export function actorOrigin(): OutputOrigin | undefined {
+  const actor = storage.getStore()
+  const event = actor?.current()
+  if (actor?.refused === undefined || event === undefined) return undefined
+  const refused = actor.refused
+  return { event, refused: (error) => refused(error, event) }
 }
 
 /**

@@ -18,6 +18,16 @@ export interface CheckpointState {
   rollback(): void
 }
 
+/** What an exactly-once checkpoint needs of the streams to cut a transaction between events. */
+export interface CheckpointStreams {
+  /** Streams stop (or resume) taking queued events. */
+  pause(paused: boolean): void
+  /** Delivered events no stream has taken yet. */
+  untaken(): number
+  /** A topic read by several streams (its messages can be half-processed while queued). */
+  fansOut(): boolean
+}
+
 export interface CheckpointOptions {
   /** The app id, named in diagnostics messages. */
   readonly appId?: string
@@ -26,6 +36,8 @@ export interface CheckpointOptions {
   readonly outputs: Outputs
   /** Most time between two checkpoints while consuming (Faust's broker_commit_interval). */
   readonly intervalMs: number
+  /** Exactly-once: the streams, held still while a transaction is cut (the conductor). */
+  readonly streams?: CheckpointStreams
   /** Exactly-once: a checkpoint failed and its transaction was aborted; the app cannot go on from here. */
   readonly onAborted: (error: unknown) => void
 }
@@ -151,39 +163,49 @@ export class Checkpoint {
 
   /**
    * The exactly-once checkpoint: the same steps, with step 2 the transaction and no step 4. A transaction may hold
-   * only outputs of events whose offsets it commits, so the checkpoint runs between events: new records wait at
-   * the gate, and events already delivered are finished first (on a revoke or stop the conductor has waited for
-   * them already; any still unfinished then abort the transaction).
-   * 1. table changelog records handed to the producer (into the open transaction);
-   * 2. every output acknowledged, the source offsets sent to the transaction with the group metadata (a zombie's
-   *    are refused), and the transaction committed;
+   * only outputs of events whose offsets it commits, so it is cut between events: new records wait at the gate and
+   * the streams stop taking queued events (`streams.pause`); once the events already taken are finished (queued
+   * ones need not be), every delivered event is either finished or untouched. On a revoke or stop the conductor
+   * has waited for them already; any still unfinished then abort the transaction. With fan-out (a topic read by
+   * several streams) a message can be finished by one stream and queued for another, so there every delivered
+   * event is finished first instead.
+   * 1. table changelog records handed to the producer (into the open transaction) and every output of the
+   *    finished events acknowledged;
+   * 2. the transaction sealed (later outputs go into the next one), so the streams go on while it ends: the
+   *    source offsets sent to it with the group metadata (a zombie's are refused), and it is committed;
    * 3. stores made durable with their changelog offsets.
    * On failure the transaction is aborted and the tables drop what it held (`rollback`); the app then stops
    * (crash): restarting reads from the last committed offsets and rebuilds the tables from their changelogs.
    */
   async #runExactlyOnce(trigger: CheckpointTrigger, producer: TransactionalProducer): Promise<void> {
-    const { acks, outputs } = this.#options
+    const { acks, outputs, streams } = this.#options
     let open!: () => void
     this.#gate = new Promise((resolve) => {
       open = resolve
     })
+    const reopen = () => {
+      if (this.#gate === undefined) return
+      this.#gate = undefined
+      streams?.pause(false)
+      open()
+    }
     let offsets: TopicPartitionOffset[] = []
     try {
-      if (trigger === 'interval' || trigger === 'acks') {
-        while (acks.inFlight() > 0) await new Promise((resolve) => setTimeout(resolve, 1))
-      } else if (acks.inFlight() > 0) {
+      if (trigger === 'interval' || trigger === 'acks') await this.#finishTakenEvents()
+      else if (acks.inFlight() > 0) {
         throw new FaustusError('FST_TRANSPORT', `${acks.inFlight()} events still being processed at ${trigger}`)
       }
       offsets = acks.takeCommittable()
       for (const state of this.#state) await state.beforeFlush() // 1
-      await outputs.flush() // 2
-      if (offsets.length > 0) {
-        const group = this.#consumer?.groupMetadata()
-        if (group === undefined) throw new FaustusError('FST_TRANSPORT', 'the consumer is not in a group generation')
-        await producer.sendOffsets(offsets, group)
+      await outputs.flush()
+      const group = offsets.length > 0 ? this.#consumer?.groupMetadata() : undefined
+      if (offsets.length > 0 && group === undefined) {
+        throw new FaustusError('FST_TRANSPORT', 'the consumer is not in a group generation')
       }
       const started = performance.now()
-      await producer.commit()
+      const committing = producer.commit(group === undefined ? undefined : { offsets, group }) // 2
+      reopen()
+      await committing
       this.#committed(offsets, started)
       for (const state of this.#state) await state.afterFlush() // 3
       this.stats.checkpoints++
@@ -193,9 +215,29 @@ export class Checkpoint {
       await this.#abort(error)
       throw error
     } finally {
-      this.#gate = undefined
-      open()
+      reopen()
     }
+  }
+
+  /**
+   * Exactly-once, between checkpoints triggered while consuming: waits until no delivered event is half-processed
+   * (see `#runExactlyOnce`). Checked every turn of the event loop: the wait is the time to finish one event.
+   */
+  async #finishTakenEvents(): Promise<void> {
+    const { acks, streams, intervalMs } = this.#options
+    let turns = 0
+    // Every turn at first (an event usually finishes within a few); then every millisecond, not to spin.
+    const turn = () => new Promise((resolve) => (turns++ < 100 ? setImmediate(resolve) : setTimeout(resolve, 1)))
+    if (streams !== undefined && !streams.fansOut()) {
+      streams.pause(true)
+      // An event that cannot finish without the next ones (a batch of `take` waiting to fill) holds the cut until
+      // its own timer fires; past the interval every queued event is finished instead.
+      const deadline = performance.now() + Math.max(intervalMs, 1_000)
+      while (acks.inFlight() > streams.untaken() && performance.now() < deadline) await turn()
+      if (acks.inFlight() <= streams.untaken()) return
+      streams.pause(false)
+    }
+    while (acks.inFlight() > 0) await turn()
   }
 
   async #abort(cause: unknown): Promise<void> {

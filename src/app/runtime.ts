@@ -76,6 +76,11 @@ export class Runtime {
       acks: this.conductor.acks,
       outputs: this.#outputs,
       intervalMs: settings.brokerCommitIntervalMs,
+      streams: {
+        pause: (paused) => this.conductor.pauseStreams(paused),
+        untaken: () => this.conductor.untaken(),
+        fansOut: () => this.conductor.fansOut(),
+      },
       onAborted: (error) => host.onConsumerError(error),
     })
     this.conductor.onCommitDue(() => this.checkpoint.request('acks'))

@@ -1,5 +1,5 @@
 import type { AgentHost } from '../agents/agent.ts'
-import { emitting } from '../agents/context.ts'
+import { actorOrigin, emitting } from '../agents/context.ts'
 import type { ReplyWaiter } from '../agents/replies.ts'
 import { encodeReply } from '../channels/reqrep.ts'
 import type { Serde, TypeArg } from '../channels/serde.ts'
@@ -194,7 +194,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   }
 
   sendSoon(record: ProduceRecord): Promise<void> | undefined {
-    return this.runtime.sendSoon(record, emitting.origin)
+    return this.runtime.sendSoon(record, emitting.origin ?? actorOrigin())
   }
 
   serde(type: TypeArg, role: 'key' | 'value'): Serde {

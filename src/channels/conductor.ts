@@ -211,6 +211,39 @@ export class Conductor implements MessageAcker {
     }
   }
 
+  /**
+   * Exactly-once checkpoints: stops handing queued events to streams (`EventQueue.pause`), so that once the events
+   * already taken are acked, no event is half-processed and a transaction can be cut there.
+   */
+  pauseStreams(paused: boolean): void {
+    for (const routes of this.#routes.values()) {
+      for (const route of routes) for (const queue of route.queues) paused ? queue.pause() : queue.resume()
+    }
+  }
+
+  /**
+   * Events delivered and not acked that no stream has taken yet (queued or parked). Meaningful only without
+   * fan-out (`fansOut`): with it, one stream may have finished a message another has still queued.
+   */
+  untaken(): number {
+    let count = 0
+    for (const routes of this.#routes.values()) {
+      for (const route of routes) {
+        count += route.parked.length
+        for (const queue of route.queues) count += queue.size
+      }
+    }
+    return count
+  }
+
+  /** Whether a topic's records go to more than one stream. */
+  fansOut(): boolean {
+    for (const routes of this.#routes.values()) {
+      if (routes.length > 1 || routes.some((route) => route.queues.length > 1)) return true
+    }
+    return false
+  }
+
   acked(message: Message): void {
     if (message.generation !== this.#generation || message.abandoned) return
     this.acks.acked(message.topic, message.partition, message.offset)

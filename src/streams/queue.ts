@@ -25,6 +25,8 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
   #waiters: ((event: Event<K, V> | undefined) => void)[] = []
   #drainWaiters: (() => void)[] = []
   #closed = false
+  /** Exactly-once checkpoints hold events back while they cut a transaction (see `pause`). */
+  #paused = false
   readonly capacity: number
   readonly maxBytes: number
   /** Bytes of the records of buffered events. */
@@ -51,7 +53,7 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
 
   push(event: Event<K, V>): void {
     if (this.#closed) return
-    const waiter = this.#waiters.shift()
+    const waiter = this.#paused ? undefined : this.#waiters.shift()
     if (waiter !== undefined) {
       this.taken++
       waiter(event)
@@ -69,7 +71,7 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
 
   /** Takes the next event without waiting; undefined if none is buffered. */
   shift(): Event<K, V> | undefined {
-    if (this.#head >= this.#items.length) return undefined
+    if (this.#head >= this.#items.length || this.#paused) return undefined
     const event = this.#items[this.#head]!
     this.#items[this.#head++] = undefined
     this.#bytes -= bytesOf(event)
@@ -86,8 +88,27 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
 
   pull(): Promise<Event<K, V> | undefined> {
     const event = this.shift()
-    if (event !== undefined || this.#closed) return Promise.resolve(event)
+    if (event !== undefined || (this.#closed && this.size === 0)) return Promise.resolve(event)
     return new Promise((resolve) => this.#waiters.push(resolve))
+  }
+
+  /**
+   * Hands out no event until `resume` (events pushed meanwhile are buffered): an exactly-once checkpoint lets the
+   * events already taken finish, without starting new ones, before it cuts the transaction.
+   */
+  pause(): void {
+    this.#paused = true
+  }
+
+  resume(): void {
+    if (!this.#paused) return
+    this.#paused = false
+    while (this.#waiters.length > 0) {
+      const event = this.shift()
+      if (event === undefined) break
+      this.#waiters.shift()!(event)
+    }
+    if (this.#closed && this.size === 0) for (const waiter of this.#waiters.splice(0)) waiter(undefined)
   }
 
   /** Drops buffered events matching `predicate` (e.g. of revoked partitions); returns how many. */
@@ -120,7 +141,8 @@ export class EventQueue<K = unknown, V = unknown> implements EventSource<K, V> {
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    for (const waiter of this.#waiters.splice(0)) waiter(undefined)
+    // A paused queue still owes its buffered events to these pullers: `resume` ends them once it is empty.
+    if (!this.#paused || this.size === 0) for (const waiter of this.#waiters.splice(0)) waiter(undefined)
     this.#wakeDrain()
   }
 

@@ -101,6 +101,12 @@ export interface TransactionalProducerOptions extends ProducerOptions {
   transactionTimeoutMs?: number
 }
 
+/** Consumed offsets (next offset to read) committed with a transaction, for the member `group`. */
+export interface TransactionOffsets {
+  offsets: TopicPartitionOffset[]
+  group: GroupMetadata
+}
+
 /**
  * A producer whose sends form transactions (Kafka's exactly-once, EOS v2): a transaction begins with the first
  * `send` after a commit or abort; its records and the offsets given to `sendOffsets` become visible to
@@ -113,8 +119,12 @@ export interface TransactionalProducerOptions extends ProducerOptions {
 export interface TransactionalProducer extends Producer {
   /** Adds consumed offsets (next offset to read) to the open transaction, for `group`. */
   sendOffsets(offsets: TopicPartitionOffset[], group: GroupMetadata): Promise<void>
-  /** Waits for every send of the transaction, then commits it (nothing to do when none is open). */
-  commit(): Promise<void>
+  /**
+   * Commits the open transaction (nothing to do when none is open). It is sealed at the call: sends made from then
+   * on wait and go into the next transaction. Its sends are awaited, `offsets` (if given) added to it as
+   * `sendOffsets` does, and it commits.
+   */
+  commit(offsets?: TransactionOffsets): Promise<void>
   /** Aborts the open transaction, if any: its records are never visible to `read_committed` readers. */
   abort(): Promise<void>
 }

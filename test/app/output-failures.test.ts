@@ -109,6 +109,38 @@ describe('refused outputs', () => {
     expect(await outputs(app, 'refusal-out')).toEqual(['a'])
   })
 
+  it("an output forwarded from the agent's body (topic.forward) is refused under the agent's policy too", async () => {
+    const lines: Line[] = []
+    const app = testApp(undefined, { logger: recordingLogger(lines) })
+    apps.push(app)
+    const source = app.topic('body-in', { partitions: 1, valueType: 'json' })
+    const sink = app.topic('body-out', { partitions: 1, valueType: 'json', config: { 'max.message.bytes': '64' } })
+    // A table: the actors run in their context (what gives a body send its input event).
+    const counts = app.table<string, number>('body-counts', { default: () => 0, partitions: 1 })
+    app.agent(
+      source,
+      async function relay(stream: Stream<string>) {
+        for await (const value of stream) {
+          counts.set('n', (counts.get('n') ?? 0) + 1)
+          // Not awaited for its acknowledgement (as sinks do): a refusal surfaces later, in the output path.
+          const room = sink.forward({ value })
+          if (room) await room
+        }
+      },
+      { onError: 'ack' },
+    )
+    await app.start()
+    for (const value of ['a', big, 'b']) await source.send({ value })
+    await waitFor(async () => (await outputs(app, 'body-out')).length === 2, 5000, 'two outputs')
+    await waitFor(() => app.services.runtime.conductor.acks.inFlight() === 0)
+    await app.services.runtime.checkpoint.run('interval')
+    expect(await outputs(app, 'body-out')).toEqual(['a', 'b'])
+    expect(committed(app, 'body-in')).toBe(3)
+    expect(app.services.state).toBe('running')
+    const line = lines.find((l) => l.level === 'error' && l.fields.offset === 1)
+    expect((line?.fields.err as { code?: string } | undefined)?.code).toBe('FST_OUTPUT_REFUSED')
+  })
+
   it('a missing output topic (auto-create off) is a refusal too', async () => {
     const lines: Line[] = []
     // The app may not create topics either (a topic declared while running is otherwise created before its send).

@@ -13,6 +13,15 @@ describe('settings', () => {
     })
   })
 
+  it('commits every 100 ms under exactly-once unless the interval is set (Kafka Streams)', () => {
+    expect(resolveSettings({ processingGuarantee: 'exactly_once' }, {}).brokerCommitIntervalMs).toBe(100)
+    const given = { processingGuarantee: 'exactly_once', brokerCommitIntervalMs: 2_800 } as const
+    expect(resolveSettings(given, {}).brokerCommitIntervalMs).toBe(2_800)
+    const fromEnv = { FAUSTUS_BROKER_COMMIT_INTERVAL_MS: '500' }
+    expect(resolveSettings({ processingGuarantee: 'exactly_once' }, fromEnv).brokerCommitIntervalMs).toBe(500)
+    expect(resolveSettings({ processingGuarantee: 'at_least_once' }, {}).brokerCommitIntervalMs).toBe(2_800)
+  })
+
   it('reads FAUSTUS_* environment variables, and options win over them', () => {
     const env = { FAUSTUS_BROKER: 'kafka://h:1', FAUSTUS_TOPIC_PARTITIONS: '3', FAUSTUS_USE_REPLY_HEADERS: 'true' }
     expect(resolveSettings({}, env)).toMatchObject({ broker: 'kafka://h:1', topicPartitions: 3, useReplyHeaders: true })

@@ -40,6 +40,20 @@ export function transactionsContract(ctx: ContractContext): void {
       expect(uncommitted.values().slice(0, 3)).toEqual(['a1', 'a2', 'c1'])
     })
 
+    it('seals a transaction at commit: a send made while it commits goes into the next transaction', async () => {
+      const name = await topic(1, 'txn-seal')
+      const p = transactional(uniqueName('tx'))
+      const committed = await reader(name, 'read_committed')
+      await p.send([record(name, 'first')])
+      const committing = p.commit()
+      const late = p.send([record(name, 'second')])
+      await committing
+      await late
+      // Had it gone into the committed transaction, the abort could not take it back.
+      await p.abort()
+      expect(await readToMarker(name, committed, 'end')).toEqual(['first'])
+    })
+
     it('lists the last stable offset as the end for read_committed, the high watermark for read_uncommitted', async () => {
       const name = await topic(1, 'txn-lso')
       const p = transactional(uniqueName('tx'))

@@ -44,3 +44,17 @@ describe('EventQueue byte bound', () => {
     expect(queue.bytes).toBe(0)
   })
 })
+
+describe('EventQueue pause', () => {
+  it('a queue closed while paused still hands its buffered events out after resume, then ends', async () => {
+    const queue = new EventQueue<null, Buffer>()
+    queue.pause()
+    queue.push(eventOf(1, 0))
+    const first = queue.pull()
+    queue.close()
+    const second = queue.pull()
+    queue.resume()
+    expect((await first)?.message?.offset).toBe(0)
+    expect(await second).toBeUndefined()
+  })
+})

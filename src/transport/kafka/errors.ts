@@ -45,6 +45,13 @@ export function toTransportError(config: KafkaConfig, what: string, error: unkno
   const fault = classify(error)
   const message = describeError(error)
   const details = { brokers: config.address, operation: what, error: fault.id }
+  if (fault.id === 'FENCED_INSTANCE_ID') {
+    return new TransportError(
+      'FST_GROUP_INSTANCE_FENCED',
+      `${what}: another worker joined with this worker's group instance id (brokerGroupInstanceId); this one stops`,
+      { cause: error, details },
+    )
+  }
   switch (fault.kind) {
     case 'retriable':
       return brokerUnavailable(config, what, error)

@@ -28,7 +28,8 @@ const OVERRIDES: Record<string, FaultKind> = {
   UNKNOWN_MEMBER_ID: 'rejoin',
   REBALANCE_IN_PROGRESS: 'rejoin',
   ILLEGAL_GENERATION: 'rejoin',
-  FENCED_INSTANCE_ID: 'rejoin',
+  // Another member joined with our group.instance.id: rejoining would fence it in turn (Kafka's clients stop).
+  FENCED_INSTANCE_ID: 'fatal',
   // Retriable for the library (metadata may lag), but a topic we were told of does not exist.
   UNKNOWN_TOPIC_OR_PARTITION: 'topic',
   UNKNOWN_TOPIC_ID: 'topic',

@@ -229,7 +229,7 @@ export class GroupMembership {
           if (required.memberId) this.#memberId = required.memberId
           continue
         }
-        if (hasKafkaError(error, 'UNKNOWN_MEMBER_ID') || hasKafkaError(error, 'FENCED_INSTANCE_ID')) {
+        if (hasKafkaError(error, 'UNKNOWN_MEMBER_ID')) {
           this.#memberId = ''
           continue
         }
@@ -304,7 +304,7 @@ export class GroupMembership {
           this.#rejoin?.('the coordinator started a rebalance')
         } else if (hasKafkaError(error, 'ILLEGAL_GENERATION')) {
           this.#rejoin?.('generation is over')
-        } else if (hasKafkaError(error, 'UNKNOWN_MEMBER_ID') || hasKafkaError(error, 'FENCED_INSTANCE_ID')) {
+        } else if (hasKafkaError(error, 'UNKNOWN_MEMBER_ID')) {
           this.#memberId = ''
           this.#rejoin?.('the coordinator no longer knows this member')
         } else if (classify(error).kind === 'retriable') {

@@ -22,12 +22,13 @@ import {
   recordBytes,
   type TopicPartitionOffset,
   type TransactionalProducer,
+  type TransactionOffsets,
 } from '../types.ts'
 import { partitionCount, toTransportError, withRetries } from './errors.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
 import { type Message, settleRequests, splitByBatchBytes } from './produce-requests.ts'
 import { watchConnections } from './security.ts'
-import { fencedError, isFencing, produceError, txnOffsetCommit } from './transactions.ts'
+import { beginTransaction, fencedError, isFencing, produceError, txnOffsetCommit } from './transactions.ts'
 
 /** The library's transaction object (not exported by name). */
 type Transaction = Awaited<ReturnType<LibraryProducer['beginTransaction']>>
@@ -167,8 +168,8 @@ export class KafkaProducer implements Producer, TransactionalProducer {
     }
   }
 
-  async commit(): Promise<void> {
-    await this.#endTransaction(true)
+  async commit(offsets?: TransactionOffsets): Promise<void> {
+    await this.#endTransaction(true, offsets)
   }
 
   async abort(): Promise<void> {
@@ -176,13 +177,18 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   }
 
   /** Waits for the transaction's sends, ends it; sends made meanwhile wait and go into the next one. */
-  async #endTransaction(commit: boolean): Promise<void> {
+  async #endTransaction(commit: boolean, offsets?: TransactionOffsets): Promise<void> {
     this.#ending = true
     try {
       let flushError: unknown
+      // The offsets go to the group coordinator while the last records go to their partitions.
+      const sendingOffsets = commit && offsets !== undefined ? this.sendOffsets(offsets.offsets, offsets.group) : null
+      // Awaited after the flush; handled now so a failure meanwhile is not an unhandled rejection.
+      sendingOffsets?.catch(() => {})
       await this.flush().catch((error) => {
         flushError = error
       })
+      if (sendingOffsets !== null) await sendingOffsets
       const opening = this.#transaction
       this.#transaction = undefined
       if (opening === undefined) return
@@ -207,7 +213,7 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   #currentTransaction(): Promise<Transaction> {
     // Producer id and epoch -1: a new producer for the id (the library's default 0/0 asks to bump an epoch that
     // is not ours, which the coordinator refuses as fenced when another producer used the id before).
-    this.#transaction ??= this.#client.beginTransaction({ producerId: -1n, producerEpoch: -1 }).catch((error) => {
+    this.#transaction ??= beginTransaction(this.#config, this.#client, this.#abort.signal).catch((error) => {
       this.#transaction = undefined
       throw this.#transactionError('beginning a transaction', error)
     })

@@ -7,7 +7,8 @@ import { FindCoordinatorKeyTypes, kGetApi, type Producer as LibraryProducer } fr
 import { TransportError } from '../../errors.ts'
 import type { GroupMetadata, TopicPartitionOffset } from '../types.ts'
 import { offsetCommitTopics } from './client.ts'
-import { describeError, hasKafkaError, toTransportError } from './errors.ts'
+import { describeError, hasKafkaError, toTransportError, withRetries } from './errors.ts'
+import { isRetriable } from './faults.ts'
 import type { KafkaConfig } from './options.ts'
 
 /** Errors after which this producer's transaction can never commit: another producer or generation took over. */
@@ -55,6 +56,31 @@ export function fencedError(transactionalId: string, what: string, cause: unknow
   )
 }
 
+/**
+ * Begins a transaction (InitProducerId the first time). Retriable failures (the transaction coordinator still loading
+ * or moving: NOT_COORDINATOR on a fresh broker while __transaction_state is created) are retried for as long as it
+ * takes, as other calls are; fencing is not retriable.
+ */
+export function beginTransaction(
+  config: KafkaConfig,
+  client: LibraryProducer,
+  signal: AbortSignal,
+): Promise<Awaited<ReturnType<LibraryProducer['beginTransaction']>>> {
+  const begin = async () => {
+    try {
+      return await client.beginTransaction({ producerId: -1n, producerEpoch: -1 })
+    } catch (error) {
+      // The library keeps a transaction that failed to begin: dropped, so that the retry can begin one.
+      await client.transaction?.cancel().catch(() => {})
+      throw error
+    }
+  }
+  return withRetries(config, 'beginning a transaction', begin, {
+    signal,
+    retriable: (error) => !isFencing(error) && isRetriable(error),
+  })
+}
+
 type Api = { async(connection: unknown, ...args: unknown[]): Promise<any> }
 
 function api(client: LibraryProducer, name: string): Promise<Api> {
@@ -71,15 +97,19 @@ export async function txnOffsetCommit(
   offsets: TopicPartitionOffset[],
   group: GroupMetadata,
 ): Promise<void> {
-  const bootstrap = await client.connections.getFirstAvailable(config.brokers)
-  const findCoordinator = await api(client, 'FindCoordinator')
-  const found = await findCoordinator.async(bootstrap, FindCoordinatorKeyTypes.GROUP, [group.groupId])
-  const coordinator = found.coordinators.find((c: { key: string }) => c.key === group.groupId) ?? found.coordinators[0]
-  const connection = await client.connections.get({ host: coordinator.host, port: coordinator.port })
-  const commit = await api(client, 'TxnOffsetCommit')
-  // A moved coordinator (or any failure) is looked up again next time.
-  await commit
-    .async(
+  let coordinator = coordinators.get(client)
+  if (coordinator?.groupId !== group.groupId) {
+    const bootstrap = await client.connections.getFirstAvailable(config.brokers)
+    const findCoordinator = await api(client, 'FindCoordinator')
+    const found = await findCoordinator.async(bootstrap, FindCoordinatorKeyTypes.GROUP, [group.groupId])
+    const entry = found.coordinators.find((c: { key: string }) => c.key === group.groupId) ?? found.coordinators[0]
+    coordinator = { groupId: group.groupId, host: entry.host, port: entry.port }
+    coordinators.set(client, coordinator)
+  }
+  try {
+    const connection = await client.connections.get({ host: coordinator.host, port: coordinator.port })
+    const commit = await api(client, 'TxnOffsetCommit')
+    await commit.async(
       connection,
       transactionalId,
       group.groupId,
@@ -90,10 +120,11 @@ export async function txnOffsetCommit(
       null,
       offsetCommitTopics(offsets),
     )
-    .catch((error: unknown) => {
-      coordinators.delete(client)
-      throw error
-    })
+  } catch (error) {
+    // A moved coordinator (or any failure) is looked up again next time.
+    coordinators.delete(client)
+    throw error
+  }
 }
 
 /** The group coordinator found last, per producer (one group per worker). */

@@ -13,6 +13,7 @@ import type {
   TopicPartitionOffset,
   TransactionalProducer,
   TransactionalProducerOptions,
+  TransactionOffsets,
 } from '../types.ts'
 import type { MemoryBroker } from './broker.ts'
 import type { PartitionLog } from './log.ts'
@@ -48,6 +49,8 @@ export class MemoryTransactionalProducer implements TransactionalProducer {
   readonly #epoch: number
   readonly #producer: MemoryProducer
   #open: MemoryTransaction | undefined
+  /** Set while a commit runs: sends wait for it and go into the next transaction. */
+  #ending: Promise<void> | undefined
   #fenced = false
 
   constructor(broker: MemoryBroker, options: TransactionalProducerOptions) {
@@ -74,6 +77,9 @@ export class MemoryTransactionalProducer implements TransactionalProducer {
   }
 
   send(records: ProduceRecord[]): Promise<RecordMetadata[]> {
+    // A transaction being committed is sealed: this send goes into the next one.
+    const ending = this.#ending
+    if (ending !== undefined) return ending.then(() => this.send(records))
     return this.#producer.send(records)
   }
 
@@ -97,8 +103,23 @@ export class MemoryTransactionalProducer implements TransactionalProducer {
     else this.#open.offsets.set(group.groupId, { group, offsets: [...offsets] })
   }
 
-  async commit(): Promise<void> {
+  async commit(offsets?: TransactionOffsets): Promise<void> {
+    let ended!: () => void
+    const ending = new Promise<void>((resolve) => {
+      ended = resolve
+    })
+    this.#ending = ending
+    try {
+      await this.#commit(offsets)
+    } finally {
+      if (this.#ending === ending) this.#ending = undefined
+      ended()
+    }
+  }
+
+  async #commit(offsets: TransactionOffsets | undefined): Promise<void> {
     await this.#producer.flush()
+    if (offsets !== undefined) await this.sendOffsets(offsets.offsets, offsets.group)
     this.#checkFenced()
     const transaction = this.#open
     if (transaction === undefined) return
