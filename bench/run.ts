@@ -1,4 +1,4 @@
-// `npm run bench [-- memory|kafka|tables|faust]`: prints figures; targets are checked by reading them, not asserted.
+// `npm run bench [-- memory|kafka|tables|faust|anchors]`: prints figures; targets are checked by reading them, not asserted.
 import { memoryBenchmarks } from './memory.ts'
 
 const suites: Record<string, () => Promise<{ name: string; value: number; unit: string }[]>> = {
@@ -7,6 +7,7 @@ const suites: Record<string, () => Promise<{ name: string; value: number; unit: 
   kafka: async () => (await import('./kafka.ts')).kafkaBenchmarks(),
   tables: async () => (await import('./tables.ts')).tablesBenchmarks(),
   faust: async () => (await import('./faust.ts')).faustBenchmarks(),
+  anchors: async () => (await import('./anchors.ts')).anchorsBenchmarks(),
 }
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))
