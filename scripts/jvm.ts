@@ -1,4 +1,4 @@
-// node scripts/jvm.ts jars | build <dir> | run <dir> <MainClass> [args...]
+// npm run jvm -- jars | build <dir> | run <dir> <MainClass> [args...]   (node scripts/jvm.ts with the pinned Node)
 //
 //   jars    fetch the kafka-streams jars of the broker's Kafka version (scripts/kafka/pom.xml) and print their folder
 //   build   fetch the jars, compile the .java files under <dir>, print the classpath (last stdout line)
@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process'
 import { buildJava, javaCommand, jvmJars } from './jvm/index.ts'
 
-const USAGE = `usage: node scripts/jvm.ts <command>
+const USAGE = `usage: npm run jvm -- <command>
   jars                           fetch the Kafka Streams jars (broker's version) into .cache/jvm; print the folder
   build <dir>                    fetch the jars, compile <dir>/**/*.java; print the classpath
   run <dir> <MainClass> [args]   build, then run MainClass with the classpath`
