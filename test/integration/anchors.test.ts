@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { runAnchors } from '../../bench/anchors.ts'
 import { SYSTEMS } from '../../bench/anchors/systems.ts'
+import { runAnchors } from '../../bench/anchors.ts'
 
 const RECORDS = 5_000
 const dir = mkdtempSync(join(tmpdir(), 'anchors-test-'))
