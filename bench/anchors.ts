@@ -18,7 +18,7 @@
  */
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -201,4 +201,15 @@ export async function anchorsBenchmarks(): Promise<BenchResult[]> {
   }
   if (report.failures.length > 0) process.exitCode = 1
   return results
+}
+
+// `node --import tsx bench/anchors.ts [file.json]`: the table and the ratios of a saved run (a run stopped early
+// keeps every row it measured: the file is written after each system).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const path = resolve(process.argv[2] ?? join(ROOT, 'bench/results/anchors.json'))
+  const saved = JSON.parse(readFileSync(path, 'utf8')) as { rows: Row[]; failures: Failure[]; date: string }
+  console.log(`${path} (${saved.date})\n\n${formatTable(saved.rows, saved.failures)}\n`)
+  for (const r of ratios(saved.rows)) {
+    console.log(`${r.workload} ${r.size.toLocaleString('en-US')}: Faustus / ${r.versus}: ${r.ratio}x`)
+  }
 }

@@ -3,6 +3,7 @@
  * record to the end signal (start-up excluded), CPU seconds of its process tree over the same span, peak RSS.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 import type { BenchAdmin } from '../kafka/common.ts'
 import { MemorySampler, treeCpuSeconds } from './proc.ts'
 import type { LaunchContext, SystemSpec } from './systems.ts'
@@ -137,7 +138,15 @@ export async function runSystem(spec: SystemSpec, ctx: LaunchContext, options: R
       end = await pollUntil(() => admin.endOffset(ctx.sink), ctx.total, deadline, child)
     } else {
       const partitions = Array.from({ length: ctx.partitions }, (_, partition) => ({ topic: ctx.source, partition }))
-      const reader = admin.transport.createConsumer({
+      // Its own transport, quiet: while transactions are open the broker answers UNSTABLE_OFFSET_COMMIT, which the
+      // transport retries and would warn about on every poll. A fetch that keeps failing still throws.
+      const quiet = { debug() {}, info() {}, warn() {} }
+      const transport = new KafkaTransport({
+        url: `kafka://${ctx.bootstrap}`,
+        clientId: 'anchors-committed',
+        logger: quiet,
+      })
+      const reader = transport.createConsumer({
         groupId: ctx.group,
         handler: { onAssigned() {}, onRecords() {}, onRevoked() {} },
       })
@@ -146,6 +155,7 @@ export async function runSystem(spec: SystemSpec, ctx: LaunchContext, options: R
         end = await pollUntil(committed, ctx.total, deadline, child)
       } finally {
         await reader.close()
+        await transport.close()
       }
     }
     const cpu = treeCpuSeconds(pid) - cpuAtFirst
