@@ -7,10 +7,10 @@ export function renderChart(rows: Row[], title: string): string {
   const barHeight = 16
   const left = 300
   const width = 1000
-  const plot = width - left - 230
+  const plot = width - left - 290
   let height = 50
   for (const group of groups)
-    height += 24 + rows.filter((r) => `${r.workload}|${r.size}` === group).length * (barHeight + 4)
+    height += 34 + rows.filter((r) => `${r.workload}|${r.size}` === group).length * (barHeight + 4)
   const max = Math.max(1, ...rows.map((r) => r.eventsPerSecond))
   const x = (value: number) => left + (value / max) * plot
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
@@ -37,7 +37,7 @@ export function renderChart(rows: Row[], title: string): string {
       parts.push(`<text x="${x(row.eventsPerSecond) + 6}" y="${y + barHeight - 4}" fill="#333">${esc(text)}</text>`)
       y += barHeight + 4
     }
-    y += 6
+    y += 16
   }
   parts.push('</svg>')
   return `${parts.join('\n')}\n`
