@@ -204,10 +204,13 @@ export async function anchorsBenchmarks(): Promise<BenchResult[]> {
 }
 
 // `node --import tsx bench/anchors.ts [file.json]`: the table and the ratios of a saved run (a run stopped early
-// keeps every row it measured: the file is written after each system).
+// keeps every row it measured: the file is written after each system); the chart beside it is drawn again.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const path = resolve(process.argv[2] ?? join(ROOT, 'bench/results/anchors.json'))
   const saved = JSON.parse(readFileSync(path, 'utf8')) as { rows: Row[]; failures: Failure[]; date: string }
+  const partitions = (saved as { partitions?: number }).partitions ?? 6
+  const title = `Anchors: events/s on one local broker, ${partitions} partitions, 100-byte records (${saved.date.slice(0, 16)}Z)`
+  writeFileSync(path.replace(/\.json$/, '.svg'), renderChart(saved.rows, title))
   console.log(`${path} (${saved.date})\n\n${formatTable(saved.rows, saved.failures)}\n`)
   for (const r of ratios(saved.rows)) {
     console.log(`${r.workload} ${r.size.toLocaleString('en-US')}: Faustus / ${r.versus}: ${r.ratio}x`)
