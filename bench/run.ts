@@ -1,4 +1,4 @@
-// `npm run bench [-- memory|kafka|kafka-eos|tables|faust]`: prints figures; targets are checked by reading them, not asserted.
+// `npm run bench [-- memory|kafka|kafka-eos|tables|faust|anchors]`: prints figures; targets are checked by reading them, not asserted.
 import { memoryBenchmarks } from './memory.ts'
 
 const suites: Record<string, () => Promise<{ name: string; value: number; unit: string }[]>> = {
@@ -8,6 +8,7 @@ const suites: Record<string, () => Promise<{ name: string; value: number; unit: 
   'kafka-eos': async () => (await import('./kafka-eos.ts')).kafkaEosBenchmarks(),
   tables: async () => (await import('./tables.ts')).tablesBenchmarks(),
   faust: async () => (await import('./faust.ts')).faustBenchmarks(),
+  anchors: async () => (await import('./anchors.ts')).anchorsBenchmarks(),
 }
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))

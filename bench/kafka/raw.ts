@@ -42,7 +42,14 @@ export async function fill(bootstrap: string, topic: string, total: number, part
  * 8,000 records (each to the partition it came from), 8 sends in flight, the stream paused while the window is
  * full. Timed from creating the consumer to the acknowledgement of the last send.
  */
-export async function rawCopy(bootstrap: string, source: string, sink: string, total: number): Promise<number> {
+export async function rawCopy(
+  bootstrap: string,
+  source: string,
+  sink: string,
+  total: number,
+  /** Called for each record consumed (the anchors benchmark notes the first and the last). */
+  onRecord?: () => void,
+): Promise<number> {
   const consumer = new Consumer({
     clientId: 'bench-raw-consumer',
     groupId: `bench-raw-${randomUUID()}`,
@@ -76,6 +83,7 @@ export async function rawCopy(bootstrap: string, source: string, sink: string, t
       }
       stream.on('error', reject)
       stream.on('data', (message) => {
+        onRecord?.()
         batch.push({ topic: sink, partition: message.partition, key: message.key, value: message.value })
         if (++seen === total) {
           stream.pause()
