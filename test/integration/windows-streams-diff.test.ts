@@ -3,13 +3,13 @@
 // (test/integration/java/WindowCounts.java: windowedBy(...).count().suppress(untilWindowCloses)) and by Faustus
 // (`tumbling`/`hopping` with `grace` and `finalResults`). The final results must be equal (sorted: the order across
 // partitions is not defined).
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdirSync, mkdtempSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { libsDir, repoRoot } from '../../scripts/kafka/paths.ts'
+import { buildJava, javaCommand } from '../../scripts/jvm/index.ts'
 import { App, type Stream } from '../../src/index.ts'
 import type { ConsumedRecord, TopicPartition, Transport } from '../../src/transport/types.ts'
 
@@ -18,8 +18,6 @@ const PARTITIONS = 4
 const SIZE = 10_000
 const STEP = 5_000
 const GRACE = 2_000
-const streamsLibs = join(repoRoot, '.cache', 'kafka-streams', 'libs')
-const classes = join(repoRoot, '.cache', 'java-classes')
 const children: ChildProcess[] = []
 
 afterAll(() => {
@@ -36,22 +34,6 @@ async function waitFor(what: string, condition: () => boolean | Promise<boolean>
 
 const partitionsOf = (topic: string): TopicPartition[] =>
   Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition }))
-
-/** The kafka-streams jar of the broker's Kafka version, from Maven Central (cached), and the Java side compiled. */
-function buildStreamsApp(): string {
-  execFileSync('mvn', [
-    '-q',
-    '-f',
-    join(repoRoot, 'scripts', 'kafka-streams', 'pom.xml'),
-    'dependency:copy-dependencies',
-    '-DincludeScope=runtime',
-    `-DoutputDirectory=${streamsLibs}`,
-  ])
-  mkdirSync(classes, { recursive: true })
-  const classpath = `${libsDir()}/*:${streamsLibs}/*`
-  execFileSync('javac', ['-cp', classpath, '-d', classes, join(import.meta.dirname, 'java', 'WindowCounts.java')])
-  return `${classes}:${classpath}`
-}
 
 /** Clicks of 200 keys, seeded, time moving forward by up to 50 ms, 5 % of them late by up to 15 s. */
 function clicks(count: number, start: number): { key: string; timestamp: number }[] {
@@ -119,7 +101,8 @@ describe('windowed aggregations against Kafka Streams', () => {
     const bootstrap = inject('kafkaBootstrap')
     const run = randomUUID().slice(0, 8)
     const input = `diff-in-${run}`
-    const classpath = buildStreamsApp()
+    // The kafka-streams jar of the broker's Kafka version (Maven Central, cached) and WindowCounts compiled against it.
+    const streams = await buildJava({ sources: 'test/integration/java/windows' })
 
     const app = new App(`diff-${run}`, {
       broker: `kafka://${bootstrap}`,
@@ -158,23 +141,22 @@ describe('windowed aggregations against Kafka Streams', () => {
       const streamsApps = (['tumbling', 'hopping'] as const).map((kind) => {
         const appId = `diff-ks-${kind}-${run}`
         const child = spawn(
-          'java',
-          [
-            '-Xmx256m',
-            '-Dlog4j2.level=WARN',
-            '-cp',
-            classpath,
+          ...javaCommand(
+            streams,
             'WindowCounts',
-            bootstrap,
-            appId,
-            input,
-            `diff-ks-${kind}-${run}`,
-            kind,
-            mkdtempSync(join(tmpdir(), 'kafka-streams-')),
-            String(SIZE),
-            String(STEP),
-            String(GRACE),
-          ],
+            [
+              bootstrap,
+              appId,
+              input,
+              `diff-ks-${kind}-${run}`,
+              kind,
+              mkdtempSync(join(tmpdir(), 'kafka-streams-')),
+              String(SIZE),
+              String(STEP),
+              String(GRACE),
+            ],
+            { jvm: ['-Xmx256m'] },
+          ),
           { stdio: ['ignore', 'pipe', 'inherit'] },
         )
         children.push(child)
