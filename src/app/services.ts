@@ -24,7 +24,7 @@ import { Runtime } from './runtime.ts'
 import type { Settings } from './settings.ts'
 import { Scheduler } from './timers.ts'
 
-type State = 'idle' | 'starting' | 'running' | 'stopping'
+export type State = 'idle' | 'starting' | 'running' | 'stopping'
 
 /**
  * The app's running side: hosts topics, agents and streams (the interfaces they declare), and starts and stops
@@ -92,6 +92,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       },
       crash: (error) => this.crash(error),
     })
+    this.tables.configure({ recoveryStallMs: app.settings.tableRecoveryStallMs })
     // Tables hear of assignments before anything fetches (recovery), and flush around the producer's flush.
     this.runtime.conductor.addListener({
       onAssigned: (assignment) => this.tables.onAssigned(assignment),

@@ -30,8 +30,7 @@ describe('app lifecycle', () => {
     const first = build()
     await first.app.start()
     for (let i = 0; i < 50; i++) await first.topic.send({ value: i })
-    const { conductor } = first.app.services.runtime
-    await waitFor(() => conductor.stats.received === 50)
+    await waitFor(() => first.app.stats().eventsReceived === 50)
     expect(processed.length).toBeLessThan(50)
     await first.app.stop()
     // Everything fetched before stop was processed: stop drains buffers instead of dropping them.
@@ -77,7 +76,7 @@ describe('app lifecycle', () => {
     await a.start()
     await b.start()
     await sleep(100)
-    const leaders = [a, b].filter((app) => app.services.isLeader)
+    const leaders = [a, b].filter((app) => app.isLeader)
     expect(leaders.length).toBe(1)
     ticks.clear()
     await sleep(60)

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { App } from '../../src/index.ts'
 import type { ConsumedRecord, TopicPartition, Transport } from '../../src/transport/types.ts'
+import { openTransport } from '../helpers.ts'
 import { EOS_PARTITIONS, eosWorker } from './fixtures/eos-worker.ts'
 
 const RECORDS = Number(process.env.EOS_TEST_RECORDS ?? 20_000)
@@ -110,10 +111,8 @@ describe('exactly-once on Kafka', () => {
     const run = randomUUID().slice(0, 8)
     const stayer = eosWorker(run, bootstrap)
     await stayer.app.start()
-    const client = new App(`eos-client-${run}`, { broker: `kafka://${bootstrap}`, logLevel: 'warn' })
-    await client.start({ client: true })
-    const producer = await client.services.runtime.producer()
-    const transport = client.services.runtime.transport!
+    const transport = await openTransport(new App(`eos-client-${run}`, { broker: `kafka://${bootstrap}` }))
+    const producer = transport.createProducer()
     const truth = new Map<string, number>()
     const total = Math.min(RECORDS, 20_000)
     const chunk = total / 20
@@ -137,7 +136,8 @@ describe('exactly-once on Kafka', () => {
     expect(ids.length).toBe(total)
     const wrong = [...truth].filter(([key, count]) => stayer.counts.get(key) !== count)
     expect(wrong).toEqual([])
-    await client.stop()
+    await producer.close()
+    await transport.close()
     await stayer.app.stop()
   }, 600_000)
 
@@ -148,11 +148,9 @@ describe('exactly-once on Kafka', () => {
     await survivor.app.start()
     const victim = await spawnWorker(run, bootstrap)
 
-    // Input from a client app (a plain producer).
-    const client = new App(`eos-client-${run}`, { broker: `kafka://${bootstrap}`, logLevel: 'warn' })
-    await client.start({ client: true })
-    const producer = await client.services.runtime.producer()
-    const transport = client.services.runtime.transport!
+    // Input from a plain producer.
+    const transport = await openTransport(new App(`eos-client-${run}`, { broker: `kafka://${bootstrap}` }))
+    const producer = transport.createProducer()
     const truth = new Map<string, number>()
     const CHUNK = 1000
     for (let sent = 0; sent < RECORDS; sent += CHUNK) {
@@ -198,7 +196,8 @@ describe('exactly-once on Kafka', () => {
     expect(ids.length).toBe(RECORDS) // 0 duplicated
     const wrong = [...truth].filter(([key, count]) => survivor.counts.get(key) !== count)
     expect(wrong).toEqual([])
-    await client.stop()
+    await producer.close()
+    await transport.close()
     await survivor.app.stop()
   }, 400_000)
 })

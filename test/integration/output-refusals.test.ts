@@ -53,6 +53,6 @@ describe('refused outputs on Kafka', () => {
     expect(deadLetters[0].value).toBe(big)
     expect(deadLetters[0].headers[DEAD_LETTER_HEADERS.code].toString()).toBe('FST_OUTPUT_REFUSED')
     expect(deadLetters[0].headers[DEAD_LETTER_HEADERS.offset].toString()).toBe('1')
-    expect(app.services.state).toBe('running')
+    expect(app.state).toBe('running')
   }, 180_000)
 })

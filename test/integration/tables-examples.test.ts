@@ -48,7 +48,7 @@ describe('table examples on Kafka', () => {
     const second = wordCountApp(options)
     await second.app.start()
     try {
-      expect(second.app.services.tables.lastRecovery.records).toBe(0)
+      expect(second.app.lastRecovery.records).toBe(0)
       expect(Object.fromEntries(second.counts.entries())).toEqual(before)
     } finally {
       await second.app.stop()

@@ -147,7 +147,7 @@ describe('tables over data from other producers', () => {
       again.agent(again.topic(kcatTopic), count(recoveredKcat), { name: 'count_kcat' })
       again.agent(again.topic(murmurTopic), count(recoveredMurmur), { name: 'count_murmur' })
       await again.start()
-      expect(again.services.tables.lastRecovery.records).toBe(2 * EVENTS)
+      expect(again.lastRecovery.records).toBe(2 * EVENTS)
       for (const table of [recoveredKcat, recoveredMurmur]) {
         expect(contents(table)).toEqual(truth)
         expect(table.stats.corrupt).toBe(0)

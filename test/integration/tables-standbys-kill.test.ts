@@ -4,7 +4,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { afterAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, describe, expect, inject, it, onTestFinished } from 'vitest'
+import { openTransport } from '../helpers.ts'
 import { standbyWorker } from './fixtures/standby-worker.ts'
 
 const run = randomUUID().slice(0, 8)
@@ -38,7 +39,8 @@ describe('standbys on Kafka, after kill -9', () => {
     for (let i = 0; i < 300; i++) await a.words.send({ key: `word-${i % 29}`, value: `word-${i % 29}` })
     // Everything processed (by whichever worker owns it) and applied by the standbys.
     const changelog = `sb-${run}-counts-changelog`
-    const transport = a.app.services.runtime.transport!
+    const transport = await openTransport(a.app)
+    onTestFinished(() => transport.close())
     const total = async () => {
       const ends = await transport.listOffsets(
         Array.from({ length: 6 }, (_, partition) => ({ topic: changelog, partition })),
@@ -64,7 +66,7 @@ describe('standbys on Kafka, after kill -9', () => {
     killed = undefined
     await waitFor(() => a.counts.activePartitions.size + b.counts.activePartitions.size === 6)
     for (const p of moved) expect(holders.get(p)?.counts.activePartitions.has(p)).toBe(true)
-    expect(a.app.services.tables.lastRecovery.records + b.app.services.tables.lastRecovery.records).toBe(0)
+    expect(a.app.lastRecovery.records + b.app.lastRecovery.records).toBe(0)
     // No update was lost: the counts add up to every word sent.
     const merged = { ...Object.fromEntries(a.counts.entries()), ...Object.fromEntries(b.counts.entries()) }
     expect(Object.values(merged).reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(300)

@@ -2,6 +2,7 @@
 // which were following the changelog and so recover nothing.
 import { randomUUID } from 'node:crypto'
 import { describe, expect, inject, it } from 'vitest'
+import { openTransport } from '../helpers.ts'
 import { standbyWorker } from './fixtures/standby-worker.ts'
 
 const run = randomUUID().slice(0, 8)
@@ -24,12 +25,13 @@ describe('standbys on Kafka', () => {
     const [a, b, c] = workers
     for (let i = 0; i < 300; i++) await a.words.send({ key: `word-${i % 29}`, value: `word-${i % 29}` })
     await waitFor(() => workers.reduce((n, w) => n + w.processed(), 0) === 300)
-    for (const w of workers) await w.app.services.runtime.commit()
+    for (const w of workers) await w.app.commit()
     const changelog = `sb-${run}-counts-changelog`
-    const transport = a.app.services.runtime.transport!
+    const transport = await openTransport(a.app)
     const ends = await transport.listOffsets(
       Array.from({ length: 6 }, (_, partition) => ({ topic: changelog, partition })),
     )
+    await transport.close()
     await waitFor(() =>
       workers.every((w) =>
         [...w.counts.standbyPartitions].every((p) => (w.counts.store(p).appliedOffset() ?? -1) === ends[p].latest - 1),
@@ -40,7 +42,7 @@ describe('standbys on Kafka', () => {
     await c.app.stop()
     await waitFor(() => a.counts.activePartitions.size + b.counts.activePartitions.size === 6)
     for (const p of moved) expect(holders.get(p)?.counts.activePartitions.has(p)).toBe(true)
-    expect(a.app.services.tables.lastRecovery.records + b.app.services.tables.lastRecovery.records).toBe(0)
+    expect(a.app.lastRecovery.records + b.app.lastRecovery.records).toBe(0)
     const merged = { ...Object.fromEntries(a.counts.entries()), ...Object.fromEntries(b.counts.entries()) }
     expect(Object.values(merged).reduce((x, y) => x + y, 0)).toBe(300)
     await a.app.stop()

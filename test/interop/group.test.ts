@@ -4,8 +4,9 @@
  * Python worker stops, the Faustus worker takes every partition and no acked event is lost. Run twice: with the
  * Faustus worker as group leader (its assignor answers the Python member) and with the Python worker as leader.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
-import type { TopicPartition } from '../../src/transport/types.ts'
+import type { RebalanceMessage } from '../../src/diagnostics.ts'
 import { createTopics, kafkaApp, pythonAppEnv, uniquePrefix, until } from './kafka.ts'
 import { Keyed } from './models.ts'
 import { PythonProcess, provisionFaust } from './python.ts'
@@ -64,12 +65,15 @@ describe.skipIf(skip !== undefined)('a Faustus and a Python Faust worker in one 
         },
         { name: 'ts_events' },
       )
-      worker.services.runtime.conductor.addListener({
-        onAssigned: (assignment: { actives: TopicPartition[]; standbys: TopicPartition[] }) => {
-          tsActives = assignment.actives.filter((tp) => tp.topic === topic).map((tp) => tp.partition)
-          tsStandbys = assignment.standbys.filter((tp) => tp.topic === changelog).map((tp) => tp.partition)
-        },
-      })
+      // The assignment as the worker publishes it at the end of each rebalance.
+      const onRebalance = (message: unknown) => {
+        const { app, phase, actives = [], standbys = [] } = message as RebalanceMessage
+        if (app !== worker.id || phase !== 'end') return
+        tsActives = actives.filter((tp) => tp.topic === topic).map((tp) => tp.partition)
+        tsStandbys = standbys.filter((tp) => tp.topic === changelog).map((tp) => tp.partition)
+      }
+      subscribe('faustus:rebalance', onRebalance)
+      cleanup.push(async () => unsubscribe('faustus:rebalance', onRebalance))
       const startWorker = async () => {
         await worker.start()
         cleanup.push(() => worker.stop())

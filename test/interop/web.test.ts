@@ -41,7 +41,6 @@ describe('web table routes across languages (Python Faust <-> Faustus)', () => {
       await createTopics(bootstrap, [{ name: `${P}-words`, partitions: PARTITIONS }])
 
       const app: App = kafkaApp(P, bootstrap, { topicPartitions: PARTITIONS, webEnabled: true, webPort: 0 })
-      app.services.tables.configure({ tty: false })
       const words = app.topic(`${P}-words`, { keyType: 'json', valueType: 'json' })
       const counts = app.table<string, number>('counts', { default: () => 0, standbys: 0 })
       app.agent(

@@ -15,7 +15,6 @@ function makeApp(options: AppOptions = {}): App {
     webPort: 0,
     ...options,
   })
-  app.services.tables.configure({ tty: false })
   apps.push(app)
   return app
 }
@@ -52,7 +51,7 @@ describe('web server on the memory transport', () => {
     await app.start()
     const url = webServerOf(app)!.url
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-    expect(app.services.webUrl).toBe(url)
+    expect(app.webUrl).toBe(url)
 
     expect(JSON.parse((await get(`${url}/health`)).body)).toMatchObject({ status: 'ok', app: app.id })
     const ready = await until(async () => {
@@ -63,7 +62,7 @@ describe('web server on the memory transport', () => {
 
     for (let i = 0; i < 30; i++) await words.send({ key: i % 3 === 0 ? 'a' : 'b', value: i })
     await until(() => (processed === 30 ? true : undefined), 'processing')
-    await app.services.runtime.commit()
+    await app.commit()
     await webServerOf(app)!.state.sample()
 
     const metrics = await get(`${url}/metrics`)
@@ -156,6 +155,6 @@ describe('web server on the memory transport', () => {
     const app = makeApp({ webEnabled: undefined })
     await app.start()
     expect(webServerOf(app)).toBeUndefined()
-    expect(app.services.webUrl).toBe('')
+    expect(app.webUrl).toBe('')
   })
 })
