@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { App, int, isFaustusError, record, type Stream } from '../../src/index.ts'
-import { openTransport } from '../helpers.ts'
+import { openTransport, waitFor } from '../helpers.ts'
 
 const Add = record('test.kafka.calls.Add', { a: int(), b: int() })
 
@@ -29,14 +29,6 @@ afterEach(async () => {
     process.off('unhandledRejection', onUnhandled)
   }
 })
-
-async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 async function failure(call: () => unknown): Promise<unknown> {
   try {
@@ -76,10 +68,10 @@ describe('map and join on Kafka', () => {
       if (pulledAtFirstReply < 0) pulledAtFirstReply = state.pulled
       if (++replies === 5) break
     }
-    await until(() => state.closed)
+    await waitFor(() => state.closed, 60_000)
     expect(pulledAtFirstReply).toBeLessThanOrEqual(window + 1)
     expect(state.pulled).toBeLessThanOrEqual(window + 5)
-    await until(() => processed === state.pulled)
+    await waitFor(() => processed === state.pulled, 60_000)
 
     const values = Array.from({ length: 3000 }, (_, i) => i)
     const results = await square.join(values)
