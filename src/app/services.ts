@@ -351,6 +351,11 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     )
   }
 
+  /** The runs of the app's tasks since start, in `app.tasks` order (the test driver awaits tasks that end). */
+  get taskRuns(): readonly Promise<unknown>[] {
+    return this.#tasks
+  }
+
   async #runTask(task: { name: string; fn: () => Promise<unknown> | unknown }): Promise<void> {
     try {
       await task.fn()

@@ -129,6 +129,20 @@ export class TestDriver {
     })
   }
 
+  /**
+   * Waits until the app's run of `task` (a function given to `app.task`) returns, then runs until idle: for tasks
+   * that end, such as one seeding a topic or feeding it from a generator. (A task that never ends, iterating a
+   * stream, would keep this waiting until the app stops.)
+   */
+  async taskDone(task: (...args: never[]) => unknown): Promise<void> {
+    const index = this.app.tasks.findIndex((t) => t.fn === task)
+    if (index < 0) throw new FaustusError('FST_TEST_DRIVER', 'taskDone() needs a function given to app.task()')
+    const run = appServices(this.app).taskRuns[index]
+    if (run === undefined) throw new FaustusError('FST_TEST_DRIVER', 'the app is not started: start the driver first')
+    await run
+    await this.idle()
+  }
+
   /** Advances the virtual clock by `ms` (timers, crontab jobs, ask timeouts fire on the way), then runs until idle. */
   async advance(ms: number): Promise<void> {
     await this.clock.advance(ms, async () => {
