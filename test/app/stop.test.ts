@@ -18,6 +18,7 @@ it('app.stop() resolves for an agent iterating stream.groupBy(...)', async () =>
   await waitFor(() => seen === 1, 1000, 'the grouped event')
   // With the bug, stop never resolves: the test fails by its own timeout.
   await app.stop()
+  expect(app.state).toBe('idle')
 })
 
 // Faust cancels an app's tasks when it stops. Here a task iterating `topic.stream()` keeps waiting after
@@ -56,4 +57,5 @@ it('an agent raising inside a groupBy loop restarts cleanly: later events flow a
   await waitFor(() => seen.length === 20)
   // Prompt: with the bug, stop waited for the stop timeout (the test's own timeout catches a hang).
   await app.stop()
+  expect(app.state).toBe('idle')
 })
