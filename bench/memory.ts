@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { appServices } from '../src/app/app.ts'
 import { App, type Stream } from '../src/index.ts'
 
 export interface BenchResult {
@@ -15,7 +16,7 @@ function newApp(id: string): App {
 
 /** Writes `count` records of 100 bytes straight into the topic's log, in big batches, before timing starts. */
 async function fill(app: App, topic: string, count: number, payloadOf: (i: number) => Buffer): Promise<void> {
-  const producer = await app.services.producer()
+  const producer = await appServices(app).producer()
   const batch = 10_000
   for (let start = 0; start < count; start += batch) {
     const records = []
@@ -48,8 +49,8 @@ async function throughput(name: string, valueType: 'raw' | 'json', yielding: boo
       for await (const _ of stream) count()
     })
   }
-  await app.services.runtime.connect()
-  await app.services.runtime.ensureTopics()
+  await appServices(app).runtime.connect()
+  await appServices(app).runtime.ensureTopics()
   const payload = Buffer.from(JSON.stringify({ id: 0, text: 'x'.repeat(80) }))
   await fill(app, 'input', RECORDS, () => payload)
   const started = performance.now()

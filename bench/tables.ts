@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { appServices } from '../src/app/app.ts'
 import { App, type Stream } from '../src/index.ts'
 
 export interface BenchResult {
@@ -18,13 +19,12 @@ const KEYS = 10_000
 
 function newApp(id: string, broker: string, store: string): App {
   const app = new App(id, { broker, store, logLevel: 'warn', topicPartitions: 1 })
-  app.services.tables.configure({ tty: false })
   return app
 }
 
 /** Records written straight into a topic's log before timing starts. */
 async function fill(app: App, topic: string, count: number, record: (i: number) => { key: Buffer; value: Buffer }) {
-  const producer = await app.services.producer()
+  const producer = await appServices(app).producer()
   for (let start = 0; start < count; start += 10_000) {
     const batch = []
     for (let i = start; i < Math.min(count, start + 10_000); i++) batch.push({ topic, partition: 0, ...record(i) })
@@ -54,14 +54,14 @@ async function updates(storeName: 'memory' | 'lmdb'): Promise<BenchResult> {
       if (++seen === UPDATES) finished()
     }
   })
-  await app.services.runtime.connect()
-  await app.services.runtime.ensureTopics()
+  await appServices(app).runtime.connect()
+  await appServices(app).runtime.ensureTopics()
   await fill(app, 'words', UPDATES, (i) => WORDS[i % KEYS])
   const started = performance.now()
   await app.start()
   await allSeen
   // The changelog is part of the work: everything written and flushed (and the LMDB batch committed).
-  await app.services.runtime.commit()
+  await app.commit()
   const seconds = (performance.now() - started) / 1000
   await app.stop()
   rmSync(dir, { recursive: true, force: true })
@@ -79,13 +79,13 @@ async function recovery(kafka?: string): Promise<BenchResult> {
   const id = kafka === undefined ? 'bench-recovery' : `bench-recovery-${randomUUID().slice(0, 8)}`
   const seed = newApp(id, broker, 'memory://')
   seed.table('counts', { partitions: 1 })
-  await seed.services.runtime.connect()
-  await seed.services.runtime.ensureTopics()
+  await appServices(seed).runtime.connect()
+  await appServices(seed).runtime.ensureTopics()
   await fill(seed, `${id}-counts-changelog`, CHANGELOG, (i) => ({
     key: Buffer.from(JSON.stringify(`key-${i % 100_000}`)),
     value: Buffer.from(String(i)),
   }))
-  await (await seed.services.producer()).flush()
+  await (await appServices(seed).producer()).flush()
   const app = newApp(id, broker, `lmdb://${dir}`)
   app.table('counts', { partitions: 1 })
   app.agent(app.topic(`${id}-input`, { partitions: 1 }), async function idle(stream: Stream<unknown>) {
@@ -93,9 +93,9 @@ async function recovery(kafka?: string): Promise<BenchResult> {
     }
   })
   await app.start()
-  const { records, durationMs } = app.services.tables.lastRecovery
+  const { records, durationMs } = app.lastRecovery
   await app.stop()
-  await seed.services.runtime.close()
+  await appServices(seed).runtime.close()
   rmSync(dir, { recursive: true, force: true })
   return {
     name: `recovery of ${records.toLocaleString('en-US')} changelog records into LMDB (${kafka ? 'Kafka' : 'memory transport'})`,

@@ -5,7 +5,8 @@ import { isMain, Output, repr, until } from './support.ts'
 export const app = new App('noagents', { broker: 'memory://examples-noagents', logLevel: 'warn' })
 export const topic = app.topic('noagents')
 
-const out = new Output()
+/** What the task printed (read by tests). */
+export const out = new Output()
 
 // Faust: `async for event in topic.stream(): print(f'Received: {event!r}')`, started as a task of the app.
 export const mystream = app.task(async function mystream() {

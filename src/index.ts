@@ -11,7 +11,7 @@ export {
 } from './agents/agent.ts'
 export type { Sink } from './agents/sinks.ts'
 export type { SupervisorOptions, SupervisorStrategy } from './agents/supervisor.ts'
-export { App, type AppOptions, isApp } from './app/app.ts'
+export { App, type AppOptions, type AppState, isApp } from './app/app.ts'
 export type { ArgumentSpec, Command, CommandParams, CommandSpec, OptionSpec, ParamType } from './app/commands.ts'
 export { DEAD_LETTER_HEADERS } from './app/dead-letter.ts'
 export type {
@@ -25,6 +25,7 @@ export type {
   TableRouteOptions,
 } from './app/pages.ts'
 export { resolveSettings, type Settings, type SettingsInput, SettingsSchema } from './app/settings.ts'
+export type { AppStats } from './app/stats.ts'
 export type { TimerOptions } from './app/timers.ts'
 export { Channel } from './channels/channel.ts'
 export { Topic, type TopicOptions } from './channels/topic.ts'
@@ -116,6 +117,7 @@ export {
   type FinalResult,
   GlobalTable,
   type KeyPartitionCheck,
+  type RecoveryStats,
   type RelativeTo,
   type SessionOptions,
   type SessionTable,

@@ -24,7 +24,6 @@ const app = new App(`fault-${run}`, {
   ...(env.FAULT_DATA_DIR ? { store: `lmdb://${env.FAULT_DATA_DIR}` } : {}),
   ...(env.FAULT_DEAD_LETTER ? { deadLetterTopic: env.FAULT_DEAD_LETTER } : {}),
 })
-app.services.tables.configure({ tty: false })
 const input = app.topic(`f-in-${run}`, {
   keyType: 'json',
   valueType: env.FAULT_RECORD === '1' ? Item : 'json',

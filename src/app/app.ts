@@ -8,16 +8,30 @@ import { type Clock, realClock } from '../clock.ts'
 import { FaustusError } from '../errors.ts'
 import { createLogger, type Logger } from '../logging.ts'
 import type { ChangelogSpec, Collection } from '../tables/collection.ts'
+import type { RecoveryStats } from '../tables/manager.ts'
 import { SetGlobalTable, SetTable } from '../tables/set-table.ts'
 import { GlobalTable, Table } from '../tables/table.ts'
 import type { CollectionOptions, TableOptions } from '../tables/types.ts'
 import type { Command, CommandParams, CommandSpec } from './commands.ts'
 import { definePage, type Page, type PageHandler, type PageOptions, type PageView } from './pages.ts'
-import { AppServices } from './services.ts'
+import { AppServices, type State as AppState } from './services.ts'
 import { resolveSettings, type Settings, type SettingsInput, secretValues } from './settings.ts'
+import { type AppStats, appStats } from './stats.ts'
 import type { ScheduledJob, TimerOptions } from './timers.ts'
 
 export const APP_BRAND = Symbol.for('faustus.app')
+
+export type { AppState }
+
+const servicesByApp = new WeakMap<App, AppServices>()
+
+/**
+ * The running side of `app`, for Faustus' own modules (web server, test driver, declarative outputs); not part of
+ * the public API. Users and tests read what they need through the app's public methods.
+ */
+export function appServices(app: App): AppServices {
+  return servicesByApp.get(app)!
+}
 
 export interface AppOptions extends SettingsInput {
   /** A logger to use instead of the default pino logger on stderr. */
@@ -42,7 +56,7 @@ export class App {
   readonly jobs: ScheduledJob[] = []
   /** Web pages (`app.page`), mounted by the web server. */
   readonly pages: Page[] = []
-  readonly services: AppServices
+  readonly #services: AppServices
   /**
    * Where timers, crontab jobs and ask timeouts read time: the real clock unless replaced before `start()` (the
    * test driver of `faustus/testing` sets a virtual one).
@@ -70,7 +84,8 @@ export class App {
         secrets: secretValues(this.settings),
       })
     for (const [message, details] of warnings) this.log.warn(details, message)
-    this.services = new AppServices(this)
+    this.#services = new AppServices(this)
+    servicesByApp.set(this, this.#services)
   }
 
   /** The consumer group id: the app id, with `-v{version}` when the version is above 1 (as Faust). */
@@ -88,18 +103,18 @@ export class App {
     const names = (args as unknown[]).filter((arg): arg is string => typeof arg === 'string')
     if (names.length === 0) throw new FaustusError('FST_APP_DEFINITION', 'a topic needs at least one name')
     const known = names.every((name) => this.topics.has(name))
-    const topic = new Topic<TypeOf<O['valueType']>, TypeOf<O['keyType']>>(this.services, names, {
+    const topic = new Topic<TypeOf<O['valueType']>, TypeOf<O['keyType']>>(this.#services, names, {
       maxsize: this.settings.streamBufferMaxsize,
       maxBytes: this.settings.streamBufferMaxBytes,
       ...options,
     })
-    if (this.services.state === 'idle') {
+    if (this.#services.state === 'idle') {
       this.#registerTopic(topic)
     } else if (!known) {
       // Declared while running (Faust allows it, to send to a topic): created with its options before its first
       // send, rather than auto-created by the broker with defaults. A handle on a known topic changes nothing.
       this.#registerTopic(topic)
-      this.services.declareLate(topic.names, { partitionsGiven: options.partitions !== undefined })
+      this.#services.declareLate(topic.names, { partitionsGiven: options.partitions !== undefined })
     }
     return topic
   }
@@ -109,11 +124,11 @@ export class App {
    * refused until the app is stopped again. (Topics may be declared late: they are created on first use.)
    */
   #assertDefining(what: string): void {
-    if (this.services.state === 'idle') return
+    if (this.#services.state === 'idle') return
     throw new FaustusError(
       'FST_APP_DEFINITION',
       `${what} defined after app.start(): define agents, tables, tasks and timers before starting the app`,
-      { details: { state: this.services.state } },
+      { details: { state: this.#services.state } },
     )
   }
 
@@ -155,7 +170,7 @@ export class App {
     const channel = hasChannel
       ? (a as Topic<any, any> | Channel<any, any>)
       : this.topic(`${this.id}-${name}`, { keyType: options.keyType, valueType: options.valueType })
-    const agent = new Agent(this.services as AgentHost, channel, fn, { ...options, name })
+    const agent = new Agent(this.#services as AgentHost, channel, fn, { ...options, name })
     const deadLetter = typeof options.onError === 'object' ? options.onError.deadLetter : undefined
     if (deadLetter !== undefined && !this.topics.has(deadLetter)) this.topic(deadLetter, { valueType: 'raw' })
     this.agents.set(name, agent)
@@ -164,7 +179,7 @@ export class App {
 
   /** The app's tables, by name (Table, GlobalTable, SetTable, SetGlobalTable). */
   get tables(): ReadonlyMap<string, Collection> {
-    return this.services.tables.tables
+    return this.#services.tables.tables
   }
 
   /**
@@ -175,28 +190,28 @@ export class App {
   table<K = unknown, V = unknown>(name: string, options: TableOptions<V> = {}): Table<K, V> {
     this.#assertDefining(`table "${name}"`)
     this.needsActorContext = true
-    return this.services.tables.add(new Table<K, V>(this.services.tables, name, options))
+    return this.#services.tables.add(new Table<K, V>(this.#services.tables, name, options))
   }
 
   /** A table every worker holds in full (Faust's `app.GlobalTable`). */
   globalTable<K = unknown, V = unknown>(name: string, options: TableOptions<V> = {}): GlobalTable<K, V> {
     this.#assertDefining(`table "${name}"`)
     this.needsActorContext = true
-    return this.services.tables.add(new GlobalTable<K, V>(this.services.tables, name, options))
+    return this.#services.tables.add(new GlobalTable<K, V>(this.#services.tables, name, options))
   }
 
   /** A table of sets with add/discard (Faust's `app.SetTable`). */
   setTable<K = unknown, M = unknown>(name: string, options: CollectionOptions = {}): SetTable<K, M> {
     this.#assertDefining(`table "${name}"`)
     this.needsActorContext = true
-    return this.services.tables.add(new SetTable<K, M>(this.services.tables, name, options))
+    return this.#services.tables.add(new SetTable<K, M>(this.#services.tables, name, options))
   }
 
   /** A set table every worker holds in full (Faust's `app.SetGlobalTable`). */
   setGlobalTable<K = unknown, M = unknown>(name: string, options: CollectionOptions = {}): SetGlobalTable<K, M> {
     this.#assertDefining(`table "${name}"`)
     this.needsActorContext = true
-    return this.services.tables.add(new SetGlobalTable<K, M>(this.services.tables, name, options))
+    return this.#services.tables.add(new SetGlobalTable<K, M>(this.#services.tables, name, options))
   }
 
   /** Declares a table's changelog topic, or updates it (a window sets its retention). Internal. */
@@ -283,21 +298,60 @@ export class App {
 
   /** Starts everything: transport, topics, agents, consumer, tasks, timers. `client` mode only sends and asks. */
   start(options: { client?: boolean } = {}): Promise<void> {
-    return this.services.start(options)
+    return this.#services.start(options)
   }
 
   /** Stops gracefully: drains in-flight events, commits, then stops agents and the transport. */
   stop(): Promise<void> {
-    return this.services.stop()
+    return this.#services.stop()
   }
 
   /** Resolves when the app stops; rejects with the crash error if an agent crashed it. */
   get done(): Promise<void> {
-    return this.services.done
+    return this.#services.done
   }
 
   get running(): boolean {
-    return this.services.state === 'running'
+    return this.#services.state === 'running'
+  }
+
+  /** Where the app is in its life: `idle` (not started, or stopped), `starting`, `running`, `stopping`. */
+  get state(): AppState {
+    return this.#services.state
+  }
+
+  /** This worker holds the leader partition, so `onLeader` timers run here (Faust's `app.is_leader()`). */
+  get isLeader(): boolean {
+    return this.#services.isLeader
+  }
+
+  /** The URL this worker's web server answers on, as announced to the group; `''` when it serves none. */
+  get webUrl(): string {
+    return this.#services.webUrl
+  }
+
+  /** Changelog records read by the last table recovery on this worker, and how long it took. */
+  get lastRecovery(): RecoveryStats {
+    return { ...this.#services.tables.lastRecovery }
+  }
+
+  /** What is in flight now: events being processed, outputs not yet acknowledged, asks waiting for replies. */
+  stats(): AppStats {
+    return appStats(this.#services)
+  }
+
+  /**
+   * Commits now what is processed, as the periodic commit does (Faust's `app.commit()`): waits for in-flight outputs
+   * and table changes, makes stores durable, then commits the offsets of processed events. Rejects with the error of
+   * a failed step (nothing is committed past it; the next commit tries again). Refused unless the app is running.
+   */
+  async commit(): Promise<void> {
+    if (this.#services.state !== 'running') {
+      throw new FaustusError('FST_APP_NOT_STARTED', 'app.commit() needs a running app', {
+        details: { state: this.#services.state },
+      })
+    }
+    await this.#services.runtime.checkpoint.run('interval')
   }
 }
 

@@ -56,6 +56,8 @@ export class Runtime {
   #stopping = false
   #subscribed = new Set<string>()
   #replies: Promise<{ waiter: ReplyWaiter; reader: Consumer }> | undefined
+  /** The reply waiter once started, read synchronously by `app.stats()`. */
+  #waiter: ReplyWaiter | undefined
   #resubscribing: Promise<void> | undefined
   #createdTopics = new Set<string>()
 
@@ -278,12 +280,23 @@ export class Runtime {
     if (this.#replies === undefined) {
       const starting = this.#startReplies()
       this.#replies = starting
+      starting.then(
+        (r) => {
+          if (this.#replies === starting) this.#waiter = r.waiter
+        },
+        () => {},
+      )
       // A failed start (broker briefly away) is not kept: the next ask tries again.
       starting.catch(() => {
         if (this.#replies === starting) this.#replies = undefined
       })
     }
     return this.#replies.then((r) => r.waiter)
+  }
+
+  /** Asks waiting for their reply (0 before the first ask). */
+  get asksWaiting(): number {
+    return this.#waiter?.waiting ?? 0
   }
 
   async #startReplies(): Promise<{ waiter: ReplyWaiter; reader: Consumer }> {
@@ -328,6 +341,7 @@ export class Runtime {
       waiter?.cancelAll(new FaustusError('FST_APP_NOT_STARTED', 'the app stopped before the reply arrived'))
       await reader?.close()
       this.#replies = undefined
+      this.#waiter = undefined
     }
     this.#outputs.sendNow()
     await this.#producer?.flush()

@@ -26,7 +26,7 @@ import { Runtime } from './runtime.ts'
 import type { Settings } from './settings.ts'
 import { Scheduler } from './timers.ts'
 
-type State = 'idle' | 'starting' | 'running' | 'stopping'
+export type State = 'idle' | 'starting' | 'running' | 'stopping'
 
 /**
  * The app's running side: hosts topics, agents and streams (the interfaces they declare), and starts and stops
@@ -97,6 +97,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       crash: (error) => this.crash(error),
     })
     this.joins = streamJoinsOf(app.topics, this.tables, this.runtime.conductor)
+    this.tables.configure({ recoveryStallMs: app.settings.tableRecoveryStallMs })
     // Tables hear of assignments before anything fetches (recovery), and flush around the producer's flush.
     this.runtime.conductor.addListener({
       onAssigned: (assignment) => this.tables.onAssigned(assignment),
@@ -364,6 +365,11 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
         'topicAllowDeclare is off: create it, or allow the app to create its topics',
       { details: { topics: missing } },
     )
+  }
+
+  /** The runs of the app's tasks since start, in `app.tasks` order (the test driver awaits tasks that end). */
+  get taskRuns(): readonly Promise<unknown>[] {
+    return this.#tasks
   }
 
   async #runTask(task: { name: string; fn: () => Promise<unknown> | unknown }): Promise<void> {

@@ -128,6 +128,11 @@ export const SettingsSchema = Type.Object(
     }),
     stopTimeoutMs: Type.Integer({ minimum: 0, default: 30_000, description: 'Graceful stop drain deadline' }),
     revokeTimeoutMs: Type.Integer({ minimum: 0, default: 10_000, description: 'Rebalance drain deadline' }),
+    tableRecoveryStallMs: Type.Integer({
+      minimum: 1,
+      default: 60_000,
+      description: 'Table recovery fails with FST_RECOVERY_STALLED after this long without a changelog record',
+    }),
     deadLetterTopic: Type.Optional(
       Type.String({ description: 'Where undecodable records are copied, with the error in headers' }),
     ),

@@ -1,5 +1,6 @@
 /** Sending pipeline results to topics: `output.topics` and the `topicSend` operation. */
 import type { App } from '../app/app.ts'
+import { appServices } from '../app/app.ts'
 import { Topic, type TopicOptions } from '../channels/topic.ts'
 import { errorFields } from '../logging.ts'
 import { durationMs } from './durations.ts'
@@ -58,7 +59,7 @@ export function outputTopic(app: App, name: string, spec: TopicFields): Topic {
       (keyType === undefined || existing.options.keyType === keyType) &&
       (valueType === undefined || existing.options.valueType === valueType)
     if (agrees) return existing
-    return new Topic(app.services, [name], { ...existing.options, keyType, valueType })
+    return new Topic(appServices(app), [name], { ...existing.options, keyType, valueType })
   }
   return app.topic(name, topicOptions(spec))
 }

@@ -1,5 +1,6 @@
 import type { Agent, AskOptions } from '../agents/agent.ts'
 import type { App } from '../app/app.ts'
+import { appServices } from '../app/app.ts'
 import type { Topic } from '../channels/topic.ts'
 import { FaustusError } from '../errors.ts'
 import { Message } from '../streams/event.ts'
@@ -106,7 +107,7 @@ export class TestDriver {
    * committed it all. Fails with FST_TEST_NOT_IDLE if the app keeps producing (an endless loop).
    */
   async idle(): Promise<void> {
-    const runtime = this.app.services.runtime
+    const runtime = appServices(this.app).runtime
     let stable = 0
     let behind: string[] = []
     for (let turn = 0; turn < this.#maxTurns; turn++) {
@@ -128,6 +129,20 @@ export class TestDriver {
     })
   }
 
+  /**
+   * Waits until the app's run of `task` (a function given to `app.task`) returns, then runs until idle: for tasks
+   * that end, such as one seeding a topic or feeding it from a generator. (A task that never ends, iterating a
+   * stream, would keep this waiting until the app stops.)
+   */
+  async taskDone(task: (...args: never[]) => unknown): Promise<void> {
+    const index = this.app.tasks.findIndex((t) => t.fn === task)
+    if (index < 0) throw new FaustusError('FST_TEST_DRIVER', 'taskDone() needs a function given to app.task()')
+    const run = appServices(this.app).taskRuns[index]
+    if (run === undefined) throw new FaustusError('FST_TEST_DRIVER', 'the app is not started: start the driver first')
+    await run
+    await this.idle()
+  }
+
   /** Advances the virtual clock by `ms` (timers, crontab jobs, ask timeouts fire on the way), then runs until idle. */
   async advance(ms: number): Promise<void> {
     await this.clock.advance(ms, async () => {
@@ -138,7 +153,7 @@ export class TestDriver {
 
   /** Commits what is processed now (a checkpoint), as the periodic commit would. */
   async checkpoint(): Promise<void> {
-    await this.app.services.runtime.commit()
+    await appServices(this.app).runtime.commit()
   }
 
   /** Every record on `topic` so far, in partition then offset order, decoded with the topic's key and value types. */
@@ -198,7 +213,7 @@ export class TestDriver {
   }
 
   #broker(): MemoryBroker {
-    const transport = this.app.services.runtime.transport as MemoryTransport | undefined
+    const transport = appServices(this.app).runtime.transport as MemoryTransport | undefined
     if (transport?.broker === undefined) {
       throw new FaustusError('FST_TEST_DRIVER', 'the app is not connected: start the driver first')
     }
@@ -207,7 +222,7 @@ export class TestDriver {
 
   /** The partitions the app's streams read that are not committed up to their end (`topic/partition`). */
   #behind(): string[] {
-    const runtime = this.app.services.runtime
+    const runtime = appServices(this.app).runtime
     const consumer = runtime.consumer
     if (consumer === undefined) return []
     const broker = this.#broker()

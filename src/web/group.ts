@@ -1,3 +1,4 @@
+import { appServices } from '../app/app.ts'
 /**
  * The whole group as one worker sees it: its own state, and each other member's, read from the member's web url
  * (announced in the group protocol). A member that is not Faustus (a Python Faust worker) or does not answer shows
@@ -37,7 +38,7 @@ export class GroupView {
   #members(): Promise<MemberView[]> {
     const now = Date.now()
     if (this.#cached !== undefined && now - this.#cached.at < this.#state.sampleIntervalMs) return this.#cached.members
-    const distribution = this.#state.app.services.groupMetadata?.changelog_distribution ?? {}
+    const distribution = appServices(this.#state.app).groupMetadata?.changelog_distribution ?? {}
     const members = Promise.all(
       this.#state.members().map(async (url): Promise<MemberView> => {
         const changelogs = distribution[url] ?? {}

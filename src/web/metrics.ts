@@ -5,6 +5,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { appServices } from '../app/app.ts'
 import {
   type AskMessage,
   CHANNEL_NAMES,
@@ -209,7 +210,7 @@ export class WorkerMetrics {
       help: 'Records handed to the producer and not yet acknowledged by the broker',
       registers,
       collect() {
-        this.set(app.services.runtime.outputsInFlight.inFlight)
+        this.set(appServices(app).runtime.outputsInFlight.inFlight)
       },
     })
     new Gauge({
@@ -217,7 +218,7 @@ export class WorkerMetrics {
       help: 'Records produced by agents and not yet handed to the producer (batched per event-loop turn)',
       registers,
       collect() {
-        this.set(app.services.runtime.outputsInFlight.buffered)
+        this.set(appServices(app).runtime.outputsInFlight.buffered)
       },
     })
 

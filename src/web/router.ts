@@ -6,6 +6,7 @@
  * workers in one group answer each other's lookups.
  */
 import type { App } from '../app/app.ts'
+import { appServices } from '../app/app.ts'
 import { FaustusError } from '../errors.ts'
 import type { Collection } from '../tables/collection.ts'
 import { partitionForKey } from '../transport/murmur2.ts'
@@ -24,10 +25,10 @@ export function keyOwner(app: App, table: Collection, key: unknown): KeyOwner {
   const partition = partitionForKey(table.keyBytes(key), table.partitions)
   // A global table is whole on every worker.
   if (table.global || table.activePartitions.has(partition)) return { local: true, partition }
-  const distribution = app.services.groupMetadata?.changelog_distribution ?? {}
+  const distribution = appServices(app).groupMetadata?.changelog_distribution ?? {}
   for (const [url, topics] of Object.entries(distribution)) {
     if (topics[table.changelogTopic]?.includes(partition)) {
-      if (url === app.services.webUrl || url === '') break
+      if (url === app.webUrl || url === '') break
       return { local: false, partition, url }
     }
   }

@@ -6,6 +6,7 @@
 import { hostname } from 'node:os'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { App } from '../app/app.ts'
+import { appServices } from '../app/app.ts'
 import type { AppExtension } from '../app/extensions.ts'
 import { FaustusError } from '../errors.ts'
 import { errorFields } from '../logging.ts'
@@ -68,7 +69,7 @@ export class WebServer implements AppExtension {
     const address = server.server.address()
     const bound = typeof address === 'object' && address !== null ? address.port : port
     this.#url = `http://${announcedHost(host)}:${bound}`
-    this.app.services.webUrl = this.#url
+    appServices(this.app).webUrl = this.#url
     this.state.start()
     this.app.log.info({ url: this.#url }, 'web server listening')
   }
@@ -98,7 +99,7 @@ export class WebServer implements AppExtension {
       const s = this.state
       const body = {
         ready: s.ready,
-        state: this.app.services.state,
+        state: this.app.state,
         joined: s.joined,
         rebalancing: s.rebalancing,
         recovering: s.recovering,

@@ -5,6 +5,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { App } from '../app/app.ts'
+import { appServices } from '../app/app.ts'
 import { CHANNEL_NAMES, type ErrorMessage, type RebalanceMessage, type RecoveryMessage } from '../diagnostics.ts'
 import { errorFields } from '../logging.ts'
 import { type TopicPartition, tpKey } from '../transport/types.ts'
@@ -214,12 +215,12 @@ export class WorkerState {
 
   /** Source partitions this worker processes (changelogs and the leader topic are not consumer lag). */
   #lagPartitions(): TopicPartition[] {
-    const internal = new Set([this.app.services.leaderTopic, ...this.app.services.tables.changelogTopics()])
+    const internal = new Set([appServices(this.app).leaderTopic, ...appServices(this.app).tables.changelogTopics()])
     return this.actives.filter((tp) => !internal.has(tp.topic))
   }
 
   async #readLag(): Promise<PartitionLag[]> {
-    const runtime = this.app.services.runtime
+    const runtime = appServices(this.app).runtime
     const consumer = runtime.consumer
     const transport = runtime.transport
     const partitions = this.#lagPartitions()
@@ -251,23 +252,23 @@ export class WorkerState {
   }
 
   members(): string[] {
-    const own = this.app.services.webUrl
-    const distribution = this.app.services.groupMetadata?.changelog_distribution ?? {}
+    const own = this.app.webUrl
+    const distribution = appServices(this.app).groupMetadata?.changelog_distribution ?? {}
     return Object.keys(distribution).filter((url) => url !== '' && url !== own)
   }
 
   snapshot(): WorkerSnapshot {
     return {
       app: this.app.id,
-      url: this.app.services.webUrl,
+      url: this.app.webUrl,
       pid: process.pid,
       time: Date.now(),
-      state: this.app.services.state,
+      state: this.app.state,
       ready: this.ready,
       joined: this.joined,
       rebalancing: this.rebalancing,
       recovering: this.recovering,
-      leader: this.app.services.isLeader,
+      leader: this.app.isLeader,
       rebalances: this.rebalances,
       actives: this.actives,
       standbys: this.standbys,

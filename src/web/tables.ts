@@ -55,7 +55,7 @@ export async function routeOr(
       .code(503)
       .send({ error: 'no worker owns this key now (rebalancing)', table: table.name, partition: owner.partition })
   }
-  const headers: Record<string, string> = { [ROUTED_HEADER]: app.services.webUrl || '1' }
+  const headers: Record<string, string> = { [ROUTED_HEADER]: app.webUrl || '1' }
   if (typeof request.headers.accept === 'string') headers.accept = request.headers.accept
   if (typeof request.headers['content-type'] === 'string') headers['content-type'] = request.headers['content-type']
   const body = request.body === undefined ? undefined : JSON.stringify(request.body)

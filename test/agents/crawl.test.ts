@@ -48,7 +48,7 @@ describe('an agent failing on every event', () => {
     const EVENTS = 200
     for (let i = 0; i < EVENTS; i++) await agent.cast(i, { partition: 0 })
     await waitFor(() => calls === EVENTS, 30_000, 'every event handled')
-    await waitFor(() => app!.services.runtime.conductor.acks.inFlight() === 0, 10_000, 'every event acked')
+    await waitFor(() => app!.stats().eventsInFlight === 0, 10_000, 'every event acked')
     // Every failure restarted the function at once: no backoff, so no crawl.
     expect(agent.supervisorStats).toMatchObject({ failures: EVENTS, restarts: EVENTS, backoffs: 0, backoffMs: 0 })
     // Error lines: the first burst, not one per event (the summary comes at the end of the window or on stop).

@@ -22,7 +22,7 @@ describe('agent errors', () => {
     await waitFor(() => seen.length === 2)
     expect(seen).toEqual([1, 3])
     // Every event was acked, the failing one included, so all are committed.
-    await waitFor(() => app.services.runtime.conductor.acks.inFlight() === 0)
+    await waitFor(() => app.stats().eventsInFlight === 0)
   })
 
   it('sends the failing event with its error to a dead-letter topic', async () => {
@@ -123,8 +123,7 @@ describe('agent errors', () => {
     await points.send({ value: new Point({ x: 42 }) })
     await waitFor(() => got.length === 1)
     expect(got).toEqual([42])
-    const { conductor } = app.services.runtime
-    expect(conductor.stats.undecodable).toBe(3)
-    await waitFor(() => conductor.acks.inFlight() === 0)
+    expect(app.stats().undecodable).toBe(3)
+    await waitFor(() => app.stats().eventsInFlight === 0)
   })
 })

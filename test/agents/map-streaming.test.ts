@@ -172,8 +172,7 @@ describe('map, kvmap, join, kvjoin stream with a bounded window', () => {
     await app.start()
     const error = await agent.join([1, 2, 3], { timeout: 50 }).catch((e: unknown) => e)
     expect(isFaustusError(error, 'FST_ASK_TIMEOUT')).toBe(true)
-    const waiter = await app.services.replyWaiter()
-    expect(waiter.waiting).toBe(0)
+    expect(app.stats().asksWaiting).toBe(0)
   })
 
   it('maxInFlight must be a positive integer', async () => {

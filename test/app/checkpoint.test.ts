@@ -1,18 +1,14 @@
 // The checkpoint (src/app/checkpoint.ts) on the memory transport: what it commits, and what it must not.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { RebalanceMessage } from '../../src/diagnostics.ts'
 import type { App, Stream } from '../../src/index.ts'
-import { memoryBrokers } from '../../src/transport/memory/registry.ts'
-import { memoryBrokerName } from '../../src/transport/memory/transport.ts'
-import { testApp, waitFor } from '../helpers.ts'
+import { brokerOf, testApp, waitFor } from '../helpers.ts'
 
 const apps: App[] = []
 afterEach(async () => {
   for (const app of apps.splice(0)) await app.stop()
 })
-
-function brokerOf(app: App) {
-  return memoryBrokers.get(memoryBrokerName(app.settings.broker))
-}
 
 function committed(app: App, topic: string, partition = 0): number | undefined {
   return brokerOf(app).group(app.groupId).committed({ topic, partition })
@@ -59,15 +55,13 @@ describe('checkpoint', () => {
     for (const value of [0, 1, 2]) await topic.send({ value })
     await waitFor(() => hold.waiting === 1, 5000, 'the agent to hold event 2')
     // Stop does not drain (stopTimeoutMs 0); event 2 is acked only once the consumer is closing: the revoke of
-    // close() waits for it, and the final checkpoint must commit its ack.
-    const consumer = app.services.runtime.consumer!
-    const close = consumer.close.bind(consumer)
-    consumer.close = () => {
-      const closing = close()
-      hold.open()
-      return closing
+    // close() (a rebalance start) waits for it, and the final checkpoint must commit its ack.
+    const onRebalance = (message: unknown) => {
+      const { app: id, phase } = message as RebalanceMessage
+      if (id === app.id && phase === 'start') hold.open()
     }
-    await app.stop()
+    subscribe('faustus:rebalance', onRebalance)
+    await app.stop().finally(() => unsubscribe('faustus:rebalance', onRebalance))
     expect(seen).toEqual([0, 1, 2])
     expect(committed(app, 'stop-commit')).toBe(3)
   })
@@ -85,19 +79,19 @@ describe('checkpoint', () => {
     )
     await app.start()
     await source.send({ value: 1 })
-    await waitFor(() => app.services.runtime.conductor.acks.inFlight() === 0)
-    await app.services.runtime.checkpoint.run('interval')
+    await waitFor(() => app.stats().eventsInFlight === 0)
+    await app.commit()
     expect(committed(app, 'stall-in')).toBe(1)
 
     const hold = brokerOf(app).holdProduce('stall-out')
     await source.send({ value: 2 })
     await waitFor(() => hold.held > 0, 5000, 'the output to be held')
     let done = false
-    const checkpoint = app.services.runtime.checkpoint.run('interval').then(() => {
+    const checkpoint = app.commit().then(() => {
       done = true
     })
     // The event is acked, but its output is not: nothing may be committed past it.
-    await waitFor(() => app.services.runtime.conductor.acks.inFlight() === 0)
+    await waitFor(() => app.stats().eventsInFlight === 0)
     expect(done).toBe(false)
     expect(committed(app, 'stall-in')).toBe(1)
     hold.release()
@@ -118,13 +112,13 @@ describe('checkpoint', () => {
     )
     await app.start()
     await source.send({ value: 1 })
-    await waitFor(() => app.services.runtime.conductor.acks.inFlight() === 0)
-    await app.services.runtime.checkpoint.run('interval')
+    await waitFor(() => app.stats().eventsInFlight === 0)
+    await app.commit()
     const hold = brokerOf(app).holdProduce('fail-out')
     await source.send({ value: 2 })
     await waitFor(() => hold.held > 0, 5000, 'the output to be held')
     hold.fail(new Error('leader gone'))
-    await expect(app.services.done).rejects.toThrow()
+    await expect(app.done).rejects.toThrow()
     expect(committed(app, 'fail-in')).toBe(1)
   })
 
@@ -137,25 +131,25 @@ describe('checkpoint', () => {
     })
     await app.start()
     await source.send({ key: 'a', value: 'a' })
-    await waitFor(() => app.services.runtime.conductor.acks.inFlight() === 0 && counts.get('a') === 1)
-    await app.services.runtime.checkpoint.run('interval')
+    await waitFor(() => app.stats().eventsInFlight === 0 && counts.get('a') === 1)
+    await app.commit()
     expect(committed(app, 'count-in')).toBe(1)
     const hold = brokerOf(app).holdProduce(counts.changelogTopic)
     await source.send({ key: 'a', value: 'a' })
     await waitFor(() => hold.held > 0, 5000, 'the changelog write to be held')
     let done = false
-    const checkpoint = app.services.runtime.checkpoint.run('interval').then(
+    const checkpoint = app.commit().then(
       () => {
         done = true
       },
       () => {},
     )
-    await waitFor(() => app.services.runtime.conductor.acks.inFlight() === 0)
+    await waitFor(() => app.stats().eventsInFlight === 0)
     expect(done).toBe(false)
     expect(committed(app, 'count-in')).toBe(1)
     hold.fail(new Error('changelog leader gone'))
     await checkpoint
-    await expect(app.services.done).rejects.toThrow()
+    await expect(app.done).rejects.toThrow()
     expect(done).toBe(false)
     expect(committed(app, 'count-in')).toBe(1)
   })

@@ -1,10 +1,9 @@
 // Exactly-once on the memory transport: outputs, table changes and offsets commit together or not at all.
 import { afterEach, describe, expect, it } from 'vitest'
 import type { App, Stream } from '../../src/index.ts'
-import { memoryBrokers } from '../../src/transport/memory/registry.ts'
-import { MemoryTransport, memoryBrokerName } from '../../src/transport/memory/transport.ts'
+import { MemoryTransport } from '../../src/transport/memory/transport.ts'
 import type { ConsumedRecord } from '../../src/transport/types.ts'
-import { testApp, waitFor } from '../helpers.ts'
+import { brokerOf, testApp, waitFor } from '../helpers.ts'
 
 const apps: App[] = []
 afterEach(async () => {
@@ -66,14 +65,12 @@ async function readCommitted(broker: string, topic: string): Promise<ConsumedRec
 }
 
 /**
- * The memory equivalent of kill -9: the worker's consumer breaks, so the group drops it without a revoke (nothing
- * committed on the way out) and gives its partitions to the others; its actors may still be finishing events (a
- * zombie), and its open transaction is left to be aborted.
+ * The memory equivalent of kill -9: the broker breaks the worker's group member, so the group drops it without a
+ * revoke (nothing committed on the way out) and gives its partitions to the others; its actors may still be
+ * finishing events (a zombie), and its open transaction is left to be aborted.
  */
-function kill(app: App): void {
-  app.services.runtime.conductor.onRecords = () => {
-    throw new Error('killed')
-  }
+function kill(broker: string, memberId: string): void {
+  void brokerOf(broker).group('eos-app').breakMember(memberId)
 }
 
 describe('exactly-once (memory)', () => {
@@ -81,6 +78,7 @@ describe('exactly-once (memory)', () => {
     const broker = `memory://eos-${Math.random()}`
     const a = worker(broker, 'eos-app')
     await a.app.start()
+    const [victim] = brokerOf(broker).group('eos-app').memberIds
     const b = worker(broker, 'eos-app')
     await b.app.start()
     const truth = new Map<string, number>()
@@ -91,10 +89,10 @@ describe('exactly-once (memory)', () => {
       truth.set(key, (truth.get(key) ?? 0) + 1)
       await input.send([{ topic: 'eos-in', key: Buffer.from(JSON.stringify(key)), value: Buffer.from(String(i)) }])
       if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve))
-      if (i === N / 2) kill(a.app)
+      if (i === N / 2) kill(broker, victim)
     }
-    await a.app.services.done.catch(() => {})
-    const memory = memoryBrokers.get(memoryBrokerName(broker))
+    await a.app.done.catch(() => {})
+    const memory = brokerOf(broker)
     const group = memory.group(b.app.groupId)
     await waitFor(
       () =>

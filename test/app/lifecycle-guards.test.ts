@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type App, isFaustusError, type Stream } from '../../src/index.ts'
-import type { MemoryTransport } from '../../src/transport/memory/index.ts'
-import { testApp, waitFor } from '../helpers.ts'
+import { brokerOf, testApp, waitFor } from '../helpers.ts'
 
 const apps: App[] = []
 function track(app: App): App {
@@ -46,7 +45,7 @@ describe('a task that throws while the app starts', () => {
     expect(isFaustusError(error, 'FST_AGENT_CRASHED')).toBe(true)
     expect((error as Error).message).toContain('broken')
     expect(app.running).toBe(false)
-    expect(app.services.state).toBe('idle')
+    expect(app.state).toBe('idle')
     await expect(app.done).rejects.toBe(error)
   })
 
@@ -71,7 +70,7 @@ describe('a task that throws while the app starts', () => {
     await app.start()
     const first = app.stop()
     await app.stop()
-    expect(app.services.state).toBe('idle')
+    expect(app.state).toBe('idle')
     await first
   })
 
@@ -92,7 +91,7 @@ describe('a task that throws while the app starts', () => {
     await starting
     await stopping
     expect(app.running).toBe(false)
-    expect(app.services.state).toBe('idle')
+    expect(app.state).toBe('idle')
   })
 })
 
@@ -122,7 +121,7 @@ describe('calls that need a running app fail at once with FST_APP_NOT_STARTED', 
       expect((error as Error).message, name).toContain('before app.start()')
     }
     // Nothing connected behind the app's back.
-    expect(app.services.runtime.transport).toBeUndefined()
+    expect(app.stats().connected).toBe(false)
   })
 
   it('after stop()', async () => {
@@ -136,7 +135,7 @@ describe('calls that need a running app fail at once with FST_APP_NOT_STARTED', 
       expect((error as Error).message, name).toContain('after app.stop()')
     }
     // The stopped app did not reconnect its transport to send.
-    expect(app.services.runtime.transport).toBeUndefined()
+    expect(app.stats().connected).toBe(false)
   })
 
   it('an ask waiting when the app stops fails with FST_APP_NOT_STARTED, not at its timeout', async () => {
@@ -147,8 +146,7 @@ describe('calls that need a running app fail at once with FST_APP_NOT_STARTED', 
     })
     await app.start()
     const asking = silent.ask(1, { timeout: 600_000 }).catch((e: unknown) => e)
-    const waiter = await app.services.replyWaiter()
-    await waitFor(() => waiter.waiting === 1)
+    await waitFor(() => app.stats().asksWaiting === 1)
     await app.stop()
     expect(isFaustusError(await asking, 'FST_APP_NOT_STARTED')).toBe(true)
   })
@@ -191,8 +189,7 @@ describe('definitions after start()', () => {
     await app.start()
     const late = app.topic('late-topic', { valueType: 'json', partitions: 6 })
     await late.send({ value: 'x' })
-    const transport = app.services.runtime.transport as MemoryTransport
-    expect(transport.broker.topic('late-topic')?.partitions.length).toBe(6)
+    expect(brokerOf(app).topic('late-topic')?.partitions.length).toBe(6)
     // A handle on a known topic is fine and changes nothing.
     expect(app.topic('late-topic').name).toBe('late-topic')
     expect(app.topics.get('late-topic')).toBe(late)
@@ -202,12 +199,12 @@ describe('definitions after start()', () => {
     const broker = `memory://late-existing-${randomUUID()}`
     const app = track(testApp(undefined, { broker, topicPartitions: 2 }))
     await app.start()
-    const transport = app.services.runtime.transport as MemoryTransport
-    transport.broker.ensureTopics([{ name: 'made-elsewhere', partitions: 4 }])
+    const memory = brokerOf(app)
+    memory.ensureTopics([{ name: 'made-elsewhere', partitions: 4 }])
     await app.topic('made-elsewhere', { valueType: 'json' }).send({ value: 'x', partition: 3 })
-    expect(transport.broker.topic('made-elsewhere')?.partitions.length).toBe(4)
+    expect(memory.topic('made-elsewhere')?.partitions.length).toBe(4)
     // A partition count given by the code is still checked.
-    transport.broker.ensureTopics([{ name: 'made-elsewhere-too', partitions: 4 }])
+    memory.ensureTopics([{ name: 'made-elsewhere-too', partitions: 4 }])
     const error = await app
       .topic('made-elsewhere-too', { valueType: 'json', partitions: 2 })
       .send({ value: 'x' })

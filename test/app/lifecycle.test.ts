@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { App, type Stream } from '../../src/index.ts'
-import { sleep, testApp, waitFor } from '../helpers.ts'
+import { VirtualClock } from '../../src/testing/index.ts'
+import { brokerOf, sleep, testApp, waitFor } from '../helpers.ts'
 
 const apps: App[] = []
 function track(app: App): App {
@@ -30,8 +31,7 @@ describe('app lifecycle', () => {
     const first = build()
     await first.app.start()
     for (let i = 0; i < 50; i++) await first.topic.send({ value: i })
-    const { conductor } = first.app.services.runtime
-    await waitFor(() => conductor.stats.received === 50)
+    await waitFor(() => first.app.stats().eventsReceived === 50)
     expect(processed.length).toBeLessThan(50)
     await first.app.stop()
     // Everything fetched before stop was processed: stop drains buffers instead of dropping them.
@@ -40,13 +40,22 @@ describe('app lifecycle', () => {
     await second.app.start()
     await second.topic.send({ value: 50 })
     await waitFor(() => processed.length === 51)
-    await sleep(20)
+    // Read to the end: every record of the topic consumed and committed by the second run, so a duplicate shows.
+    const memory = brokerOf(broker)
+    const readToEnd = async () => {
+      await second.app.commit()
+      const ends = [0, 1].map((partition) => memory.log({ topic: 'numbers', partition }).latest)
+      return ends.every((end, partition) => memory.group('drain').committed({ topic: 'numbers', partition }) === end)
+    }
+    await waitFor(readToEnd, 5000, 'the second run to commit every record')
     // Nothing was processed twice: the first run committed everything it processed.
     expect(processed.sort((a, b) => a - b)).toEqual([...Array(51).keys()])
   })
 
   it('tasks run at start; timers tick while running; stop ends them', async () => {
     const app = track(testApp())
+    const clock = new VirtualClock()
+    app.clock = clock
     let ticks = 0
     let taskRan = false
     app.task(async () => {
@@ -56,19 +65,23 @@ describe('app lifecycle', () => {
       ticks++
     })
     await app.start()
-    await waitFor(() => ticks >= 3)
+    await clock.advance(30)
+    expect(ticks).toBe(3)
     await app.stop()
-    const after = ticks
-    await sleep(40)
+    // Stopped: nothing is scheduled any more, and moving time runs nothing.
+    expect(clock.pending).toBe(0)
+    await clock.advance(40)
     expect(taskRan).toBe(true)
-    expect(ticks).toBe(after)
+    expect(ticks).toBe(3)
   })
 
   it('onLeader timers run only on the worker owning the leader partition', async () => {
     const broker = `memory://leader-${randomUUID()}`
     const ticks = new Map<string, number>()
+    const clock = new VirtualClock()
     const make = (name: string) => {
       const app = track(new App('leader-app', { broker, logLevel: 'silent' }))
+      app.clock = clock
       app.timer(10, () => ticks.set(name, (ticks.get(name) ?? 0) + 1), { onLeader: true })
       return app
     }
@@ -76,22 +89,27 @@ describe('app lifecycle', () => {
     const b = make('b')
     await a.start()
     await b.start()
-    await sleep(100)
-    const leaders = [a, b].filter((app) => app.services.isLeader)
+    // b's start returns once the rebalance that includes it is done: one of the two holds the leader partition.
+    const leaders = [a, b].filter((app) => app.isLeader)
     expect(leaders.length).toBe(1)
-    ticks.clear()
-    await sleep(60)
+    await clock.advance(60)
     expect([...ticks.keys()]).toEqual([leaders[0] === a ? 'a' : 'b'])
+    expect(ticks.get(leaders[0] === a ? 'a' : 'b')).toBe(6)
   })
 
   it('crontab jobs run on their schedule', async () => {
     const app = track(testApp())
+    const clock = new VirtualClock(Date.UTC(2026, 0, 1, 0, 0, 0, 500))
+    app.clock = clock
     let runs = 0
     app.crontab('* * * * * *', () => {
       runs++
     })
     await app.start()
-    await waitFor(() => runs >= 1, 2500, 'a cron run')
+    await clock.advance(500)
+    expect(runs).toBe(1)
+    await clock.advance(3000)
+    expect(runs).toBe(4)
   })
 
   it('a stream created after start joins the subscription', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type App, int, isFaustusError, record, type Stream } from '../../src/index.ts'
-import { testApp, waitFor } from '../helpers.ts'
+import { brokerOf, testApp, waitFor } from '../helpers.ts'
 
 /**
  * Every public call's failure path, run while counting unhandled rejections: a promise the framework creates and
@@ -59,8 +59,7 @@ function build(options: Parameters<typeof testApp>[1] = {}) {
 
 /** Waits until no ask is waiting: with the bug, an abandoned waiter would reject (unhandled) at its timeout here. */
 async function noWaiters(app: App): Promise<void> {
-  const waiter = await app.services.replyWaiter()
-  await waitFor(() => waiter.waiting === 0, 5000, 'no reply waiter left')
+  await waitFor(() => app.stats().asksWaiting === 0, 5000, 'no reply waiter left')
   await settleBackground()
 }
 
@@ -77,8 +76,7 @@ describe('no unhandled rejection on any failure path', () => {
     expect(isFaustusError(await failure(() => silent.ask(1, { timeout: 20 })), 'FST_ASK_TIMEOUT')).toBe(true)
     await noWaiters(app)
     const waiting = silent.ask(2, { timeout: 600_000 })
-    const waiter = await app.services.replyWaiter()
-    await waitFor(() => waiter.waiting === 1)
+    await waitFor(() => app.stats().asksWaiting === 1)
     await app.stop()
     expect(isFaustusError(await failure(() => waiting), 'FST_APP_NOT_STARTED')).toBe(true)
   })
@@ -213,10 +211,10 @@ describe('the reply topic', () => {
   it('a failed creation is not kept: the next ask tries again', async () => {
     const { app, adder } = build()
     await app.start()
-    const transport = app.services.runtime.transport!
-    const ensureTopics = transport.ensureTopics.bind(transport)
+    const broker = brokerOf(app)
+    const ensureTopics = broker.ensureTopics.bind(broker)
     let failures = 1
-    transport.ensureTopics = async (specs) => {
+    broker.ensureTopics = (specs) => {
       if (failures-- > 0) throw new Error('broker briefly away')
       return ensureTopics(specs)
     }

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { type App, DEAD_LETTER_HEADERS, type Event, type Logger, type Stream } from '../../src/index.ts'
 import { memoryBrokers } from '../../src/transport/memory/registry.ts'
 import { memoryBrokerName } from '../../src/transport/memory/transport.ts'
-import { testApp, waitFor } from '../helpers.ts'
+import { brokerOf, testApp, waitFor } from '../helpers.ts'
 
 const apps: App[] = []
 afterEach(async () => {
@@ -33,7 +33,7 @@ function recordingLogger(lines: Line[]): Logger {
 }
 
 function committed(app: App, topic: string, partition = 0): number | undefined {
-  return memoryBrokers.get(memoryBrokerName(app.settings.broker)).group(app.groupId).committed({ topic, partition })
+  return brokerOf(app).group(app.groupId).committed({ topic, partition })
 }
 
 type Policy = 'ack' | 'crash' | { deadLetter: string }
@@ -59,7 +59,7 @@ function relay(policy: Policy, lines: Line[] = [], options: Parameters<typeof te
 }
 
 async function outputs(app: App, topic: string): Promise<string[]> {
-  const log = memoryBrokers.get(memoryBrokerName(app.settings.broker)).log({ topic, partition: 0 })
+  const log = brokerOf(app).log({ topic, partition: 0 })
   return log.read(log.earliest, log.latest - log.earliest, null).map((r) => JSON.parse(r.value!.toString()))
 }
 
@@ -72,8 +72,8 @@ describe('refused outputs', () => {
     await app.start()
     for (const value of ['a', big, 'b']) await source.send({ value })
     await waitFor(async () => (await outputs(app, 'refusal-out')).length === 2, 5000, 'two outputs')
-    await waitFor(() => app.services.runtime.conductor.acks.inFlight() === 0)
-    await app.services.runtime.checkpoint.run('interval')
+    await waitFor(() => app.stats().eventsInFlight === 0)
+    await app.commit()
     expect(await outputs(app, 'refusal-out')).toEqual(['a', 'b'])
     expect(committed(app, 'refusal-in')).toBe(3)
     const line = lines.find((l) => l.level === 'error' && l.fields.offset === 1)
@@ -101,10 +101,10 @@ describe('refused outputs', () => {
     const { app, source } = relay('crash')
     await app.start()
     await source.send({ value: 'a' })
-    await waitFor(() => app.services.runtime.conductor.acks.inFlight() === 0)
-    await app.services.runtime.checkpoint.run('interval')
+    await waitFor(() => app.stats().eventsInFlight === 0)
+    await app.commit()
     await source.send({ value: big })
-    await expect(app.services.done).rejects.toThrow()
+    await expect(app.done).rejects.toThrow()
     expect(committed(app, 'refusal-in')).toBe(1)
     expect(await outputs(app, 'refusal-out')).toEqual(['a'])
   })
@@ -162,7 +162,7 @@ describe('refused outputs', () => {
     await app.start()
     await source.send({ value: 'x' })
     await waitFor(() => lines.some((l) => l.level === 'error' && l.fields.offset === 0), 5000, 'the refusal log')
-    expect(app.services.state).toBe('running')
+    expect(app.state).toBe('running')
   })
 })
 
@@ -170,7 +170,7 @@ describe('dead-letter topics at start', () => {
   it('are created at start, like every declared topic (the setting and agent options)', async () => {
     const { app } = relay({ deadLetter: 'agent-dead' }, [], { deadLetterTopic: 'setting-dead' })
     await app.start()
-    const broker = memoryBrokers.get(memoryBrokerName(app.settings.broker))
+    const broker = brokerOf(app)
     expect(broker.topic('agent-dead')).toBeDefined()
     expect(broker.topic('setting-dead')).toBeDefined()
   })

@@ -1,9 +1,6 @@
 // Bugs met while writing examples/, now fixed: each test states what Faust's guide leads one to expect.
 import { expect, it } from 'vitest'
-import { sleep, testApp, waitFor } from '../helpers.ts'
-
-const race = <T>(promise: Promise<T>, ms: number) =>
-  Promise.race([promise.then(() => 'settled' as const), sleep(ms).then(() => 'pending' as const)])
+import { testApp, waitFor } from '../helpers.ts'
 
 // Stream.groupBy (and through) return a stream over the repartition topic's queue (src/streams/stream.ts,
 // #forward: `const target = channel.stream()`). When the agent stops, Agent.stop (src/agents/agent.ts) closes only
@@ -19,7 +16,9 @@ it('app.stop() resolves for an agent iterating stream.groupBy(...)', async () =>
   await app.start()
   await topic.send({ value: 'a' })
   await waitFor(() => seen === 1, 1000, 'the grouped event')
-  expect(await race(app.stop(), 1000)).toBe('settled')
+  // With the bug, stop never resolves: the test fails by its own timeout.
+  await app.stop()
+  expect(app.state).toBe('idle')
 })
 
 // Faust cancels an app's tasks when it stops. Here a task iterating `topic.stream()` keeps waiting after
@@ -30,13 +29,14 @@ it('a task iterating topic.stream() ends when the app stops', async () => {
   const app = testApp()
   const topic = app.topic('events')
   let ended = false
+  let received = 0
   app.task(async () => {
-    for await (const _ of topic.stream());
+    for await (const _ of topic.stream()) received++
     ended = true
   })
   await app.start()
   await topic.send({ value: 1 })
-  await sleep(50)
+  await waitFor(() => received === 1, 1000, 'the task to get the event')
   await app.stop()
   await waitFor(() => ended, 1000, 'the task to end')
 })
@@ -55,7 +55,7 @@ it('an agent raising inside a groupBy loop restarts cleanly: later events flow a
   await topic.send({ value: 0 })
   for (let i = 1; i <= 20; i++) await topic.send({ value: i })
   await waitFor(() => seen.length === 20)
-  const started = Date.now()
+  // Prompt: with the bug, stop waited for the stop timeout (the test's own timeout catches a hang).
   await app.stop()
-  expect(Date.now() - started).toBeLessThan(3000)
+  expect(app.state).toBe('idle')
 })

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { App, float, record, type Stream, str } from '../../src/index.ts'
-import { sleep, waitFor } from '../helpers.ts'
+import { brokerOf, waitFor } from '../helpers.ts'
 
 const Transfer = record('test.workers.Transfer', { account_id: str(), amount: float() })
 type Transfer = InstanceType<typeof Transfer>
@@ -57,7 +57,19 @@ describe('several workers in one group', () => {
       await a.transfers.send({ value: transfer })
     }
     await waitFor(() => a.processed.length + b.processed.length >= 260, 5000, 'all processed after leave')
-    await sleep(50)
+    // Read to the end (both topics committed up to their last offset), so a record processed twice shows.
+    const memory = brokerOf(broker)
+    const topics = ['transfers', 'totals-transfers-Transfer.account_id-repartition']
+    const readToEnd = async () => {
+      await a.app.commit()
+      return topics.every((topic) =>
+        [0, 1, 2, 3].every(
+          (partition) =>
+            (memory.group('workers').committed({ topic, partition }) ?? 0) === memory.log({ topic, partition }).latest,
+        ),
+      )
+    }
+    await waitFor(readToEnd, 5000, 'every record committed')
     const all = [...a.processed, ...b.processed].sort()
     expect(all).toEqual(sent.sort())
   })

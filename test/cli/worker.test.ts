@@ -1,16 +1,13 @@
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.ts'
+import { waitFor } from '../helpers.ts'
 import { cli, fixture, ROOT } from './run-cli.ts'
 
 const marks = globalThis as { cliWorkerStarted?: number }
 
-async function started(before: number): Promise<void> {
-  const deadline = Date.now() + 10_000
-  while ((marks.cliWorkerStarted ?? 0) <= before) {
-    if (Date.now() > deadline) throw new Error('the worker did not start')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
+function started(before: number): Promise<boolean> {
+  return waitFor(() => (marks.cliWorkerStarted ?? 0) > before, 10_000, 'the worker to start')
 }
 
 describe('faustus worker', () => {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest'
 import { CopartitionedAssignor } from '../../src/transport/assignor.ts'
 import { tpKey } from '../../src/transport/types.ts'
-import { type ContractContext, partitionsOf, Recorder, uniqueName, waitFor } from './transport-helpers.ts'
+import { waitFor } from '../helpers.ts'
+import { type ContractContext, partitionsOf, Recorder, uniqueName } from './transport-helpers.ts'
 
 export function consumingContract(ctx: ContractContext): void {
   const { topic, producer, consumer, sendValues, wait } = ctx
@@ -29,8 +30,8 @@ export function consumingContract(ctx: ContractContext): void {
       await consumer(r, { groupId: uniqueName('g'), topics: [name], maxBatchSize: 7 }).start()
       await waitFor(
         () => r.records.length === 60,
+        wait.timeoutMs,
         () => `60 records, got ${r.records.length}`,
-        wait,
       )
       expect(Math.max(...r.batches)).toBeLessThanOrEqual(7)
       expect(r.maxConcurrent).toBe(1)
@@ -47,7 +48,7 @@ export function consumingContract(ctx: ContractContext): void {
       const r1 = new Recorder()
       const c1 = consumer(r1, { groupId, topics: [name] })
       await c1.start()
-      await waitFor(() => r1.records.length === 10, 'first consumer reads 10', wait)
+      await waitFor(() => r1.records.length === 10, wait.timeoutMs, 'first consumer reads 10')
       await c1.commit([{ topic: name, partition: 0, offset: 6 }])
       const committed = await c1.committed([
         { topic: name, partition: 0 },
@@ -60,8 +61,8 @@ export function consumingContract(ctx: ContractContext): void {
       await consumer(r2, { groupId, topics: [name] }).start()
       await waitFor(
         () => r2.records.length === 4,
+        wait.timeoutMs,
         () => `4 records after the commit, got ${r2.values()}`,
-        wait,
       )
       expect(r2.values()).toEqual(['6', '7', '8', '9'])
     })
@@ -75,7 +76,7 @@ export function consumingContract(ctx: ContractContext): void {
       await sendValues(p, name, 0, ['new-0', 'new-1'])
       const earliest = new Recorder()
       await consumer(earliest, { groupId: uniqueName('g'), topics: [name], autoOffsetReset: 'earliest' }).start()
-      await waitFor(() => earliest.records.length === 4 && latest.records.length === 2, 'both readers', wait)
+      await waitFor(() => earliest.records.length === 4 && latest.records.length === 2, wait.timeoutMs, 'both readers')
       expect(latest.values()).toEqual(['new-0', 'new-1'])
       expect(earliest.values()).toEqual(['old-0', 'old-1', 'new-0', 'new-1'])
     })
@@ -101,16 +102,16 @@ export function consumingContract(ctx: ContractContext): void {
       await produce(20)
       await waitFor(
         () => total() === 40,
+        wait.timeoutMs,
         () => `40 records, got ${total()}`,
-        wait,
       )
 
       const c2 = consumer(r2, { groupId, topics: [a, b] })
       await c2.start()
       await waitFor(
         () => c1.assignment().actives.length === 4 && c2.assignment().actives.length === 4,
+        wait.timeoutMs,
         'two members of four partitions each',
-        wait,
       )
       for (const c of [c1, c2]) {
         expect(partitionsOf(c.assignment().actives, a)).toHaveLength(2)
@@ -122,18 +123,18 @@ export function consumingContract(ctx: ContractContext): void {
       await produce(20)
       await waitFor(
         () => total() === 80,
+        wait.timeoutMs,
         () => `80 records, got ${total()}`,
-        wait,
       )
       expect(r2.records.length).toBeGreaterThan(0)
 
       await c2.close()
-      await waitFor(() => c1.assignment().actives.length === 8, 'the survivor takes everything back', wait)
+      await waitFor(() => c1.assignment().actives.length === 8, wait.timeoutMs, 'the survivor takes everything back')
       await produce(20)
       await waitFor(
         () => total() === 120,
+        wait.timeoutMs,
         () => `120 records, got ${total()}`,
-        wait,
       )
 
       const seen = [...r1.records, ...r2.records].map((r) => `${r.topic}/${r.partition}/${r.offset}`)
@@ -160,8 +161,8 @@ export function consumingContract(ctx: ContractContext): void {
       for (const c of consumers) await c.start()
       await waitFor(
         () => consumers.every((c) => c.assignment().actives.length === 2 && c.assignment().standbys.length === 1),
+        wait.timeoutMs,
         'one active partition number and one standby each',
-        wait,
       )
       const [a, b] = consumers.map((c) => c.assignment())
       expect(partitionsOf(a.standbys, changelog)).toEqual(partitionsOf(b.actives, changelog))
@@ -170,7 +171,11 @@ export function consumingContract(ctx: ContractContext): void {
       await sendValues(producer(), changelog, 0, ['c0'])
       await sendValues(producer(), changelog, 1, ['c1'])
       // Each changelog record reaches its active holder and its standby holder.
-      await waitFor(() => recorders.every((r) => r.from(changelog).length === 2), 'changelog on both members', wait)
+      await waitFor(
+        () => recorders.every((r) => r.from(changelog).length === 2),
+        wait.timeoutMs,
+        'changelog on both members',
+      )
     })
 
     it('pauses and resumes partitions', async () => {
@@ -182,10 +187,10 @@ export function consumingContract(ctx: ContractContext): void {
       const p = producer()
       await sendValues(p, name, 0, ['p0-a', 'p0-b'])
       await sendValues(p, name, 1, ['p1-a', 'p1-b', 'marker'])
-      await waitFor(() => r.values().includes('marker'), 'the unpaused partition', wait)
+      await waitFor(() => r.values().includes('marker'), wait.timeoutMs, 'the unpaused partition')
       expect(r.from(name, 0)).toEqual([])
       c.resume([{ topic: name, partition: 0 }])
-      await waitFor(() => r.from(name, 0).length === 2, 'the resumed partition', wait)
+      await waitFor(() => r.from(name, 0).length === 2, wait.timeoutMs, 'the resumed partition')
       expect(r.from(name, 0).map((rec) => rec.value?.toString())).toEqual(['p0-a', 'p0-b'])
     })
 
@@ -195,12 +200,12 @@ export function consumingContract(ctx: ContractContext): void {
       const r = new Recorder()
       const c = consumer(r, { groupId: uniqueName('g'), topics: [name] })
       await c.start()
-      await waitFor(() => r.records.length === 5, 'five records', wait)
+      await waitFor(() => r.records.length === 5, wait.timeoutMs, 'five records')
       c.seek({ topic: name, partition: 0, offset: 2 })
       await waitFor(
         () => r.records.length === 8,
+        wait.timeoutMs,
         () => `three records again, got ${r.values()}`,
-        wait,
       )
       expect(r.values()).toEqual(['0', '1', '2', '3', '4', '2', '3', '4'])
     })
@@ -218,19 +223,19 @@ export function consumingContract(ctx: ContractContext): void {
       await c.assign([{ topic: name, partition: 1, offset: 2 }])
       await waitFor(
         () => r.records.length === 3,
+        wait.timeoutMs,
         () => `three records, got ${r.values()}`,
-        wait,
       )
       expect(r.values()).toEqual(['b2', 'b3', 'b4'])
       expect(c.assignment().actives).toEqual([{ topic: name, partition: 1 }])
       await sendValues(p, name, 1, ['b5'])
-      await waitFor(() => r.records.length === 4, 'the new record', wait)
+      await waitFor(() => r.records.length === 4, wait.timeoutMs, 'the new record')
 
       await c.assign([{ topic: name, partition: 0, offset: 4 }])
       await waitFor(
         () => r.records.length === 5,
+        wait.timeoutMs,
         () => `the reassigned partition, got ${r.values()}`,
-        wait,
       )
       expect(r.values().slice(3)).toEqual(['b5', 'a4'])
       expect(r.assigned).toEqual([])

@@ -1,6 +1,6 @@
 /**
- * Helpers of the transport contract suite: unique names (the suite may share a real broker), polling waits (a real
- * broker is slow and uneven: never fixed sleeps), and a recording consumer handler.
+ * Helpers of the transport contract suite: unique names (the suite may share a real broker), the wait budget per
+ * transport (waits go through test/helpers.ts), and a recording consumer handler.
  */
 import { randomUUID } from 'node:crypto'
 import type {
@@ -37,25 +37,9 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`
 }
 
+/** How long the contract's waits (`waitFor` of test/helpers.ts) may take on the transport under test. */
 export interface WaitOptions {
   timeoutMs: number
-  intervalMs?: number
-}
-
-/** Polls until `condition` holds; fails with `what` and the last state after the timeout. */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  what: string | (() => string),
-  options: WaitOptions,
-): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs
-  for (;;) {
-    if (await condition()) return
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 10))
-  }
 }
 
 /** Records everything a consumer is given; optionally commits what it processed when partitions are revoked. */

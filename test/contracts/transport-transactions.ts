@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { isFaustusError } from '../../src/errors.ts'
 import type { Consumer } from '../../src/transport/types.ts'
 import { tpKey } from '../../src/transport/types.ts'
-import { type ContractContext, Recorder, uniqueName, waitFor } from './transport-helpers.ts'
+import { waitFor } from '../helpers.ts'
+import { type ContractContext, Recorder, uniqueName } from './transport-helpers.ts'
 
 export function transactionsContract(ctx: ContractContext): void {
   const { topic, producer, consumer, transactional, wait } = ctx
@@ -20,7 +21,7 @@ export function transactionsContract(ctx: ContractContext): void {
 
   async function readToMarker(name: string, r: Recorder, marker: string): Promise<string[]> {
     await producer().send([record(name, marker)])
-    await waitFor(() => r.values().includes(marker), `marker ${marker}`, wait)
+    await waitFor(() => r.values().includes(marker), wait.timeoutMs, `marker ${marker}`)
     return r.values().filter((v) => v !== marker)
   }
 
@@ -33,7 +34,7 @@ export function transactionsContract(ctx: ContractContext): void {
       await p.send([record(name, 'a1'), record(name, 'a2')])
       await p.abort()
       await p.send([record(name, 'c1')])
-      await waitFor(() => uncommitted.values().includes('c1'), 'the open transaction read uncommitted', wait)
+      await waitFor(() => uncommitted.values().includes('c1'), wait.timeoutMs, 'the open transaction read uncommitted')
       expect(committed.values()).toEqual([])
       await p.commit()
       expect(await readToMarker(name, committed, 'end')).toEqual(['c1'])
@@ -75,7 +76,7 @@ export function transactionsContract(ctx: ContractContext): void {
       const r = new Recorder()
       const c: Consumer = consumer(r, { groupId, topics: [source] })
       await c.start()
-      await waitFor(() => r.records.length === 1, 'the source record', wait)
+      await waitFor(() => r.records.length === 1, wait.timeoutMs, 'the source record')
       const group = c.groupMetadata()
       expect(group?.groupId).toBe(groupId)
       const p = transactional(uniqueName('tx'))
@@ -96,7 +97,11 @@ export function transactionsContract(ctx: ContractContext): void {
       // A second member joins: a new generation; the first one's metadata is now a zombie's.
       const second = consumer(new Recorder(), { groupId, topics: [source] })
       await second.start()
-      await waitFor(() => first.groupMetadata()?.generationId !== stale.generationId, 'the first to rejoin', wait)
+      await waitFor(
+        () => first.groupMetadata()?.generationId !== stale.generationId,
+        wait.timeoutMs,
+        'the first to rejoin',
+      )
       const p = transactional(uniqueName('tx'))
       const refused = await p
         .sendOffsets([{ topic: source, partition: 0, offset: 1 }], stale)

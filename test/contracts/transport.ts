@@ -12,8 +12,9 @@ import type {
   TransactionalProducer,
   Transport,
 } from '../../src/transport/types.ts'
+import { waitFor } from '../helpers.ts'
 import { consumingContract } from './transport-consuming.ts'
-import { type ContractContext, Recorder, uniqueName, waitFor } from './transport-helpers.ts'
+import { type ContractContext, Recorder, uniqueName } from './transport-helpers.ts'
 import { transactionsContract } from './transport-transactions.ts'
 
 export interface TransportFixture {
@@ -122,7 +123,7 @@ export function transportContract(
         const name = uniqueName('deleted')
         await transport.ensureTopics([{ name, partitions: 1 }])
         await transport.deleteTopics([name])
-        await waitFor(async () => !(await transport.describeTopics([name])).has(name), 'topic deletion', wait)
+        await waitFor(async () => !(await transport.describeTopics([name])).has(name), wait.timeoutMs, 'topic deletion')
       })
     })
 
@@ -147,7 +148,7 @@ export function transportContract(
         ])
         const r = new Recorder()
         await consumer(r, { groupId: uniqueName('g'), topics: [name] }).start()
-        await waitFor(() => r.records.length === 2, 'two records', wait)
+        await waitFor(() => r.records.length === 2, wait.timeoutMs, 'two records')
         const [first, second] = r.records
         expect(first).toMatchObject({ topic: name, partition: 0, offset: 0, timestamp })
         expect(first.key?.toString()).toBe('k1')

@@ -1,8 +1,7 @@
 import { afterEach, expect, it } from 'vitest'
 import { applyManifests, loadManifests } from '../../src/declarative/index.ts'
 import { App, type Stream } from '../../src/index.ts'
-import type { MemoryTransport } from '../../src/transport/memory/index.ts'
-import { waitFor } from '../helpers.ts'
+import { brokerOf, waitFor } from '../helpers.ts'
 import { collector, manifestDir, memoryBroker, quiet, sorted } from './helpers.ts'
 
 // Every operation kind (filter, map as an expression, map as a body, map yielding several values, groupBy,
@@ -160,12 +159,11 @@ async function outputs(define: (app: App) => Promise<void> | void) {
     4000,
     'outputs',
   )
-  const transport = app.services.runtime.transport as MemoryTransport
   return {
     // Keyless records (no keySelector) are spread over partitions: compare them without their partition.
     lines: sorted(client.received['order-lines'].map(({ partition: _, ...line }) => line)),
     summaries: sorted(client.received.summaries),
-    repartition: transport.broker.topic('order-router-orders-region-repartition') !== undefined,
+    repartition: brokerOf(app).topic('order-router-orders-region-repartition') !== undefined,
   }
 }
 

@@ -2,8 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { applyManifests, createAppFromManifests, loadManifests } from '../../src/declarative/index.ts'
 import type { App } from '../../src/index.ts'
-import type { MemoryTransport } from '../../src/transport/memory/index.ts'
-import { testApp, waitFor } from '../helpers.ts'
+import { brokerOf, testApp, waitFor } from '../helpers.ts'
 import { collector, manifestDir, memoryBroker, quiet } from './helpers.ts'
 
 const running: App[] = []
@@ -204,8 +203,7 @@ spec:
       { kind: 'b', i: 1 },
       { kind: 'b', i: 3 },
     ])
-    const transport = app.services.runtime.transport as MemoryTransport
-    expect(transport.broker.topic('external-only')).toBeUndefined()
+    expect(brokerOf(app).topic('external-only')).toBeUndefined()
   })
 })
 

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { App, float, record, type Stream, str } from '../../src/index.ts'
+import { waitFor } from '../helpers.ts'
 
 const Transfer = record('test.kafka.Transfer', { account_id: str(), amount: float() })
 type Transfer = InstanceType<typeof Transfer>
@@ -22,14 +23,6 @@ function kafkaApp(options: Record<string, unknown> = {}): App {
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.stop()))
 })
-
-async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 describe('agents on Kafka', () => {
   it('ask, map and join through the reply topic; sinks to a topic; groupBy through a repartition topic', async () => {
@@ -67,13 +60,13 @@ describe('agents on Kafka', () => {
     expect(mapped.sort((a, b) => a - b)).toEqual(values.slice(0, 500).map((v) => v * v))
 
     for (const v of [1, 2, 3]) await doubler.cast(v)
-    await until(() => sunk.length === 3)
+    await waitFor(() => sunk.length === 3, 30_000)
     expect(sunk.sort()).toEqual([2, 4, 6])
 
     for (let i = 0; i < 40; i++) {
       await transfers.send({ value: new Transfer({ account_id: `acct-${i % 5}`, amount: i }) })
     }
-    await until(() => [...owners.values()].reduce((n, s) => n + s.size, 0) >= 5 && owners.size === 5)
+    await waitFor(() => [...owners.values()].reduce((n, s) => n + s.size, 0) >= 5 && owners.size === 5, 30_000)
     expect(app.topics.has(`totals-${app.id}-transfers-Transfer.account_id-repartition`)).toBe(true)
     for (const partitions of owners.values()) expect(partitions.size).toBe(1)
   })

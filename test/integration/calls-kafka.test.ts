@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { App, int, isFaustusError, record, type Stream } from '../../src/index.ts'
+import { openTransport, waitFor } from '../helpers.ts'
 
 const Add = record('test.kafka.calls.Add', { a: int(), b: int() })
 
@@ -28,14 +29,6 @@ afterEach(async () => {
     process.off('unhandledRejection', onUnhandled)
   }
 })
-
-async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 async function failure(call: () => unknown): Promise<unknown> {
   try {
@@ -75,10 +68,10 @@ describe('map and join on Kafka', () => {
       if (pulledAtFirstReply < 0) pulledAtFirstReply = state.pulled
       if (++replies === 5) break
     }
-    await until(() => state.closed)
+    await waitFor(() => state.closed, 60_000)
     expect(pulledAtFirstReply).toBeLessThanOrEqual(window + 1)
     expect(state.pulled).toBeLessThanOrEqual(window + 5)
-    await until(() => processed === state.pulled)
+    await waitFor(() => processed === state.pulled, 60_000)
 
     const values = Array.from({ length: 3000 }, (_, i) => i)
     const results = await square.join(values)
@@ -103,14 +96,13 @@ describe('failed calls and the lifecycle on Kafka', () => {
     expect(isFaustusError(invalid, 'FST_VALIDATION')).toBe(true)
     const badPartition = await failure(() => adder.ask(new Add({ a: 1, b: 2 }), { timeout: 200, partition: 99 }))
     expect(isFaustusError(badPartition)).toBe(true)
-    const waiter = await app.services.replyWaiter()
-    expect(waiter.waiting).toBe(0)
+    expect(app.stats().asksWaiting).toBe(0)
     expect(await adder.ask(new Add({ a: 2, b: 3 }))).toBe(5)
     await app.stop()
     expect(isFaustusError(await failure(() => adder.ask(new Add({ a: 1, b: 2 }))), 'FST_APP_NOT_STARTED')).toBe(true)
     expect(isFaustusError(await failure(() => adder.cast(new Add({ a: 1, b: 2 }))), 'FST_APP_NOT_STARTED')).toBe(true)
     // Nothing was reconnected behind the stopped app's back (it would keep the process alive).
-    expect(app.services.runtime.transport).toBeUndefined()
+    expect(app.stats().connected).toBe(false)
     await new Promise((resolve) => setImmediate(resolve))
     expect(unhandled).toEqual([])
   })
@@ -127,7 +119,7 @@ describe('failed calls and the lifecycle on Kafka', () => {
     const error = await failure(() => app.start())
     expect(isFaustusError(error, 'FST_AGENT_CRASHED')).toBe(true)
     expect(app.running).toBe(false)
-    expect(app.services.runtime.transport).toBeUndefined()
+    expect(app.stats().connected).toBe(false)
   })
 
   it('a topic declared while running is created with its partitions before its first send', async () => {
@@ -137,8 +129,9 @@ describe('failed calls and the lifecycle on Kafka', () => {
     const late = app.topic(name, { valueType: 'json', partitions: 5 })
     const metadata = await late.send({ value: 1, partition: 4 })
     expect(metadata.partition).toBe(4)
-    const transport = app.services.runtime.transport!
+    const transport = await openTransport(app)
     const described = await transport.describeTopics([name])
+    await transport.close()
     expect(described.get(name)?.partitions).toBe(5)
   })
 })

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 import { partitionForKey } from '../../src/transport/murmur2.ts'
 import type { ProduceRecord } from '../../src/transport/types.ts'
-import { until } from '../web/helpers.ts'
+import { waitFor } from '../helpers.ts'
 import { startWebWorker, stopWebWorker, type WebWorker, waitReady } from './web-workers.ts'
 
 const run = randomUUID().slice(0, 8)
@@ -57,10 +57,15 @@ describe('the dashboard in chromium', () => {
 
     // The assignment grid: the topic's four partitions, owned by both workers.
     const cells = page.locator(`[data-testid=partition][data-topic="${topic}"]`)
-    await until(async () => {
-      const owners = await cells.evaluateAll((els) => els.map((el) => el.getAttribute('data-owner')))
-      return owners.length === PARTITIONS && new Set(owners).size === 2 ? owners : undefined
-    }, 'both workers in the assignment grid')
+    await waitFor(
+      async () => {
+        const owners = await cells.evaluateAll((els) => els.map((el) => el.getAttribute('data-owner')))
+        return owners.length === PARTITIONS && new Set(owners).size === 2 ? owners : undefined
+      },
+      60_000,
+      'both workers in the assignment grid',
+      { retryErrors: true, intervalMs: 50 },
+    )
     const owners = await cells.evaluateAll((els) => els.map((el) => el.getAttribute('data-owner')))
     expect(new Set(owners)).toEqual(new Set([a.url, b.url]))
     await expect(page.locator('[data-testid=worker]').count()).resolves.toBe(2)
@@ -117,10 +122,15 @@ describe('the dashboard in chromium', () => {
     // The screenshot for the README: worker A's view of the group after the recovery, with some traffic.
     await send('w1', 40)
     await page.reload()
-    await until(async () => {
-      const n = await page.locator(`[data-testid=partition][data-topic="${topic}"]`).count()
-      return n === PARTITIONS ? true : undefined
-    }, 'the grid after reload')
+    await waitFor(
+      async () => {
+        const n = await page.locator(`[data-testid=partition][data-topic="${topic}"]`).count()
+        return n === PARTITIONS ? true : undefined
+      },
+      60_000,
+      'the grid after reload',
+      { retryErrors: true, intervalMs: 50 },
+    )
     await page.locator('[data-testid=recovery-row]').first().waitFor({ timeout: 30_000 })
     await page.screenshot({ path: join(import.meta.dirname, '..', '..', 'docs', 'dashboard.png'), fullPage: true })
 

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { App } from '../../src/index.ts'
 import type { ConsumedRecord, TopicPartition, Transport } from '../../src/transport/types.ts'
+import { openTransport, waitFor } from '../helpers.ts'
 import { EOS_PARTITIONS, eosWorker } from './fixtures/eos-worker.ts'
 
 const RECORDS = Number(process.env.EOS_TEST_RECORDS ?? 20_000)
@@ -17,14 +18,6 @@ const children: ChildProcess[] = []
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL')
 })
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 180_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 function spawnWorker(run: string, bootstrap: string): Promise<ChildProcess> {
   const child = spawn(node, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'eos-worker.ts')], {
@@ -42,12 +35,17 @@ const partitionsOf = (topic: string): TopicPartition[] =>
 async function readCommitted(transport: Transport, topic: string): Promise<ConsumedRecord[]> {
   const partitions = partitionsOf(topic)
   let ends = await transport.listOffsets(partitions)
-  await waitFor('no open transaction on the output', async () => {
-    const stable = await transport.listOffsets(partitions)
-    const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
-    ends = stable
-    return stable.every((s, i) => s.latest === high[i].latest)
-  })
+  await waitFor(
+    async () => {
+      const stable = await transport.listOffsets(partitions)
+      const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
+      ends = stable
+      return stable.every((s, i) => s.latest === high[i].latest)
+    },
+    180_000,
+    'no open transaction on the output',
+    { intervalMs: 100 },
+  )
   const records: ConsumedRecord[] = []
   const positions = new Map<number, number>()
   const reader = transport.createConsumer({
@@ -66,7 +64,9 @@ async function readCommitted(transport: Transport, topic: string): Promise<Consu
   await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
   await reader.start()
   try {
-    await waitFor('the end offsets', () => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest))
+    await waitFor(() => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest), 180_000, 'the end offsets', {
+      intervalMs: 100,
+    })
   } finally {
     await reader.close()
   }
@@ -95,10 +95,15 @@ async function allCommitted(transport: Transport, groupId: string, input: string
   const group = transport.createConsumer({ groupId, handler: { onAssigned() {}, onRevoked() {}, onRecords() {} } })
   try {
     const inputEnds = await transport.listOffsets(partitionsOf(input))
-    await waitFor('every input committed', async () => {
-      const committed = await group.committed(partitionsOf(input))
-      return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
-    })
+    await waitFor(
+      async () => {
+        const committed = await group.committed(partitionsOf(input))
+        return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
+      },
+      180_000,
+      'every input committed',
+      { intervalMs: 100 },
+    )
   } finally {
     await group.close()
   }
@@ -110,10 +115,8 @@ describe('exactly-once on Kafka', () => {
     const run = randomUUID().slice(0, 8)
     const stayer = eosWorker(run, bootstrap)
     await stayer.app.start()
-    const client = new App(`eos-client-${run}`, { broker: `kafka://${bootstrap}`, logLevel: 'warn' })
-    await client.start({ client: true })
-    const producer = await client.services.runtime.producer()
-    const transport = client.services.runtime.transport!
+    const transport = await openTransport(new App(`eos-client-${run}`, { broker: `kafka://${bootstrap}` }))
+    const producer = transport.createProducer()
     const truth = new Map<string, number>()
     const total = Math.min(RECORDS, 20_000)
     const chunk = total / 20
@@ -137,7 +140,8 @@ describe('exactly-once on Kafka', () => {
     expect(ids.length).toBe(total)
     const wrong = [...truth].filter(([key, count]) => stayer.counts.get(key) !== count)
     expect(wrong).toEqual([])
-    await client.stop()
+    await producer.close()
+    await transport.close()
     await stayer.app.stop()
   }, 600_000)
 
@@ -148,11 +152,9 @@ describe('exactly-once on Kafka', () => {
     await survivor.app.start()
     const victim = await spawnWorker(run, bootstrap)
 
-    // Input from a client app (a plain producer).
-    const client = new App(`eos-client-${run}`, { broker: `kafka://${bootstrap}`, logLevel: 'warn' })
-    await client.start({ client: true })
-    const producer = await client.services.runtime.producer()
-    const transport = client.services.runtime.transport!
+    // Input from a plain producer.
+    const transport = await openTransport(new App(`eos-client-${run}`, { broker: `kafka://${bootstrap}` }))
+    const producer = transport.createProducer()
     const truth = new Map<string, number>()
     const CHUNK = 1000
     for (let sent = 0; sent < RECORDS; sent += CHUNK) {
@@ -165,12 +167,17 @@ describe('exactly-once on Kafka', () => {
       await producer.send(records)
       if (sent === Math.floor(RECORDS / 2 / CHUNK) * CHUNK) {
         // Both workers busy: kill one without warning.
-        await waitFor('outputs from both halves', async () => {
-          const high = await transport.listOffsets(partitionsOf(survivor.output), {
-            isolationLevel: 'read_uncommitted',
-          })
-          return high.reduce((n, e) => n + e.latest, 0) > RECORDS / 8
-        })
+        await waitFor(
+          async () => {
+            const high = await transport.listOffsets(partitionsOf(survivor.output), {
+              isolationLevel: 'read_uncommitted',
+            })
+            return high.reduce((n, e) => n + e.latest, 0) > RECORDS / 8
+          },
+          180_000,
+          'outputs from both halves',
+          { intervalMs: 100 },
+        )
         victim.kill('SIGKILL')
       }
     }
@@ -182,10 +189,15 @@ describe('exactly-once on Kafka', () => {
     })
     try {
       const inputEnds = await transport.listOffsets(partitionsOf(survivor.input))
-      await waitFor('every input committed', async () => {
-        const committed = await group.committed(partitionsOf(survivor.input))
-        return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
-      })
+      await waitFor(
+        async () => {
+          const committed = await group.committed(partitionsOf(survivor.input))
+          return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
+        },
+        180_000,
+        'every input committed',
+        { intervalMs: 100 },
+      )
     } finally {
       await group.close()
     }
@@ -198,7 +210,8 @@ describe('exactly-once on Kafka', () => {
     expect(ids.length).toBe(RECORDS) // 0 duplicated
     const wrong = [...truth].filter(([key, count]) => survivor.counts.get(key) !== count)
     expect(wrong).toEqual([])
-    await client.stop()
+    await producer.close()
+    await transport.close()
     await survivor.app.stop()
   }, 400_000)
 })

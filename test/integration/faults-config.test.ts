@@ -4,7 +4,8 @@ import { afterAll, describe, expect, inject, it } from 'vitest'
 import { isFaustusError } from '../../src/errors.ts'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 import type { KafkaTransportOptions } from '../../src/transport/kafka/options.ts'
-import { Recorder, uniqueName, waitFor } from '../contracts/transport-helpers.ts'
+import { Recorder, uniqueName } from '../contracts/transport-helpers.ts'
+import { waitFor } from '../helpers.ts'
 import { quietLogger } from './kafka-helpers.ts'
 
 const bootstrap = inject('kafkaBootstrap')
@@ -73,7 +74,7 @@ describe('static membership', () => {
     await consumerA.start()
     const consumerB = member('b', b)
     await consumerB.start()
-    await waitFor(() => a.assigned.at(-1)?.actives.length === 2, 'a holds 2 of 4 partitions', wait)
+    await waitFor(() => a.assigned.at(-1)?.actives.length === 2, wait.timeoutMs, 'a holds 2 of 4 partitions')
     const revokesOfA = a.revoked.length
     const ofB = b.assigned
       .at(-1)!

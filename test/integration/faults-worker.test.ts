@@ -3,6 +3,7 @@
 // acknowledged input is in the output, read to its end offsets; the count table lost nothing.
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { FaultRun } from '../../bench/faults/harness.ts'
+import { waitFor } from '../helpers.ts'
 
 let f: FaultRun | undefined
 
@@ -23,10 +24,13 @@ describe('fault: kill -9 of one of two workers', () => {
     const killedAt = Date.now()
     await f.endWorker('b', 'SIGKILL')
     // Progress on the dead worker's partitions, by the survivor.
-    const deadline = Date.now() + 120_000
-    while (f.resumedAfter(killedAt, victim) === undefined && Date.now() < deadline) {
-      await f.waitForOutputs(1)
+    const run = f
+    const resumed = async () => {
+      if (run.resumedAfter(killedAt, victim) !== undefined) return true
+      await run.waitForOutputs(1)
+      return false
     }
+    await waitFor(resumed, 120_000, "progress on the dead worker's partitions", { intervalMs: 0 })
     expect(f.resumedAfter(killedAt, victim)).toBeDefined()
     await f.stopFeeding()
     expect(await f.drain()).toBe(true)

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { isFaustusError } from '../../src/errors.ts'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 import type { Assignment, Assignor, GroupMember, MemberAssignment, TopicPartition } from '../../src/transport/types.ts'
-import { Recorder, uniqueName, waitFor } from '../contracts/transport-helpers.ts'
+import { Recorder, uniqueName } from '../contracts/transport-helpers.ts'
+import { waitFor } from '../helpers.ts'
 import { quietLogger } from './kafka-helpers.ts'
 
 const bootstrap = inject('kafkaBootstrap')
@@ -170,8 +171,8 @@ describe('kafka driver', () => {
     await reader.assign([{ topic: name, partition: 0, offset: 0 }])
     await waitFor(
       () => recorder.records.length === 200,
+      wait.timeoutMs,
       () => `200 records, got ${recorder.records.length}`,
-      wait,
     )
     await reader.close()
     expect(recorder.values()).toEqual(codecs.flatMap((c) => Array.from({ length: 50 }, (_, i) => `${c}-${i}`)))
@@ -187,14 +188,18 @@ describe('kafka driver', () => {
     const reader = own.createConsumer({ handler: recorder })
     await reader.start()
     await reader.assign([{ topic: name, partition: 0, offset: 1_000 }])
-    await waitFor(() => logger.lines.some((l) => /out of range.*moved to 3/.test(l.message)), 'the clamp', wait)
+    await waitFor(
+      () => logger.lines.some((l) => /out of range.*moved to 3/.test(l.message)),
+      wait.timeoutMs,
+      'the clamp',
+    )
     await producer.send([{ topic: name, key: null, value: Buffer.from('3') }])
-    await waitFor(() => recorder.records.length === 1, 'the record after the end', wait)
+    await waitFor(() => recorder.records.length === 1, wait.timeoutMs, 'the record after the end')
     reader.seek({ topic: name, partition: 0, offset: -5 })
     await waitFor(
       () => recorder.records.length === 5,
+      wait.timeoutMs,
       () => `all again, got ${recorder.values()}`,
-      wait,
     )
     await own.close()
     await producer.close()
@@ -251,8 +256,8 @@ describe('kafka driver', () => {
     try {
       await waitFor(
         () => ca.assignment().actives.length === 2 && cb.assignment().actives.length === 2,
+        wait.timeoutMs,
         'two partitions each',
-        wait,
       )
       const runs = [...a.assignRuns, ...b.assignRuns]
       const lastRun = runs.find((members) => members.length === 2)
@@ -295,7 +300,7 @@ describe('kafka driver', () => {
     })
     await a.start()
     try {
-      await waitFor(() => busy, 'the first member busy in its handler', wait)
+      await waitFor(() => busy, wait.timeoutMs, 'the first member busy in its handler')
       const b = transport.createConsumer({ groupId, topics: [name], handler: new Recorder() })
       const joining = b.start().catch((e: unknown) => e)
       await new Promise((resolve) => setTimeout(resolve, 1_000))
@@ -304,8 +309,8 @@ describe('kafka driver', () => {
       expect(Date.now() - started).toBeLessThan(3_000)
       expect(isFaustusError(await joining, 'FST_TRANSPORT')).toBe(true)
       release()
-      await waitFor(() => slow.records.length >= 1, 'the busy member finishes', wait)
-      await waitFor(() => a.assignment().actives.length === 2, 'the first member keeps everything', wait)
+      await waitFor(() => slow.records.length >= 1, wait.timeoutMs, 'the busy member finishes')
+      await waitFor(() => a.assignment().actives.length === 2, wait.timeoutMs, 'the first member keeps everything')
     } finally {
       release()
       await a.close()
@@ -340,24 +345,24 @@ describe('kafka driver', () => {
     const seen = () => r1.records.length + r2.records.length + r3.records.length
     const c1 = consumer(r1)
     await c1.start()
-    await waitFor(() => seen() > 3_000, 'the first member reads', wait)
+    await waitFor(() => seen() > 3_000, wait.timeoutMs, 'the first member reads')
     const c2 = consumer(r2)
     await c2.start()
-    await waitFor(() => r2.records.length > 1_000, 'the second member reads', wait)
+    await waitFor(() => r2.records.length > 1_000, wait.timeoutMs, 'the second member reads')
     const c3 = consumer(r3)
     await c3.start()
-    await waitFor(() => r3.records.length > 1_000, 'the third member reads', wait)
+    await waitFor(() => r3.records.length > 1_000, wait.timeoutMs, 'the third member reads')
     await c1.close()
     const afterLeave = produced
-    await waitFor(() => produced > afterLeave + 5_000, 'more records after the leave', wait)
+    await waitFor(() => produced > afterLeave + 5_000, wait.timeoutMs, 'more records after the leave')
     producing = false
     await production
     await producer.close()
     const total = produced
     await waitFor(
       () => new Set([...r1.values(), ...r2.values(), ...r3.values()]).size === total,
+      wait.timeoutMs,
       () => `all ${total} records, got ${new Set([...r1.values(), ...r2.values(), ...r3.values()]).size}`,
-      wait,
     )
     await c2.close()
     await c3.close()

@@ -3,19 +3,12 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { App, DEAD_LETTER_HEADERS, type Event, type Stream } from '../../src/index.ts'
+import { waitFor } from '../helpers.ts'
 
 const apps: App[] = []
 afterAll(async () => {
   for (const app of apps) await app.stop()
 })
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 describe('refused outputs on Kafka', () => {
   it('a record too large for the sink topic is dead-lettered, naming the input, and the stream goes on', async () => {
@@ -48,11 +41,15 @@ describe('refused outputs on Kafka', () => {
     await app.start()
     const big = 'x'.repeat(5000)
     for (const value of ['first', big, 'last']) await source.send({ value })
-    await waitFor('the dead letter and both small outputs', () => deadLetters.length === 1 && relayed.length === 2)
+    await waitFor(
+      () => deadLetters.length === 1 && relayed.length === 2,
+      60_000,
+      'the dead letter and both small outputs',
+    )
     expect(relayed).toEqual(['first', 'last'])
     expect(deadLetters[0].value).toBe(big)
     expect(deadLetters[0].headers[DEAD_LETTER_HEADERS.code].toString()).toBe('FST_OUTPUT_REFUSED')
     expect(deadLetters[0].headers[DEAD_LETTER_HEADERS.offset].toString()).toBe('1')
-    expect(app.services.state).toBe('running')
+    expect(app.state).toBe('running')
   }, 180_000)
 })

@@ -9,6 +9,7 @@ import { type KafkaCluster, runRoot, startKafka } from '../../scripts/kafka/inde
 import { clientEnv, type SecurityMode } from '../../scripts/kafka/security.ts'
 import { KafkaTransport, type KafkaTransportOptions } from '../../src/transport/kafka/index.ts'
 import type { ConsumedRecord } from '../../src/transport/types.ts'
+import { waitFor } from '../helpers.ts'
 import { quietLogger } from './kafka-helpers.ts'
 
 const fixture = join(import.meta.dirname, 'fixtures', 'secure-worker.ts')
@@ -154,13 +155,20 @@ export async function runScenario(cluster: KafkaCluster): Promise<void> {
   const expected = { fox: 3, dog: 2, cat: 1 }
   // Recovery finishes at start; ask for the table until it shows every count (each answer is an event).
   let table: Record<string, number> = {}
-  for (let attempt = 0; attempt < 100; attempt++) {
+  const recovered = async () => {
     b.lines.splice(0, b.lines.length)
     b.process.stdin!.write('table\n')
     table = JSON.parse((await b.waitFor(/^table /)).slice('table '.length))
-    if (JSON.stringify(Object.entries(table).sort()) === JSON.stringify(Object.entries(expected).sort())) break
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    return JSON.stringify(Object.entries(table).sort()) === JSON.stringify(Object.entries(expected).sort())
   }
+  await waitFor(
+    recovered,
+    60_000,
+    () => `the recovered table ${JSON.stringify(expected)}, got ${JSON.stringify(table)}`,
+    {
+      intervalMs: 200,
+    },
+  )
   expect(table).toEqual(expected)
   await stopChild(b)
 }

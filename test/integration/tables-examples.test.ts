@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
 import { run as pageViews } from '../../examples/pageviews.ts'
 import { SENTENCES, run as wordCount, wordCountApp, words } from '../../examples/wordcount.ts'
+import { waitFor } from '../helpers.ts'
 
 const broker = () => `kafka://${inject('kafkaBootstrap')}`
 const unique = () => randomUUID().slice(0, 8)
@@ -41,25 +42,17 @@ describe('table examples on Kafka', () => {
     const first = wordCountApp(options)
     await first.app.start()
     for (let i = 0; i < 100; i++) await first.wordsTopic.send({ value: `w${i % 9}` })
-    await waitFor(() => first.counted() === 100)
+    await waitFor(() => first.counted() === 100, 60_000)
     const before = Object.fromEntries(first.counts.entries())
     await first.app.stop()
 
     const second = wordCountApp(options)
     await second.app.start()
     try {
-      expect(second.app.services.tables.lastRecovery.records).toBe(0)
+      expect(second.app.lastRecovery.records).toBe(0)
       expect(Object.fromEntries(second.counts.entries())).toEqual(before)
     } finally {
       await second.app.stop()
     }
   }, 120_000)
 })
-
-async function waitFor(condition: () => boolean, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}

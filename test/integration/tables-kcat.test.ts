@@ -9,6 +9,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest'
 import { App, type Stream } from '../../src/index.ts'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 import { partitionForKey } from '../../src/transport/murmur2.ts'
+import { waitFor } from '../helpers.ts'
 
 const PARTITIONS = 4
 const KEYS = Array.from({ length: 40 }, (_, i) => `user-${i}`)
@@ -18,14 +19,6 @@ const apps: App[] = []
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.stop()))
 })
-
-async function until(condition: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 /** Produces `key:value` lines with kcat (librdkafka, its default partitioner); resolves when kcat exits. */
 function kcatProduce(bootstrap: string, topic: string, lines: string[]): Promise<void> {
@@ -59,7 +52,7 @@ async function placement(transport: KafkaTransport, topic: string): Promise<Map<
   })
   await reader.assign(ends.map((e) => ({ topic, partition: e.partition, offset: e.earliest })))
   await reader.start()
-  await until(() => seen >= total, 60_000)
+  await waitFor(() => seen >= total, 60_000)
   await reader.close()
   return out
 }
@@ -117,7 +110,7 @@ describe('tables over data from other producers', () => {
       const kcatAgent = app.agent(app.topic(kcatTopic), count(fromKcat), { name: 'count_kcat' })
       const murmurAgent = app.agent(app.topic(murmurTopic), count(fromMurmur), { name: 'count_murmur' })
       await app.start()
-      await until(() => processed === 2 * EVENTS)
+      await waitFor(() => processed === 2 * EVENTS, 120_000)
 
       // No event failed, so nothing restarted and nothing backed off: the kcat agent ran at full speed.
       for (const agent of [kcatAgent, murmurAgent]) {
@@ -147,7 +140,7 @@ describe('tables over data from other producers', () => {
       again.agent(again.topic(kcatTopic), count(recoveredKcat), { name: 'count_kcat' })
       again.agent(again.topic(murmurTopic), count(recoveredMurmur), { name: 'count_murmur' })
       await again.start()
-      expect(again.services.tables.lastRecovery.records).toBe(2 * EVENTS)
+      expect(again.lastRecovery.records).toBe(2 * EVENTS)
       for (const table of [recoveredKcat, recoveredMurmur]) {
         expect(contents(table)).toEqual(truth)
         expect(table.stats.corrupt).toBe(0)

@@ -4,7 +4,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { afterAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, describe, expect, inject, it, onTestFinished } from 'vitest'
+import { openTransport, waitFor } from '../helpers.ts'
 import { standbyWorker } from './fixtures/standby-worker.ts'
 
 const run = randomUUID().slice(0, 8)
@@ -14,14 +15,6 @@ let killed: ChildProcess | undefined
 afterAll(() => {
   killed?.kill('SIGKILL')
 })
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 describe('standbys on Kafka, after kill -9', () => {
   it("a killed worker's partitions move to their standby holders, which replay only the tail", async () => {
@@ -34,25 +27,37 @@ describe('standbys on Kafka, after kill -9', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     await new Promise<void>((resolve) => killed!.stdout!.on('data', (d: Buffer) => d.includes('ready') && resolve()))
-    await waitFor(() => a.counts.activePartitions.size === 2 && b.counts.activePartitions.size === 2)
+    await waitFor(
+      () => a.counts.activePartitions.size === 2 && b.counts.activePartitions.size === 2,
+      90_000,
+      'condition',
+      { intervalMs: 50 },
+    )
     for (let i = 0; i < 300; i++) await a.words.send({ key: `word-${i % 29}`, value: `word-${i % 29}` })
     // Everything processed (by whichever worker owns it) and applied by the standbys.
     const changelog = `sb-${run}-counts-changelog`
-    const transport = a.app.services.runtime.transport!
+    const transport = await openTransport(a.app)
+    onTestFinished(() => transport.close())
     const total = async () => {
       const ends = await transport.listOffsets(
         Array.from({ length: 6 }, (_, partition) => ({ topic: changelog, partition })),
       )
       return ends.reduce((n, e) => n + e.latest, 0)
     }
-    await waitFor(async () => (await total()) === 300)
+    await waitFor(async () => (await total()) === 300, 90_000, 'condition', { intervalMs: 50 })
     const ends = await transport.listOffsets(
       Array.from({ length: 6 }, (_, partition) => ({ topic: changelog, partition })),
     )
-    await waitFor(() =>
-      [a, b].every((w) =>
-        [...w.counts.standbyPartitions].every((p) => (w.counts.store(p).appliedOffset() ?? -1) === ends[p].latest - 1),
-      ),
+    await waitFor(
+      () =>
+        [a, b].every((w) =>
+          [...w.counts.standbyPartitions].every(
+            (p) => (w.counts.store(p).appliedOffset() ?? -1) === ends[p].latest - 1,
+          ),
+        ),
+      90_000,
+      'condition',
+      { intervalMs: 50 },
     )
     const owned = new Set([...a.counts.activePartitions, ...b.counts.activePartitions])
     const moved = [0, 1, 2, 3, 4, 5].filter((p) => !owned.has(p))
@@ -62,9 +67,11 @@ describe('standbys on Kafka, after kill -9', () => {
 
     killed.kill('SIGKILL')
     killed = undefined
-    await waitFor(() => a.counts.activePartitions.size + b.counts.activePartitions.size === 6)
+    await waitFor(() => a.counts.activePartitions.size + b.counts.activePartitions.size === 6, 90_000, 'condition', {
+      intervalMs: 50,
+    })
     for (const p of moved) expect(holders.get(p)?.counts.activePartitions.has(p)).toBe(true)
-    expect(a.app.services.tables.lastRecovery.records + b.app.services.tables.lastRecovery.records).toBe(0)
+    expect(a.app.lastRecovery.records + b.app.lastRecovery.records).toBe(0)
     // No update was lost: the counts add up to every word sent.
     const merged = { ...Object.fromEntries(a.counts.entries()), ...Object.fromEntries(b.counts.entries()) }
     expect(Object.values(merged).reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(300)

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 import type { ConsumedRecord } from '../../src/transport/types.ts'
+import { waitFor } from '../helpers.ts'
 
 const run = randomUUID().slice(0, 8)
 const appId = `wc-${run}`
@@ -54,22 +55,20 @@ async function tableFromChangelog(transport: KafkaTransport): Promise<Map<string
   })
   await reader.assign(ends.map((e) => ({ topic: changelog, partition: e.partition, offset: e.earliest })))
   await reader.start()
-  const deadline = Date.now() + 30_000
-  while (records.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  await waitFor(() => records.length >= total, 30_000, 'the changelog read to its end', { intervalMs: 50 })
   await reader.close()
   records.sort((a, b) => a.partition - b.partition || a.offset - b.offset)
   for (const r of records) table.set(JSON.parse(r.key!.toString()), JSON.parse(r.value!.toString()))
   return table
 }
 
-async function waitForTotal(transport: KafkaTransport, atLeast: number, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const table = await tableFromChangelog(transport)
-    const sum = [...table.values()].reduce((a, b) => a + b, 0)
-    if (sum >= atLeast || Date.now() > deadline) return table
-    await new Promise((r) => setTimeout(r, 500))
+/** The table once its counts add up to `atLeast`. */
+function tableWithTotal(transport: KafkaTransport, atLeast: number, timeoutMs = 60_000) {
+  const table = async () => {
+    const counts = await tableFromChangelog(transport)
+    return [...counts.values()].reduce((a, b) => a + b, 0) >= atLeast ? counts : undefined
   }
+  return waitFor(table, timeoutMs, `a total of ${atLeast} in the changelog`, { intervalMs: 500 })
 }
 
 describe('word count on Kafka', () => {
@@ -93,10 +92,10 @@ describe('word count on Kafka', () => {
     // The run id keeps the topic, group and changelog apart from other runs.
     await Promise.all([startWorker('a'), startWorker('b')])
     await sendWords(400)
-    await waitForTotal(transport, 400)
+    await tableWithTotal(transport, 400)
     expect(await stopWorker('b')).toBe(0)
     await sendWords(200)
-    const exact = await waitForTotal(transport, 600)
+    const exact = await tableWithTotal(transport, 600)
     expect(Object.fromEntries(exact)).toEqual(Object.fromEntries(truth))
 
     // kill -9 while words flow: what was not committed is processed again, so counts may exceed the truth.
@@ -104,7 +103,7 @@ describe('word count on Kafka', () => {
     await sendWords(300)
     await stopWorker('a', 'SIGKILL')
     await sendWords(100)
-    const after = await waitForTotal(transport, sent, 90_000)
+    const after = await tableWithTotal(transport, sent, 90_000)
     for (const [word, n] of truth) expect(after.get(word) ?? 0).toBeGreaterThanOrEqual(n)
     await Promise.all([...workers.keys()].map((name) => stopWorker(name)))
     await producer.close()

@@ -1,7 +1,8 @@
 /** Worker processes of the web fixture, started through the CLI with their own web port. */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { freePort, until } from '../web/helpers.ts'
+import { waitFor } from '../helpers.ts'
+import { freePort } from '../web/helpers.ts'
 
 const root = join(import.meta.dirname, '..', '..')
 const node = join(root, 'node_modules', '.bin', 'node')
@@ -32,10 +33,15 @@ export async function startWebWorker(name: string, run: string, kafka: string): 
   void exited.then(() => {
     gone = true
   })
-  await until(async () => {
-    if (gone) throw new Error(`worker ${name} exited before its web server answered`)
-    return (await fetch(`${url}/health`)).ok ? true : undefined
-  }, `worker ${name} web server`)
+  await waitFor(
+    async () => {
+      if (gone) throw new Error(`worker ${name} exited before its web server answered`)
+      return (await fetch(`${url}/health`)).ok ? true : undefined
+    },
+    60_000,
+    `worker ${name} web server`,
+    { retryErrors: true, intervalMs: 50 },
+  )
   return { name, url, child, exited }
 }
 
@@ -45,9 +51,11 @@ export async function stopWebWorker(worker: WebWorker): Promise<number | null> {
 }
 
 export async function waitReady(worker: WebWorker): Promise<void> {
-  await until(
+  await waitFor(
     async () => ((await fetch(`${worker.url}/ready`)).status === 200 ? true : undefined),
+    60_000,
     `${worker.name} ready`,
+    { retryErrors: true, intervalMs: 50 },
   )
 }
 

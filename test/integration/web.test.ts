@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 import { partitionForKey } from '../../src/transport/murmur2.ts'
-import { metricValue, parseMetrics, until } from '../web/helpers.ts'
+import { waitFor } from '../helpers.ts'
+import { metricValue, parseMetrics } from '../web/helpers.ts'
 import { getJson, startWebWorker, stopWebWorker, type WebWorker, waitReady } from './web-workers.ts'
 
 const run = randomUUID().slice(0, 8)
@@ -59,11 +60,16 @@ describe('web surface of two workers on Kafka', () => {
     workers.push(b)
     await waitReady(b)
     // Both ready and sharing the four partitions (A's rebalance to two partitions may finish after B's join).
-    const split = await until(async () => {
-      const [pa, pb] = [await activePartitions(a), await activePartitions(b)]
-      const ready = (await fetch(`${a.url}/ready`)).status === 200
-      return ready && pa.length === 2 && pb.length === 2 ? { a: pa, b: pb } : undefined
-    }, 'partitions split two and two')
+    const split = await waitFor(
+      async () => {
+        const [pa, pb] = [await activePartitions(a), await activePartitions(b)]
+        const ready = (await fetch(`${a.url}/ready`)).status === 200
+        return ready && pa.length === 2 && pb.length === 2 ? { a: pa, b: pb } : undefined
+      },
+      60_000,
+      'partitions split two and two',
+      { retryErrors: true, intervalMs: 50 },
+    )
     expect([...split.a, ...split.b].sort()).toEqual([0, 1, 2, 3])
     const ownerOf = (key: string) => (split.a.includes(partitionOf(key)) ? a : b)
 
@@ -78,10 +84,15 @@ describe('web surface of two workers on Kafka', () => {
     // Every key answers 10 from either worker: locally for its own keys, proxied for the other's.
     for (const worker of [a, b]) {
       for (const key of keys) {
-        const answer = await until(async () => {
-          const r = await getJson(`${worker.url}/table/counts/${key}`)
-          return r.status === 200 && r.body === 10 ? r : undefined
-        }, `${key} = 10 from ${worker.name}`)
+        const answer = await waitFor(
+          async () => {
+            const r = await getJson(`${worker.url}/table/counts/${key}`)
+            return r.status === 200 && r.body === 10 ? r : undefined
+          },
+          60_000,
+          `${key} = 10 from ${worker.name}`,
+          { retryErrors: true, intervalMs: 50 },
+        )
         expect(answer.body).toBe(10)
       }
     }
@@ -99,15 +110,20 @@ describe('web surface of two workers on Kafka', () => {
       [a, split.a],
       [b, split.b],
     ] as const) {
-      await until(async () => {
-        const m = await metrics(worker)
-        return mine.every(
-          (p) =>
-            metricValue(m, 'faustus_consumer_committed_offset', { topic, partition: String(p) }) === produced.get(p),
-        )
-          ? true
-          : undefined
-      }, `${worker.name} committed offsets`)
+      await waitFor(
+        async () => {
+          const m = await metrics(worker)
+          return mine.every(
+            (p) =>
+              metricValue(m, 'faustus_consumer_committed_offset', { topic, partition: String(p) }) === produced.get(p),
+          )
+            ? true
+            : undefined
+        },
+        60_000,
+        `${worker.name} committed offsets`,
+        { retryErrors: true, intervalMs: 50 },
+      )
       const m = await metrics(worker)
       for (const p of mine) {
         expect(metricValue(m, 'faustus_consumer_lag', { topic, partition: String(p) })).toBe(0)
@@ -124,16 +140,26 @@ describe('web surface of two workers on Kafka', () => {
     const hotOwner = ownerOf(hot)
     const hotPartition = String(partitionOf(hot))
     await send(Array.from({ length: 7 }, (_, i) => ({ key: hot, value: { i } })))
-    const lagged = await until(async () => {
-      const m = await metrics(hotOwner)
-      return metricValue(m, 'faustus_consumer_lag', { topic, partition: hotPartition }) === 7 ? m : undefined
-    }, 'lag 7 on the held partition')
+    const lagged = await waitFor(
+      async () => {
+        const m = await metrics(hotOwner)
+        return metricValue(m, 'faustus_consumer_lag', { topic, partition: hotPartition }) === 7 ? m : undefined
+      },
+      60_000,
+      'lag 7 on the held partition',
+      { retryErrors: true, intervalMs: 50 },
+    )
     expect(metricValue(lagged, 'faustus_consumer_lag', { topic })).toBe(7)
     for (const worker of [a, b]) expect((await fetch(`${worker.url}/release`, { method: 'POST' })).ok).toBe(true)
-    await until(async () => {
-      const m = await metrics(hotOwner)
-      return metricValue(m, 'faustus_consumer_lag', { topic, partition: hotPartition }) === 0 ? true : undefined
-    }, 'lag back to 0')
+    await waitFor(
+      async () => {
+        const m = await metrics(hotOwner)
+        return metricValue(m, 'faustus_consumer_lag', { topic, partition: hotPartition }) === 0 ? true : undefined
+      },
+      60_000,
+      'lag back to 0',
+      { retryErrors: true, intervalMs: 50 },
+    )
     const other = hotOwner === a ? b : a
     expect((await getJson(`${other.url}/table/counts/${hot}`)).body).toBe(7)
 
@@ -157,17 +183,27 @@ describe('web surface of two workers on Kafka', () => {
     // joins: it recovers its partitions from their changelog, as many records as the changelog holds, shows that
     // in its metrics, and is ready once done.
     expect(await stopWebWorker(b)).toBe(0)
-    await until(async () => ((await activePartitions(a)).length === 4 ? true : undefined), 'A owns all partitions')
+    await waitFor(
+      async () => ((await activePartitions(a)).length === 4 ? true : undefined),
+      60_000,
+      'A owns all partitions',
+      { retryErrors: true, intervalMs: 50 },
+    )
     await waitReady(a)
     for (const key of keys) expect((await getJson(`${a.url}/table/counts/${key}`)).body).toBe(10)
     expect((await getJson(`${a.url}/table/counts/${hot}`)).body).toBe(7)
 
     const c = await startWebWorker('c', run, kafka)
     workers.push(c)
-    const mineC = await until(async () => {
-      const pc = await activePartitions(c)
-      return pc.length === 2 && (await fetch(`${c.url}/ready`)).status === 200 ? pc : undefined
-    }, 'C ready with two partitions')
+    const mineC = await waitFor(
+      async () => {
+        const pc = await activePartitions(c)
+        return pc.length === 2 && (await fetch(`${c.url}/ready`)).status === 200 ? pc : undefined
+      },
+      60_000,
+      'C ready with two partitions',
+      { retryErrors: true, intervalMs: 50 },
+    )
     const ends = await transport.listOffsets(mineC.map((partition) => ({ topic: changelog, partition })))
     const m = await metrics(c)
     for (const { partition, latest, earliest } of ends) {

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 import { partitionForKey } from '../../src/transport/murmur2.ts'
 import type { ConsumedRecord } from '../../src/transport/types.ts'
+import { waitFor } from '../helpers.ts'
 
 const run = randomUUID().slice(0, 8)
 const workers = new Map<string, ChildProcess>()
@@ -46,10 +47,10 @@ async function readAll(transport: KafkaTransport, topic: string, expected: numbe
   })
   await reader.assign([{ topic, partition: 0, offset: 0 }])
   await reader.start()
-  const deadline = Date.now() + timeoutMs
-  while (records.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
-  // A little longer, so duplicates beyond `expected` would show.
-  await new Promise((r) => setTimeout(r, 1500))
+  await waitFor(() => records.length >= expected, timeoutMs, `${expected} records on ${topic}`, { intervalMs: 100 })
+  // Then to the end offset, so duplicates written by now show.
+  const [end] = await transport.listOffsets([{ topic, partition: 0 }])
+  await waitFor(() => records.length >= end.latest, timeoutMs, `${topic} read to its end`, { intervalMs: 100 })
   await reader.close()
   return records.map(
     (r) => JSON.parse(r.value!.toString()) as { id: number; key: string; worker: string; partition: number },

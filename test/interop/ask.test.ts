@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import type { Agent, App } from '../../src/index.ts'
-import { createTopics, kafkaApp, pythonAppEnv, uniquePrefix, until } from './kafka.ts'
+import { waitFor } from '../helpers.ts'
+import { createTopics, kafkaApp, pythonAppEnv, uniquePrefix } from './kafka.ts'
 import { Add } from './models.ts'
 import { PythonProcess, provisionFaust } from './python.ts'
 
@@ -113,7 +114,9 @@ describe.skipIf(skip !== undefined)('ask across languages (Python Faust <-> Faus
 
   test('a Faustus agent asks a Python agent from inside its stream', async () => {
     await worker.topics.get(`${P}-ts-driver`)!.send({ value: new Add({ a: 4, b: 6 }) })
-    await until(() => driven.length > 0 || undefined, 30_000, 'ts_driver to get the Python answer')
+    await waitFor(() => driven.length > 0 || undefined, 30_000, 'ts_driver to get the Python answer', {
+      intervalMs: 50,
+    })
     expect(driven).toEqual([{ a: 4, b: 6, result: 10 }])
   })
 
@@ -122,7 +125,7 @@ describe.skipIf(skip !== undefined)('ask across languages (Python Faust <-> Faus
     const asked = await python.waitFor(/^PY_ASKED /, 30_000)
     expect(JSON.parse(asked.slice('PY_ASKED '.length))).toEqual({ a: 7, b: 8, result: 15 })
     // cast from Python: the Faustus agent got the value, typed.
-    await until(() => casts.find((c) => c.a === 7), 30_000, 'the Python cast')
+    await waitFor(() => casts.find((c) => c.a === 7), 30_000, 'the Python cast', { intervalMs: 50 })
     expect(casts.find((c) => c.a === 7)).toEqual(new Add({ a: 7, b: -8 }))
     // send(reply_to=py_results) from Python: Faustus's reply reaches the Python agent as a ReqRepResponse.
     const line = await python.waitFor(/^PY_RESULT /, 30_000)
@@ -142,7 +145,9 @@ describe.skipIf(skip !== undefined)('ask across languages (Python Faust <-> Faus
   test('Faustus sends to a Python agent with replyTo a Faustus agent', async () => {
     const tsResults = worker.agents.get('ts_results')!
     await pyAdd.send({ value: new Add({ a: 30, b: 3 }), replyTo: tsResults, correlationId: 'corr-ts-30' })
-    const reply = await until(() => results.find((r) => r.correlation_id === 'corr-ts-30'), 30_000, 'the reply')
+    const reply = await waitFor(() => results.find((r) => r.correlation_id === 'corr-ts-30'), 30_000, 'the reply', {
+      intervalMs: 50,
+    })
     expect(reply).toMatchObject({ value: 33, correlation_id: 'corr-ts-30', key: null })
   })
 })

@@ -4,9 +4,11 @@
  * Python worker stops, the Faustus worker takes every partition and no acked event is lost. Run twice: with the
  * Faustus worker as group leader (its assignor answers the Python member) and with the Python worker as leader.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
-import type { TopicPartition } from '../../src/transport/types.ts'
-import { createTopics, kafkaApp, pythonAppEnv, uniquePrefix, until } from './kafka.ts'
+import type { RebalanceMessage } from '../../src/diagnostics.ts'
+import { waitFor } from '../helpers.ts'
+import { createTopics, kafkaApp, pythonAppEnv, uniquePrefix } from './kafka.ts'
 import { Keyed } from './models.ts'
 import { PythonProcess, provisionFaust } from './python.ts'
 
@@ -64,12 +66,15 @@ describe.skipIf(skip !== undefined)('a Faustus and a Python Faust worker in one 
         },
         { name: 'ts_events' },
       )
-      worker.services.runtime.conductor.addListener({
-        onAssigned: (assignment: { actives: TopicPartition[]; standbys: TopicPartition[] }) => {
-          tsActives = assignment.actives.filter((tp) => tp.topic === topic).map((tp) => tp.partition)
-          tsStandbys = assignment.standbys.filter((tp) => tp.topic === changelog).map((tp) => tp.partition)
-        },
-      })
+      // The assignment as the worker publishes it at the end of each rebalance.
+      const onRebalance = (message: unknown) => {
+        const { app, phase, actives = [], standbys = [] } = message as RebalanceMessage
+        if (app !== worker.id || phase !== 'end') return
+        tsActives = actives.filter((tp) => tp.topic === topic).map((tp) => tp.partition)
+        tsStandbys = standbys.filter((tp) => tp.topic === changelog).map((tp) => tp.partition)
+      }
+      subscribe('faustus:rebalance', onRebalance)
+      cleanup.push(async () => unsubscribe('faustus:rebalance', onRebalance))
       const startWorker = async () => {
         await worker.start()
         cleanup.push(() => worker.stop())
@@ -100,17 +105,18 @@ describe.skipIf(skip !== undefined)('a Faustus and a Python Faust worker in one 
         await startWorker()
       }
       // Both members settled on a split of the 4 partitions.
-      await until(
+      await waitFor(
         () => {
           const py = pyAssigned()
           return (tsActives.length > 0 && py.length > 0 && tsActives.length + py.length === PARTITIONS) || undefined
         },
         60_000,
         'both workers to hold partitions',
+        { intervalMs: 50 },
       )
       expect([...tsActives, ...pyAssigned()].sort()).toEqual([0, 1, 2, 3])
       // Standbys: each holds the other's changelog partitions too (Python's list is actives + standbys).
-      await until(() => tsStandbys.length > 0 || undefined, 30_000, 'Faustus standbys')
+      await waitFor(() => tsStandbys.length > 0 || undefined, 30_000, 'Faustus standbys', { intervalMs: 50 })
       expect([...tsStandbys].sort()).toEqual([...pyAssigned()].sort())
       expect(pyAssigned(changelog).sort()).toEqual([0, 1, 2, 3])
 
@@ -129,7 +135,7 @@ describe.skipIf(skip !== undefined)('a Faustus and a Python Faust worker in one 
       await send(200)
       const pySeen = () => py.events<Seen & { offset: number }>('PY_EVENT')
       const processed = () => new Set([...tsSeen, ...pySeen()].map((e) => e.seq))
-      await until(() => processed().size >= 200 || undefined, 60_000, 'phase 1 events')
+      await waitFor(() => processed().size >= 200 || undefined, 60_000, 'phase 1 events', { intervalMs: 50 })
       const pyPartitions = new Set(pyAssigned())
       expect(pySeen().length).toBeGreaterThan(0)
       expect(tsSeen.length).toBeGreaterThan(0)
@@ -144,9 +150,11 @@ describe.skipIf(skip !== undefined)('a Faustus and a Python Faust worker in one 
 
       // Phase 2: the Python worker stops (gracefully: it commits and leaves); Faustus takes every partition.
       await py.stop()
-      await until(() => tsActives.length === PARTITIONS || undefined, 60_000, 'Faustus to take all partitions')
+      await waitFor(() => tsActives.length === PARTITIONS || undefined, 60_000, 'Faustus to take all partitions', {
+        intervalMs: 50,
+      })
       await send(200)
-      await until(
+      await waitFor(
         () => {
           const seen = new Set(tsSeen.map((e) => e.seq))
           for (let s = 200; s < 400; s++) if (!seen.has(s)) return undefined
@@ -154,10 +162,13 @@ describe.skipIf(skip !== undefined)('a Faustus and a Python Faust worker in one 
         },
         60_000,
         'phase 2 events on Faustus',
+        { intervalMs: 50 },
       )
       expect(foreign).toEqual([])
       // Faustus's table holds the keys of every partition now (its standbys were promoted or recovered).
-      await until(() => seenTable.size === KEYS.length || undefined, 30_000, 'the table to hold every key')
+      await waitFor(() => seenTable.size === KEYS.length || undefined, 30_000, 'the table to hold every key', {
+        intervalMs: 50,
+      })
       // Nothing acked is lost: every event was processed by one of the two (at least once).
       const all = processed()
       for (let s = 0; s < 400; s++) expect(all.has(s)).toBe(true)

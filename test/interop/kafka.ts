@@ -54,17 +54,3 @@ export function pythonAppEnv(
 
 const noop = () => {}
 const silentLog = { debug: noop, info: noop, warn: noop }
-
-export async function until<T>(
-  fn: () => T | undefined | Promise<T | undefined>,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await fn()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}

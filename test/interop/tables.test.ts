@@ -6,7 +6,8 @@
 import { dirname, join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
 import { type App, int, record, type Stream, str } from '../../src/index.ts'
-import { createTopics, kafkaApp, kafkaTransport, pythonAppEnv, uniquePrefix, until } from './kafka.ts'
+import { waitFor } from '../helpers.ts'
+import { createTopics, kafkaApp, kafkaTransport, pythonAppEnv, uniquePrefix } from './kafka.ts'
 import { PythonProcess, provisionFaust } from './python.ts'
 
 const skip = process.env.FAUSTUS_TEST_FAUST_SKIP
@@ -147,13 +148,14 @@ describe.skipIf(skip !== undefined)('tables across languages (Python Faust <-> F
     await worker.start()
     cleanup.push(() => worker.stop())
     expect(worker.topics.has(expectedRepartition)).toBe(true)
-    const recovered = await until(
+    const recovered = await waitFor(
       () => {
         const c = tables.contents()
         return c.counts.length === written.counts.length && c.views.length === written.views.length ? c : undefined
       },
       60_000,
       'Faustus to recover both tables',
+      { intervalMs: 50 },
     )
     expect(recovered).toEqual(written)
   })
@@ -166,7 +168,7 @@ describe.skipIf(skip !== undefined)('tables across languages (Python Faust <-> F
     const tables = faustusTables(worker, P, () => seen++)
     await worker.start()
     cleanup.push(() => worker.stop())
-    await until(() => seen >= EVENTS || undefined, 60_000, 'Faustus to process the words')
+    await waitFor(() => seen >= EVENTS || undefined, 60_000, 'Faustus to process the words', { intervalMs: 50 })
     const written = tables.contents()
     expect(written.counts).toHaveLength(WORDS.length)
     await worker.stop()

@@ -7,8 +7,9 @@
 import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
 import { type App, webServerOf } from '../../src/index.ts'
 import { partitionForKey } from '../../src/transport/murmur2.ts'
+import { waitFor } from '../helpers.ts'
 import { freePort } from '../web/helpers.ts'
-import { createTopics, kafkaApp, kafkaTransport, pythonAppEnv, uniquePrefix, until } from './kafka.ts'
+import { createTopics, kafkaApp, kafkaTransport, pythonAppEnv, uniquePrefix } from './kafka.ts'
 import { PythonProcess, provisionFaust } from './python.ts'
 
 const PARTITIONS = 4
@@ -41,7 +42,6 @@ describe('web table routes across languages (Python Faust <-> Faustus)', () => {
       await createTopics(bootstrap, [{ name: `${P}-words`, partitions: PARTITIONS }])
 
       const app: App = kafkaApp(P, bootstrap, { topicPartitions: PARTITIONS, webEnabled: true, webPort: 0 })
-      app.services.tables.configure({ tty: false })
       const words = app.topic(`${P}-words`, { keyType: 'json', valueType: 'json' })
       const counts = app.table<string, number>('counts', { default: () => 0, standbys: 0 })
       app.agent(
@@ -72,10 +72,11 @@ describe('web table routes across languages (Python Faust <-> Faustus)', () => {
         await startPython()
         // Alone in the group, Faust owns every key and answers it (the table's default for an absent one; 503 until it
         // has joined).
-        await until(
+        await waitFor(
           async () => (await fetch(`${pythonUrl}/table/counts/absent/`).catch(() => undefined))?.status === 200,
           120_000,
           'the Python worker alone in the group',
+          { intervalMs: 50 },
         )
       }
       await app.start()
@@ -85,13 +86,14 @@ describe('web table routes across languages (Python Faust <-> Faustus)', () => {
 
       // Both in the group, two partitions each, each knowing the other's url.
       const state = () => webServerOf(app)!.state
-      await until(
+      await waitFor(
         () => {
           const mine = state().actives.filter((tp) => tp.topic === `${P}-words`)
           return state().ready && mine.length === 2 && state().members().includes(pythonUrl)
         },
         120_000,
         'the Faustus worker sharing the group with the Python worker',
+        { intervalMs: 50 },
       )
       const faustusPartitions = new Set(
         state()
@@ -125,13 +127,14 @@ describe('web table routes across languages (Python Faust <-> Faustus)', () => {
       }
       // Keys the Faustus worker owns, asked of the Python worker: Faust routes them to Faustus.
       for (const key of faustusKeys) {
-        const answer = await until(
+        const answer = await waitFor(
           async () => {
             const r = await lookup(pythonUrl, key)
             return r.status === 200 && JSON.parse(r.body) === EACH ? r : undefined
           },
           60_000,
           `${key} from the Python worker`,
+          { intervalMs: 50 },
         )
         expect(JSON.parse(answer.body)).toBe(EACH)
         // Faustus holds it (the Python worker has no standby of it: table_standby_replicas=0).
@@ -140,13 +143,14 @@ describe('web table routes across languages (Python Faust <-> Faustus)', () => {
       // Keys the Python worker owns, asked of the Faustus worker: routed to Python.
       for (const key of pythonKeys) {
         expect(counts.has(key)).toBe(false)
-        const answer = await until(
+        const answer = await waitFor(
           async () => {
             const r = await lookup(faustusUrl, key)
             return r.status === 200 && JSON.parse(r.body) === EACH ? r : undefined
           },
           60_000,
           `${key} from the Faustus worker`,
+          { intervalMs: 50 },
         )
         expect(JSON.parse(answer.body)).toBe(EACH)
       }

@@ -39,7 +39,7 @@ describe('background pumps (groupBy, merge) whose functions fail', () => {
     await waitFor(() => seen.includes('a') && seen.includes('b'), 5000, 'the events around the failing one')
     expect(errors.map((e) => (e as Error).message)).toEqual(['no key for bad'])
     // Every event was acked (the failing one by the error policy): a commit can pass all three.
-    await waitFor(() => app.services.runtime.conductor.acks.inFlight() === 0, 5000, 'all events acked')
+    await waitFor(() => app.stats().eventsInFlight === 0, 5000, 'all events acked')
     await new Promise((resolve) => setImmediate(resolve))
     expect(unhandled).toEqual([])
   })
@@ -95,6 +95,6 @@ describe('background pumps (groupBy, merge) whose functions fail', () => {
     for (const n of [1, -1, 2, -2, 3]) await numbers.send({ value: n, partition: 0 })
     await waitFor(() => seen.length === 3)
     expect(seen).toEqual([1, 2, 3])
-    await waitFor(() => app.services.runtime.conductor.acks.inFlight() === 0, 5000, 'every event acked')
+    await waitFor(() => app.stats().eventsInFlight === 0, 5000, 'every event acked')
   })
 })

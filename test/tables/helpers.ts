@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { App, type AppOptions } from '../../src/index.ts'
+import { openTransport } from '../helpers.ts'
 
 const apps: App[] = []
 
@@ -14,7 +15,6 @@ export function worker(id: string, broker: string, options: AppOptions = {}): Ap
     topicPartitions: 4,
     ...options,
   })
-  app.services.tables.configure({ tty: false })
   apps.push(app)
   return app
 }
@@ -35,14 +35,17 @@ export async function stopWorkers(): Promise<void> {
 /** Records of a topic on a memory broker, read through a fresh manual consumer. */
 export async function readTopic(app: App, topic: string, partitions: number) {
   // Changelog records of the events processed so far reach the topic by the next checkpoint at the latest: run one.
-  await app.services.runtime.commit()
-  const transport = app.services.runtime.transport!
+  await app.commit()
+  const transport = await openTransport(app)
   const offsets = await transport.listOffsets(
     Array.from({ length: partitions }, (_, partition) => ({ topic, partition })),
   )
   const out: { partition: number; offset: number; key: string | null; value: string | null }[] = []
   const total = offsets.reduce((n, o) => n + (o.latest - o.earliest), 0)
-  if (total === 0) return out
+  if (total === 0) {
+    await transport.close()
+    return out
+  }
   await new Promise<void>((resolve) => {
     const reader = transport.createConsumer({
       handler: {
@@ -68,5 +71,6 @@ export async function readTopic(app: App, topic: string, partitions: number) {
       .assign(offsets.map((o) => ({ topic, partition: o.partition, offset: o.earliest })))
       .then(() => reader.start())
   })
+  await transport.close()
   return out
 }

@@ -81,7 +81,7 @@ describe('table keys that cannot be encoded', () => {
     expect(isFaustusError(errors[0], 'FST_TABLE_KEY')).toBe(true)
     expect((errors[0] as Error).message).toMatch(/3002 bytes is over LMDB's limit of 1978/)
     // The checkpoint goes through; only the two good updates reached the changelog.
-    await app.services.runtime.commit()
+    await app.commit()
     expect(app.running).toBe(true)
     const changelog = await readTopic(app, 'kbig-counts-changelog', 1)
     expect(changelog.map((r) => [r.key, r.value])).toEqual([

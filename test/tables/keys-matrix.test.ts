@@ -253,7 +253,7 @@ describe('table keys: every kind x every key source', () => {
         const dir = lmdbDir()
         const second = makeWorker(kind, source, broker, `lmdb://${dir}`)
         await second.app.start()
-        expect(second.app.services.tables.lastRecovery.records).toBe(EVENTS.length)
+        expect(second.app.lastRecovery.records).toBe(EVENTS.length)
         expectContents(second, kind, source)
 
         // The changelog holds Python Faust's bytes for these keys.
@@ -268,7 +268,7 @@ describe('table keys: every kind x every key source', () => {
         // Restarted on the same LMDB store: nothing to replay, the same contents.
         const third = makeWorker(kind, source, broker, `lmdb://${dir}`)
         await third.app.start()
-        expect(third.app.services.tables.lastRecovery.records).toBe(0)
+        expect(third.app.lastRecovery.records).toBe(0)
         expectContents(third, kind, source)
       })
     }

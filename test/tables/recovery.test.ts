@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { App, Stream } from '../../src/index.ts'
 import type { Table } from '../../src/tables/index.ts'
-import { waitFor } from '../helpers.ts'
+import { brokerOf, openTransport, waitFor } from '../helpers.ts'
 import { lmdbDir, memoryBroker, readTopic, stopWorkers, worker } from './helpers.ts'
 
 afterEach(stopWorkers)
@@ -48,14 +48,14 @@ describe('recovery', () => {
     // Restart: nothing new in the changelog, nothing to replay.
     const second = wordCounter(broker, { store: `lmdb://${dir}` })
     await second.app.start()
-    expect(second.app.services.tables.lastRecovery.records).toBe(0)
+    expect(second.app.lastRecovery.records).toBe(0)
     expect(sorted(second.counts)).toEqual(truth(batch1))
 
     // Another worker (its own store) takes everything while this one is down, then leaves: a tail of 60 records.
     await second.app.stop()
     const other = wordCounter(broker, { store: `lmdb://${lmdbDir()}` })
     await other.app.start()
-    expect(other.app.services.tables.lastRecovery.records).toBe(200)
+    expect(other.app.lastRecovery.records).toBe(200)
     const batch2 = Array.from({ length: 60 }, (_, i) => `w${i % 23}`)
     await sendWords(other.app, batch2)
     await waitFor(() => other.processed() === 60)
@@ -63,7 +63,7 @@ describe('recovery', () => {
 
     const third = wordCounter(broker, { store: `lmdb://${dir}` })
     await third.app.start()
-    expect(third.app.services.tables.lastRecovery.records).toBe(60)
+    expect(third.app.lastRecovery.records).toBe(60)
     expect(sorted(third.counts)).toEqual(truth([...batch1, ...batch2]))
   })
 
@@ -77,7 +77,7 @@ describe('recovery', () => {
     await first.app.stop()
     const second = wordCounter(broker)
     await second.app.start()
-    expect(second.app.services.tables.lastRecovery.records).toBe(50)
+    expect(second.app.lastRecovery.records).toBe(50)
     expect(second.counts.stats.recovered).toBe(50)
     expect(sorted(second.counts)).toEqual(truth(words))
   })
@@ -88,11 +88,12 @@ describe('recovery', () => {
     await first.app.start()
     await sendWords(first.app, ['a', 'b', 'a'])
     await waitFor(() => first.processed() === 3)
-    const producer = await first.app.services.producer()
+    const transport = await openTransport(first.app)
     const partition = [...first.counts.activePartitions][0]
-    await producer.send([
-      { topic: 'rec-counts-changelog', partition, key: Buffer.from('"x"'), value: Buffer.from('{nope') },
-    ])
+    await transport
+      .createProducer()
+      .send([{ topic: 'rec-counts-changelog', partition, key: Buffer.from('"x"'), value: Buffer.from('{nope') }])
+    await transport.close()
     await first.app.stop()
     const errors: object[] = []
     const logger = { ...quiet, error: (obj: object) => void errors.push(obj), child: () => logger }
@@ -112,12 +113,12 @@ describe('recovery', () => {
     await sendWords(first.app, ['a'])
     await waitFor(() => first.processed() === 1)
     await first.app.stop()
-    const second = wordCounter(broker)
-    second.app.services.tables.configure({ recoveryStallMs: 200 })
-    const transport = await second.app.services.runtime.connect()
-    const listOffsets = transport.listOffsets.bind(transport)
+    const second = wordCounter(broker, { tableRecoveryStallMs: 200 })
+    const memory = brokerOf(broker)
+    const listOffsets = memory.listOffsets.bind(memory)
     // The broker claims records that never come.
-    transport.listOffsets = async (tps) => (await listOffsets(tps)).map((o) => ({ ...o, latest: o.latest + 5 }))
+    memory.listOffsets = (tps, readCommitted) =>
+      listOffsets(tps, readCommitted).map((o) => ({ ...o, latest: o.latest + 5 }))
     await expect(second.app.start()).rejects.toMatchObject({
       code: 'FST_RECOVERY_STALLED',
       details: { topic: 'rec-counts-changelog', offset: expect.any(Number) },
@@ -137,11 +138,10 @@ describe('standbys', () => {
     await waitFor(() => workers.reduce((n, w) => n + w.processed(), 0) === 600)
     const [a, b, c] = workers
     // Every changelog record written (the writer batches per event-loop turn).
-    for (const w of workers) await w.app.services.runtime.commit()
+    for (const w of workers) await w.app.commit()
     for (const w of workers) expect(w.counts.activePartitions.size).toBe(2)
     // Standbys follow the changelog: wait until every standby store reached the end of its partition.
-    const transport = a.app.services.runtime.transport!
-    const ends = await transport.listOffsets(
+    const ends = brokerOf(broker).listOffsets(
       Array.from({ length: 6 }, (_, partition) => ({ topic: 'rec-counts-changelog', partition })),
     )
     await waitFor(() =>
@@ -162,7 +162,7 @@ describe('standbys', () => {
     }
     expect([...holders.values()].filter(Boolean).length).toBeGreaterThan(0)
     // Promoted standbys were up to date: recovery read nothing of the moved partitions' changelogs.
-    const read = a.app.services.tables.lastRecovery.records + b.app.services.tables.lastRecovery.records
+    const read = a.app.lastRecovery.records + b.app.lastRecovery.records
     expect(read).toBe(0)
     const merged = { ...sorted(a.counts), ...sorted(b.counts) }
     expect(merged).toEqual(truth(words))
@@ -178,10 +178,10 @@ describe('standbys', () => {
     const [a, b] = workers
     expect(a.counts.standbyPartitions.size).toBe(0)
     const moved = [...b.counts.activePartitions]
-    for (const w of workers) await w.app.services.runtime.commit()
+    for (const w of workers) await w.app.commit()
     const records = await readTopic(a.app, 'rec-counts-changelog', 4)
     await b.app.stop()
-    expect(a.app.services.tables.lastRecovery.records).toBe(records.filter((r) => moved.includes(r.partition)).length)
+    expect(a.app.lastRecovery.records).toBe(records.filter((r) => moved.includes(r.partition)).length)
     expect(sorted(a.counts)).toEqual(truth(words))
   })
 })

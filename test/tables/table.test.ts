@@ -21,7 +21,7 @@ describe('tables', () => {
     expect(Object.fromEntries(counts.entries())).toEqual({ a: 3, b: 2, c: 1 })
     expect(counts.has('z')).toBe(false)
     expect(counts.get('z')).toBe(0)
-    await app.services.runtime.commit()
+    await app.commit()
     const changelog = await readTopic(app, 'wc-counts-changelog', 4)
     expect(changelog).toHaveLength(6)
     // Keys and values are JSON; the last record of each key holds its count.

@@ -4,7 +4,8 @@ import { MemoryBrokerRegistry, MemoryTransport, memoryBrokerName } from '../../s
 import { SEGMENT_SIZE } from '../../src/transport/memory/log.ts'
 import type { Consumer, TopicPartition } from '../../src/transport/types.ts'
 import { transportContract } from '../contracts/transport.ts'
-import { partitionsOf, Recorder, uniqueName, waitFor } from '../contracts/transport-helpers.ts'
+import { partitionsOf, Recorder, uniqueName } from '../contracts/transport-helpers.ts'
+import { waitFor } from '../helpers.ts'
 
 transportContract('memory', async () => {
   const registry = new MemoryBrokerRegistry()
@@ -14,7 +15,7 @@ transportContract('memory', async () => {
   }
 })
 
-const wait = { timeoutMs: 2_000, intervalMs: 1 }
+const wait = { timeoutMs: 2_000 }
 
 describe('MemoryTransport', () => {
   const registry = new MemoryBrokerRegistry()
@@ -127,7 +128,7 @@ describe('MemoryTransport', () => {
       const c = await start(t, r, 'g', ['later'])
       expect(c.assignment().actives).toEqual([])
       await t.ensureTopics([{ name: 'later', partitions: 2 }])
-      await waitFor(() => c.assignment().actives.length === 2, 'assignment of the new topic', wait)
+      await waitFor(() => c.assignment().actives.length === 2, wait.timeoutMs, 'assignment of the new topic')
     })
 
     it('shares partitions between apps on separate transports of one URL', async () => {
@@ -165,7 +166,7 @@ describe('MemoryTransport', () => {
       })
       await c1.start()
       await t.createProducer().send([{ topic: 't', partition: 0, key: null, value: null }])
-      await waitFor(() => events.includes('batch'), 'the batch', wait)
+      await waitFor(() => events.includes('batch'), wait.timeoutMs, 'the batch')
       const joining = start(t, new Recorder(), 'g', ['t'])
       await new Promise((resolve) => setTimeout(resolve, 20))
       expect(events).toEqual(['batch'])
@@ -197,7 +198,7 @@ describe('MemoryTransport', () => {
       // Partition 0 is the bad member's (joined first); the survivor gets it after the crash.
       expect(survivor.assignment().actives).toEqual([])
       await t.createProducer().send([{ topic: 't', key: null, value: Buffer.from('poison') }])
-      await waitFor(() => good.values().includes('poison'), 'the record re-read by the survivor', wait)
+      await waitFor(() => good.values().includes('poison'), wait.timeoutMs, 'the record re-read by the survivor')
       expect(errors).toHaveLength(1)
       expect(errors[0]).toMatchObject({ code: 'FST_TRANSPORT', cause: new Error('boom') })
       await bad.close()
@@ -260,7 +261,7 @@ describe('MemoryTransport', () => {
       const c = await start(t, r, 'g', ['t'])
       await fill(t, 't', SEGMENT_SIZE * 3)
       expect(await earliest(t, 't')).toBe(0)
-      await waitFor(() => r.records.length === SEGMENT_SIZE * 3, 'all records', wait)
+      await waitFor(() => r.records.length === SEGMENT_SIZE * 3, wait.timeoutMs, 'all records')
       await c.commit([{ topic: 't', partition: 0, offset: SEGMENT_SIZE * 3 }])
       await fill(t, 't', SEGMENT_SIZE)
       expect(await earliest(t, 't')).toBe(SEGMENT_SIZE * 3)
@@ -291,8 +292,8 @@ describe('MemoryTransport', () => {
       reader.resume([{ topic: 't', partition: 0 }])
       await waitFor(
         () => r.records.length === SEGMENT_SIZE + 5,
+        wait.timeoutMs,
         () => `records left, got ${r.records.length}`,
-        wait,
       )
       expect(r.records[0].offset).toBe(SEGMENT_SIZE)
       await reader.close()

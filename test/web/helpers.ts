@@ -50,26 +50,6 @@ export function metricValue(samples: Sample[], name: string, labels: Record<stri
     .reduce((sum, s) => sum + s.value, 0)
 }
 
-/** Polls `check` until it returns a value other than undefined (tests wait on state, not on sleeps). */
-export async function until<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await check()
-      if (value !== undefined) return value
-    } catch (error) {
-      last = error
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
 /** A TCP port free right now. */
 export async function freePort(): Promise<number> {
   const server = createServer()

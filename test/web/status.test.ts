@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
 import { App, webServerOf } from '../../src/index.ts'
 import { cli, fixture } from '../cli/run-cli.ts'
-import { freePort, until } from './helpers.ts'
+import { waitFor } from '../helpers.ts'
+import { freePort } from './helpers.ts'
 
 const apps: App[] = []
 afterEach(async () => {
@@ -31,9 +32,12 @@ describe('faustus status and the worker web flags', () => {
     )
     await app.start()
     for (let i = 0; i < 5; i++) await topic.send({ value: i })
-    await until(() => (seen === 5 ? true : undefined), 'processing')
+    await waitFor(() => (seen === 5 ? true : undefined), 60_000, 'processing', { retryErrors: true, intervalMs: 50 })
     const url = webServerOf(app)!.url
-    await until(() => (webServerOf(app)!.state.ready ? true : undefined), 'ready')
+    await waitFor(() => (webServerOf(app)!.state.ready ? true : undefined), 60_000, 'ready', {
+      retryErrors: true,
+      intervalMs: 50,
+    })
 
     const text = await cli(['status', '--url', url])
     expect(text.code).toBe(0)
@@ -60,10 +64,15 @@ describe('faustus status and the worker web flags', () => {
     const port = await freePort()
     const signals = new EventEmitter()
     const running = cli(['-A', fixture('worker-app.ts'), 'worker', '--web-port', String(port)], signals)
-    const health = await until(async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/health`)
-      return response.ok ? ((await response.json()) as { status: string }) : undefined
-    }, 'the worker web server')
+    const health = await waitFor(
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/health`)
+        return response.ok ? ((await response.json()) as { status: string }) : undefined
+      },
+      60_000,
+      'the worker web server',
+      { retryErrors: true, intervalMs: 50 },
+    )
     expect(health.status).toBe('ok')
     signals.emit('SIGTERM', 'SIGTERM')
     expect((await running).code).toBe(0)

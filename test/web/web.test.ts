@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { App, type AppOptions, isFaustusError, webServerOf } from '../../src/index.ts'
-import { freePort, metricValue, parseMetrics, until } from './helpers.ts'
+import { waitFor } from '../helpers.ts'
+import { freePort, metricValue, parseMetrics } from './helpers.ts'
 
 const apps: App[] = []
 
@@ -15,7 +16,6 @@ function makeApp(options: AppOptions = {}): App {
     webPort: 0,
     ...options,
   })
-  app.services.tables.configure({ tty: false })
   apps.push(app)
   return app
 }
@@ -52,18 +52,26 @@ describe('web server on the memory transport', () => {
     await app.start()
     const url = webServerOf(app)!.url
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-    expect(app.services.webUrl).toBe(url)
+    expect(app.webUrl).toBe(url)
 
     expect(JSON.parse((await get(`${url}/health`)).body)).toMatchObject({ status: 'ok', app: app.id })
-    const ready = await until(async () => {
-      const r = await get(`${url}/ready`)
-      return r.status === 200 ? r : undefined
-    }, '/ready')
+    const ready = await waitFor(
+      async () => {
+        const r = await get(`${url}/ready`)
+        return r.status === 200 ? r : undefined
+      },
+      60_000,
+      '/ready',
+      { retryErrors: true, intervalMs: 50 },
+    )
     expect(JSON.parse(ready.body)).toMatchObject({ ready: true, joined: true, rebalancing: false, recovering: false })
 
     for (let i = 0; i < 30; i++) await words.send({ key: i % 3 === 0 ? 'a' : 'b', value: i })
-    await until(() => (processed === 30 ? true : undefined), 'processing')
-    await app.services.runtime.commit()
+    await waitFor(() => (processed === 30 ? true : undefined), 60_000, 'processing', {
+      retryErrors: true,
+      intervalMs: 50,
+    })
+    await app.commit()
     await webServerOf(app)!.state.sample()
 
     const metrics = await get(`${url}/metrics`)
@@ -124,10 +132,15 @@ describe('web server on the memory transport', () => {
     await app.start()
     for (let i = 0; i < 6; i++) await topic.send({ value: i })
     const url = webServerOf(app)!.url
-    const samples = await until(async () => {
-      const s = parseMetrics((await get(`${url}/metrics`)).body)
-      return metricValue(s, 'faustus_dead_lettered_total') === 3 ? s : undefined
-    }, 'three dead-lettered records')
+    const samples = await waitFor(
+      async () => {
+        const s = parseMetrics((await get(`${url}/metrics`)).body)
+        return metricValue(s, 'faustus_dead_lettered_total') === 3 ? s : undefined
+      },
+      60_000,
+      'three dead-lettered records',
+      { retryErrors: true, intervalMs: 50 },
+    )
     expect(metricValue(samples, 'faustus_errors_total', { code: 'TypeError', agent: 'picky' })).toBe(3)
     expect(metricValue(samples, 'faustus_dead_lettered_total', { code: 'TypeError', topic: 'in-dlq' })).toBe(3)
     const state = JSON.parse((await get(`${url}/api/state`)).body)
@@ -156,6 +169,6 @@ describe('web server on the memory transport', () => {
     const app = makeApp({ webEnabled: undefined })
     await app.start()
     expect(webServerOf(app)).toBeUndefined()
-    expect(app.services.webUrl).toBe('')
+    expect(app.webUrl).toBe('')
   })
 })

@@ -6,6 +6,8 @@
  * assignor assigns, every `onAssigned` is awaited, and only then do members fetch again, from committed offsets.
  * Rebalances run one at a time; membership changes during one are coalesced into the next.
  */
+
+import { TransportError } from '../../errors.ts'
 import type { Assignor, MemberAssignment, TopicPartition, TopicPartitionOffset } from '../types.ts'
 import { tpKey } from '../types.ts'
 import type { MemoryBroker } from './broker.ts'
@@ -84,6 +86,23 @@ export class MemoryGroup {
   remove(member: GroupMember): Promise<void> {
     const known = this.#members.delete(member) || this.#leaving.delete(member)
     return known ? this.requestRebalance() : Promise.resolve()
+  }
+
+  /** The joined members' ids, in join order. */
+  get memberIds(): string[] {
+    return [...this.#members].map((member) => member.memberId)
+  }
+
+  /**
+   * Breaks a member as kill -9 breaks a worker (for fault tests): its consumer stops with an FST_TRANSPORT error
+   * and it is dropped without a revoke, so nothing is committed on its way out and the others read its uncommitted
+   * records again.
+   */
+  breakMember(memberId: string): Promise<void> {
+    const member = [...this.#members, ...this.#leaving].find((m) => m.memberId === memberId)
+    if (member === undefined) return Promise.resolve()
+    member.fail(new TransportError('FST_TRANSPORT', `member ${memberId} broken (kill -9)`))
+    return this.remove(member)
   }
 
   commit(offsets: readonly TopicPartitionOffset[]): void {
