@@ -101,15 +101,15 @@ describe('exactly-once checkpoint cut', () => {
     await app.start()
     await sendInputs(app)
     await waitFor(() => hold.waiting === 1, 5000, 'the agent to hold event 1')
-    const checkpoint = app.services.runtime.checkpoint.run('interval')
+    const checkpoint = app.commit()
     hold.open()
     await checkpoint
     // Events 2..9 were queued at the cut: neither their offsets nor their outputs are in the transaction.
     expect(committed(app, 'cut-in')).toBe(2)
     expect(await readCommitted(app, 'cut-out')).toEqual([0, 1])
     // The streams went on after the cut; the next checkpoint commits the rest.
-    await waitFor(() => app.services.runtime.conductor.acks.inFlight() === 0, 5000, 'the queued events')
-    await app.services.runtime.checkpoint.run('interval')
+    await waitFor(() => app.stats().eventsInFlight === 0, 5000, 'the queued events')
+    await app.commit()
     expect(committed(app, 'cut-in')).toBe(10)
     expect(await readCommitted(app, 'cut-out')).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
   })
@@ -119,7 +119,7 @@ describe('exactly-once checkpoint cut', () => {
     await app.start()
     await sendInputs(app)
     await waitFor(() => hold.waiting === 1, 5000, 'the agent to hold event 1')
-    const checkpoint = app.services.runtime.checkpoint.run('interval')
+    const checkpoint = app.commit()
     hold.open()
     await checkpoint
     expect(committed(app, 'cut-in')).toBe(10)

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { resolveSettings } from '../../src/app/settings.ts'
 import { processCount, superviseWorkers, WORKER_INDEX_ENV } from '../../src/cli/supervisor.ts'
 import { createLogger } from '../../src/logging.ts'
+import { waitFor } from '../helpers.ts'
 import { cli, fixture } from './run-cli.ts'
 
 function capture() {
@@ -38,10 +39,6 @@ function supervise(script: string, processes: number, extra: { env?: NodeJS.Proc
   return { signals, entries, messages, result }
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20))
-}
-
 describe('worker process supervisor', () => {
   it('forwards a stop signal once to each child (each on its own web port) and exits 0 when all stopped cleanly', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'faustus-supervisor-'))
@@ -55,7 +52,7 @@ describe('worker process supervisor', () => {
       setInterval(() => {}, 1000)
       process.send({ faustus: 'started' })`
     const run = supervise(script, 2, { env: { OUT_DIR: dir } })
-    await until(() => run.messages('worker process started').length === 2)
+    await waitFor(() => run.messages('worker process started').length === 2, 60_000, 'the condition')
     run.signals.emit('SIGTERM', 'SIGTERM')
     expect(await run.result).toBe(0)
     const lines = readFileSync(join(dir, 'signals'), 'utf8').trim().split('\n').sort()

@@ -5,20 +5,13 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { App, isFaustusError, type Stream } from '../../src/index.ts'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
+import { waitFor } from '../helpers.ts'
 import { quietLogger } from './kafka-helpers.ts'
 
 const apps: App[] = []
 afterAll(async () => {
   for (const app of apps) await app.stop()
 })
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 describe('a fenced static member', () => {
   it('stops with FST_GROUP_INSTANCE_FENCED and the worker that took its id goes on', async () => {
@@ -44,7 +37,7 @@ describe('a fenced static member', () => {
     }
     const first = worker('first')
     await first.start()
-    const stopped = first.services.done.then(
+    const stopped = first.done.then(
       () => undefined,
       (error: unknown) => error,
     )
@@ -60,7 +53,7 @@ describe('a fenced static member', () => {
     await send.send(
       Array.from({ length: 10 }, (_, i) => ({ topic: `fenced-in-${run}`, key: null, value: Buffer.from(String(i)) })),
     )
-    await waitFor('the second worker to consume', () => seen.second === 10)
+    await waitFor(() => seen.second === 10, 60_000, 'the second worker to consume', { intervalMs: 50 })
     await send.close()
     await producer.close()
   })

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest'
 import { App } from '../../src/index.ts'
 import { partitionForKey } from '../../src/transport/murmur2.ts'
 import type { ConsumedRecord, TopicPartition, Transport } from '../../src/transport/types.ts'
+import { openTransport, waitFor } from '../helpers.ts'
 import { JOIN_PARTITIONS, joinWorker } from './fixtures/join-worker.ts'
 
 const ORDERS = Number(process.env.JOIN_TEST_ORDERS ?? 2_000)
@@ -18,18 +19,6 @@ const children: ChildProcess[] = []
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL')
 })
-
-async function waitFor(
-  what: string | (() => string),
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 240_000,
-) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 function spawnWorker(run: string, bootstrap: string, guarantee: string): Promise<ChildProcess> {
   const child = spawn(node, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'join-worker.ts')], {
@@ -52,12 +41,17 @@ const partitionsOf = (topic: string): TopicPartition[] =>
 async function readAll(transport: Transport, topic: string): Promise<ConsumedRecord[]> {
   const partitions = partitionsOf(topic)
   let ends = await transport.listOffsets(partitions)
-  await waitFor('no open transaction on the output', async () => {
-    const stable = await transport.listOffsets(partitions)
-    const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
-    ends = stable
-    return stable.every((s, i) => s.latest === high[i].latest)
-  })
+  await waitFor(
+    async () => {
+      const stable = await transport.listOffsets(partitions)
+      const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
+      ends = stable
+      return stable.every((s, i) => s.latest === high[i].latest)
+    },
+    240_000,
+    'no open transaction on the output',
+    { intervalMs: 100 },
+  )
   const records: ConsumedRecord[] = []
   const positions = new Map<number, number>()
   const reader = transport.createConsumer({
@@ -76,7 +70,9 @@ async function readAll(transport: Transport, topic: string): Promise<ConsumedRec
   await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
   await reader.start()
   try {
-    await waitFor('the end offsets', () => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest))
+    await waitFor(() => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest), 240_000, 'the end offsets', {
+      intervalMs: 100,
+    })
   } finally {
     await reader.close()
   }
@@ -90,7 +86,6 @@ async function allCommitted(transport: Transport, groupId: string, topics: strin
     const ends = await transport.listOffsets(partitions)
     let behind: string[] = []
     await waitFor(
-      () => `every input committed (behind: ${behind.join(', ')})`,
       async () => {
         const committed = await group.committed(partitions)
         behind = ends
@@ -98,6 +93,9 @@ async function allCommitted(transport: Transport, groupId: string, topics: strin
           .map((e) => `${e.topic}/${e.partition} ${committed.get(`${e.topic}\u0000${e.partition}`)}<${e.latest}`)
         return behind.length === 0
       },
+      240_000,
+      () => `every input committed (behind: ${behind.join(', ')})`,
+      { intervalMs: 100 },
     )
   } finally {
     await group.close()
@@ -123,13 +121,11 @@ const paid = (i: number) => i % 3 !== 0
  */
 async function warmTransactions(bootstrap: string, run: string): Promise<void> {
   const client = new App(`join-warm-${run}`, { broker: `kafka://${bootstrap}`, logLevel: 'error' })
-  await client.start({ client: true })
-  const transport = client.services.runtime.transport!
+  const transport = await openTransport(client)
   await transport.ensureTopics([{ name: `join-warm-${run}`, partitions: 1 }])
   try {
     let ready = false
     await waitFor(
-      'a first transaction',
       async () => {
         if (ready) return true
         const producer = transport.createTransactionalProducer({ transactionalId: `join-warm-${run}-${randomUUID()}` })
@@ -145,9 +141,11 @@ async function warmTransactions(bootstrap: string, run: string): Promise<void> {
         return ready
       },
       180_000,
+      'a first transaction',
+      { intervalMs: 100 },
     )
   } finally {
-    await client.stop()
+    await transport.close()
   }
 }
 
@@ -159,9 +157,8 @@ async function runKill(guarantee: 'exactly_once' | 'at_least_once') {
   await survivor.app.start()
   const victim = process.env.JOIN_TEST_NO_KILL === '1' ? undefined : await spawnWorker(run, bootstrap, guarantee)
   const client = new App(`join-client-${run}`, { broker: `kafka://${bootstrap}`, logLevel: 'warn' })
-  await client.start({ client: true })
-  const producer = await client.services.runtime.producer()
-  const transport = client.services.runtime.transport!
+  const transport = await openTransport(client)
+  const producer = transport.createProducer()
   const CHUNK = 500
   const record = (topic: string, key: string, id: number, timestamp: number) => ({
     topic,
@@ -178,10 +175,17 @@ async function runKill(guarantee: 'exactly_once' | 'at_least_once') {
     }
     await producer.send(records)
     if (victim !== undefined && sent === Math.floor(ORDERS / 2 / CHUNK) * CHUNK) {
-      await waitFor('results from both workers', async () => {
-        const high = await transport.listOffsets(partitionsOf(survivor.output), { isolationLevel: 'read_uncommitted' })
-        return high.reduce((n, e) => n + e.latest, 0) > ORDERS / 8
-      })
+      await waitFor(
+        async () => {
+          const high = await transport.listOffsets(partitionsOf(survivor.output), {
+            isolationLevel: 'read_uncommitted',
+          })
+          return high.reduce((n, e) => n + e.latest, 0) > ORDERS / 8
+        },
+        240_000,
+        'results from both workers',
+        { intervalMs: 100 },
+      )
       victim?.kill('SIGKILL')
     }
   }
@@ -190,7 +194,8 @@ async function runKill(guarantee: 'exactly_once' | 'at_least_once') {
   await producer.send(closerKeys().map((key) => record(survivor.orders, key, -1, T0 + 3_600_000)))
   await allCommitted(transport, survivor.app.groupId, [survivor.orders, survivor.payments])
   const outputs = await readAll(transport, survivor.output)
-  await client.stop()
+  await producer.close()
+  await transport.close()
   await survivor.app.stop()
   return outputs.map((r) => JSON.parse(r.value!.toString()) as { key: string; left: number; right: number | null })
 }

@@ -6,14 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, inject, it } from 'vitest'
 import { App, joinTables, type Stream } from '../../src/index.ts'
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
+import { openTransport, waitFor } from '../helpers.ts'
 
 it('stream–table, stream–stream and table–table joins on Kafka with LMDB state', async () => {
   const run = randomUUID().slice(0, 8)
@@ -23,7 +16,6 @@ it('stream–table, stream–stream and table–table joins on Kafka with LMDB s
     topicPartitions: 3,
     store: `lmdb://${mkdtempSync(join(tmpdir(), 'faustus-joins-'))}`,
   })
-  app.services.tables.configure({ tty: false })
   const users = app.topic(`users-${run}`, { keyType: 'json', valueType: 'json' })
   const clicks = app.topic(`clicks-${run}`, { keyType: 'json', valueType: 'json' })
   const views = app.topic(`views-${run}`, { keyType: 'json', valueType: 'json' })
@@ -54,8 +46,9 @@ it('stream–table, stream–stream and table–table joins on Kafka with LMDB s
     for await (const value of joined) pairs.push(value)
   })
   await app.start()
+  const transport = await openTransport(app)
+  const producer = transport.createProducer()
   try {
-    const producer = await app.services.runtime.producer()
     const send = (topic: string, key: string, value: unknown, timestamp: number) =>
       producer.send([
         { topic, key: Buffer.from(JSON.stringify(key)), value: Buffer.from(JSON.stringify(value)), timestamp },
@@ -64,15 +57,17 @@ it('stream–table, stream–stream and table–table joins on Kafka with LMDB s
     await send(users.name, 'u1', { name: 'Ada' }, t)
     await send(users.name, 'u1', { email: 'ada@example.com' }, t)
     await send(users.name, 'u2', { name: 'Bob' }, t)
-    await waitFor('the tables', () => profiles.get('u1') !== undefined && names.get('u2') !== undefined)
+    await waitFor(() => profiles.get('u1') !== undefined && names.get('u2') !== undefined, 120_000, 'the tables', {
+      intervalMs: 50,
+    })
     expect(profiles.get('u1')).toBe('Ada <ada@example.com>')
     expect(profiles.get('u2')).toBeUndefined()
     await send(clicks.name, 'u1', '/home', t + 100)
     await send(views.name, 'u1', '/home', t + 500)
     await send(clicks.name, 'u3', '/about', t + 100)
-    await waitFor('the enriched clicks', () => enriched.length === 2)
+    await waitFor(() => enriched.length === 2, 120_000, 'the enriched clicks', { intervalMs: 50 })
     expect(enriched.sort()).toEqual(['?:/about', 'Ada:/home'])
-    await waitFor('the pair', () => pairs.length === 1)
+    await waitFor(() => pairs.length === 1, 120_000, 'the pair', { intervalMs: 50 })
     // Stream time past u3's window in its partition: its click comes out unmatched, once.
     for (let p = 0; p < 3; p++) {
       await producer.send([
@@ -85,9 +80,11 @@ it('stream–table, stream–stream and table–table joins on Kafka with LMDB s
         },
       ])
     }
-    await waitFor('the unmatched click', () => pairs.includes('u3:/about+-'))
+    await waitFor(() => pairs.includes('u3:/about+-'), 120_000, 'the unmatched click', { intervalMs: 50 })
     expect(pairs.filter((p) => !p.startsWith('end')).sort()).toEqual(['u1:/home+/home', 'u3:/about+-'])
   } finally {
+    await producer.close()
+    await transport.close()
     await app.stop()
   }
 }, 300_000)

@@ -205,23 +205,20 @@ export function expectNoSecrets(cluster: KafkaCluster): void {
 
 const EOS_PARTITIONS = 3
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}
-
 /** Every record of `topic` a read_committed reader sees, read to the end offsets once no transaction is open. */
 async function readCommitted(transport: KafkaTransport, topic: string): Promise<ConsumedRecord[]> {
   const partitions = Array.from({ length: EOS_PARTITIONS }, (_, partition) => ({ topic, partition }))
   let ends = await transport.listOffsets(partitions)
-  await until('no open transaction on the output', async () => {
-    ends = await transport.listOffsets(partitions)
-    const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
-    return ends.every((e, i) => e.latest === high[i].latest)
-  })
+  await waitFor(
+    async () => {
+      ends = await transport.listOffsets(partitions)
+      const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
+      return ends.every((e, i) => e.latest === high[i].latest)
+    },
+    300_000,
+    'no open transaction on the output',
+    { intervalMs: 200 },
+  )
   const records: ConsumedRecord[] = []
   const positions = new Map<number, number>()
   const reader = transport.createConsumer({
@@ -236,7 +233,12 @@ async function readCommitted(transport: KafkaTransport, topic: string): Promise<
   await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
   await reader.start()
   try {
-    await until('the end offsets', async () => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest))
+    await waitFor(
+      async () => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest),
+      300_000,
+      'the end offsets',
+      { intervalMs: 200 },
+    )
   } finally {
     await reader.close()
   }
@@ -277,7 +279,9 @@ export async function runExactlyOnce(cluster: KafkaCluster, total = 4_000): Prom
     await first.waitFor(/^ready$/)
     await send(0, total / 2)
     // Killed while relaying: part of the first half written, maybe inside an open transaction.
-    await until('outputs of the first worker', async () => (await written()) >= total / 8).catch((error: Error) => {
+    await waitFor(async () => (await written()) >= total / 8, 300_000, 'outputs of the first worker', {
+      intervalMs: 200,
+    }).catch((error: Error) => {
       // What the worker was doing: its last log lines (trace level).
       throw new Error(`${error.message}; its last lines:\n${first.lines.slice(-40).join('\n').slice(-8000)}`)
     })
@@ -296,10 +300,15 @@ export async function runExactlyOnce(cluster: KafkaCluster, total = 4_000): Prom
       handler: { onAssigned() {}, onRevoked() {}, onRecords() {} },
     })
     try {
-      await until('every input committed', async () => {
-        const committed = await group.committed(inputs)
-        return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
-      })
+      await waitFor(
+        async () => {
+          const committed = await group.committed(inputs)
+          return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
+        },
+        300_000,
+        'every input committed',
+        { intervalMs: 200 },
+      )
     } finally {
       await group.close()
     }

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest'
 import { App, type FinalResult } from '../../src/index.ts'
 import { TestDriver } from '../../src/testing/index.ts'
 import type { ConsumedRecord, TopicPartition, Transport } from '../../src/transport/types.ts'
+import { openTransport, waitFor } from '../helpers.ts'
 import { SESSION_PARTITIONS, sessionWorker } from './fixtures/session-worker.ts'
 
 const node = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'node')
@@ -18,14 +19,6 @@ const children: ChildProcess[] = []
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL')
 })
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 180_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 const partitionsOf = (topic: string): TopicPartition[] =>
   Array.from({ length: SESSION_PARTITIONS }, (_, partition) => ({ topic, partition }))
@@ -62,12 +55,17 @@ function flush(clocks: number[]): Click[] {
 async function readCommitted(transport: Transport, topic: string): Promise<ConsumedRecord[]> {
   const partitions = partitionsOf(topic)
   let ends = await transport.listOffsets(partitions)
-  await waitFor('no open transaction on the output', async () => {
-    const stable = await transport.listOffsets(partitions)
-    const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
-    ends = stable
-    return stable.every((s, i) => s.latest === high[i].latest)
-  })
+  await waitFor(
+    async () => {
+      const stable = await transport.listOffsets(partitions)
+      const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
+      ends = stable
+      return stable.every((s, i) => s.latest === high[i].latest)
+    },
+    180_000,
+    'no open transaction on the output',
+    { intervalMs: 100 },
+  )
   const records: ConsumedRecord[] = []
   const positions = new Map<number, number>()
   const reader = transport.createConsumer({
@@ -82,7 +80,9 @@ async function readCommitted(transport: Transport, topic: string): Promise<Consu
   await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
   await reader.start()
   try {
-    await waitFor('the end offsets', () => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest))
+    await waitFor(() => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest), 180_000, 'the end offsets', {
+      intervalMs: 100,
+    })
   } finally {
     await reader.close()
   }
@@ -93,10 +93,15 @@ async function allCommitted(transport: Transport, groupId: string, input: string
   const group = transport.createConsumer({ groupId, handler: { onAssigned() {}, onRevoked() {}, onRecords() {} } })
   try {
     const inputEnds = await transport.listOffsets(partitionsOf(input))
-    await waitFor('every input committed', async () => {
-      const committed = await group.committed(partitionsOf(input))
-      return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
-    })
+    await waitFor(
+      async () => {
+        const committed = await group.committed(partitionsOf(input))
+        return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
+      },
+      180_000,
+      'every input committed',
+      { intervalMs: 100 },
+    )
   } finally {
     await group.close()
   }
@@ -134,10 +139,9 @@ describe('session windows on Kafka', () => {
     expect(expected.length).toBeGreaterThan(100)
 
     const client = new App(`sess-client-${run}`, { broker: `kafka://${bootstrap}`, logLevel: 'warn' })
-    await client.start({ client: true })
+    const transport = await openTransport(client)
+    const producer = transport.createProducer()
     try {
-      const producer = await client.services.runtime.producer()
-      const transport = client.services.runtime.transport!
       const input = `sess-in-${run}`
       const finalsTopic = `sess-finals-${run}`
       const send = (phase: Click[]) =>
@@ -159,10 +163,15 @@ describe('session windows on Kafka', () => {
       await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.includes('ready') && resolve()))
       await send(phases[0])
       // Killed once it has produced final results (some committed, maybe some in an open transaction).
-      await waitFor('first final results', async () => {
-        const high = await transport.listOffsets(partitionsOf(finalsTopic), { isolationLevel: 'read_uncommitted' })
-        return high.some((h) => h.latest > 0)
-      })
+      await waitFor(
+        async () => {
+          const high = await transport.listOffsets(partitionsOf(finalsTopic), { isolationLevel: 'read_uncommitted' })
+          return high.some((h) => h.latest > 0)
+        },
+        180_000,
+        'first final results',
+        { intervalMs: 100 },
+      )
       child.kill('SIGKILL')
       await send(phases[1])
 
@@ -183,7 +192,8 @@ describe('session windows on Kafka', () => {
         await survivor.app.stop()
       }
     } finally {
-      await client.stop()
+      await producer.close()
+      await transport.close()
     }
   }, 300_000)
 })

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest'
 import { buildJava, javaCommand } from '../../scripts/jvm/index.ts'
 import { App, type Stream } from '../../src/index.ts'
 import type { ConsumedRecord, TopicPartition, Transport } from '../../src/transport/types.ts'
+import { openTransport, waitFor } from '../helpers.ts'
 
 const EVENTS = Number(process.env.DIFF_EVENTS ?? 100_000)
 const PARTITIONS = 4
@@ -23,14 +24,6 @@ const children: ChildProcess[] = []
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL')
 })
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 240_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}
 
 const partitionsOf = (topic: string): TopicPartition[] =>
   Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition }))
@@ -68,7 +61,12 @@ async function readAll(transport: Transport, topic: string): Promise<ConsumedRec
   await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
   await reader.start()
   try {
-    await waitFor(`the end offsets of ${topic}`, () => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest))
+    await waitFor(
+      () => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest),
+      240_000,
+      `the end offsets of ${topic}`,
+      { intervalMs: 200 },
+    )
   } finally {
     await reader.close()
   }
@@ -79,10 +77,15 @@ async function allCommitted(transport: Transport, groupId: string, input: string
   const group = transport.createConsumer({ groupId, handler: { onAssigned() {}, onRevoked() {}, onRecords() {} } })
   try {
     const inputEnds = await transport.listOffsets(partitionsOf(input))
-    await waitFor(`group ${groupId} to commit every input`, async () => {
-      const committed = await group.committed(partitionsOf(input))
-      return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
-    })
+    await waitFor(
+      async () => {
+        const committed = await group.committed(partitionsOf(input))
+        return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
+      },
+      240_000,
+      `group ${groupId} to commit every input`,
+      { intervalMs: 200 },
+    )
   } finally {
     await group.close()
   }
@@ -109,7 +112,6 @@ describe('windowed aggregations against Kafka Streams', () => {
       logLevel: 'warn',
       topicPartitions: PARTITIONS,
     })
-    app.services.tables.configure({ tty: false })
     const clicksTopic = app.topic(input, { keyType: 'raw', valueType: 'raw' })
     const outputs = { tumbling: `diff-fst-tumbling-${run}`, hopping: `diff-fst-hopping-${run}` }
     const tumbling = app
@@ -128,10 +130,11 @@ describe('windowed aggregations against Kafka Streams', () => {
       }
     })
     await app.start()
+    const transport = await openTransport(app)
+    const producer = transport.createProducer()
     try {
-      const producer = await app.services.runtime.producer()
       // Kafka Streams does not create its output topics (and the test broker does not auto-create topics).
-      await app.services.runtime.transport!.ensureTopics(
+      await transport.ensureTopics(
         (['tumbling', 'hopping'] as const).map((kind) => ({
           name: `diff-ks-${kind}-${run}`,
           partitions: PARTITIONS,
@@ -167,7 +170,6 @@ describe('windowed aggregations against Kafka Streams', () => {
       })
       for (const ks of streamsApps) await ks.started
 
-      const transport = app.services.runtime.transport!
       // Recent times: the broker's time retention (7 days) would delete older records before Kafka Streams reads them.
       const events = clicks(EVENTS, Date.now() - 3_600_000)
       const last = Math.max(...events.map((e) => e.timestamp))
@@ -196,6 +198,8 @@ describe('windowed aggregations against Kafka Streams', () => {
       }
       console.log(`late updates dropped by Faustus: tumbling ${tumbling.lateDropped}, hopping ${hopping.lateDropped}`)
     } finally {
+      await producer.close()
+      await transport.close()
       await app.stop()
     }
   }, 600_000)

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 import { killStarted, startFaustus } from '../cli/process.ts'
+import { waitFor } from '../helpers.ts'
 
 const FIXTURE = 'test/cli/fixtures/processes-app.ts'
 
@@ -37,14 +38,6 @@ function logged(stderr: string, msg: string): Record<string, unknown>[] {
     .filter((entry) => entry.msg === msg)
 }
 
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 300_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
 describe('faustus worker --processes', () => {
   it('runs 2 processes in one group, restarts one killed with SIGKILL, stops both on SIGTERM', async () => {
     const id = `procs-${randomUUID().slice(0, 8)}`
@@ -63,7 +56,7 @@ describe('faustus worker --processes', () => {
       },
     )
     const started = () => logged(supervisor.stderr(), 'worker process started')
-    await until('both worker processes started', () => started().length >= 2)
+    await waitFor(() => started().length >= 2, 300_000, 'both worker processes started', { intervalMs: 100 })
     const pids = started().map((entry) => entry.pid as number)
     expect(new Set(started().map((entry) => entry.worker))).toEqual(new Set([0, 1]))
 
@@ -104,7 +97,7 @@ describe('faustus worker --processes', () => {
       // Until both processes have partitions (the second may join after the first took them all).
       for (let batch = 0; batch < 30 && !pids.every((pid) => processed().has(pid)); batch++) {
         await send(100)
-        await until('the batch processed', allProcessed)
+        await waitFor(allProcessed, 300_000, 'the batch processed', { intervalMs: 100 })
       }
       expect(pids.every((pid) => processed().has(pid))).toBe(true)
       expect(allProcessed()).toBe(true)
@@ -113,7 +106,7 @@ describe('faustus worker --processes', () => {
       const victim = pids[1]
       const victimIndex = started().find((entry) => entry.pid === victim)!.worker
       process.kill(victim, 'SIGKILL')
-      await until('the killed process restarted', () => started().length >= 3)
+      await waitFor(() => started().length >= 3, 300_000, 'the killed process restarted', { intervalMs: 100 })
       const died = logged(supervisor.stderr(), 'worker process died: restarting')
       expect(died).toEqual([expect.objectContaining({ worker: victimIndex, pid: victim, signal: 'SIGKILL' })])
       const replacement = started()[2]
@@ -121,7 +114,7 @@ describe('faustus worker --processes', () => {
       expect(replacement.pid).not.toBe(victim)
 
       await send(200)
-      await until('every record processed after the restart', allProcessed)
+      await waitFor(allProcessed, 300_000, 'every record processed after the restart', { intervalMs: 100 })
     } finally {
       await producer.close()
       await transport.close()
