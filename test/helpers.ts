@@ -1,12 +1,13 @@
 /**
  * The one test-support module of the project's own tests: a quiet app on its own memory broker, the memory broker
- * and a fresh transport behind an app, and `waitFor`, the only way a test waits for state it cannot await.
+ * and a fresh transport behind an app, a topic reader and a committed-offsets wait, and `waitFor`, the only way a
+ * test waits for state it cannot await.
  */
 import { randomUUID } from 'node:crypto'
 import { createTransport } from '../src/app/transports.ts'
 import { App, type AppOptions } from '../src/index.ts'
 import { type MemoryBroker, memoryBrokerName, memoryBrokers } from '../src/transport/memory/index.ts'
-import type { Transport } from '../src/transport/types.ts'
+import type { ConsumedRecord, TopicPartition, Transport } from '../src/transport/types.ts'
 
 /** An app on its own in-memory broker (or on `broker`), quiet unless FAUSTUS_TEST_LOG is set. */
 export function testApp(id = `test-${randomUUID().slice(0, 8)}`, options: AppOptions = {}): App {
@@ -72,3 +73,85 @@ export async function waitFor<T>(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Partitions 0..count-1 of a topic. */
+export const partitionsOf = (topic: string, count: number): TopicPartition[] =>
+  Array.from({ length: count }, (_, partition) => ({ topic, partition }))
+
+/**
+ * Every record of `partitions` a read_committed reader sees, read to the end offsets once no transaction is open
+ * on them (a topic written without transactions is read whole at once): what "no duplicates" checks count.
+ */
+export async function readToEnd(
+  transport: Transport,
+  partitions: TopicPartition[],
+  timeoutMs = 240_000,
+): Promise<ConsumedRecord[]> {
+  let ends = await transport.listOffsets(partitions)
+  await waitFor(
+    async () => {
+      ends = await transport.listOffsets(partitions)
+      const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
+      return ends.every((end, i) => end.latest === high[i]!.latest)
+    },
+    timeoutMs,
+    'no open transaction on the topic',
+    { intervalMs: 100 },
+  )
+  const records: ConsumedRecord[] = []
+  const positions = new Map<string, number>()
+  const reader = transport.createConsumer({
+    isolationLevel: 'read_committed',
+    handler: {
+      onAssigned: () => {},
+      onRevoked: () => {},
+      onRecords: (batch) => void records.push(...batch),
+      // The position, not the last record: a transactional partition ends with a marker no record stands for.
+      onPosition: (p) => void positions.set(`${p.topic}\u0000${p.partition}`, p.offset),
+    },
+  })
+  await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
+  await reader.start()
+  try {
+    await waitFor(
+      () => ends.every((end) => (positions.get(`${end.topic}\u0000${end.partition}`) ?? 0) >= end.latest),
+      timeoutMs,
+      () => `the end offsets of ${[...new Set(partitions.map((tp) => tp.topic))].join(', ')}`,
+      { intervalMs: 100 },
+    )
+  } finally {
+    await reader.close()
+  }
+  return records
+}
+
+/** Waits until group `groupId` has committed every record of `partitions` (their end offsets when called). */
+export async function allCommitted(
+  transport: Transport,
+  groupId: string,
+  partitions: TopicPartition[],
+  timeoutMs = 240_000,
+): Promise<void> {
+  const group = transport.createConsumer({ groupId, handler: { onAssigned() {}, onRevoked() {}, onRecords() {} } })
+  try {
+    const ends = await transport.listOffsets(partitions)
+    let behind: string[] = []
+    await waitFor(
+      async () => {
+        const committed = await group.committed(partitions)
+        behind = ends
+          .filter((end) => committed.get(`${end.topic}\u0000${end.partition}`) !== end.latest)
+          .map(
+            (end) =>
+              `${end.topic}/${end.partition} ${committed.get(`${end.topic}\u0000${end.partition}`)}<${end.latest}`,
+          )
+        return behind.length === 0
+      },
+      timeoutMs,
+      () => `group ${groupId} to commit every input (behind: ${behind.join(', ')})`,
+      { intervalMs: 100 },
+    )
+  } finally {
+    await group.close()
+  }
+}

@@ -6,8 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { App } from '../../src/index.ts'
-import type { ConsumedRecord, TopicPartition, Transport } from '../../src/transport/types.ts'
-import { openTransport, waitFor } from '../helpers.ts'
+import { allCommitted, openTransport, partitionsOf, readToEnd, waitFor } from '../helpers.ts'
 import { EOS_PARTITIONS, eosWorker } from './fixtures/eos-worker.ts'
 
 const RECORDS = Number(process.env.EOS_TEST_RECORDS ?? 20_000)
@@ -28,51 +27,6 @@ function spawnWorker(run: string, bootstrap: string): Promise<ChildProcess> {
   return new Promise((resolve) => child.stdout!.on('data', (d: Buffer) => d.includes('ready') && resolve(child)))
 }
 
-const partitionsOf = (topic: string): TopicPartition[] =>
-  Array.from({ length: EOS_PARTITIONS }, (_, partition) => ({ topic, partition }))
-
-/** Every record a read_committed reader sees, read to the end offsets once no transaction is open any more. */
-async function readCommitted(transport: Transport, topic: string): Promise<ConsumedRecord[]> {
-  const partitions = partitionsOf(topic)
-  let ends = await transport.listOffsets(partitions)
-  await waitFor(
-    async () => {
-      const stable = await transport.listOffsets(partitions)
-      const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
-      ends = stable
-      return stable.every((s, i) => s.latest === high[i].latest)
-    },
-    180_000,
-    'no open transaction on the output',
-    { intervalMs: 100 },
-  )
-  const records: ConsumedRecord[] = []
-  const positions = new Map<number, number>()
-  const reader = transport.createConsumer({
-    isolationLevel: 'read_committed',
-    handler: {
-      onAssigned: () => {},
-      onRevoked: () => {},
-      onRecords: (batch) => {
-        records.push(...batch)
-      },
-      onPosition: (p) => {
-        positions.set(p.partition, p.offset)
-      },
-    },
-  })
-  await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
-  await reader.start()
-  try {
-    await waitFor(() => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest), 180_000, 'the end offsets', {
-      intervalMs: 100,
-    })
-  } finally {
-    await reader.close()
-  }
-  return records
-}
-
 /** Inputs `from` to `to` (exclusive) from a plain producer, counted into `truth`. */
 async function produce(
   producer: { send(records: { topic: string; key: Buffer; value: Buffer }[]): Promise<unknown> },
@@ -88,25 +42,6 @@ async function produce(
     records.push({ topic, key: Buffer.from(key), value: Buffer.from(JSON.stringify({ id: i })) })
   }
   await producer.send(records)
-}
-
-/** Waits until the group committed every input offset. */
-async function allCommitted(transport: Transport, groupId: string, input: string): Promise<void> {
-  const group = transport.createConsumer({ groupId, handler: { onAssigned() {}, onRevoked() {}, onRecords() {} } })
-  try {
-    const inputEnds = await transport.listOffsets(partitionsOf(input))
-    await waitFor(
-      async () => {
-        const committed = await group.committed(partitionsOf(input))
-        return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
-      },
-      180_000,
-      'every input committed',
-      { intervalMs: 100 },
-    )
-  } finally {
-    await group.close()
-  }
 }
 
 describe('exactly-once on Kafka', () => {
@@ -130,8 +65,8 @@ describe('exactly-once on Kafka', () => {
       await produce(producer, stayer.input, sent, sent + chunk, truth)
       sent += chunk
     }
-    await allCommitted(transport, stayer.app.groupId, stayer.input)
-    const outputs = await readCommitted(transport, stayer.output)
+    await allCommitted(transport, stayer.app.groupId, partitionsOf(stayer.input, EOS_PARTITIONS))
+    const outputs = await readToEnd(transport, partitionsOf(stayer.output, EOS_PARTITIONS))
     const ids = outputs.map((r) => (JSON.parse(r.value!.toString()) as { id: number }).id)
     console.log(
       `exactly-once 10 joins/leaves: ${total} inputs, ${ids.length} committed outputs, ${new Set(ids).size} distinct`,
@@ -169,7 +104,7 @@ describe('exactly-once on Kafka', () => {
         // Both workers busy: kill one without warning.
         await waitFor(
           async () => {
-            const high = await transport.listOffsets(partitionsOf(survivor.output), {
+            const high = await transport.listOffsets(partitionsOf(survivor.output, EOS_PARTITIONS), {
               isolationLevel: 'read_uncommitted',
             })
             return high.reduce((n, e) => n + e.latest, 0) > RECORDS / 8
@@ -183,26 +118,9 @@ describe('exactly-once on Kafka', () => {
     }
 
     // The survivor takes every partition over and commits every input.
-    const group = transport.createConsumer({
-      groupId: survivor.app.groupId,
-      handler: { onAssigned() {}, onRevoked() {}, onRecords() {} },
-    })
-    try {
-      const inputEnds = await transport.listOffsets(partitionsOf(survivor.input))
-      await waitFor(
-        async () => {
-          const committed = await group.committed(partitionsOf(survivor.input))
-          return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
-        },
-        180_000,
-        'every input committed',
-        { intervalMs: 100 },
-      )
-    } finally {
-      await group.close()
-    }
+    await allCommitted(transport, survivor.app.groupId, partitionsOf(survivor.input, EOS_PARTITIONS))
 
-    const outputs = await readCommitted(transport, survivor.output)
+    const outputs = await readToEnd(transport, partitionsOf(survivor.output, EOS_PARTITIONS))
     const ids = outputs.map((r) => (JSON.parse(r.value!.toString()) as { id: number }).id)
     const unique = new Set(ids)
     console.log(`exactly-once kill -9: ${RECORDS} inputs, ${ids.length} committed outputs, ${unique.size} distinct`)

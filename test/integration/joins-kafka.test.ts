@@ -7,8 +7,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { App } from '../../src/index.ts'
 import { partitionForKey } from '../../src/transport/murmur2.ts'
-import type { ConsumedRecord, TopicPartition, Transport } from '../../src/transport/types.ts'
-import { openTransport, waitFor } from '../helpers.ts'
+import { allCommitted, openTransport, partitionsOf, readToEnd, waitFor } from '../helpers.ts'
 import { JOIN_PARTITIONS, joinWorker } from './fixtures/join-worker.ts'
 
 const ORDERS = Number(process.env.JOIN_TEST_ORDERS ?? 2_000)
@@ -33,73 +32,6 @@ function spawnWorker(run: string, bootstrap: string, guarantee: string): Promise
   })
   children.push(child)
   return new Promise((resolve) => child.stdout!.on('data', (d: Buffer) => d.includes('ready') && resolve(child)))
-}
-
-const partitionsOf = (topic: string): TopicPartition[] =>
-  Array.from({ length: JOIN_PARTITIONS }, (_, partition) => ({ topic, partition }))
-
-async function readAll(transport: Transport, topic: string): Promise<ConsumedRecord[]> {
-  const partitions = partitionsOf(topic)
-  let ends = await transport.listOffsets(partitions)
-  await waitFor(
-    async () => {
-      const stable = await transport.listOffsets(partitions)
-      const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
-      ends = stable
-      return stable.every((s, i) => s.latest === high[i].latest)
-    },
-    240_000,
-    'no open transaction on the output',
-    { intervalMs: 100 },
-  )
-  const records: ConsumedRecord[] = []
-  const positions = new Map<number, number>()
-  const reader = transport.createConsumer({
-    isolationLevel: 'read_committed',
-    handler: {
-      onAssigned: () => {},
-      onRevoked: () => {},
-      onRecords: (batch) => {
-        records.push(...batch)
-      },
-      onPosition: (p) => {
-        positions.set(p.partition, p.offset)
-      },
-    },
-  })
-  await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
-  await reader.start()
-  try {
-    await waitFor(() => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest), 240_000, 'the end offsets', {
-      intervalMs: 100,
-    })
-  } finally {
-    await reader.close()
-  }
-  return records
-}
-
-async function allCommitted(transport: Transport, groupId: string, topics: string[]): Promise<void> {
-  const group = transport.createConsumer({ groupId, handler: { onAssigned() {}, onRevoked() {}, onRecords() {} } })
-  try {
-    const partitions = topics.flatMap(partitionsOf)
-    const ends = await transport.listOffsets(partitions)
-    let behind: string[] = []
-    await waitFor(
-      async () => {
-        const committed = await group.committed(partitions)
-        behind = ends
-          .filter((e) => committed.get(`${e.topic}\u0000${e.partition}`) !== e.latest)
-          .map((e) => `${e.topic}/${e.partition} ${committed.get(`${e.topic}\u0000${e.partition}`)}<${e.latest}`)
-        return behind.length === 0
-      },
-      240_000,
-      () => `every input committed (behind: ${behind.join(', ')})`,
-      { intervalMs: 100 },
-    )
-  } finally {
-    await group.close()
-  }
 }
 
 /** A key of each partition: the orders that move stream time past every window, closing them. */
@@ -177,7 +109,7 @@ async function runKill(guarantee: 'exactly_once' | 'at_least_once') {
     if (victim !== undefined && sent === Math.floor(ORDERS / 2 / CHUNK) * CHUNK) {
       await waitFor(
         async () => {
-          const high = await transport.listOffsets(partitionsOf(survivor.output), {
+          const high = await transport.listOffsets(partitionsOf(survivor.output, JOIN_PARTITIONS), {
             isolationLevel: 'read_uncommitted',
           })
           return high.reduce((n, e) => n + e.latest, 0) > ORDERS / 8
@@ -189,11 +121,19 @@ async function runKill(guarantee: 'exactly_once' | 'at_least_once') {
       victim?.kill('SIGKILL')
     }
   }
-  await allCommitted(transport, survivor.app.groupId, [survivor.orders, survivor.payments])
+  await allCommitted(
+    transport,
+    survivor.app.groupId,
+    [survivor.orders, survivor.payments].flatMap((topic) => partitionsOf(topic, JOIN_PARTITIONS)),
+  )
   // Stream time past every window (and its grace) in every partition: the unpaid orders' results go out.
   await producer.send(closerKeys().map((key) => record(survivor.orders, key, -1, T0 + 3_600_000)))
-  await allCommitted(transport, survivor.app.groupId, [survivor.orders, survivor.payments])
-  const outputs = await readAll(transport, survivor.output)
+  await allCommitted(
+    transport,
+    survivor.app.groupId,
+    [survivor.orders, survivor.payments].flatMap((topic) => partitionsOf(topic, JOIN_PARTITIONS)),
+  )
+  const outputs = await readToEnd(transport, partitionsOf(survivor.output, JOIN_PARTITIONS))
   await producer.close()
   await transport.close()
   await survivor.app.stop()

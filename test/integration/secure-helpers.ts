@@ -8,8 +8,7 @@ import { expect } from 'vitest'
 import { type KafkaCluster, runRoot, startKafka } from '../../scripts/kafka/index.ts'
 import { clientEnv, type SecurityMode } from '../../scripts/kafka/security.ts'
 import { KafkaTransport, type KafkaTransportOptions } from '../../src/transport/kafka/index.ts'
-import type { ConsumedRecord } from '../../src/transport/types.ts'
-import { waitFor } from '../helpers.ts'
+import { partitionsOf, readToEnd, waitFor } from '../helpers.ts'
 import { quietLogger } from './kafka-helpers.ts'
 
 const fixture = join(import.meta.dirname, 'fixtures', 'secure-worker.ts')
@@ -205,46 +204,6 @@ export function expectNoSecrets(cluster: KafkaCluster): void {
 
 const EOS_PARTITIONS = 3
 
-/** Every record of `topic` a read_committed reader sees, read to the end offsets once no transaction is open. */
-async function readCommitted(transport: KafkaTransport, topic: string): Promise<ConsumedRecord[]> {
-  const partitions = Array.from({ length: EOS_PARTITIONS }, (_, partition) => ({ topic, partition }))
-  let ends = await transport.listOffsets(partitions)
-  await waitFor(
-    async () => {
-      ends = await transport.listOffsets(partitions)
-      const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
-      return ends.every((e, i) => e.latest === high[i].latest)
-    },
-    300_000,
-    'no open transaction on the output',
-    { intervalMs: 200 },
-  )
-  const records: ConsumedRecord[] = []
-  const positions = new Map<number, number>()
-  const reader = transport.createConsumer({
-    isolationLevel: 'read_committed',
-    handler: {
-      onAssigned: () => {},
-      onRevoked: () => {},
-      onRecords: (batch) => void records.push(...batch),
-      onPosition: (p) => void positions.set(p.partition, p.offset),
-    },
-  })
-  await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
-  await reader.start()
-  try {
-    await waitFor(
-      async () => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest),
-      300_000,
-      'the end offsets',
-      { intervalMs: 200 },
-    )
-  } finally {
-    await reader.close()
-  }
-  return records
-}
-
 /**
  * Exactly-once on a secured broker: a worker relays inputs to an output in transactions (its producer, group
  * consumer and transaction coordinator all over the secured listener); it is killed with SIGKILL mid-stream (its
@@ -314,7 +273,7 @@ export async function runExactlyOnce(cluster: KafkaCluster, total = 4_000): Prom
     }
     await stopChild(second)
 
-    const ids = (await readCommitted(transport, output)).map(
+    const ids = (await readToEnd(transport, partitionsOf(output, EOS_PARTITIONS))).map(
       (r) => (JSON.parse(r.value!.toString()) as { id: number }).id,
     )
     process.stderr.write(

@@ -9,8 +9,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { App, type FinalResult } from '../../src/index.ts'
 import { TestDriver } from '../../src/testing/index.ts'
-import type { ConsumedRecord, TopicPartition, Transport } from '../../src/transport/types.ts'
-import { openTransport, waitFor } from '../helpers.ts'
+import { allCommitted, openTransport, partitionsOf, readToEnd, waitFor } from '../helpers.ts'
 import { SESSION_PARTITIONS, sessionWorker } from './fixtures/session-worker.ts'
 
 const node = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'node')
@@ -19,9 +18,6 @@ const children: ChildProcess[] = []
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL')
 })
-
-const partitionsOf = (topic: string): TopicPartition[] =>
-  Array.from({ length: SESSION_PARTITIONS }, (_, partition) => ({ topic, partition }))
 
 interface Click {
   user: string
@@ -50,61 +46,6 @@ function clicks(count: number, seed: number, clocks: number[]): Click[] {
 /** A record per partition far ahead in time: stream time passes every session's close. */
 function flush(clocks: number[]): Click[] {
   return clocks.map((clock, partition) => ({ user: `flush-${partition}`, partition, timestamp: clock + 60_000 }))
-}
-
-async function readCommitted(transport: Transport, topic: string): Promise<ConsumedRecord[]> {
-  const partitions = partitionsOf(topic)
-  let ends = await transport.listOffsets(partitions)
-  await waitFor(
-    async () => {
-      const stable = await transport.listOffsets(partitions)
-      const high = await transport.listOffsets(partitions, { isolationLevel: 'read_uncommitted' })
-      ends = stable
-      return stable.every((s, i) => s.latest === high[i].latest)
-    },
-    180_000,
-    'no open transaction on the output',
-    { intervalMs: 100 },
-  )
-  const records: ConsumedRecord[] = []
-  const positions = new Map<number, number>()
-  const reader = transport.createConsumer({
-    isolationLevel: 'read_committed',
-    handler: {
-      onAssigned: () => {},
-      onRevoked: () => {},
-      onRecords: (batch) => void records.push(...batch),
-      onPosition: (p) => void positions.set(p.partition, p.offset),
-    },
-  })
-  await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
-  await reader.start()
-  try {
-    await waitFor(() => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest), 180_000, 'the end offsets', {
-      intervalMs: 100,
-    })
-  } finally {
-    await reader.close()
-  }
-  return records
-}
-
-async function allCommitted(transport: Transport, groupId: string, input: string): Promise<void> {
-  const group = transport.createConsumer({ groupId, handler: { onAssigned() {}, onRevoked() {}, onRecords() {} } })
-  try {
-    const inputEnds = await transport.listOffsets(partitionsOf(input))
-    await waitFor(
-      async () => {
-        const committed = await group.committed(partitionsOf(input))
-        return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
-      },
-      180_000,
-      'every input committed',
-      { intervalMs: 100 },
-    )
-  } finally {
-    await group.close()
-  }
 }
 
 type Final = [string, number, number, number]
@@ -165,7 +106,9 @@ describe('session windows on Kafka', () => {
       // Killed once it has produced final results (some committed, maybe some in an open transaction).
       await waitFor(
         async () => {
-          const high = await transport.listOffsets(partitionsOf(finalsTopic), { isolationLevel: 'read_uncommitted' })
+          const high = await transport.listOffsets(partitionsOf(finalsTopic, SESSION_PARTITIONS), {
+            isolationLevel: 'read_uncommitted',
+          })
           return high.some((h) => h.latest > 0)
         },
         180_000,
@@ -178,8 +121,8 @@ describe('session windows on Kafka', () => {
       const survivor = sessionWorker(run, `kafka://${bootstrap}`)
       await survivor.app.start()
       try {
-        await allCommitted(transport, survivor.app.groupId, input)
-        const finals = (await readCommitted(transport, finalsTopic)).map((r) => {
+        await allCommitted(transport, survivor.app.groupId, partitionsOf(input, SESSION_PARTITIONS))
+        const finals = (await readToEnd(transport, partitionsOf(finalsTopic, SESSION_PARTITIONS))).map((r) => {
           const value = JSON.parse(r.value!.toString()) as FinalResult<number>
           return [JSON.parse(r.key!.toString()), value.start, value.end, value.value] as Final
         })

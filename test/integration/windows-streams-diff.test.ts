@@ -11,8 +11,8 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { buildJava, javaCommand } from '../../scripts/jvm/index.ts'
 import { App, type Stream } from '../../src/index.ts'
-import type { ConsumedRecord, TopicPartition, Transport } from '../../src/transport/types.ts'
-import { openTransport, waitFor } from '../helpers.ts'
+import type { ConsumedRecord } from '../../src/transport/types.ts'
+import { allCommitted, openTransport, partitionsOf, readToEnd } from '../helpers.ts'
 
 const EVENTS = Number(process.env.DIFF_EVENTS ?? 100_000)
 const PARTITIONS = 4
@@ -24,9 +24,6 @@ const children: ChildProcess[] = []
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL')
 })
-
-const partitionsOf = (topic: string): TopicPartition[] =>
-  Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition }))
 
 /** Clicks of 200 keys, seeded, time moving forward by up to 50 ms, 5 % of them late by up to 15 s. */
 function clicks(count: number, start: number): { key: string; timestamp: number }[] {
@@ -43,52 +40,6 @@ function clicks(count: number, start: number): { key: string; timestamp: number 
     out.push({ key: `key-${Math.floor(random() * 200)}`, timestamp: clock - late })
   }
   return out
-}
-
-async function readAll(transport: Transport, topic: string): Promise<ConsumedRecord[]> {
-  const partitions = partitionsOf(topic)
-  const ends = await transport.listOffsets(partitions)
-  const records: ConsumedRecord[] = []
-  const positions = new Map<number, number>()
-  const reader = transport.createConsumer({
-    handler: {
-      onAssigned: () => {},
-      onRevoked: () => {},
-      onRecords: (batch) => void records.push(...batch),
-      onPosition: (p) => void positions.set(p.partition, p.offset),
-    },
-  })
-  await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
-  await reader.start()
-  try {
-    await waitFor(
-      () => ends.every((e) => (positions.get(e.partition) ?? 0) >= e.latest),
-      240_000,
-      `the end offsets of ${topic}`,
-      { intervalMs: 200 },
-    )
-  } finally {
-    await reader.close()
-  }
-  return records
-}
-
-async function allCommitted(transport: Transport, groupId: string, input: string): Promise<void> {
-  const group = transport.createConsumer({ groupId, handler: { onAssigned() {}, onRevoked() {}, onRecords() {} } })
-  try {
-    const inputEnds = await transport.listOffsets(partitionsOf(input))
-    await waitFor(
-      async () => {
-        const committed = await group.committed(partitionsOf(input))
-        return inputEnds.every((e) => committed.get(`${e.topic}\u0000${e.partition}`) === e.latest)
-      },
-      240_000,
-      `group ${groupId} to commit every input`,
-      { intervalMs: 200 },
-    )
-  } finally {
-    await group.close()
-  }
 }
 
 const results = (records: ConsumedRecord[]) =>
@@ -186,12 +137,12 @@ describe('windowed aggregations against Kafka Streams', () => {
       }
       for (let i = 0; i < records.length; i += 5_000) await producer.send(records.slice(i, i + 5_000))
 
-      await allCommitted(transport, app.groupId, input)
-      for (const ks of streamsApps) await allCommitted(transport, ks.appId, input)
+      await allCommitted(transport, app.groupId, partitionsOf(input, PARTITIONS))
+      for (const ks of streamsApps) await allCommitted(transport, ks.appId, partitionsOf(input, PARTITIONS))
       for (const ks of streamsApps) {
         ks.child.kill('SIGTERM')
-        const ours = results(await readAll(transport, outputs[ks.kind]))
-        const theirs = results(await readAll(transport, ks.output))
+        const ours = results(await readToEnd(transport, partitionsOf(outputs[ks.kind], PARTITIONS)))
+        const theirs = results(await readToEnd(transport, partitionsOf(ks.output, PARTITIONS)))
         console.log(`${ks.kind}: Faustus ${ours.length} final results, Kafka Streams ${theirs.length}`)
         expect(theirs.length).toBeGreaterThan(1000)
         expect(ours).toEqual(theirs)
