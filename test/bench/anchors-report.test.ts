@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { renderChart } from '../../bench/anchors/chart.ts'
 import { MemorySampler, processTree, treeCpuSeconds } from '../../bench/anchors/proc.ts'
 import { formatTable, type Row, ratios } from '../../bench/anchors/report.ts'
+import { waitFor } from '../helpers.ts'
 
 function row(system: string, label: string, eventsPerSecond: number, size = 1000, workload = 'passthrough'): Row {
   return {
@@ -64,14 +65,18 @@ describe('anchors /proc readings', () => {
     const sampler = new MemorySampler(pid, 20)
     let tree: number[] = []
     try {
-      while (tree.length < 2) {
-        tree = processTree(pid)
-        await new Promise((resolve) => setTimeout(resolve, 10))
-      }
-      while (treeCpuSeconds(pid) < 0.2) await new Promise((resolve) => setTimeout(resolve, 20))
+      tree = await waitFor(
+        () => {
+          const members = processTree(pid)
+          return members.length >= 2 && members
+        },
+        30_000,
+        'the shell and its busy child',
+      )
+      await waitFor(() => treeCpuSeconds(pid) >= 0.2, 30_000, '0.2 s of CPU in the tree', { intervalMs: 20 })
       expect(sampler.stop()).toBeGreaterThan(1)
     } finally {
-      for (const member of tree.reverse()) process.kill(member, 'SIGKILL')
+      for (const member of (tree.length > 0 ? tree : processTree(pid)).reverse()) process.kill(member, 'SIGKILL')
     }
   })
 })
