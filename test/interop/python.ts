@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { waitFor } from '../helpers.ts'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const PY_DIR = join(ROOT, 'test/interop/py')
@@ -128,6 +129,23 @@ export class PythonProcess {
   /** Parsed JSON lines that start with `prefix` (the fixtures print `EVENT {...}`-style lines). */
   events<T = Record<string, unknown>>(prefix: string): T[] {
     return this.lines.filter((l) => l.startsWith(`${prefix} `)).map((l) => JSON.parse(l.slice(prefix.length + 1)))
+  }
+
+  /**
+   * Resolves once the Faust worker's latest rebalance is over: the last PY_RESUMED is for the last PY_GENERATION (see
+   * common.py: records produced before that can be lost by Faust itself).
+   */
+  async resumed(timeoutMs = 60_000): Promise<void> {
+    const last = (kind: string) => this.events<{ generation: number }>(kind).at(-1)?.generation
+    await waitFor(
+      () => {
+        const generation = last('PY_GENERATION')
+        return (generation !== undefined && last('PY_RESUMED') === generation) || undefined
+      },
+      timeoutMs,
+      () => `the Python worker to resume after its rebalance; last lines:\n${this.tail()}`,
+      { intervalMs: 50 },
+    )
   }
 
   tail(n = 40): string {

@@ -24,7 +24,30 @@ def make_app(**settings) -> faust.App:
         broker_commit_interval=0.5,
     )
     options.update(settings)
-    return faust.App(os.environ["FAUST_APP_ID"], **options)
+    app = faust.App(os.environ["FAUST_APP_ID"], **options)
+    _report_rebalances(app)
+    return app
+
+
+def _report_rebalances(app: faust.App) -> None:
+    """PY_GENERATION when a rebalance assigns partitions, PY_RESUMED when that generation's recovery is over.
+
+    Until PY_RESUMED, Faust drops records it fetches for partitions it is still recovering, and for a partition without
+    a committed offset it does not seek back to them (faust-streaming 0.15: perform_seek leaves uncommitted partitions where they are):
+    records produced in that window are lost by the Python worker. Tests produce only after PY_RESUMED.
+    """
+
+    @app.on_partitions_assigned.connect
+    async def on_assigned(sender, assigned, **kwargs):
+        emit("PY_GENERATION", generation=app.consumer_generation_id)
+
+    rebalance_end = app.on_rebalance_end
+
+    def on_rebalance_end() -> None:
+        rebalance_end()
+        emit("PY_RESUMED", generation=app.consumer_generation_id)
+
+    app.on_rebalance_end = on_rebalance_end
 
 
 def emit(kind: str, **data) -> None:
