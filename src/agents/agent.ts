@@ -53,8 +53,6 @@ export interface AgentHost {
   sendReply(request: ReplyRequest, key: unknown, result: unknown): Promise<void>
   deadLetter(topic: string, agent: string, event: Event | undefined, error: unknown): Promise<void>
   crash(error: Error): void
-  /** Whether actors run inside an ActorContext (needed by tables; costly on Node 22, so only when used). */
-  readonly useActorContext: boolean
   /** Partition-isolated agents hear about assignments through this. */
   watchPartitions(
     topics: readonly string[],
@@ -276,8 +274,7 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
     this.#host.crash(new FaustusError('FST_AGENT_CRASHED', `agent "${this.name}" crashed: ${cause.message}`, { cause }))
   }
 
-  actorContext(actor: Actor<any, any, any>): ActorContext | undefined {
-    if (!this.#host.useActorContext) return undefined
+  actorContext(actor: Actor<any, any, any>): ActorContext {
     return {
       agent: this.name,
       concurrency: this.concurrency,

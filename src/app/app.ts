@@ -62,8 +62,6 @@ export class App {
    * test driver of `faustus/testing` sets a virtual one).
    */
   clock: Clock = realClock
-  /** Set by features that read the current actor (tables): actors then run inside an ActorContext. */
-  needsActorContext = false
 
   constructor(id: string, options: AppOptions = {}) {
     if (typeof id !== 'string' || id.length === 0) {
@@ -189,28 +187,24 @@ export class App {
    */
   table<K = unknown, V = unknown>(name: string, options: TableOptions<V> = {}): Table<K, V> {
     this.#assertDefining(`table "${name}"`)
-    this.needsActorContext = true
     return this.#services.tables.add(new Table<K, V>(this.#services.tables, name, options))
   }
 
   /** A table every worker holds in full (Faust's `app.GlobalTable`). */
   globalTable<K = unknown, V = unknown>(name: string, options: TableOptions<V> = {}): GlobalTable<K, V> {
     this.#assertDefining(`table "${name}"`)
-    this.needsActorContext = true
     return this.#services.tables.add(new GlobalTable<K, V>(this.#services.tables, name, options))
   }
 
   /** A table of sets with add/discard (Faust's `app.SetTable`). */
   setTable<K = unknown, M = unknown>(name: string, options: CollectionOptions = {}): SetTable<K, M> {
     this.#assertDefining(`table "${name}"`)
-    this.needsActorContext = true
     return this.#services.tables.add(new SetTable<K, M>(this.#services.tables, name, options))
   }
 
   /** A set table every worker holds in full (Faust's `app.SetGlobalTable`). */
   setGlobalTable<K = unknown, M = unknown>(name: string, options: CollectionOptions = {}): SetGlobalTable<K, M> {
     this.#assertDefining(`table "${name}"`)
-    this.needsActorContext = true
     return this.#services.tables.add(new SetGlobalTable<K, M>(this.#services.tables, name, options))
   }
 

@@ -163,10 +163,6 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       details: { operation, state: this.state },
     })
   }
-  /** Tables need to know which actor writes; nothing else does, and the context costs on Node 22. */
-  get useActorContext(): boolean {
-    return this.#app.needsActorContext
-  }
   get streamContext(): StreamContext {
     return this
   }

@@ -6,7 +6,7 @@
  * An operation that raises goes through the agent's `onError` policy (default: log and ack) and the stream goes on.
  */
 import type { Agent } from '../agents/agent.ts'
-import { runInActor } from '../agents/context.ts'
+import { type ActorContext, runInActor } from '../agents/context.ts'
 import type { App } from '../app/app.ts'
 import type { Channel } from '../channels/channel.ts'
 import type { Topic } from '../channels/topic.ts'
@@ -33,17 +33,21 @@ interface Runner {
 }
 
 /**
- * Runs `work` for one event; an error goes through the agent's error policy (which rethrows for `crash`). When
- * the app has tables, the work runs in an actor context whose current event is this one: table writes then check
- * the partition of the event being processed, also after a groupBy (the actor's own stream is the input).
+ * Runs `work` for one event; an error goes through the agent's error policy (which rethrows for `crash`). The
+ * work runs in an actor context whose current event is this one: table writes then check the partition of the event
+ * being processed, also after a groupBy (the actor's own stream is the input), and a refused output goes through the
+ * agent's error policy.
  */
 async function guarded(runner: Runner, event: Event | undefined, work: () => Promise<void>): Promise<void> {
   try {
-    if (!runner.app.needsActorContext) await work()
-    else {
-      const agent = runner.agent()
-      await runInActor({ agent: agent.name, concurrency: agent.concurrency, current: () => event }, work)
+    const agent = runner.agent()
+    const context: ActorContext = {
+      agent: agent.name,
+      concurrency: agent.concurrency,
+      current: () => event,
+      refused: (error, refusedEvent) => agent.onError(error, refusedEvent),
     }
+    await runInActor(context, work)
   } catch (error) {
     await runner.agent().onError(error, event)
   }

@@ -109,37 +109,44 @@ describe('refused outputs', () => {
     expect(await outputs(app, 'refusal-out')).toEqual(['a'])
   })
 
-  it("an output forwarded from the agent's body (topic.forward) is refused under the agent's policy too", async () => {
-    const lines: Line[] = []
-    const app = testApp(undefined, { logger: recordingLogger(lines) })
-    apps.push(app)
-    const source = app.topic('body-in', { partitions: 1, valueType: 'json' })
-    const sink = app.topic('body-out', { partitions: 1, valueType: 'json', config: { 'max.message.bytes': '64' } })
-    // A table: the actors run in their context (what gives a body send its input event).
-    const counts = app.table<string, number>('body-counts', { default: () => 0, partitions: 1 })
-    app.agent(
-      source,
-      async function relay(stream: Stream<string>) {
-        for await (const value of stream) {
-          counts.set('n', (counts.get('n') ?? 0) + 1)
-          // Not awaited for its acknowledgement (as sinks do): a refusal surfaces later, in the output path.
-          const room = sink.forward({ value })
-          if (room) await room
-        }
-      },
-      { onError: 'ack' },
-    )
-    await app.start()
-    for (const value of ['a', big, 'b']) await source.send({ value })
-    await waitFor(async () => (await outputs(app, 'body-out')).length === 2, 5000, 'two outputs')
-    await waitFor(() => app.stats().eventsInFlight === 0)
-    await app.commit()
-    expect(await outputs(app, 'body-out')).toEqual(['a', 'b'])
-    expect(committed(app, 'body-in')).toBe(3)
-    expect(app.state).toBe('running')
-    const line = lines.find((l) => l.level === 'error' && l.fields.offset === 1)
-    expect((line?.fields.err as { code?: string } | undefined)?.code).toBe('FST_OUTPUT_REFUSED')
-  })
+  it.each([
+    ['with', true],
+    ['without', false],
+  ])(
+    "an output forwarded from the agent's body (topic.forward) is refused under the agent's policy too (app %s tables)",
+    async (_, withTable) => {
+      const lines: Line[] = []
+      const app = testApp(undefined, { logger: recordingLogger(lines) })
+      apps.push(app)
+      const source = app.topic('body-in', { partitions: 1, valueType: 'json' })
+      const sink = app.topic('body-out', { partitions: 1, valueType: 'json', config: { 'max.message.bytes': '64' } })
+      const counts = withTable
+        ? app.table<string, number>('body-counts', { default: () => 0, partitions: 1 })
+        : undefined
+      app.agent(
+        source,
+        async function relay(stream: Stream<string>) {
+          for await (const value of stream) {
+            counts?.set('n', (counts.get('n') ?? 0) + 1)
+            // Not awaited for its acknowledgement (as sinks do): a refusal surfaces later, in the output path.
+            const room = sink.forward({ value })
+            if (room) await room
+          }
+        },
+        { onError: 'ack' },
+      )
+      await app.start()
+      for (const value of ['a', big, 'b']) await source.send({ value })
+      await waitFor(async () => (await outputs(app, 'body-out')).length === 2, 5000, 'two outputs')
+      await waitFor(() => app.stats().eventsInFlight === 0)
+      await app.commit()
+      expect(await outputs(app, 'body-out')).toEqual(['a', 'b'])
+      expect(committed(app, 'body-in')).toBe(3)
+      expect(app.state).toBe('running')
+      const line = lines.find((l) => l.level === 'error' && l.fields.offset === 1)
+      expect((line?.fields.err as { code?: string } | undefined)?.code).toBe('FST_OUTPUT_REFUSED')
+    },
+  )
 
   it('a missing output topic (auto-create off) is a refusal too', async () => {
     const lines: Line[] = []
