@@ -4,6 +4,7 @@
  * test waits for state it cannot await.
  */
 import { randomUUID } from 'node:crypto'
+import { afterEach } from 'vitest'
 import { createTransport } from '../src/app/transports.ts'
 import { App, type AppOptions } from '../src/index.ts'
 import { type MemoryBroker, memoryBrokerName, memoryBrokers } from '../src/transport/memory/index.ts'
@@ -17,6 +18,18 @@ export function testApp(id = `test-${randomUUID().slice(0, 8)}`, options: AppOpt
     topicPartitions: 4,
     ...options,
   })
+}
+
+/**
+ * The apps a test file starts, each stopped after every test (in parallel; a stop that fails fails the test):
+ * `const apps = stopAfterEach()`, then `apps.push(app)`.
+ */
+export function stopAfterEach(): App[] {
+  const apps: App[] = []
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.stop()))
+  })
+  return apps
 }
 
 /** The in-memory broker an app on `memory://…` talks to (shared by every app and transport with that URL). */

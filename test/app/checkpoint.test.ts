@@ -1,14 +1,11 @@
 // The checkpoint (src/app/checkpoint.ts) on the memory transport: what it commits, and what it must not.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { RebalanceMessage } from '../../src/diagnostics.ts'
 import type { App, Stream } from '../../src/index.ts'
-import { brokerOf, testApp, waitFor } from '../helpers.ts'
+import { brokerOf, stopAfterEach, testApp, waitFor } from '../helpers.ts'
 
-const apps: App[] = []
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.stop()
-})
+const apps = stopAfterEach()
 
 function committed(app: App, topic: string, partition = 0): number | undefined {
   return brokerOf(app).group(app.groupId).committed({ topic, partition })

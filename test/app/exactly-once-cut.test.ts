@@ -1,15 +1,12 @@
 // Where an exactly-once checkpoint cuts its transaction (memory transport): between events, without draining the
 // events still queued, unless a topic fans out to several streams.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { App, Stream } from '../../src/index.ts'
 import { memoryBrokers } from '../../src/transport/memory/registry.ts'
 import { MemoryTransport, memoryBrokerName } from '../../src/transport/memory/transport.ts'
-import { testApp, waitFor } from '../helpers.ts'
+import { stopAfterEach, testApp, waitFor } from '../helpers.ts'
 
-const apps: App[] = []
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.stop()
-})
+const apps = stopAfterEach()
 
 function committed(app: App, topic: string): number | undefined {
   return memoryBrokers.get(memoryBrokerName(app.settings.broker)).group(app.groupId).committed({ topic, partition: 0 })

@@ -1,14 +1,11 @@
 // Exactly-once on the memory transport: outputs, table changes and offsets commit together or not at all.
-import { afterEach, describe, expect, it } from 'vitest'
-import type { App, Stream } from '../../src/index.ts'
+import { describe, expect, it } from 'vitest'
+import type { Stream } from '../../src/index.ts'
 import { MemoryTransport } from '../../src/transport/memory/transport.ts'
 import type { ConsumedRecord } from '../../src/transport/types.ts'
-import { brokerOf, testApp, waitFor } from '../helpers.ts'
+import { brokerOf, stopAfterEach, testApp, waitFor } from '../helpers.ts'
 
-const apps: App[] = []
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.stop()
-})
+const apps = stopAfterEach()
 
 const N = 2_000
 const KEYS = 17

@@ -1,14 +1,11 @@
 // Outputs the broker refuses go through the agent's error policy, like processing errors (memory transport).
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type App, DEAD_LETTER_HEADERS, type Event, type Logger, type Stream } from '../../src/index.ts'
 import { memoryBrokers } from '../../src/transport/memory/registry.ts'
 import { memoryBrokerName } from '../../src/transport/memory/transport.ts'
-import { brokerOf, testApp, waitFor } from '../helpers.ts'
+import { brokerOf, stopAfterEach, testApp, waitFor } from '../helpers.ts'
 
-const apps: App[] = []
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.stop()
-})
+const apps = stopAfterEach()
 
 interface Line {
   level: string

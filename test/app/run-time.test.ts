@@ -1,14 +1,11 @@
 // What a started app shows of itself (docs/runtime.md, "The app at run time"), and that tests read nothing else.
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { type App, isFaustusError, type Stream } from '../../src/index.ts'
-import { brokerOf, testApp, waitFor } from '../helpers.ts'
+import { describe, expect, it } from 'vitest'
+import { isFaustusError, type Stream } from '../../src/index.ts'
+import { brokerOf, stopAfterEach, testApp, waitFor } from '../helpers.ts'
 
-const apps: App[] = []
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.stop()
-})
+const apps = stopAfterEach()
 
 function relay() {
   const app = testApp()

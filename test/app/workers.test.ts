@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { App, float, record, type Stream, str } from '../../src/index.ts'
-import { brokerOf, waitFor } from '../helpers.ts'
+import { brokerOf, stopAfterEach, waitFor } from '../helpers.ts'
 
 const Transfer = record('test.workers.Transfer', { account_id: str(), amount: float() })
 type Transfer = InstanceType<typeof Transfer>
 
-const apps: App[] = []
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.stop()))
-})
+const apps = stopAfterEach()
 
 /** A worker of app `id` on a shared memory broker, recording which partition each account arrived on. */
 function worker(broker: string, seen: Map<string, Set<string>>, name: string) {

@@ -1,14 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { applyManifests, declaredOrigin, loadManifests, type ManifestError } from '../../src/declarative/index.ts'
 import { matchTopics } from '../../src/declarative/patterns.ts'
 import type { App, Stream } from '../../src/index.ts'
-import { testApp, waitFor } from '../helpers.ts'
+import { stopAfterEach, testApp, waitFor } from '../helpers.ts'
 import { collector, manifestDir, memoryBroker, quiet } from './helpers.ts'
 
-const running: App[] = []
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((app) => app.stop()))
-})
+const running = stopAfterEach()
 
 const agent = (name: string, input: string, rest = '', metadata = '') => `apiVersion: faustus.io/v1alpha1
 kind: Agent

@@ -1,13 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { applyManifests, loadManifests } from '../../src/declarative/index.ts'
 import type { App } from '../../src/index.ts'
-import { testApp, waitFor } from '../helpers.ts'
+import { stopAfterEach, testApp, waitFor } from '../helpers.ts'
 import { collector, manifestDir, memoryBroker, quiet } from './helpers.ts'
 
-const running: App[] = []
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((app) => app.stop()))
-})
+const running = stopAfterEach()
 
 /** An agent over an in-process channel, so tests can `ask` it: `operations` indented as under `operations:`. */
 function channelAgent(name: string, operations: string, extra = ''): string {

@@ -1,7 +1,7 @@
-import { afterEach, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { applyManifests, loadManifests } from '../../src/declarative/index.ts'
 import { App, type Stream } from '../../src/index.ts'
-import { brokerOf, waitFor } from '../helpers.ts'
+import { brokerOf, stopAfterEach, waitFor } from '../helpers.ts'
 import { collector, manifestDir, memoryBroker, quiet, sorted } from './helpers.ts'
 
 // Every operation kind (filter, map as an expression, map as a body, map yielding several values, groupBy,
@@ -139,10 +139,7 @@ const ORDERS: Order[] = [
   { id: 'o6', status: 'paid', region: 'apac', price: 12, qty: 1, skus: ['mug', 'gift-wrap', 'tea'] },
 ]
 
-const running: App[] = []
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((app) => app.stop()))
-})
+const running = stopAfterEach()
 
 async function outputs(define: (app: App) => Promise<void> | void) {
   const broker = memoryBroker()

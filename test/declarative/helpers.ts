@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { applyManifests, loadManifests } from '../../src/declarative/index.ts'
 import { App, type AppOptions } from '../../src/index.ts'
+import { testApp } from '../helpers.ts'
 
 /** A fresh directory holding `files` (name → YAML text); returns its path. */
 export function manifestDir(files: Record<string, string>): string {
@@ -50,4 +52,20 @@ export function collector(broker: string, topics: string[], id = `collector-${ra
 /** A snapshot independent of arrival order: sorted by JSON text. */
 export function sorted<T>(items: readonly T[]): T[] {
   return [...items].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
+}
+
+/** Applies one manifest file's `yaml` to `app`. */
+export async function apply(app: App, yaml: string) {
+  return applyManifests(app, await loadManifests(manifestDir({ 'm.yaml': yaml })))
+}
+
+/** App `id` on `broker` running `yaml`, and a collector of `topics`: both started, both stopped with `running`. */
+export async function started(running: App[], broker: string, id: string, yaml: string, topics: string[]) {
+  const app = testApp(id, { ...quiet, broker })
+  await apply(app, yaml)
+  const client = collector(broker, topics)
+  running.push(app, client.app)
+  await app.start()
+  await client.app.start()
+  return { app, client }
 }

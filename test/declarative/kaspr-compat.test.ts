@@ -1,34 +1,16 @@
 /** Issue 14 (Kaspr compatibility): generators, code-chosen table keys, multi-name topics, --check vs run. */
-import { afterEach, describe, expect, it } from 'vitest'
-import { applyManifests, loadManifests } from '../../src/declarative/index.ts'
-import type { App } from '../../src/index.ts'
+import { describe, expect, it } from 'vitest'
 import type { Table } from '../../src/tables/table.ts'
-import { testApp, waitFor } from '../helpers.ts'
-import { collector, manifestDir, memoryBroker, quiet } from './helpers.ts'
+import { stopAfterEach, testApp, waitFor } from '../helpers.ts'
+import { apply, manifestDir, memoryBroker, quiet, started } from './helpers.ts'
 
-const running: App[] = []
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((app) => app.stop()))
-})
-
-async function apply(app: App, yaml: string) {
-  return applyManifests(app, await loadManifests(manifestDir({ 'm.yaml': yaml })))
-}
-
-async function started(broker: string, id: string, yaml: string, topics: string[]) {
-  const app = testApp(id, { ...quiet, broker })
-  await apply(app, yaml)
-  const client = collector(broker, topics)
-  running.push(app, client.app)
-  await app.start()
-  await client.app.start()
-  return { app, client }
-}
+const running = stopAfterEach()
 
 describe('multi-name topics (point 5)', () => {
   it('a record sent to the second name of a topic another agent reads under several names lands there', async () => {
     const broker = memoryBroker()
     const { app, client } = await started(
+      running,
       broker,
       'multi-name',
       `apiVersion: kaspr.io/v1alpha1
@@ -76,6 +58,7 @@ describe('generator entrypoints (point 1)', () => {
   it('sync and async generators are expanded into their values, in order, and later operations run', async () => {
     const broker = memoryBroker()
     const { app, client } = await started(
+      running,
       broker,
       'generators',
       `apiVersion: kaspr.io/v1alpha1
@@ -168,6 +151,7 @@ describe("table writes under keys of the code's choosing (point 2)", () => {
   it('are kept in the partition of the event being processed; reads of the key there see them', async () => {
     const broker = memoryBroker()
     const { app, client } = await started(
+      running,
       broker,
       'dimension-counter',
       `apiVersion: kaspr.io/v1alpha1

@@ -1,14 +1,11 @@
 // The project's Kaspr-style example applications on the memory transport: inputs, outputs and tables asserted.
 import { randomUUID } from 'node:crypto'
-import { afterEach, describe, it } from 'vitest'
-import type { App } from '../../src/index.ts'
+import { describe, it } from 'vitest'
+import { stopAfterEach } from '../helpers.ts'
 import { memoryBroker } from './helpers.ts'
 import { EXAMPLES, runExample } from './kaspr-examples.ts'
 
-const running: App[] = []
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((app) => app.stop()))
-})
+const running = stopAfterEach()
 
 describe('Kaspr-style example applications (examples/manifests)', () => {
   for (const example of EXAMPLES) {

@@ -1,28 +1,10 @@
 /** Issue 14 (Kaspr compatibility): Kaspr's CRD fields, Kaspr's semantics, warnings, the compatibility page. */
-import { afterEach, describe, expect, it } from 'vitest'
-import { applyManifests, createAppFromManifests, loadManifests } from '../../src/declarative/index.ts'
-import type { App } from '../../src/index.ts'
-import { brokerOf, testApp, waitFor } from '../helpers.ts'
-import { collector, manifestDir, memoryBroker, quiet } from './helpers.ts'
+import { describe, expect, it } from 'vitest'
+import { createAppFromManifests, loadManifests } from '../../src/declarative/index.ts'
+import { brokerOf, stopAfterEach, testApp, waitFor } from '../helpers.ts'
+import { apply, manifestDir, memoryBroker, quiet, started } from './helpers.ts'
 
-const running: App[] = []
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((app) => app.stop()))
-})
-
-async function apply(app: App, yaml: string) {
-  return applyManifests(app, await loadManifests(manifestDir({ 'm.yaml': yaml })))
-}
-
-async function started(broker: string, id: string, yaml: string, topics: string[]) {
-  const app = testApp(id, { ...quiet, broker })
-  await apply(app, yaml)
-  const client = collector(broker, topics)
-  running.push(app, client.app)
-  await app.start()
-  await client.app.start()
-  return { app, client }
-}
+const running = stopAfterEach()
 
 describe("Kaspr's CRD fields (point 3)", () => {
   it('are accepted: implemented, or reported as not applied; a misspelt field keeps its "did you mean" error', async () => {
@@ -144,6 +126,7 @@ spec:
   it('nameSelector, passThrough, input.take and declare: false behave as Kaspr', async () => {
     const broker = memoryBroker()
     const { app, client } = await started(
+      running,
       broker,
       'crd-run',
       `apiVersion: kaspr.io/v1alpha1
@@ -255,6 +238,7 @@ spec:
   it('an output without keySelector sends no key', async () => {
     const broker = memoryBroker()
     const { app, client } = await started(
+      running,
       broker,
       'no-key',
       `apiVersion: kaspr.io/v1alpha1
@@ -404,6 +388,7 @@ describe('window.relativeTo: custom (point 3)', () => {
   it('windows are chosen by the time relativeToSelector reads from the value', async () => {
     const broker = memoryBroker()
     const { app, client } = await started(
+      running,
       broker,
       'custom-window',
       `apiVersion: kaspr.io/v1alpha1
@@ -461,6 +446,7 @@ describe('isolatedPartitions (point 3)', () => {
   it('runs one actor per partition, each seeing only its partition, in order', async () => {
     const broker = memoryBroker()
     const { app, client } = await started(
+      running,
       broker,
       'isolated',
       `apiVersion: kaspr.io/v1alpha1

@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { applyManifests, loadManifests, webViews } from '../../src/declarative/index.ts'
-import type { App } from '../../src/index.ts'
+import { describe, expect, it } from 'vitest'
+import { loadManifests, webViews } from '../../src/declarative/index.ts'
 import type { Table } from '../../src/tables/table.ts'
 import type { WindowedTable } from '../../src/tables/windowed.ts'
-import { testApp, waitFor } from '../helpers.ts'
-import { collector, manifestDir, memoryBroker, quiet } from './helpers.ts'
+import { stopAfterEach, testApp, waitFor } from '../helpers.ts'
+import { apply, collector, manifestDir, memoryBroker, quiet } from './helpers.ts'
 
-const running: App[] = []
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((app) => app.stop()))
-})
-
-async function apply(app: App, yaml: string) {
-  return applyManifests(app, await loadManifests(manifestDir({ 'm.yaml': yaml })))
-}
+const running = stopAfterEach()
 
 describe('Table resources', () => {
   it('plain, global and windowed tables with their options and default code', async () => {

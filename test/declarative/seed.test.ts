@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createAppFromManifests } from '../../src/declarative/index.ts'
-import type { App } from '../../src/index.ts'
 import { partitionForKey } from '../../src/transport/murmur2.ts'
-import { waitFor } from '../helpers.ts'
+import { stopAfterEach, waitFor } from '../helpers.ts'
 import { collector, memoryBroker, quiet, sorted } from './helpers.ts'
 
 const CUSTOMERS = [
@@ -13,10 +12,7 @@ const CUSTOMERS = [
   { id: 'c5', name: 'Eve', points: 300, marketingOptIn: true },
 ]
 
-const running: App[] = []
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((app) => app.stop()))
-})
+const running = stopAfterEach()
 
 describe('seed 002 from YAML alone (examples/manifests/loyalty)', () => {
   it('welcome-email-sender and offer-generator produce the expected emails and offers', async () => {

@@ -1,16 +1,13 @@
 // The project's Kaspr-style example applications (examples/manifests) on a real Kafka broker: the same inputs,
 // expected outputs and tables as on the memory transport (test/declarative/kaspr-examples.test.ts).
 import { randomBytes } from 'node:crypto'
-import { afterEach, inject, it } from 'vitest'
-import type { App } from '../../src/index.ts'
+import { inject, it } from 'vitest'
 import { EXAMPLES, runExample } from '../declarative/kaspr-examples.ts'
+import { stopAfterEach } from '../helpers.ts'
 
 const broker = `kafka://${inject('kafkaBootstrap')}`
 
-const running: App[] = []
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((app) => app.stop()))
-})
+const running = stopAfterEach()
 
 for (const example of EXAMPLES) {
   it(`${example.app} runs on Kafka: outputs and tables as expected`, async () => {

@@ -5,20 +5,17 @@
 // Faust's default raw keys), so this is point 1 on Kafka too.
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { App, type Stream } from '../../src/index.ts'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 import { partitionForKey } from '../../src/transport/murmur2.ts'
-import { waitFor } from '../helpers.ts'
+import { stopAfterEach, waitFor } from '../helpers.ts'
 
 const PARTITIONS = 4
 const KEYS = Array.from({ length: 40 }, (_, i) => `user-${i}`)
 const EVENTS = 2000
 
-const apps: App[] = []
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.stop()))
-})
+const apps = stopAfterEach()
 
 /** Produces `key:value` lines with kcat (librdkafka, its default partitioner); resolves when kcat exits. */
 function kcatProduce(bootstrap: string, topic: string, lines: string[]): Promise<void> {

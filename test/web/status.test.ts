@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { App, webServerOf } from '../../src/index.ts'
 import { cli, fixture } from '../cli/run-cli.ts'
-import { waitFor } from '../helpers.ts'
+import { stopAfterEach, waitFor } from '../helpers.ts'
 import { freePort } from './helpers.ts'
 
-const apps: App[] = []
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.stop()
-})
+const apps = stopAfterEach()
 
 describe('faustus status and the worker web flags', () => {
   it("prints a running worker's state from its web server, as text or JSON", async () => {

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { applyManifests, loadManifests } from '../../src/declarative/index.ts'
 import { App, webServerOf } from '../../src/index.ts'
 import { manifestDir } from '../declarative/helpers.ts'
+import { stopAfterEach } from '../helpers.ts'
 
-const apps: App[] = []
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.stop()
-})
+const apps = stopAfterEach()
 
 describe('Kaspr web views on the web server', () => {
   it('serves a compiled WebView at its path, with {name} parameters, request body and response selectors', async () => {
