@@ -88,8 +88,7 @@ describe('agents on Kafka', () => {
       brokerConnectTimeoutMs: 2000,
       logLevel: 'silent',
     })
-    const started = Date.now()
+    // A deadline that is not kept would leave start() pending and time the test out.
     await expect(app.start()).rejects.toMatchObject({ code: 'FST_BROKER_UNAVAILABLE' })
-    expect(Date.now() - started).toBeLessThan(10_000)
   })
 })

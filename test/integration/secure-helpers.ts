@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KafkaCluster, runRoot, startKafka } from '../../scripts/kafka/index.ts'
 import { clientEnv, type SecurityMode } from '../../scripts/kafka/security.ts'
 import { KafkaTransport, type KafkaTransportOptions } from '../../src/transport/kafka/index.ts'
@@ -284,4 +284,49 @@ export async function runExactlyOnce(cluster: KafkaCluster, total = 4_000): Prom
   } finally {
     await transport.close()
   }
+}
+
+/**
+ * A broker in `mode` of the test file's own (started before its tests, stopped after them) and the two tests every
+ * secured broker passes: an agent, a table with changelog and recovery, and ask across two processes; exactly-once
+ * with a worker killed mid-stream. `more` adds the mode's own tests, reading the cluster through a getter.
+ */
+export function describeSecured(mode: SecurityMode, title: string, more: (cluster: () => KafkaCluster) => void): void {
+  let cluster: KafkaCluster | undefined
+  const current = () => cluster!
+  beforeAll(async () => {
+    cluster = await startSecured(mode)
+  })
+  afterAll(async () => {
+    killChildren()
+    await cluster?.stop()
+  })
+  describe(title, () => {
+    it('runs an agent, a table with changelog and recovery, and ask across two processes', async () => {
+      await runScenario(current())
+    }, 600_000)
+    it('exactly-once: a relaying agent killed with SIGKILL mid-stream, exactly one committed output per input', async () => {
+      await runExactlyOnce(current())
+    }, 600_000)
+    more(current)
+  })
+}
+
+/**
+ * Connects with `options` and creates a topic; returns the typed error. A refusal the transport does not recognise
+ * would be retried until the connect deadline and end as FST_BROKER_UNAVAILABLE, so the code tells "at once" apart.
+ */
+export async function connectFailure(options: KafkaTransportOptions): Promise<{ code: string; message: string }> {
+  const transport = new KafkaTransport(options)
+  try {
+    await transport.connect()
+    await transport.ensureTopics([{ name: `sec-probe-${randomUUID()}`, partitions: 1, replicas: 1 }])
+  } catch (error) {
+    const e = error as { code: string; message: string }
+    seen.push(e.message, String((error as Error).stack))
+    return { code: e.code, message: e.message }
+  } finally {
+    await transport.close()
+  }
+  throw new Error('connected although it should not have')
 }
