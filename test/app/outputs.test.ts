@@ -14,7 +14,8 @@ describe('OutputWindow', () => {
     const settling = window.settled().then(() => {
       settled = true
     })
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    // Every promise that could settle without the ack has settled after one turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve))
     expect(settled).toBe(false)
     ack()
     await settling

@@ -3,6 +3,7 @@ import { Channel } from '../../src/channels/channel.ts'
 import { Event, Message } from '../../src/streams/event.ts'
 import { EventQueue } from '../../src/streams/queue.ts'
 import { Stream } from '../../src/streams/stream.ts'
+import { waitFor } from '../helpers.ts'
 
 function queueOf<V>(values: V[], acked: number[] = []): EventQueue<unknown, V> {
   const queue = new EventQueue<unknown, V>()
@@ -87,7 +88,7 @@ describe('Stream', () => {
     })()
     await channel.send({ value: 1 })
     await channel.send({ value: 2 })
-    await new Promise((resolve) => setTimeout(resolve, 120))
+    await waitFor(() => batches.length === 1, 5_000, 'the first batch, cut by its time limit')
     await channel.send({ value: 3 })
     await reading
     expect(batches).toEqual([[1, 2], [3]])

@@ -168,7 +168,9 @@ describe('MemoryTransport', () => {
       await t.createProducer().send([{ topic: 't', partition: 0, key: null, value: null }])
       await waitFor(() => events.includes('batch'), wait.timeoutMs, 'the batch')
       const joining = start(t, new Recorder(), 'g', ['t'])
-      await new Promise((resolve) => setTimeout(resolve, 20))
+      const group = registry.get('test').group('g')
+      await waitFor(() => group.rebalancing, wait.timeoutMs, 'the rebalance')
+      // The rebalance runs, and its revoke waits for the batch.
       expect(events).toEqual(['batch'])
       release()
       await joining

@@ -113,6 +113,11 @@ export class MemoryGroup {
     return this.#committed.get(tpKey(tp))
   }
 
+  /** Whether a rebalance is under way (tests wait on it instead of on time). */
+  get rebalancing(): boolean {
+    return this.#running
+  }
+
   get active(): boolean {
     return this.#members.size > 0 || this.#leaving.size > 0
   }
