@@ -6,12 +6,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { CopartitionedAssignor } from '../../src/transport/assignor.ts'
 import { decodeClientMetadata, encodeSubscriptionMetadata } from '../../src/transport/assignor-metadata.ts'
 import { encodeAssignment } from '../../src/transport/kafka/group-protocol.ts'
 import type { GroupMember, MemberAssignment } from '../../src/transport/types.ts'
-import { provisionFaust, runPython } from './python.ts'
+import { faustPython, runPython } from './python.ts'
 
 const skip = process.env.FAUSTUS_TEST_FAUST_SKIP
 const CHANGELOG = 'app-counts-changelog'
@@ -34,12 +34,7 @@ function member(id: string, previous?: MemberAssignment): GroupMember {
 }
 
 describe.skipIf(skip !== undefined)('Python Faust accepts the assignments of our assignor', () => {
-  let python = ''
-  beforeAll(async () => {
-    const provisioned = await provisionFaust()
-    if ('skip' in provisioned) throw new Error(provisioned.skip)
-    python = provisioned.python
-  }, 900_000)
+  const faust = faustPython()
 
   test('with changelog standbys, over three rebalances (join, swap of roles, a member alone)', async () => {
     const assignor = new CopartitionedAssignor({ standbys: 1, standbyTopics: isChangelog, url: urls.faustus })
@@ -74,7 +69,7 @@ describe.skipIf(skip !== undefined)('Python Faust accepts the assignments of our
 
     const dir = mkdtempSync(join(tmpdir(), 'faustus-assignor-'))
     writeFileSync(join(dir, 'cases.json'), JSON.stringify(cases))
-    const report = JSON.parse(await runPython(python, 'assignor_check.py', [join(dir, 'cases.json')]))
+    const report = JSON.parse(await runPython(faust.path, 'assignor_check.py', [join(dir, 'cases.json')]))
     expect(report.failures).toEqual([])
     expect(report.checked).toBe(cases.length)
     // What Python read: version 4, both members hold actives and changelog standbys, topic groups by partition count.

@@ -5,12 +5,12 @@
  * Faustus worker as group leader (its assignor answers the Python member) and with the Python worker as leader.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
+import { afterEach, describe, expect, inject, test } from 'vitest'
 import type { RebalanceMessage } from '../../src/diagnostics.ts'
 import { waitFor } from '../helpers.ts'
 import { createTopics, kafkaApp, pythonAppEnv, uniquePrefix } from './kafka.ts'
 import { Keyed } from './models.ts'
-import { PythonProcess, provisionFaust } from './python.ts'
+import { faustPython, PythonProcess } from './python.ts'
 
 const skip = process.env.FAUSTUS_TEST_FAUST_SKIP
 const PARTITIONS = 4
@@ -24,17 +24,11 @@ interface Seen {
 
 describe.skipIf(skip !== undefined)('a Faustus and a Python Faust worker in one consumer group', () => {
   const bootstrap = inject('kafkaBootstrap')
-  let python = ''
+  const faust = faustPython()
   const cleanup: (() => Promise<unknown>)[] = []
 
-  beforeAll(async () => {
-    const provisioned = await provisionFaust()
-    if ('skip' in provisioned) throw new Error(provisioned.skip)
-    python = provisioned.python
-  }, 900_000)
-
   afterEach(async () => {
-    for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => {})
+    for (const fn of cleanup.splice(0).reverse()) await fn()
   }, 120_000)
 
   test.each(['faustus', 'python'] as const)(
@@ -83,7 +77,7 @@ describe.skipIf(skip !== undefined)('a Faustus and a Python Faust worker in one 
       let py!: PythonProcess
       const startPython = async () => {
         py = new PythonProcess(
-          python,
+          faust.path,
           'group_worker.py',
           ['worker'],
           pythonAppEnv(P, bootstrap, { FAUST_PREFIX: P, FAUST_PARTITIONS: String(PARTITIONS) }),

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { beforeAll } from 'vitest'
 import { waitFor } from '../helpers.ts'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -59,6 +60,20 @@ export async function runPython(
     const failed = error as { stderr?: string; stdout?: string }
     throw new Error(`python ${script} failed:\n${failed.stderr ?? ''}\n${failed.stdout ?? ''}`.trim())
   }
+}
+
+/**
+ * The Faust venv's python for the tests of the calling describe block, provisioned before them (a missing python3
+ * fails them with the reason): `const faust = faustPython()`, then `faust.path` inside the tests.
+ */
+export function faustPython(): { readonly path: string } {
+  const found = { path: '' }
+  beforeAll(async () => {
+    const provisioned = await provisionFaust()
+    if ('skip' in provisioned) throw new Error(provisioned.skip)
+    found.path = provisioned.python
+  }, 900_000)
+  return found
 }
 
 export function pythonEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

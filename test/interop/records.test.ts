@@ -6,13 +6,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { decodeReply, encodeReply, unwrapRequest, wrapRequest } from '../../src/channels/reqrep.ts'
 import { json, records } from '../../src/index.ts'
 import { serializerFor } from '../../src/models/index.ts'
 import './models.ts'
 import { fromNeutral, type RecordVector } from './neutral.ts'
-import { provisionFaust, ROOT, runPython } from './python.ts'
+import { faustPython, ROOT, runPython } from './python.ts'
 
 const VECTORS_PATH = join(ROOT, 'test/interop/vectors/records.json')
 const document = JSON.parse(readFileSync(VECTORS_PATH, 'utf8'))
@@ -99,12 +99,7 @@ describe('request/reply envelopes are byte for byte those of Faust', () => {
 })
 
 describe.skipIf(skip !== undefined)('Python Faust reads what Faustus writes', () => {
-  let python = ''
-  beforeAll(async () => {
-    const provisioned = await provisionFaust()
-    if ('skip' in provisioned) throw new Error(provisioned.skip)
-    python = provisioned.python
-  }, 900_000)
+  const faust = faustPython()
 
   test('faust-streaming writes every vector byte for byte, and reads Faustus bytes to the same fields', async () => {
     const encoded: Record<string, string> = {}
@@ -114,7 +109,7 @@ describe.skipIf(skip !== undefined)('Python Faust reads what Faustus writes', ()
     const dir = mkdtempSync(join(tmpdir(), 'faustus-interop-'))
     const tsPath = join(dir, 'faustus-wire.json')
     writeFileSync(tsPath, JSON.stringify(encoded))
-    const report = JSON.parse(await runPython(python, 'records.py', ['check', VECTORS_PATH, tsPath]))
+    const report = JSON.parse(await runPython(faust.path, 'records.py', ['check', VECTORS_PATH, tsPath]))
     expect(report.failures).toEqual([])
     expect(report.checked).toBe(vectors.length)
   })

@@ -4,22 +4,17 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, test } from 'vitest'
-import { provisionFaust, ROOT, runPython } from './python.ts'
+import { describe, expect, test } from 'vitest'
+import { faustPython, ROOT, runPython } from './python.ts'
 
 const skip = process.env.FAUSTUS_TEST_FAUST_SKIP
 
 describe.skipIf(skip !== undefined)('table key vectors', () => {
-  let python = ''
-  beforeAll(async () => {
-    const provisioned = await provisionFaust()
-    if ('skip' in provisioned) throw new Error(provisioned.skip)
-    python = provisioned.python
-  }, 900_000)
+  const faust = faustPython()
 
   test('faust-streaming writes the changelog keys of the vectors byte for byte', async () => {
     const stored = JSON.parse(readFileSync(join(ROOT, 'test/interop/vectors/table-keys.json'), 'utf8'))
-    const fresh = JSON.parse(await runPython(python, 'table_keys.py', ['gen']))
+    const fresh = JSON.parse(await runPython(faust.path, 'table_keys.py', ['gen']))
     expect(fresh.keys).toEqual(stored.keys)
     expect(fresh.event_time_s).toBe(stored.event_time_s)
     // What Faust writes for a bytes key: the bytes unencoded (its own recovery cannot decode them as JSON).

@@ -8,7 +8,7 @@ import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
 import { type App, int, record, type Stream, str } from '../../src/index.ts'
 import { waitFor } from '../helpers.ts'
 import { createTopics, kafkaApp, kafkaTransport, pythonAppEnv, uniquePrefix } from './kafka.ts'
-import { PythonProcess, provisionFaust } from './python.ts'
+import { faustPython, PythonProcess } from './python.ts'
 
 const skip = process.env.FAUSTUS_TEST_FAUST_SKIP
 const Word = record('interop.Word', { word: str(), n: int() })
@@ -63,20 +63,17 @@ function compare(a: unknown[], b: unknown[]): number {
 
 describe.skipIf(skip !== undefined)('tables across languages (Python Faust <-> Faustus)', () => {
   const bootstrap = inject('kafkaBootstrap')
-  let python = ''
+  const faust = faustPython()
   // The `faust` command of the venv, run by its python (agent names are then `tables_app.<function>`).
   let faustCli = ''
   const cleanup: (() => Promise<unknown>)[] = []
 
-  beforeAll(async () => {
-    const provisioned = await provisionFaust()
-    if ('skip' in provisioned) throw new Error(provisioned.skip)
-    python = provisioned.python
-    faustCli = join(dirname(python), 'faust')
-  }, 900_000)
+  beforeAll(() => {
+    faustCli = join(dirname(faust.path), 'faust')
+  })
 
   afterEach(async () => {
-    for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => {})
+    for (const fn of cleanup.splice(0).reverse()) await fn()
   }, 120_000)
 
   async function setUp(P: string) {
@@ -101,7 +98,7 @@ describe.skipIf(skip !== undefined)('tables across languages (Python Faust <-> F
 
   function startPython(P: string, mode: 'write' | 'read'): PythonProcess {
     const py = new PythonProcess(
-      python,
+      faust.path,
       faustCli,
       ['-A', 'tables_app', 'worker', '-l', 'info'],
       pythonAppEnv(P, bootstrap, {

@@ -4,13 +4,13 @@
  * the Python worker routes a lookup of a key the Faustus worker owns to it, and the Faustus worker routes a
  * lookup of a key the Python worker owns back.
  */
-import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
+import { afterEach, describe, expect, inject, test } from 'vitest'
 import { type App, webServerOf } from '../../src/index.ts'
 import { partitionForKey } from '../../src/transport/murmur2.ts'
 import { waitFor } from '../helpers.ts'
 import { freePort } from '../web/helpers.ts'
 import { createTopics, kafkaApp, kafkaTransport, pythonAppEnv, uniquePrefix } from './kafka.ts'
-import { PythonProcess, provisionFaust } from './python.ts'
+import { faustPython, PythonProcess } from './python.ts'
 
 const PARTITIONS = 4
 const KEYS = Array.from({ length: 16 }, (_, i) => `k${i}`)
@@ -18,14 +18,8 @@ const EACH = 5
 
 describe('web table routes across languages (Python Faust <-> Faustus)', () => {
   const bootstrap = inject('kafkaBootstrap')
-  let python = ''
+  const faust = faustPython()
   const cleanup: (() => Promise<unknown>)[] = []
-
-  beforeAll(async () => {
-    const provisioned = await provisionFaust()
-    if ('skip' in provisioned) throw new Error(provisioned.skip)
-    python = provisioned.python
-  }, 900_000)
 
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn()
@@ -57,7 +51,7 @@ describe('web table routes across languages (Python Faust <-> Faustus)', () => {
       let py!: PythonProcess
       const startPython = async () => {
         py = new PythonProcess(
-          python,
+          faust.path,
           'web_app.py',
           ['worker'],
           pythonAppEnv(P, bootstrap, {
