@@ -12,7 +12,7 @@ describe('test broker', () => {
   const admin = new Admin({ clientId, bootstrapBrokers: brokers })
 
   afterAll(async () => {
-    await admin.deleteTopics({ topics: [topic] }).catch(() => {})
+    await admin.deleteTopics({ topics: [topic] })
     await admin.close()
   })
 

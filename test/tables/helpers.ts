@@ -29,7 +29,7 @@ export function lmdbDir(): string {
 
 /** Stops every worker made by `worker` (afterEach). */
 export async function stopWorkers(): Promise<void> {
-  await Promise.all(apps.splice(0).map((app) => app.stop().catch(() => {})))
+  await Promise.all(apps.splice(0).map((app) => app.stop()))
 }
 
 /** Records of a topic on a memory broker, read through a fresh manual consumer. */
