@@ -12,5 +12,6 @@ export type {
   WindowOptions,
   WriteOptions,
 } from './types.ts'
-export { type FinalResult, type RelativeTo, WindowedTable, WindowSet } from './windowed.ts'
+export type { FinalResult, RelativeTo } from './window-view.ts'
+export { WindowedTable, WindowSet } from './windowed.ts'
 export type { SessionWindow, Window, WindowRange } from './windows.ts'
