@@ -13,6 +13,7 @@ import { Consumer, ProduceAcks, Producer } from '@platformatic/kafka'
 import { runRoot, startKafka } from '../scripts/kafka/index.ts'
 import { KafkaTransport } from '../src/transport/kafka/index.ts'
 import type { ConsumedRecord, ProduceRecord, RecordMetadata } from '../src/transport/types.ts'
+import { rawCopy } from './kafka/raw.ts'
 
 const total = Number(process.argv[2] ?? 1_000_000)
 const partitions = Number(process.argv[3] ?? 6)
@@ -63,59 +64,6 @@ async function rawLibrary(bootstrap: string, source: string, sink: string): Prom
     if (++seen === total) break
   }
   await out.close()
-  const elapsed = performance.now() - started
-  await stream.close()
-  await consumer.close(true)
-  await producer.close(true)
-  return elapsed
-}
-
-/** The raw client at its best: records gathered from the message stream into 10,000-record sends, 8 in flight. */
-async function rawBatched(bootstrap: string, source: string, sink: string): Promise<number> {
-  const consumer = new Consumer({
-    clientId: 'bench-raw-consumer',
-    groupId: `bench-raw-${randomUUID()}`,
-    bootstrapBrokers: [bootstrap],
-    maxWaitTime: 500,
-    maxBytes: 32 * 1024 * 1024,
-  })
-  const producer = new Producer({
-    clientId: 'bench-raw-producer',
-    bootstrapBrokers: [bootstrap],
-    idempotent: true,
-    acks: ProduceAcks.ALL,
-  })
-  const started = performance.now()
-  const stream = await consumer.consume({
-    topics: [source],
-    mode: 'earliest',
-    autocommit: false,
-    highWaterMark: 10_000,
-  })
-  const window: Promise<unknown>[] = []
-  let batch: { topic: string; key: Buffer; value: Buffer }[] = []
-  let seen = 0
-  await new Promise<void>((resolve, reject) => {
-    const flush = async () => {
-      const messages = batch
-      batch = []
-      window.push(producer.send({ messages }))
-      if (window.length > 8) {
-        stream.pause()
-        await window.shift()
-        stream.resume()
-      }
-    }
-    stream.on('error', reject)
-    stream.on('data', (message) => {
-      batch.push({ topic: sink, key: message.key, value: message.value })
-      seen++
-      if (seen === total) {
-        stream.pause()
-        flush().then(() => Promise.all(window).then(() => resolve()), reject)
-      } else if (batch.length >= 10_000) flush().catch(reject)
-    })
-  })
   const elapsed = performance.now() - started
   await stream.close()
   await consumer.close(true)
@@ -180,7 +128,7 @@ async function main(): Promise<void> {
     await fill(transport, source)
     const raw = await rawLibrary(bootstrap, source, sinkRaw)
     console.log(`consume+produce, raw library (streams):  ${rate(total, raw)}`)
-    const batched = await rawBatched(bootstrap, source, sinkBatched)
+    const batched = await rawCopy(bootstrap, source, sinkBatched, total)
     console.log(`consume+produce, raw library (batched):  ${rate(total, batched)}`)
     const ours = await driver(transport, source, sinkDriver)
     console.log(`consume+produce, Faustus Kafka driver:   ${rate(total, ours)}`)
@@ -196,7 +144,7 @@ async function main(): Promise<void> {
       console.log(`records in ${topic}: ${n.toLocaleString('en')}`)
     }
   } finally {
-    await transport.deleteTopics(all).catch(() => {})
+    await transport.deleteTopics(all)
     await transport.close()
     await stop?.()
   }

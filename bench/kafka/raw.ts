@@ -17,16 +17,27 @@ function producer(bootstrap: string, clientId: string): Producer {
 
 /** Writes `total` records of 100 bytes, no key, spread evenly over the partitions; returns the elapsed ms. */
 export async function fill(bootstrap: string, topic: string, total: number, partitions: number): Promise<number> {
-  const client = producer(bootstrap, 'bench-fill')
   const value = Buffer.alloc(VALUE_BYTES, 'x')
+  return produceAll(bootstrap, 'bench-fill', total, (i) => ({ topic, partition: i % partitions, value }))
+}
+
+/**
+ * Sends the records `recordOf(0 .. total - 1)` in sends of 10,000, 8 in flight, from an idempotent producer
+ * `clientId`; returns the elapsed ms up to the last acknowledgement.
+ */
+export async function produceAll(
+  bootstrap: string,
+  clientId: string,
+  total: number,
+  recordOf: (i: number) => MessageToProduce,
+): Promise<number> {
+  const client = producer(bootstrap, clientId)
   const started = performance.now()
   const window: Promise<unknown>[] = []
   try {
     for (let start = 0; start < total; start += SEND_BATCH) {
       const messages: MessageToProduce[] = []
-      for (let i = start; i < Math.min(total, start + SEND_BATCH); i++) {
-        messages.push({ topic, partition: i % partitions, value })
-      }
+      for (let i = start; i < Math.min(total, start + SEND_BATCH); i++) messages.push(recordOf(i))
       window.push(client.send({ messages }))
       if (window.length >= IN_FLIGHT) await window.shift()
     }
