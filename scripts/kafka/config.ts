@@ -76,6 +76,11 @@ export function serverProperties(
     'num.io.threads': 4,
     'num.recovery.threads.per.data.dir': 1,
     'log.retention.check.interval.ms': 300000,
+    // No time retention by default: tests write event times from any date (fixed ones, for determinism), and the
+    // default 7 days deleted such input at the first retention pass after it was written, under a running test
+    // (a partition read later started at its new log start: nothing to process, nothing ever committed). Topics
+    // that set their own retention.ms (windowed changelogs, reply topics) keep it.
+    'log.retention.ms': -1,
   }
   Object.assign(props, extra)
   const lines = Object.entries(props).map(([key, value]) => `${key}=${value}`)
