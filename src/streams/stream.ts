@@ -253,6 +253,8 @@ export class Stream<V = unknown, K = unknown> implements AsyncIterable<V> {
             key: (await keyOf(event)) as K,
             value: event.value,
             headers: event.headers,
+            // Event time travels with the event (as Kafka Streams repartitions): windows downstream count by it.
+            timestamp: event.timestamp,
           })
           if (sending !== undefined) await sending
           event.ack()
