@@ -243,6 +243,12 @@ export class KafkaConsumer implements Consumer {
       const offset = committed.get(key)
       const start =
         offset !== undefined && offset >= low && offset <= high ? offset : this.#reset === 'earliest' ? low : high
+      if (offset !== undefined && start !== offset) {
+        // Below the log start, retention deleted records the group never read: say so, it is data lost.
+        this.#config.logger.warn(
+          `committed offset ${offset} of ${tp.topic}[${tp.partition}] is outside its log (${low} to ${high}): starting at ${start} (autoOffsetReset ${this.#reset})`,
+        )
+      }
       this.#fetcher.seek(tp, start)
     }
   }
