@@ -175,6 +175,41 @@ describe('kafka driver', () => {
     expect(recorder.values()).toEqual(codecs.flatMap((c) => Array.from({ length: 50 }, (_, i) => `${c}-${i}`)))
   })
 
+  it('starts a group whose committed offset retention deleted at the log start, and says so', async () => {
+    const name = await topic(1)
+    const groupId = uniqueName('g-deleted')
+    const producer = transport.createProducer()
+    await producer.send(
+      ['0', '1', '2', '3', '4', '5'].map((v) => ({ topic: name, partition: 0, key: null, value: Buffer.from(v) })),
+    )
+    await producer.close()
+    const first = new Recorder()
+    const c1 = transport.createConsumer({ groupId, topics: [name], handler: first })
+    await c1.start()
+    await waitFor(() => first.records.length === 6, wait.timeoutMs, 'the first reader')
+    await c1.commit([{ topic: name, partition: 0, offset: 2 }])
+    await c1.close()
+    // Retention (here: a records deletion) moves the log start past the committed offset.
+    const admin = new Admin({ clientId: 'faustus-driver-test-admin', bootstrapBrokers: [bootstrap] })
+    try {
+      await admin.deleteRecords({ topics: [{ name, partitions: [{ partition: 0, offset: 4n }] }] })
+    } finally {
+      await admin.close()
+    }
+    const logger = quietLogger()
+    const other = kafka({ logger })
+    await other.connect()
+    try {
+      const second = new Recorder()
+      await other.createConsumer({ groupId, topics: [name], handler: second }).start()
+      await waitFor(() => second.records.length === 2, wait.timeoutMs, 'the records left')
+      expect(second.values()).toEqual(['4', '5'])
+      expect(logger.lines.some((l) => l.level === 'warn' && l.message.includes('committed offset 2'))).toBe(true)
+    } finally {
+      await other.close()
+    }
+  })
+
   it('clamps a seek outside the log to its bounds', async () => {
     const name = await topic(1)
     const producer = transport.createProducer()
