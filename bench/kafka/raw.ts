@@ -71,12 +71,9 @@ export async function rawCopy(
   })
   const client = producer(bootstrap, 'bench-raw-producer')
   const started = performance.now()
-  const stream = await consumer.consume({
-    topics: [source],
-    mode: 'earliest',
-    autocommit: false,
-    highWaterMark: COPY_BATCH,
-  })
+  const stream = await retriable(() =>
+    consumer.consume({ topics: [source], mode: 'earliest', autocommit: false, highWaterMark: COPY_BATCH }),
+  )
   const window: Promise<unknown>[] = []
   let batch: MessageToProduce[] = []
   let seen = 0
@@ -107,5 +104,27 @@ export async function rawCopy(
     await stream.close().catch(() => {})
     await consumer.close(true).catch(() => {})
     await client.close(true).catch(() => {})
+  }
+}
+
+/** Whether the client marks `error`, or every error it carries, retriable (NOT_COORDINATOR on a fresh broker). */
+function canRetry(error: unknown): boolean {
+  const e = error as { canRetry?: boolean; errors?: unknown[] }
+  if (Array.isArray(e.errors) && e.errors.length > 0) return e.errors.every(canRetry)
+  return e.canRetry === true
+}
+
+/**
+ * The bare client does not retry a group join the coordinator refuses while it loads (a broker just started, as in
+ * the benchmark's own): try again, 10 times at most, half a second apart.
+ */
+async function retriable<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run()
+    } catch (error) {
+      if (attempt >= 10 || !canRetry(error)) throw error
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
   }
 }
