@@ -38,7 +38,7 @@ export interface CheckpointOptions {
   readonly intervalMs: number
   /** Exactly-once: the streams, held still while a transaction is cut (the conductor). */
   readonly streams?: CheckpointStreams
-  /** Exactly-once: a checkpoint failed and its transaction was aborted; the app cannot go on from here. */
+  /** Exactly-once: a checkpoint failed and its transaction was aborted; the runtime rewinds or stops. */
   readonly onAborted: (error: unknown) => void
 }
 
@@ -64,7 +64,7 @@ export class Checkpoint {
   #gate: Promise<void> | undefined
   /**
    * Exactly-once: a transaction was aborted and the tables rolled back. Until the consumer is bound again (a
-   * restart), records are dropped undelivered and nothing is committed.
+   * rewind or restart), records are dropped undelivered and nothing is committed.
    */
   aborted = false
   /** Counters for metrics and tests. */
@@ -174,8 +174,9 @@ export class Checkpoint {
    * 2. the transaction sealed (later outputs go into the next one), so the streams go on while it ends: the
    *    source offsets sent to it with the group metadata (a zombie's are refused), and it is committed;
    * 3. stores made durable with their changelog offsets.
-   * On failure the transaction is aborted and the tables drop what it held (`rollback`); the app then stops
-   * (crash): restarting reads from the last committed offsets and rebuilds the tables from their changelogs.
+   * On failure the transaction is aborted and the tables drop what it held (`rollback`); then `onAborted` decides:
+   * a retriable failure rewinds in place (the runtime rejoins and reads again from the last committed offsets, the
+   * tables recover from their changelogs), a fatal one (a zombie) stops the app.
    */
   async #runExactlyOnce(trigger: CheckpointTrigger, producer: TransactionalProducer): Promise<void> {
     const { acks, outputs, streams } = this.#options
@@ -248,9 +249,14 @@ export class Checkpoint {
     await this.transactions
       ?.abort()
       .catch((error) => log.warn({ ...errorFields(error) }, 'abort failed; the broker aborts it after its timeout'))
+    this.rollback()
+    this.#options.onAborted(cause)
+  }
+
+  /** Exactly-once: drops what the aborted transaction held: outputs not yet sent and the tables' changes. */
+  rollback(): void {
     this.#options.outputs.discard()
     for (const state of this.#state) state.rollback()
-    this.#options.onAborted(cause)
   }
 
   #committed(offsets: TopicPartitionOffset[], started: number): void {

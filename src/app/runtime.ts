@@ -5,6 +5,7 @@ import { Conductor } from '../channels/conductor.ts'
 import { decodeReply } from '../channels/reqrep.ts'
 import type { Topic } from '../channels/topic.ts'
 import type { Clock } from '../clock.ts'
+import { channels, since } from '../diagnostics.ts'
 import { FaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import type {
@@ -19,6 +20,7 @@ import type {
 } from '../transport/types.ts'
 import { Checkpoint, type CheckpointState } from './checkpoint.ts'
 import { Outputs } from './outputs.ts'
+import { isRewindable } from './rewind.ts'
 import type { Settings } from './settings.ts'
 import { createTransport } from './transports.ts'
 
@@ -60,6 +62,11 @@ export class Runtime {
   #waiter: ReplyWaiter | undefined
   #resubscribing: Promise<void> | undefined
   #createdTopics = new Set<string>()
+  /** Exactly-once: a rewind after a failed checkpoint, while it runs. */
+  #rewinding: Promise<void> | undefined
+  #closing = false
+  /** Counters for metrics and tests. */
+  readonly rewinds = { started: 0, done: 0 }
 
   constructor(host: RuntimeHost) {
     this.#host = host
@@ -83,7 +90,7 @@ export class Runtime {
         untaken: () => this.conductor.untaken(),
         fansOut: () => this.conductor.fansOut(),
       },
-      onAborted: (error) => host.onConsumerError(error),
+      onAborted: (error) => this.#onAborted(error),
     })
     this.conductor.onCommitDue(() => this.checkpoint.request('acks'))
   }
@@ -242,6 +249,61 @@ export class Runtime {
       .catch((error) => this.#host.log.warn({ ...errorFields(error) }, 'commit failed; will retry'))
   }
 
+  /** Exactly-once: a checkpoint's transaction was aborted (its tables rolled back): rewind, or stop if fatal. */
+  #onAborted(error: unknown): void {
+    if (this.#closing || !isRewindable(error)) {
+      this.#host.onConsumerError(error)
+      return
+    }
+    this.#rewinding ??= this.#rewind(error).finally(() => {
+      this.#rewinding = undefined
+    })
+  }
+
+  /**
+   * Rewinds in place, as a restart would but without stopping: leaves the group (the aborted checkpoint committed
+   * nothing, so nothing is committed on the way out; queued events are dropped unacked), aborts whatever the
+   * events finishing meanwhile put into the producer and rolls the tables back again, then joins again: the
+   * consumer reads from the group's committed offsets and the tables recover their committed state from the
+   * changelogs (read_committed). The producer stays: its next transaction begins with InitProducerId, which aborts
+   * anything left open under the transactional id. While the broker is away each step is retried with backoff.
+   */
+  async #rewind(cause: unknown): Promise<void> {
+    const log = this.#host.log
+    const app = this.#host.appId
+    const started = performance.now()
+    this.rewinds.started++
+    log.warn({ ...errorFields(cause) }, 'exactly-once checkpoint failed: rewinding to the last committed offsets')
+    if (channels.rewind.hasSubscribers) channels.rewind.publish({ app, error: cause, phase: 'start' })
+    const topics = [...this.#subscribed]
+    for (let attempt = 1; ; attempt++) {
+      if (this.#closing) return
+      try {
+        await this.stopConsumer()
+        await this.checkpoint.transactions
+          ?.abort()
+          .catch((error) => log.warn({ ...errorFields(error) }, 'abort failed; the next transaction aborts it'))
+        this.checkpoint.rollback()
+        if (this.#closing) return
+        await this.startConsumer(topics)
+        this.rewinds.done++
+        log.warn({ attempts: attempt }, 'rewound: consuming again from the last committed offsets')
+        if (channels.rewind.hasSubscribers) {
+          channels.rewind.publish({ app, error: cause, phase: 'end', attempts: attempt, seconds: since(started) })
+        }
+        return
+      } catch (error) {
+        if (!isRewindable(error) || this.#closing) {
+          this.#host.onConsumerError(error)
+          return
+        }
+        const delayMs = Math.min(100 * 2 ** Math.min(attempt, 5), 2_000)
+        log.warn({ ...errorFields(error), attempt, delayMs }, 'rewind failed; retrying')
+        await new Promise((resolve) => setTimeout(resolve, delayMs))
+      }
+    }
+  }
+
   /** Waits until every consumed event is processed and acked, or the deadline passes. */
   async drain(isIdle: () => boolean, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs
@@ -335,6 +397,9 @@ export class Runtime {
   }
 
   async close(): Promise<void> {
+    this.#closing = true
+    await this.#rewinding
+    this.#closing = false
     await this.stopConsumer()
     if (this.#replies) {
       const { waiter, reader } = await this.#replies.catch(() => ({ waiter: undefined, reader: undefined }))

@@ -1,0 +1,139 @@
+// Exactly-once on the memory transport: a checkpoint whose transaction fails with a retriable error (the broker
+// away, the coordinator aborting it) rewinds the worker in place instead of stopping it.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { RewindMessage } from '../../src/diagnostics.ts'
+import { TransportError } from '../../src/errors.ts'
+import type { App, Stream } from '../../src/index.ts'
+import { MemoryTransactionalProducer } from '../../src/transport/memory/transactions.ts'
+import { MemoryTransport } from '../../src/transport/memory/transport.ts'
+import type { ConsumedRecord, TransactionOffsets } from '../../src/transport/types.ts'
+import { brokerOf, testApp, waitFor } from '../helpers.ts'
+
+const apps: App[] = []
+afterEach(async () => {
+  vi.restoreAllMocks()
+  for (const app of apps.splice(0)) await app.stop()
+})
+
+const N = 2_000
+const KEYS = 13
+const PARTITIONS = [0, 1, 2, 3]
+
+function worker(broker: string) {
+  const app = testApp('rewind-app', {
+    broker,
+    processingGuarantee: 'exactly_once',
+    brokerCommitIntervalMs: 20,
+    brokerCommitEvery: 150,
+  })
+  apps.push(app)
+  const source = app.topic('rw-in', { partitions: 4, valueType: 'json', keyType: 'json' })
+  const sink = app.topic('rw-out', { partitions: 4, valueType: 'json', keyType: 'json' })
+  const counts = app.table<string, number>('rw-counts', { default: () => 0, partitions: 4 })
+  app.agent(
+    source,
+    async function* relay(stream: Stream<number, string>) {
+      for await (const event of stream.events()) {
+        const key = event.key as string
+        counts.set(key, (counts.get(key) ?? 0) + 1)
+        yield { key, value: event.value }
+      }
+    },
+    { sink: [(result: { key: string; value: number }) => sink.forward({ key: result.key, value: result.value })] },
+  )
+  return { app, counts }
+}
+
+/** Every record of a topic a read_committed reader sees, read to the last stable offset. */
+async function readCommitted(broker: string, topic: string): Promise<ConsumedRecord[]> {
+  const transport = new MemoryTransport({ url: broker })
+  const partitions = PARTITIONS.map((partition) => ({ topic, partition }))
+  const ends = await transport.listOffsets(partitions)
+  const records: ConsumedRecord[] = []
+  const positions = new Map<number, number>()
+  const reader = transport.createConsumer({
+    handler: {
+      onAssigned: () => {},
+      onRevoked: () => {},
+      onRecords: (batch) => {
+        records.push(...batch)
+      },
+      onPosition: (p) => {
+        positions.set(p.partition, p.offset)
+      },
+    },
+  })
+  await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
+  await reader.start()
+  await waitFor(() => ends.every((end) => (positions.get(end.partition) ?? 0) >= end.latest), 10_000, 'end offsets')
+  await reader.close()
+  return records
+}
+
+describe('exactly-once rewind (memory)', () => {
+  it('a transaction failing with a retriable error: the worker rewinds and goes on, exactly one output per input', async () => {
+    const broker = `memory://rewind-${Math.random()}`
+    const { app, counts } = worker(broker)
+    // The next commit carrying offsets fails as a broker restart would make it: the coordinator aborts the
+    // transaction (its outputs and changelog records are never visible) and the commit reports the broker away.
+    let failNext = false
+    let failed = 0
+    const commit = MemoryTransactionalProducer.prototype.commit
+    vi.spyOn(MemoryTransactionalProducer.prototype, 'commit').mockImplementation(async function (
+      this: MemoryTransactionalProducer,
+      offsets?: TransactionOffsets,
+    ) {
+      if (failNext && offsets !== undefined && offsets.offsets.length > 0) {
+        failNext = false
+        failed++
+        await this.abort()
+        throw new TransportError('FST_BROKER_UNAVAILABLE', 'committing the transaction failed: the broker is away')
+      }
+      return commit.call(this, offsets)
+    })
+    const rewinds: RewindMessage[] = []
+    const onRewind = (message: unknown) => {
+      rewinds.push(message as RewindMessage)
+    }
+    subscribe('faustus:rewind', onRewind)
+    let stopped: unknown
+    try {
+      await app.start()
+      app.done.catch((error) => {
+        stopped = error ?? 'stopped'
+      })
+      const truth = new Map<string, number>()
+      const input = new MemoryTransport({ url: broker }).createProducer()
+      for (let i = 0; i < N; i++) {
+        const key = `k${i % KEYS}`
+        truth.set(key, (truth.get(key) ?? 0) + 1)
+        await input.send([{ topic: 'rw-in', key: Buffer.from(JSON.stringify(key)), value: Buffer.from(String(i)) }])
+        if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve))
+        if (i === N / 2) failNext = true
+      }
+      const memory = brokerOf(broker)
+      const group = memory.group(app.groupId)
+      await waitFor(
+        () =>
+          stopped !== undefined ||
+          PARTITIONS.every(
+            (p) =>
+              group.committed({ topic: 'rw-in', partition: p }) === memory.log({ topic: 'rw-in', partition: p }).latest,
+          ),
+        20_000,
+        'every input committed',
+      )
+      expect(stopped).toBeUndefined()
+      expect(failed).toBe(1)
+      expect(rewinds.map((r) => r.phase)).toEqual(['start', 'end'])
+      const outputs = await readCommitted(broker, 'rw-out')
+      const values = outputs.map((r) => JSON.parse(r.value!.toString()) as number).sort((x, y) => x - y)
+      expect(values.length).toBe(N)
+      expect(new Set(values).size).toBe(N)
+      for (const [key, count] of truth) expect(counts.get(key)).toBe(count)
+    } finally {
+      unsubscribe('faustus:rewind', onRewind)
+    }
+  })
+})
