@@ -114,6 +114,8 @@ export class Checkpoint {
       .catch(() => {})
       .then(() => {
         this.#next = undefined
+        // An abort meanwhile (exactly-once): nothing to commit until the consumer is bound again.
+        if (this.#consumer === undefined || this.aborted) return
         return this.#start(trigger)
       })
     return this.#next

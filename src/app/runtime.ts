@@ -70,7 +70,7 @@ export class Runtime {
 
   constructor(host: RuntimeHost) {
     this.#host = host
-    this.#outputs = new Outputs((error) => host.onConsumerError(error), host.settings.producerMaxBufferedBytes)
+    this.#outputs = new Outputs((error) => this.#onOutputFailure(error), host.settings.producerMaxBufferedBytes)
     const settings = host.settings
     this.conductor = new Conductor({
       appId: host.appId,
@@ -247,6 +247,20 @@ export class Runtime {
     await this.checkpoint
       .run('interval')
       .catch((error) => this.#host.log.warn({ ...errorFields(error) }, 'commit failed; will retry'))
+  }
+
+  /**
+   * An output failed. At least once the app stops (nothing may be committed past it). Under exactly-once a
+   * retriable failure (the broker away past the client's retries) only dooms the open transaction: the next
+   * checkpoint fails on it, aborts and rewinds (see `#rewind`).
+   */
+  #onOutputFailure(error: unknown): void {
+    if (this.checkpoint.transactions === undefined || this.#closing || !isRewindable(error)) {
+      this.#host.onConsumerError(error)
+      return
+    }
+    this.#host.log.warn({ ...errorFields(error) }, 'an output failed: the transaction will be aborted and rewound')
+    this.checkpoint.request('interval')
   }
 
   /** Exactly-once: a checkpoint's transaction was aborted (its tables rolled back): rewind, or stop if fatal. */
