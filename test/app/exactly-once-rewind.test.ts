@@ -7,7 +7,7 @@ import { TransportError } from '../../src/errors.ts'
 import type { App, Stream } from '../../src/index.ts'
 import { MemoryTransactionalProducer } from '../../src/transport/memory/transactions.ts'
 import { MemoryTransport } from '../../src/transport/memory/transport.ts'
-import type { ConsumedRecord, TransactionOffsets } from '../../src/transport/types.ts'
+import type { ConsumedRecord, ProduceRecord, TransactionOffsets } from '../../src/transport/types.ts'
 import { brokerOf, testApp, waitFor } from '../helpers.ts'
 
 const apps: App[] = []
@@ -71,14 +71,20 @@ async function readCommitted(broker: string, topic: string): Promise<ConsumedRec
   return records
 }
 
-describe('exactly-once rewind (memory)', () => {
-  it('a transaction failing with a retriable error: the worker rewinds and goes on, exactly one output per input', async () => {
-    const broker = `memory://rewind-${Math.random()}`
-    const { app, counts } = worker(broker)
-    // The next commit carrying offsets fails as a broker restart would make it: the coordinator aborts the
-    // transaction (its outputs and changelog records are never visible) and the commit reports the broker away.
-    let failNext = false
-    let failed = 0
+type Failure = 'commit' | 'send'
+
+/**
+ * Feeds N records to one exactly-once worker; halfway, the next transaction fails as a broker restart makes it
+ * fail. `commit`: the commit reports the broker away after the coordinator aborted the transaction. `send`: an
+ * output's send fails after the client's retries (the transaction can no longer commit).
+ */
+async function runWithFailure(failure: Failure): Promise<void> {
+  const broker = `memory://rewind-${Math.random()}`
+  const { app, counts } = worker(broker)
+  let failNext = false
+  let failed = 0
+  const away = () => new TransportError('FST_BROKER_UNAVAILABLE', 'the broker is away')
+  if (failure === 'commit') {
     const commit = MemoryTransactionalProducer.prototype.commit
     vi.spyOn(MemoryTransactionalProducer.prototype, 'commit').mockImplementation(async function (
       this: MemoryTransactionalProducer,
@@ -88,52 +94,80 @@ describe('exactly-once rewind (memory)', () => {
         failNext = false
         failed++
         await this.abort()
-        throw new TransportError('FST_BROKER_UNAVAILABLE', 'committing the transaction failed: the broker is away')
+        throw away()
       }
       return commit.call(this, offsets)
     })
-    const rewinds: RewindMessage[] = []
-    const onRewind = (message: unknown) => {
-      rewinds.push(message as RewindMessage)
-    }
-    subscribe('faustus:rewind', onRewind)
-    let stopped: unknown
-    try {
-      await app.start()
-      app.done.catch((error) => {
-        stopped = error ?? 'stopped'
-      })
-      const truth = new Map<string, number>()
-      const input = new MemoryTransport({ url: broker }).createProducer()
-      for (let i = 0; i < N; i++) {
-        const key = `k${i % KEYS}`
-        truth.set(key, (truth.get(key) ?? 0) + 1)
-        await input.send([{ topic: 'rw-in', key: Buffer.from(JSON.stringify(key)), value: Buffer.from(String(i)) }])
-        if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve))
-        if (i === N / 2) failNext = true
+  } else {
+    const send = MemoryTransactionalProducer.prototype.send
+    vi.spyOn(MemoryTransactionalProducer.prototype, 'send').mockImplementation(function (
+      this: MemoryTransactionalProducer,
+      records: ProduceRecord[],
+    ) {
+      if (failNext && records.some((r) => r.topic === 'rw-out')) {
+        failNext = false
+        failed++
+        return Promise.reject(away())
       }
-      const memory = brokerOf(broker)
-      const group = memory.group(app.groupId)
-      await waitFor(
-        () =>
-          stopped !== undefined ||
-          PARTITIONS.every(
-            (p) =>
-              group.committed({ topic: 'rw-in', partition: p }) === memory.log({ topic: 'rw-in', partition: p }).latest,
-          ),
-        20_000,
-        'every input committed',
-      )
-      expect(stopped).toBeUndefined()
-      expect(failed).toBe(1)
-      expect(rewinds.map((r) => r.phase)).toEqual(['start', 'end'])
-      const outputs = await readCommitted(broker, 'rw-out')
-      const values = outputs.map((r) => JSON.parse(r.value!.toString()) as number).sort((x, y) => x - y)
-      expect(values.length).toBe(N)
-      expect(new Set(values).size).toBe(N)
-      for (const [key, count] of truth) expect(counts.get(key)).toBe(count)
-    } finally {
-      unsubscribe('faustus:rewind', onRewind)
+      return send.call(this, records)
+    })
+  }
+  const rewinds: RewindMessage[] = []
+  const onRewind = (message: unknown) => {
+    rewinds.push(message as RewindMessage)
+  }
+  subscribe('faustus:rewind', onRewind)
+  let stopped: unknown
+  try {
+    await app.start()
+    app.done.then(
+      () => {
+        stopped = 'stopped'
+      },
+      (error) => {
+        stopped = error
+      },
+    )
+    const truth = new Map<string, number>()
+    const input = new MemoryTransport({ url: broker }).createProducer()
+    for (let i = 0; i < N; i++) {
+      const key = `k${i % KEYS}`
+      truth.set(key, (truth.get(key) ?? 0) + 1)
+      await input.send([{ topic: 'rw-in', key: Buffer.from(JSON.stringify(key)), value: Buffer.from(String(i)) }])
+      if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve))
+      if (i === N / 2) failNext = true
     }
+    const memory = brokerOf(broker)
+    const group = memory.group(app.groupId)
+    await waitFor(
+      () =>
+        stopped !== undefined ||
+        PARTITIONS.every(
+          (p) =>
+            group.committed({ topic: 'rw-in', partition: p }) === memory.log({ topic: 'rw-in', partition: p }).latest,
+        ),
+      20_000,
+      'every input committed',
+    )
+    expect(stopped).toBeUndefined()
+    expect(failed).toBe(1)
+    expect(rewinds.map((r) => r.phase)).toEqual(['start', 'end'])
+    const outputs = await readCommitted(broker, 'rw-out')
+    const values = outputs.map((r) => JSON.parse(r.value!.toString()) as number).sort((x, y) => x - y)
+    expect(values.length).toBe(N)
+    expect(new Set(values).size).toBe(N)
+    for (const [key, count] of truth) expect(counts.get(key)).toBe(count)
+  } finally {
+    unsubscribe('faustus:rewind', onRewind)
+  }
+}
+
+describe('exactly-once rewind (memory)', () => {
+  it('a transaction whose commit fails retriably: the worker rewinds and goes on, exactly one output per input', async () => {
+    await runWithFailure('commit')
+  })
+
+  it('an output whose send fails retriably: the transaction is aborted, the worker rewinds, exactly one output per input', async () => {
+    await runWithFailure('send')
   })
 })
