@@ -9,14 +9,23 @@ import { isFaustusError } from '../errors.ts'
 /** Kafka protocol errors after which this worker must not go on. */
 const FATAL_KAFKA = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'FENCED_INSTANCE_ID'])
 
+/** Failures of the transport that a broker coming back gets over. */
+const REWINDABLE_CODES = new Set(['FST_TRANSPORT', 'FST_BROKER_UNAVAILABLE'])
+
 export function isRewindable(error: unknown): boolean {
   if (kafkaIds(error).some((id) => FATAL_KAFKA.has(id) || id.endsWith('_AUTHORIZATION_FAILED'))) return false
-  if (isFaustusError(error, 'FST_PRODUCER_FENCED')) {
-    // Fenced by the group generation (KIP-447): rejoining gives a new one. Fenced by a newer producer: a zombie.
-    const details = (error as { details?: Record<string, unknown> }).details
-    return details?.generationId !== undefined || kafkaIds(error).some((id) => GENERATION.has(id))
+  // Every typed error in the chain must be a transport failure: an FST_TRANSPORT wrapping a refused output (too
+  // large) or a bug would fail again after every rewind.
+  let transport = false
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
+    if (!isFaustusError(e)) continue
+    if (e.code === 'FST_PRODUCER_FENCED') {
+      // Fenced by the group generation (KIP-447): rejoining gives a new one. Fenced by a newer producer: a zombie.
+      if (e.details.generationId === undefined && !kafkaIds(e).some((id) => GENERATION.has(id))) return false
+    } else if (!REWINDABLE_CODES.has(e.code)) return false
+    transport = true
   }
-  return isFaustusError(error, 'FST_TRANSPORT') || isFaustusError(error, 'FST_BROKER_UNAVAILABLE')
+  return transport
 }
 
 const GENERATION = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS'])

@@ -70,7 +70,7 @@ export class Runtime {
 
   constructor(host: RuntimeHost) {
     this.#host = host
-    this.#outputs = new Outputs((error) => this.#onOutputFailure(error), host.settings.producerMaxBufferedBytes)
+    this.#outputs = new Outputs((error) => this.outputFailed(error), host.settings.producerMaxBufferedBytes)
     const settings = host.settings
     this.conductor = new Conductor({
       appId: host.appId,
@@ -250,11 +250,11 @@ export class Runtime {
   }
 
   /**
-   * An output failed. At least once the app stops (nothing may be committed past it). Under exactly-once a
+   * An output (or a table changelog record) failed. At least once the app stops (nothing may be committed past it). Under exactly-once a
    * retriable failure (the broker away past the client's retries) only dooms the open transaction: the next
    * checkpoint fails on it, aborts and rewinds (see `#rewind`).
    */
-  #onOutputFailure(error: unknown): void {
+  outputFailed(error: unknown): void {
     if (this.checkpoint.transactions === undefined || this.#closing || !isRewindable(error)) {
       this.#host.onConsumerError(error)
       return

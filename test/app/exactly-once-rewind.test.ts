@@ -71,12 +71,13 @@ async function readCommitted(broker: string, topic: string): Promise<ConsumedRec
   return records
 }
 
-type Failure = 'commit' | 'send'
+type Failure = 'commit' | 'send' | 'changelog'
 
 /**
  * Feeds N records to one exactly-once worker; halfway, the next transaction fails as a broker restart makes it
  * fail. `commit`: the commit reports the broker away after the coordinator aborted the transaction. `send`: an
- * output's send fails after the client's retries (the transaction can no longer commit).
+ * output's send fails after the client's retries (the transaction can no longer commit). `changelog`: the same for
+ * a table's changelog records.
  */
 async function runWithFailure(failure: Failure): Promise<void> {
   const broker = `memory://rewind-${Math.random()}`
@@ -104,7 +105,9 @@ async function runWithFailure(failure: Failure): Promise<void> {
       this: MemoryTransactionalProducer,
       records: ProduceRecord[],
     ) {
-      if (failNext && records.some((r) => r.topic === 'rw-out')) {
+      const failing =
+        failure === 'send' ? (topic: string) => topic === 'rw-out' : (topic: string) => topic.endsWith('changelog')
+      if (failNext && records.some((r) => failing(r.topic))) {
         failNext = false
         failed++
         return Promise.reject(away())
@@ -169,5 +172,9 @@ describe('exactly-once rewind (memory)', () => {
 
   it('an output whose send fails retriably: the transaction is aborted, the worker rewinds, exactly one output per input', async () => {
     await runWithFailure('send')
+  })
+
+  it('a changelog write failing retriably: the transaction is aborted, the worker rewinds, the counts are exact', async () => {
+    await runWithFailure('changelog')
   })
 })

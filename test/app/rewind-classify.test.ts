@@ -38,5 +38,10 @@ describe('isRewindable', () => {
     expect(isRewindable(new FaustusError('FST_GROUP_INSTANCE_FENCED', 'x'))).toBe(false)
     expect(isRewindable(new FaustusError('FST_OUTPUT_REFUSED', 'x'))).toBe(false)
     expect(isRewindable(new TypeError('a bug'))).toBe(false)
+    // Wrapped: an output the broker refuses fails again after every rewind.
+    const refused = new FaustusError('FST_OUTPUT_REFUSED', 'too large')
+    expect(isRewindable(new FaustusError('FST_TRANSPORT', 'an output could not be produced', { cause: refused }))).toBe(
+      false,
+    )
   })
 })
