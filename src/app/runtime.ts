@@ -293,6 +293,13 @@ export class Runtime {
     for (let attempt = 1; ; attempt++) {
       if (this.#closing) return
       try {
+        // Events delivered before the abort finish first (new records are dropped): their outputs go into the
+        // transaction aborted below, never into the next one, and their offsets are never committed. An event still
+        // running at a revoke's timeout would otherwise send its outputs after the rejoin, into a committed
+        // transaction, and be processed again too.
+        if (!(await this.drain(() => true, Math.max(this.#host.settings.revokeTimeoutMs, 30_000)))) {
+          log.warn({ inFlight: this.conductor.acks.inFlight() }, 'rewind: events still running after the wait')
+        }
         await this.stopConsumer()
         await this.checkpoint.transactions
           ?.abort()
