@@ -7,7 +7,14 @@
 import { isFaustusError } from '../errors.ts'
 
 /** Kafka protocol errors after which this worker must not go on. */
-const FATAL_KAFKA = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'FENCED_INSTANCE_ID'])
+const FATAL_KAFKA = new Set([
+  'PRODUCER_FENCED',
+  'INVALID_PRODUCER_EPOCH',
+  'FENCED_INSTANCE_ID',
+  // The producer's sequence state is broken: every later transaction fails the same way (seen after a broker
+  // SIGTERM restart) until the producer is re-created, which the rewind does not do yet; stopping beats a loop.
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+])
 
 /** Failures of the transport that a broker coming back gets over. */
 const REWINDABLE_CODES = new Set(['FST_TRANSPORT', 'FST_BROKER_UNAVAILABLE'])
