@@ -101,10 +101,12 @@ export interface RewindMessage {
   app: string
   /** Why the checkpoint failed. */
   error: unknown
-  /** `start` when the rewind begins, `end` once the consumer has rejoined (with the attempts it took). */
+  /** `start` when the rewind begins, `end` once records flow again from the committed offsets. */
   phase: 'start' | 'end'
   attempts?: number
   seconds?: number
+  /** At `end`: `seek` (the member stayed in the group) or `rejoin` (its membership was lost). */
+  method?: 'seek' | 'rejoin'
 }
 
 export const channels = {

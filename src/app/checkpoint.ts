@@ -52,7 +52,7 @@ export interface CheckpointOptions {
  */
 export class Checkpoint {
   readonly #options: CheckpointOptions
-  /** Exactly-once: the transactional producer every output and changelog record goes through. */
+  /** Exactly-once: the transactional producer every output and changelog record goes through (the app's one). */
   transactions: TransactionalProducer | undefined
   readonly #state: CheckpointState[] = []
   #consumer: Consumer | undefined
@@ -63,8 +63,8 @@ export class Checkpoint {
   /** Exactly-once: set while a checkpoint runs; the consumer's records wait for it (see `#runExactlyOnce`). */
   #gate: Promise<void> | undefined
   /**
-   * Exactly-once: a transaction was aborted and the tables rolled back. Until the consumer is bound again (a
-   * rewind or restart), records are dropped undelivered and nothing is committed.
+   * Exactly-once: a transaction was aborted and the tables rolled back. Until the rewind ends (`resume`) or the
+   * consumer is bound again, records are dropped undelivered and nothing is committed.
    */
   aborted = false
   /** Counters for metrics and tests. */
@@ -91,6 +91,11 @@ export class Checkpoint {
   stopInterval(): void {
     clearInterval(this.#timer)
     this.#timer = undefined
+  }
+
+  /** Exactly-once: a rewind in place put the consumer back at the committed offsets; records count again. */
+  resume(): void {
+    this.aborted = false
   }
 
   /** After the consumer closed: nothing more to commit. */
@@ -177,8 +182,8 @@ export class Checkpoint {
    *    source offsets sent to it with the group metadata (a zombie's are refused), and it is committed;
    * 3. stores made durable with their changelog offsets.
    * On failure the transaction is aborted and the tables drop what it held (`rollback`); then `onAborted` decides:
-   * a retriable failure rewinds in place (the runtime rejoins and reads again from the last committed offsets, the
-   * tables recover from their changelogs), a fatal one (a zombie) stops the app.
+   * a retriable failure rewinds in place (src/app/rewinder.ts: reads again from the last committed offsets, the
+   * tables recover from their changelogs), a fatal one (a fenced instance id, refused authorization) stops the app.
    */
   async #runExactlyOnce(trigger: CheckpointTrigger, producer: TransactionalProducer): Promise<void> {
     const { acks, outputs, streams } = this.#options

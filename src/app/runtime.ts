@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { OutputOrigin } from '../agents/context.ts'
-import { ReplyWaiter } from '../agents/replies.ts'
+import type { ReplyWaiter } from '../agents/replies.ts'
 import { Conductor } from '../channels/conductor.ts'
-import { decodeReply } from '../channels/reqrep.ts'
 import type { Topic } from '../channels/topic.ts'
 import type { Clock } from '../clock.ts'
-import { channels, since } from '../diagnostics.ts'
-import { FaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import type {
   Assignor,
@@ -19,8 +16,11 @@ import type {
   Transport,
 } from '../transport/types.ts'
 import { Checkpoint, type CheckpointState } from './checkpoint.ts'
+import { CurrentProducer } from './current-producer.ts'
 import { Outputs } from './outputs.ts'
+import { ReplyTopic } from './reply-topic.ts'
 import { isRewindable } from './rewind.ts'
+import { Rewinder } from './rewinder.ts'
 import type { Settings } from './settings.ts'
 import { createTransport } from './transports.ts'
 
@@ -53,20 +53,17 @@ export class Runtime {
   readonly #host: RuntimeHost
   #transport: Transport | undefined
   #connecting: Promise<Transport> | undefined
-  #producer: Producer | undefined
+  /** The app's one producer (see CurrentProducer): every output, changelog record and transaction goes through it. */
+  #producer: CurrentProducer | undefined
   #consumer: Consumer | undefined
   #stopping = false
   #subscribed = new Set<string>()
-  #replies: Promise<{ waiter: ReplyWaiter; reader: Consumer }> | undefined
-  /** The reply waiter once started, read synchronously by `app.stats()`. */
-  #waiter: ReplyWaiter | undefined
+  readonly #replyTopic: ReplyTopic
   #resubscribing: Promise<void> | undefined
   #createdTopics = new Set<string>()
-  /** Exactly-once: a rewind after a failed checkpoint, while it runs. */
-  #rewinding: Promise<void> | undefined
+  /** Exactly-once: rewinds after a failed checkpoint. */
+  readonly #rewinder: Rewinder
   #closing = false
-  /** Counters for metrics and tests. */
-  readonly rewinds = { started: 0, done: 0 }
 
   constructor(host: RuntimeHost) {
     this.#host = host
@@ -93,6 +90,44 @@ export class Runtime {
       onAborted: (error) => this.#onAborted(error),
     })
     this.conductor.onCommitDue(() => this.checkpoint.request('acks'))
+    this.#replyTopic = new ReplyTopic({
+      log: host.log,
+      clock: host.clock,
+      replicas: settings.topicReplicationFactor,
+      replyExpiresMs: settings.replyExpiresMs,
+      connect: () => this.connect(),
+      decodeReplyValue: (value) => host.decodeReplyValue(value),
+    })
+    const runtime = this
+    this.#rewinder = new Rewinder({
+      appId: host.appId,
+      log: host.log,
+      revokeTimeoutMs: settings.revokeTimeoutMs,
+      conductor: this.conductor,
+      checkpoint: this.checkpoint,
+      get producer() {
+        return runtime.#producer?.transactional ? runtime.#producer : undefined
+      },
+      get consumer() {
+        return runtime.#consumer
+      },
+      get transport() {
+        return runtime.#transport
+      },
+      closing: () => this.#closing,
+      drain: (isIdle, timeoutMs) => this.drain(isIdle, timeoutMs),
+      rejoin: async () => {
+        const topics = [...this.#subscribed]
+        await this.stopConsumer()
+        if (!this.#closing) await this.startConsumer(topics)
+      },
+      fatal: (error) => this.#host.onConsumerError(error),
+    })
+  }
+
+  /** Exactly-once rewinds: started, done, and how (for metrics and tests). */
+  get rewinds(): Readonly<Rewinder['stats']> {
+    return this.#rewinder.stats
   }
 
   /**
@@ -163,14 +198,16 @@ export class Runtime {
       await transport.connect()
       const producerOptions = { lingerMs: settings.producerLingerMs, compression: settings.producerCompression }
       if (options.exactlyOnce) {
-        const transactions = transport.createTransactionalProducer({
-          ...producerOptions,
-          transactionalId: `${this.#host.groupId}-${randomUUID()}`,
-        })
-        this.#producer = transactions
-        this.checkpoint.transactions = transactions
+        // One id for this worker's life: a producer replaced by a rewind keeps it (its new epoch fences the old).
+        const transactionalId = `${this.#host.groupId}-${randomUUID()}`
+        const producer = new CurrentProducer(
+          () => transport.createTransactionalProducer({ ...producerOptions, transactionalId }),
+          true,
+        )
+        this.#producer = producer
+        this.checkpoint.transactions = producer
       } else {
-        this.#producer = transport.createProducer(producerOptions)
+        this.#producer = new CurrentProducer(() => transport.createProducer(producerOptions), false)
         this.checkpoint.transactions = undefined
       }
       this.#outputs.attach(this.#producer)
@@ -252,7 +289,7 @@ export class Runtime {
   /**
    * An output (or a table changelog record) failed. At least once the app stops (nothing may be committed past it). Under exactly-once a
    * retriable failure (the broker away past the client's retries) only dooms the open transaction: the next
-   * checkpoint fails on it, aborts and rewinds (see `#rewind`).
+   * checkpoint fails on it, aborts and rewinds (see `Rewinder`).
    */
   outputFailed(error: unknown): void {
     if (this.checkpoint.transactions === undefined || this.#closing || !isRewindable(error)) {
@@ -269,60 +306,7 @@ export class Runtime {
       this.#host.onConsumerError(error)
       return
     }
-    this.#rewinding ??= this.#rewind(error).finally(() => {
-      this.#rewinding = undefined
-    })
-  }
-
-  /**
-   * Rewinds in place, as a restart would but without stopping: leaves the group (the aborted checkpoint committed
-   * nothing, so nothing is committed on the way out; queued events are dropped unacked), aborts whatever the
-   * events finishing meanwhile put into the producer and rolls the tables back again, then joins again: the
-   * consumer reads from the group's committed offsets and the tables recover their committed state from the
-   * changelogs (read_committed). The producer stays: its next transaction begins with InitProducerId, which aborts
-   * anything left open under the transactional id. While the broker is away each step is retried with backoff.
-   */
-  async #rewind(cause: unknown): Promise<void> {
-    const log = this.#host.log
-    const app = this.#host.appId
-    const started = performance.now()
-    this.rewinds.started++
-    log.warn({ ...errorFields(cause) }, 'exactly-once checkpoint failed: rewinding to the last committed offsets')
-    if (channels.rewind.hasSubscribers) channels.rewind.publish({ app, error: cause, phase: 'start' })
-    const topics = [...this.#subscribed]
-    for (let attempt = 1; ; attempt++) {
-      if (this.#closing) return
-      try {
-        // Events delivered before the abort finish first (new records are dropped): their outputs go into the
-        // transaction aborted below, never into the next one, and their offsets are never committed. An event still
-        // running at a revoke's timeout would otherwise send its outputs after the rejoin, into a committed
-        // transaction, and be processed again too.
-        if (!(await this.drain(() => true, Math.max(this.#host.settings.revokeTimeoutMs, 30_000)))) {
-          log.warn({ inFlight: this.conductor.acks.inFlight() }, 'rewind: events still running after the wait')
-        }
-        await this.stopConsumer()
-        await this.checkpoint.transactions
-          ?.abort()
-          .catch((error) => log.warn({ ...errorFields(error) }, 'abort failed; the next transaction aborts it'))
-        this.checkpoint.rollback()
-        if (this.#closing) return
-        await this.startConsumer(topics)
-        this.rewinds.done++
-        log.warn({ attempts: attempt }, 'rewound: consuming again from the last committed offsets')
-        if (channels.rewind.hasSubscribers) {
-          channels.rewind.publish({ app, error: cause, phase: 'end', attempts: attempt, seconds: since(started) })
-        }
-        return
-      } catch (error) {
-        if (!isRewindable(error) || this.#closing) {
-          this.#host.onConsumerError(error)
-          return
-        }
-        const delayMs = Math.min(100 * 2 ** Math.min(attempt, 5), 2_000)
-        log.warn({ ...errorFields(error), attempt, delayMs }, 'rewind failed; retrying')
-        await new Promise((resolve) => setTimeout(resolve, delayMs))
-      }
-    }
+    this.#rewinder.start(error)
   }
 
   /** Waits until every consumed event is processed and acked, or the deadline passes. */
@@ -358,77 +342,22 @@ export class Runtime {
     consumer.pause(actives)
   }
 
-  /** The per-process reply topic and its reader, created on first use. */
+  /** The per-process reply topic's waiter, created on first use. */
   replyWaiter(): Promise<ReplyWaiter> {
-    if (this.#replies === undefined) {
-      const starting = this.#startReplies()
-      this.#replies = starting
-      starting.then(
-        (r) => {
-          if (this.#replies === starting) this.#waiter = r.waiter
-        },
-        () => {},
-      )
-      // A failed start (broker briefly away) is not kept: the next ask tries again.
-      starting.catch(() => {
-        if (this.#replies === starting) this.#replies = undefined
-      })
-    }
-    return this.#replies.then((r) => r.waiter)
+    return this.#replyTopic.waiter()
   }
 
   /** Asks waiting for their reply (0 before the first ask). */
   get asksWaiting(): number {
-    return this.#waiter?.waiting ?? 0
-  }
-
-  async #startReplies(): Promise<{ waiter: ReplyWaiter; reader: Consumer }> {
-    const transport = await this.connect()
-    // Faust's default reply_to: f-reply-<uuid4>, one partition, deleted after `reply_expires`.
-    const name = `f-reply-${randomUUID()}`
-    await transport.ensureTopics([
-      {
-        name,
-        partitions: 1,
-        replicas: this.#host.settings.topicReplicationFactor,
-        config: { 'cleanup.policy': 'delete', 'retention.ms': String(this.#host.settings.replyExpiresMs) },
-      },
-    ])
-    const log = this.#host.log
-    const waiter = new ReplyWaiter(name, log, this.#host.clock)
-    const reader = transport.createConsumer({
-      handler: {
-        onAssigned: () => {},
-        onRevoked: () => {},
-        onRecords: (records) => {
-          for (const record of records) {
-            try {
-              const reply = decodeReply(record.value, record)
-              waiter.deliver(reply.correlationId, this.#host.decodeReplyValue(reply.value))
-            } catch (error) {
-              log.error({ ...errorFields(error), topic: name, offset: record.offset }, 'skipping an unreadable reply')
-            }
-          }
-        },
-      },
-    })
-    await reader.assign([{ topic: name, partition: 0, offset: 0 }])
-    await reader.start()
-    return { waiter, reader }
+    return this.#replyTopic.waiting
   }
 
   async close(): Promise<void> {
     this.#closing = true
-    await this.#rewinding
+    await this.#rewinder.running
     this.#closing = false
     await this.stopConsumer()
-    if (this.#replies) {
-      const { waiter, reader } = await this.#replies.catch(() => ({ waiter: undefined, reader: undefined }))
-      waiter?.cancelAll(new FaustusError('FST_APP_NOT_STARTED', 'the app stopped before the reply arrived'))
-      await reader?.close()
-      this.#replies = undefined
-      this.#waiter = undefined
-    }
+    await this.#replyTopic.close()
     this.#outputs.sendNow()
     await this.#producer?.flush()
     await this.#producer?.close()

@@ -71,7 +71,12 @@ async function readCommitted(broker: string, topic: string): Promise<ConsumedRec
   return records
 }
 
-type Failure = 'commit' | 'send' | 'changelog'
+type Failure = 'commit' | 'send' | 'changelog' | 'sequence' | 'member'
+
+/** A Kafka protocol error as the client library reports it (its `apiId`). */
+function kafka(apiId: string): Error {
+  return Object.assign(new Error(apiId), { apiId })
+}
 
 /**
  * Feeds N records to one exactly-once worker; halfway, the next transaction fails as a broker restart makes it
@@ -85,16 +90,42 @@ async function runWithFailure(failure: Failure): Promise<void> {
   let failNext = false
   let failed = 0
   const away = () => new TransportError('FST_BROKER_UNAVAILABLE', 'the broker is away')
-  if (failure === 'commit') {
+  // `sequence`: the producer's sequence numbers broke (as after a broker SIGTERM restart): that producer fails every
+  // call from then on, as the Kafka client's does, until it is replaced.
+  const broken = new WeakSet<MemoryTransactionalProducer>()
+  const sequenceError = () =>
+    new TransportError('FST_TRANSPORT', 'producing failed', { cause: kafka('OUT_OF_ORDER_SEQUENCE_NUMBER') })
+  if (failure === 'sequence') {
+    for (const method of ['send', 'abort', 'flush'] as const) {
+      const original = MemoryTransactionalProducer.prototype[method] as (...args: unknown[]) => Promise<unknown>
+      vi.spyOn(MemoryTransactionalProducer.prototype, method).mockImplementation(function (
+        this: MemoryTransactionalProducer,
+        ...args: unknown[]
+      ) {
+        if (broken.has(this)) return Promise.reject(sequenceError())
+        return original.apply(this, args)
+      } as never)
+    }
+  }
+  if (failure === 'commit' || failure === 'sequence' || failure === 'member') {
     const commit = MemoryTransactionalProducer.prototype.commit
     vi.spyOn(MemoryTransactionalProducer.prototype, 'commit').mockImplementation(async function (
       this: MemoryTransactionalProducer,
       offsets?: TransactionOffsets,
     ) {
+      if (broken.has(this)) throw sequenceError()
       if (failNext && offsets !== undefined && offsets.offsets.length > 0) {
         failNext = false
         failed++
         await this.abort()
+        if (failure === 'sequence') {
+          broken.add(this)
+          throw sequenceError()
+        }
+        if (failure === 'member') {
+          // The broker forgot this member (its session expired during an outage): the rewind rejoins.
+          throw new TransportError('FST_PRODUCER_FENCED', 'offsets refused', { cause: kafka('UNKNOWN_MEMBER_ID') })
+        }
         throw away()
       }
       return commit.call(this, offsets)
@@ -155,6 +186,8 @@ async function runWithFailure(failure: Failure): Promise<void> {
     expect(stopped).toBeUndefined()
     expect(failed).toBe(1)
     expect(rewinds.map((r) => r.phase)).toEqual(['start', 'end'])
+    // In place while the member stays in the group; a rejoin once its membership is lost.
+    expect(rewinds[1].method).toBe(failure === 'member' ? 'rejoin' : 'seek')
     const outputs = await readCommitted(broker, 'rw-out')
     const values = outputs.map((r) => JSON.parse(r.value!.toString()) as number).sort((x, y) => x - y)
     expect(values.length).toBe(N)
@@ -176,5 +209,13 @@ describe('exactly-once rewind (memory)', () => {
 
   it('a changelog write failing retriably: the transaction is aborted, the worker rewinds, the counts are exact', async () => {
     await runWithFailure('changelog')
+  })
+
+  it('a producer left unusable (OUT_OF_ORDER_SEQUENCE_NUMBER): the rewind replaces it and the worker goes on', async () => {
+    await runWithFailure('sequence')
+  })
+
+  it('membership lost (UNKNOWN_MEMBER_ID): the rewind rejoins the group, exactly one output per input', async () => {
+    await runWithFailure('member')
   })
 })

@@ -1,6 +1,6 @@
 // Which failed exactly-once checkpoints rewind the worker in place and which stop it.
 import { describe, expect, it } from 'vitest'
-import { isRewindable } from '../../src/app/rewind.ts'
+import { isRewindable, membershipLost } from '../../src/app/rewind.ts'
 import { FaustusError, TransportError } from '../../src/errors.ts'
 
 /** A Kafka protocol error as the client library reports it (its `apiId`). */
@@ -21,16 +21,32 @@ describe('isRewindable', () => {
     )
   })
 
-  it('stops a zombie, a fenced instance id, refused authorization and anything not a transport failure', () => {
-    const zombie = new TransportError('FST_PRODUCER_FENCED', 'x', { cause: kafka('PRODUCER_FENCED') })
-    expect(isRewindable(zombie)).toBe(false)
+  it("rewinds a producer left unusable: the rewind replaces it (a transactional id is one worker's own)", () => {
+    // Broken sequence numbers (seen after a broker SIGTERM restart).
+    const sequence = new TransportError('FST_TRANSPORT', 'x', { cause: kafka('OUT_OF_ORDER_SEQUENCE_NUMBER') })
+    expect(isRewindable(sequence)).toBe(true)
+    // An epoch bumped by the coordinator (a transaction it aborted after its timeout).
+    expect(isRewindable(new TransportError('FST_PRODUCER_FENCED', 'x', { cause: kafka('PRODUCER_FENCED') }))).toBe(true)
     expect(
       isRewindable(new TransportError('FST_PRODUCER_FENCED', 'x', { cause: kafka('INVALID_PRODUCER_EPOCH') })),
-    ).toBe(false)
-    // The memory broker's fencing by a newer producer with the same transactional id.
+    ).toBe(true)
     expect(isRewindable(new TransportError('FST_PRODUCER_FENCED', 'x', { details: { transactionalId: 't' } }))).toBe(
+      true,
+    )
+  })
+
+  it('rejoins only when the membership was lost', () => {
+    expect(membershipLost(new TransportError('FST_PRODUCER_FENCED', 'x', { cause: kafka('UNKNOWN_MEMBER_ID') }))).toBe(
+      true,
+    )
+    expect(membershipLost(new TransportError('FST_PRODUCER_FENCED', 'g', { details: { generationId: 3 } }))).toBe(true)
+    expect(membershipLost(new TransportError('FST_BROKER_UNAVAILABLE', 'away'))).toBe(false)
+    expect(membershipLost(new TransportError('FST_PRODUCER_FENCED', 'x', { cause: kafka('PRODUCER_FENCED') }))).toBe(
       false,
     )
+  })
+
+  it('stops on a fenced instance id, refused authorization and anything not a transport failure', () => {
     expect(isRewindable(new TransportError('FST_TRANSPORT', 'x', { cause: kafka('FENCED_INSTANCE_ID') }))).toBe(false)
     expect(
       isRewindable(new TransportError('FST_TRANSPORT', 'x', { cause: kafka('TRANSACTIONAL_ID_AUTHORIZATION_FAILED') })),
