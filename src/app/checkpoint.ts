@@ -38,7 +38,7 @@ export interface CheckpointOptions {
   readonly intervalMs: number
   /** Exactly-once: the streams, held still while a transaction is cut (the conductor). */
   readonly streams?: CheckpointStreams
-  /** Exactly-once: a checkpoint failed and its transaction was aborted; the runtime rewinds or stops. */
+  /** Exactly-once: a checkpoint failed and the tables were rolled back; the runtime ends the transaction, rewinding or stopping. */
   readonly onAborted: (error: unknown) => void
 }
 
@@ -220,7 +220,7 @@ export class Checkpoint {
     } catch (error) {
       acks.uncommit(offsets)
       this.stats.failed++
-      await this.#abort(error)
+      this.#abort(error)
       throw error
     } finally {
       reopen()
@@ -248,14 +248,15 @@ export class Checkpoint {
     while (acks.inFlight() > 0) await turn()
   }
 
-  async #abort(cause: unknown): Promise<void> {
+  /**
+   * The tables and unsent outputs are rolled back at once (a revoke or rejoin running next must not see them); the
+   * transaction itself is ended by `onAborted`: a rewind replaces the producer (the new epoch aborts it at the
+   * coordinator without waiting on an EndTxn that retries while the broker is away), a stop closes it.
+   */
+  #abort(cause: unknown): void {
     this.stats.aborted++
     this.aborted = true
-    const log = this.#options.log
-    log.error({ ...errorFields(cause) }, 'checkpoint failed: aborting the transaction and rolling back tables')
-    await this.transactions
-      ?.abort()
-      .catch((error) => log.warn({ ...errorFields(error) }, 'abort failed; the broker aborts it after its timeout'))
+    this.#options.log.error({ ...errorFields(cause) }, 'checkpoint failed: rolling back the transaction and tables')
     this.rollback()
     this.#options.onAborted(cause)
   }

@@ -40,10 +40,10 @@ export type RewindMethod = 'seek' | 'rejoin'
  * goes back to the last committed state without stopping, as a restart would.
  * 1. Events delivered before the abort finish (new records are dropped): their outputs go into the transaction
  *    aborted next, never into a later (committed) one, and their offsets are never committed.
- * 2. The transaction is aborted again (what those events sent) and the producer replaced by a new one with the same
- *    transactional id: after a failed transaction its state cannot be trusted (sequence numbers of requests whose
- *    outcome is unknown, an abort the coordinator never got, an epoch the coordinator bumped). The new producer's
- *    InitProducerId fences the old epoch and aborts whatever it left open.
+ * 2. The producer is replaced by a new one with the same transactional id, once its sends settled: after a failed
+ *    transaction its state cannot be trusted (sequence numbers of requests whose outcome is unknown, an abort the
+ *    coordinator never got, an epoch the coordinator bumped). The new producer's InitProducerId fences the old
+ *    epoch and aborts the transaction it left open; nobody waits on an EndTxn retried while the broker is away.
  * 3. The tables drop what the aborted transaction held.
  * 4. Still a member of the group: queued events are dropped, the tables recover their partitions from the committed
  *    changelog (read_committed), and every assigned source partition is sought to its committed offset; records
@@ -87,15 +87,17 @@ export class Rewinder {
           log.warn({ inFlight: host.conductor.acks.inFlight() }, 'rewind: events still running after the wait')
         }
         const producer = host.producer
-        await producer
-          ?.abort()
-          .catch((error) => log.warn({ ...errorFields(error) }, 'abort failed; the new producer aborts it'))
         if (producer !== undefined && !renewed) {
           renewed = true
           this.stats.producersReplaced++
           const old = producer.renew()
-          // Nothing is in flight on it (the abort waited for its sends); its close only ends connections.
+          // Its sends settle (they fail, or land in the transaction the new epoch aborts) before the rollback below
+          // forgets failures; its close aborts the transaction in the background, if the new epoch has not already.
+          await old.flush().catch((error) => log.debug({ ...errorFields(error) }, 'a replaced producer send failed'))
           old.close().catch((error) => log.debug({ ...errorFields(error) }, 'closing the replaced producer failed'))
+        } else {
+          // A later attempt: what the new producer may hold (nothing but timers' outputs) is aborted.
+          await producer?.abort().catch((error) => log.warn({ ...errorFields(error) }, 'abort failed'))
         }
         host.checkpoint.rollback()
         if (host.closing()) return

@@ -303,6 +303,7 @@ export class Runtime {
   /** Exactly-once: a checkpoint's transaction was aborted (its tables rolled back): rewind, or stop if fatal. */
   #onAborted(error: unknown): void {
     if (this.#closing || !isRewindable(error)) {
+      // The app stops: closing the producer aborts the transaction.
       this.#host.onConsumerError(error)
       return
     }
