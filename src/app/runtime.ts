@@ -151,9 +151,9 @@ export class Runtime {
     onRecords: (records) => {
       const checkpoint = this.checkpoint
       // Exactly-once: records wait while a checkpoint commits its transaction; after an abort they are dropped
-      // (never acked, so read again after the restart).
+      // (never acked, so read again after the rewind), standby changelog records aside.
       if (checkpoint.gate !== undefined) return checkpoint.gate.then(() => this.#handler.onRecords(records))
-      if (checkpoint.aborted) return
+      if (checkpoint.aborted) return this.conductor.onRecordsHeld(records)
       return this.conductor.onRecords(records)
     },
     onRevoked: async (partitions) => {
