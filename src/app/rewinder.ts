@@ -136,26 +136,26 @@ export class Rewinder {
     const { conductor, checkpoint } = this.#host
     const consumer = this.#host.consumer
     if (consumer === undefined || consumer.groupMetadata() === undefined) return false
-    const held = partitionsOf(consumer.assignment())
+    const assignment = consumer.assignment()
+    const held = partitionsOf(assignment)
+    // Nothing assigned: a rebalance is under way (its join reads the committed offsets); rejoining is as cheap.
+    if (held.length === 0) return false
     // As a revoke would: queued events dropped unprocessed, their tracking ended.
     await conductor.release(held)
     conductor.acks.forget(held)
-    for (;;) {
-      const assignment = consumer.assignment()
-      // As an assignment would: tables rebuild their rolled-back partitions from the committed changelog.
-      await conductor.onAssigned(assignment)
-      const sources = new Set(conductor.topicNames())
-      const positions = await this.#committedPositions(
-        consumer,
-        assignment.actives.filter((tp) => sources.has(tp.topic)),
-      )
-      if (this.#host.consumer !== consumer || consumer.groupMetadata() === undefined) return false
-      // A rebalance meanwhile (its join read the committed offsets itself): once more for the new assignment.
-      if (keysOf(consumer.assignment()) !== keysOf(assignment)) continue
-      for (const position of positions) consumer.seek(position)
-      checkpoint.resume()
-      return true
-    }
+    // As an assignment would: tables rebuild their rolled-back partitions from the committed changelog.
+    await conductor.onAssigned(assignment)
+    const sources = new Set(conductor.topicNames())
+    const positions = await this.#committedPositions(
+      consumer,
+      assignment.actives.filter((tp) => sources.has(tp.topic)),
+    )
+    // A rebalance meanwhile: the rewind rejoins (a clean revoke and assignment) instead.
+    if (this.#host.consumer !== consumer || consumer.groupMetadata() === undefined) return false
+    if (keysOf(consumer.assignment()) !== keysOf(assignment)) return false
+    for (const position of positions) consumer.seek(position)
+    checkpoint.resume()
+    return true
   }
 
   /** Where each partition starts again: its committed offset, else the log start (`autoOffsetReset: earliest`). */
