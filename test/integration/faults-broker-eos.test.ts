@@ -20,7 +20,9 @@ afterAll(async () => {
 
 /** The worker's rewinds, from its log: how each ended (`seek` in place, or `rejoin`). */
 function rewindsOf(run: string, worker: string): string[] {
-  const log = readFileSync(join(import.meta.dirname, '..', '..', 'bench', 'results', 'faults-logs', `${run}-${worker}.log`))
+  const log = readFileSync(
+    join(import.meta.dirname, '..', '..', 'bench', 'results', 'faults-logs', `${run}-${worker}.log`),
+  )
   const methods: string[] = []
   for (const line of log.toString().split('\n')) {
     if (!line.includes('rewound: consuming again')) continue

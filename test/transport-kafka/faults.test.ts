@@ -143,7 +143,7 @@ describe('withRetries', () => {
     expect(delays).toEqual([100, 200, 400, 800, 100, 200])
   })
 
-    it('fails at once on a configuration error', async () => {
+  it('fails at once on a configuration error', async () => {
     const { config: c } = config(60_000)
     c.faults.connected = true
     const error = await withRetries(
