@@ -90,6 +90,10 @@ export class Rewinder {
         if (producer !== undefined && !renewed) {
           renewed = true
           this.stats.producersReplaced++
+          // Outputs and changelog records the finished events batched for the next turn are dropped in the same
+          // step as the replacement: sent a turn later, they would go into the new producer's transaction, which
+          // commits, while their events are read again from the committed offsets (duplicates).
+          host.checkpoint.rollback()
           const old = producer.renew()
           // Its sends settle (they fail, or land in the transaction the new epoch aborts) before the rollback below
           // forgets failures; its close aborts the transaction in the background, if the new epoch has not already.
