@@ -1,5 +1,6 @@
 import type { Conductor } from '../channels/conductor.ts'
 import { channels, since } from '../diagnostics.ts'
+import { isFaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import {
   type Assignment,
@@ -104,6 +105,7 @@ export class Rewinder {
           await producer?.abort().catch((error) => log.warn({ ...errorFields(error) }, 'abort failed'))
         }
         host.checkpoint.rollback()
+        await this.#fenceOldEpoch()
         if (host.closing()) return
         let method: RewindMethod = 'seek'
         if (membershipLost(cause) || !(await this.#seekToCommitted())) {
@@ -160,6 +162,23 @@ export class Rewinder {
     for (const position of positions) consumer.seek(position)
     checkpoint.resume()
     return true
+  }
+
+  /**
+   * The new producer starts now, not at its first output: its InitProducerId fences the old epoch and aborts the
+   * transaction it left open, and an empty transaction holding the group's offsets, aborted, clears offsets the old
+   * epoch left pending (a TxnOffsetCommit cut off by a broker restart). Until both, reading the committed offsets
+   * answers UNSTABLE_OFFSET_COMMIT (for the transaction timeout, or for good).
+   */
+  async #fenceOldEpoch(): Promise<void> {
+    const producer = this.#host.producer
+    const group = this.#host.consumer?.groupMetadata()
+    if (producer === undefined || group === undefined) return
+    await producer.sendOffsets([], group).catch((error) => {
+      // A group that moved on refuses this member's generation (the rewind rejoins); the epoch is fenced anyway.
+      if (!isFaustusError(error, 'FST_PRODUCER_FENCED')) throw error
+    })
+    await producer.abort()
   }
 
   /** Where each partition starts again: its committed offset, else the log start (`autoOffsetReset: earliest`). */
