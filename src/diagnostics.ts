@@ -96,6 +96,19 @@ export interface LateEventMessage {
   streamTime: number
 }
 
+/** Exactly-once: a failed checkpoint's transaction was aborted and the worker reads again from the committed offsets. */
+export interface RewindMessage {
+  app: string
+  /** Why the checkpoint failed. */
+  error: unknown
+  /** `start` when the rewind begins, `end` once records flow again from the committed offsets. */
+  phase: 'start' | 'end'
+  attempts?: number
+  seconds?: number
+  /** At `end`: `seek` (the member stayed in the group) or `rejoin` (its membership was lost). */
+  method?: 'seek' | 'rejoin'
+}
+
 export const channels = {
   fetch: channel('faustus:fetch'),
   process: channel('faustus:process'),
@@ -106,6 +119,7 @@ export const channels = {
   error: channel('faustus:error'),
   ask: channel('faustus:ask'),
   late: channel('faustus:late'),
+  rewind: channel('faustus:rewind'),
 } as const
 
 export type ChannelName = keyof typeof channels

@@ -36,9 +36,19 @@ async function finish(
   const result: ScenarioRow = { ...row, ...f.tally(), workerExits: exits, ...(table ? { table } : {}) }
   if (!drained) result.note = `${result.note ?? ''} output not drained before the deadline`.trim()
   if (f.feedErrors > 0) result.note = `${result.note ?? ''} ${f.feedErrors} feeder sends failed`.trim()
+  if (result.duplicated > 0) log(`${row.scenario}: duplicated inputs ${JSON.stringify(duplicateRelays(f))}`)
   log(`${row.scenario}: ${JSON.stringify(result)}`)
   await f.close()
   return result
+}
+
+/** The relays of the first inputs that are in the output more than once: when and where each copy was processed. */
+function duplicateRelays(f: FaultRun, limit = 10): { id: number; relays: [number, number, string][] }[] {
+  const ids = [...f.seen].filter(([, n]) => n > 1).slice(0, limit)
+  return ids.map(([id]) => ({
+    id,
+    relays: f.relays.filter((r) => r.id === id).map((r) => [r.relayedAt, r.partition, r.worker]),
+  }))
 }
 
 /** kill -9 of one of two workers mid-stream; the survivor takes over after the session timeout. */

@@ -38,7 +38,7 @@ export interface CheckpointOptions {
   readonly intervalMs: number
   /** Exactly-once: the streams, held still while a transaction is cut (the conductor). */
   readonly streams?: CheckpointStreams
-  /** Exactly-once: a checkpoint failed and its transaction was aborted; the app cannot go on from here. */
+  /** Exactly-once: a checkpoint failed and the tables were rolled back; the runtime ends the transaction, rewinding or stopping. */
   readonly onAborted: (error: unknown) => void
 }
 
@@ -52,7 +52,7 @@ export interface CheckpointOptions {
  */
 export class Checkpoint {
   readonly #options: CheckpointOptions
-  /** Exactly-once: the transactional producer every output and changelog record goes through. */
+  /** Exactly-once: the transactional producer every output and changelog record goes through (the app's one). */
   transactions: TransactionalProducer | undefined
   readonly #state: CheckpointState[] = []
   #consumer: Consumer | undefined
@@ -63,8 +63,8 @@ export class Checkpoint {
   /** Exactly-once: set while a checkpoint runs; the consumer's records wait for it (see `#runExactlyOnce`). */
   #gate: Promise<void> | undefined
   /**
-   * Exactly-once: a transaction was aborted and the tables rolled back. Until the consumer is bound again (a
-   * restart), records are dropped undelivered and nothing is committed.
+   * Exactly-once: a transaction was aborted and the tables rolled back. Until the rewind ends (`resume`) or the
+   * consumer is bound again, records are dropped undelivered and nothing is committed.
    */
   aborted = false
   /** Counters for metrics and tests. */
@@ -93,6 +93,11 @@ export class Checkpoint {
     this.#timer = undefined
   }
 
+  /** Exactly-once: a rewind in place put the consumer back at the committed offsets; records count again. */
+  resume(): void {
+    this.aborted = false
+  }
+
   /** After the consumer closed: nothing more to commit. */
   unbind(): void {
     this.stopInterval()
@@ -114,6 +119,8 @@ export class Checkpoint {
       .catch(() => {})
       .then(() => {
         this.#next = undefined
+        // An abort meanwhile (exactly-once): nothing to commit until the consumer is bound again.
+        if (this.#consumer === undefined || this.aborted) return
         return this.#start(trigger)
       })
     return this.#next
@@ -174,8 +181,9 @@ export class Checkpoint {
    * 2. the transaction sealed (later outputs go into the next one), so the streams go on while it ends: the
    *    source offsets sent to it with the group metadata (a zombie's are refused), and it is committed;
    * 3. stores made durable with their changelog offsets.
-   * On failure the transaction is aborted and the tables drop what it held (`rollback`); the app then stops
-   * (crash): restarting reads from the last committed offsets and rebuilds the tables from their changelogs.
+   * On failure the transaction is aborted and the tables drop what it held (`rollback`); then `onAborted` decides:
+   * a retriable failure rewinds in place (src/app/rewinder.ts: reads again from the last committed offsets, the
+   * tables recover from their changelogs), a fatal one (a fenced instance id, refused authorization) stops the app.
    */
   async #runExactlyOnce(trigger: CheckpointTrigger, producer: TransactionalProducer): Promise<void> {
     const { acks, outputs, streams } = this.#options
@@ -212,7 +220,7 @@ export class Checkpoint {
     } catch (error) {
       acks.uncommit(offsets)
       this.stats.failed++
-      await this.#abort(error)
+      this.#abort(error)
       throw error
     } finally {
       reopen()
@@ -240,17 +248,23 @@ export class Checkpoint {
     while (acks.inFlight() > 0) await turn()
   }
 
-  async #abort(cause: unknown): Promise<void> {
+  /**
+   * The tables and unsent outputs are rolled back at once (a revoke or rejoin running next must not see them); the
+   * transaction itself is ended by `onAborted`: a rewind replaces the producer (the new epoch aborts it at the
+   * coordinator without waiting on an EndTxn that retries while the broker is away), a stop closes it.
+   */
+  #abort(cause: unknown): void {
     this.stats.aborted++
     this.aborted = true
-    const log = this.#options.log
-    log.error({ ...errorFields(cause) }, 'checkpoint failed: aborting the transaction and rolling back tables')
-    await this.transactions
-      ?.abort()
-      .catch((error) => log.warn({ ...errorFields(error) }, 'abort failed; the broker aborts it after its timeout'))
+    this.#options.log.error({ ...errorFields(cause) }, 'checkpoint failed: rolling back the transaction and tables')
+    this.rollback()
+    this.#options.onAborted(cause)
+  }
+
+  /** Exactly-once: drops what the aborted transaction held: outputs not yet sent and the tables' changes. */
+  rollback(): void {
     this.#options.outputs.discard()
     for (const state of this.#state) state.rollback()
-    this.#options.onAborted(cause)
   }
 
   #committed(offsets: TopicPartitionOffset[], started: number): void {

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { OutputOrigin } from '../agents/context.ts'
-import { ReplyWaiter } from '../agents/replies.ts'
+import type { ReplyWaiter } from '../agents/replies.ts'
 import { Conductor } from '../channels/conductor.ts'
-import { decodeReply } from '../channels/reqrep.ts'
 import type { Topic } from '../channels/topic.ts'
 import type { Clock } from '../clock.ts'
-import { FaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import type {
   Assignor,
@@ -18,7 +16,11 @@ import type {
   Transport,
 } from '../transport/types.ts'
 import { Checkpoint, type CheckpointState } from './checkpoint.ts'
+import { CurrentProducer } from './current-producer.ts'
 import { Outputs } from './outputs.ts'
+import { ReplyTopic } from './reply-topic.ts'
+import { isRewindable } from './rewind.ts'
+import { Rewinder } from './rewinder.ts'
 import type { Settings } from './settings.ts'
 import { createTransport } from './transports.ts'
 
@@ -51,19 +53,21 @@ export class Runtime {
   readonly #host: RuntimeHost
   #transport: Transport | undefined
   #connecting: Promise<Transport> | undefined
-  #producer: Producer | undefined
+  /** The app's one producer (see CurrentProducer): every output, changelog record and transaction goes through it. */
+  #producer: CurrentProducer | undefined
   #consumer: Consumer | undefined
   #stopping = false
   #subscribed = new Set<string>()
-  #replies: Promise<{ waiter: ReplyWaiter; reader: Consumer }> | undefined
-  /** The reply waiter once started, read synchronously by `app.stats()`. */
-  #waiter: ReplyWaiter | undefined
+  readonly #replyTopic: ReplyTopic
   #resubscribing: Promise<void> | undefined
   #createdTopics = new Set<string>()
+  /** Exactly-once: rewinds after a failed checkpoint. */
+  readonly #rewinder: Rewinder
+  #closing = false
 
   constructor(host: RuntimeHost) {
     this.#host = host
-    this.#outputs = new Outputs((error) => host.onConsumerError(error), host.settings.producerMaxBufferedBytes)
+    this.#outputs = new Outputs((error) => this.outputFailed(error), host.settings.producerMaxBufferedBytes)
     const settings = host.settings
     this.conductor = new Conductor({
       appId: host.appId,
@@ -83,9 +87,50 @@ export class Runtime {
         untaken: () => this.conductor.untaken(),
         fansOut: () => this.conductor.fansOut(),
       },
-      onAborted: (error) => host.onConsumerError(error),
+      onAborted: (error) => this.#onAborted(error),
     })
     this.conductor.onCommitDue(() => this.checkpoint.request('acks'))
+    this.#replyTopic = new ReplyTopic({
+      log: host.log,
+      // Read at the first ask: a test driver sets its virtual clock after the runtime exists.
+      get clock() {
+        return host.clock
+      },
+      replicas: settings.topicReplicationFactor,
+      replyExpiresMs: settings.replyExpiresMs,
+      connect: () => this.connect(),
+      decodeReplyValue: (value) => host.decodeReplyValue(value),
+    })
+    const runtime = this
+    this.#rewinder = new Rewinder({
+      appId: host.appId,
+      log: host.log,
+      revokeTimeoutMs: settings.revokeTimeoutMs,
+      conductor: this.conductor,
+      checkpoint: this.checkpoint,
+      get producer() {
+        return runtime.#producer?.transactional ? runtime.#producer : undefined
+      },
+      get consumer() {
+        return runtime.#consumer
+      },
+      get transport() {
+        return runtime.#transport
+      },
+      closing: () => this.#closing,
+      drain: (isIdle, timeoutMs) => this.drain(isIdle, timeoutMs),
+      rejoin: async () => {
+        const topics = [...this.#subscribed]
+        await this.stopConsumer()
+        if (!this.#closing) await this.startConsumer(topics)
+      },
+      fatal: (error) => this.#host.onConsumerError(error),
+    })
+  }
+
+  /** Exactly-once rewinds: started, done, and how (for metrics and tests). */
+  get rewinds(): Readonly<Rewinder['stats']> {
+    return this.#rewinder.stats
   }
 
   /**
@@ -109,9 +154,9 @@ export class Runtime {
     onRecords: (records) => {
       const checkpoint = this.checkpoint
       // Exactly-once: records wait while a checkpoint commits its transaction; after an abort they are dropped
-      // (never acked, so read again after the restart).
+      // (never acked, so read again after the rewind), standby changelog records aside.
       if (checkpoint.gate !== undefined) return checkpoint.gate.then(() => this.#handler.onRecords(records))
-      if (checkpoint.aborted) return
+      if (checkpoint.aborted) return this.conductor.onRecordsHeld(records)
       return this.conductor.onRecords(records)
     },
     onRevoked: async (partitions) => {
@@ -156,14 +201,16 @@ export class Runtime {
       await transport.connect()
       const producerOptions = { lingerMs: settings.producerLingerMs, compression: settings.producerCompression }
       if (options.exactlyOnce) {
-        const transactions = transport.createTransactionalProducer({
-          ...producerOptions,
-          transactionalId: `${this.#host.groupId}-${randomUUID()}`,
-        })
-        this.#producer = transactions
-        this.checkpoint.transactions = transactions
+        // One id for this worker's life: a producer replaced by a rewind keeps it (its new epoch fences the old).
+        const transactionalId = `${this.#host.groupId}-${randomUUID()}`
+        const producer = new CurrentProducer(
+          () => transport.createTransactionalProducer({ ...producerOptions, transactionalId }),
+          true,
+        )
+        this.#producer = producer
+        this.checkpoint.transactions = producer
       } else {
-        this.#producer = transport.createProducer(producerOptions)
+        this.#producer = new CurrentProducer(() => transport.createProducer(producerOptions), false)
         this.checkpoint.transactions = undefined
       }
       this.#outputs.attach(this.#producer)
@@ -242,6 +289,30 @@ export class Runtime {
       .catch((error) => this.#host.log.warn({ ...errorFields(error) }, 'commit failed; will retry'))
   }
 
+  /**
+   * An output (or a table changelog record) failed. At least once the app stops (nothing may be committed past it). Under exactly-once a
+   * retriable failure (the broker away past the client's retries) only dooms the open transaction: the next
+   * checkpoint fails on it, aborts and rewinds (see `Rewinder`).
+   */
+  outputFailed(error: unknown): void {
+    if (this.checkpoint.transactions === undefined || this.#closing || !isRewindable(error)) {
+      this.#host.onConsumerError(error)
+      return
+    }
+    this.#host.log.warn({ ...errorFields(error) }, 'an output failed: the transaction will be aborted and rewound')
+    this.checkpoint.request('interval')
+  }
+
+  /** Exactly-once: a checkpoint's transaction was aborted (its tables rolled back): rewind, or stop if fatal. */
+  #onAborted(error: unknown): void {
+    if (this.#closing || !isRewindable(error)) {
+      // The app stops: closing the producer aborts the transaction.
+      this.#host.onConsumerError(error)
+      return
+    }
+    this.#rewinder.start(error)
+  }
+
   /** Waits until every consumed event is processed and acked, or the deadline passes. */
   async drain(isIdle: () => boolean, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs
@@ -275,74 +346,22 @@ export class Runtime {
     consumer.pause(actives)
   }
 
-  /** The per-process reply topic and its reader, created on first use. */
+  /** The per-process reply topic's waiter, created on first use. */
   replyWaiter(): Promise<ReplyWaiter> {
-    if (this.#replies === undefined) {
-      const starting = this.#startReplies()
-      this.#replies = starting
-      starting.then(
-        (r) => {
-          if (this.#replies === starting) this.#waiter = r.waiter
-        },
-        () => {},
-      )
-      // A failed start (broker briefly away) is not kept: the next ask tries again.
-      starting.catch(() => {
-        if (this.#replies === starting) this.#replies = undefined
-      })
-    }
-    return this.#replies.then((r) => r.waiter)
+    return this.#replyTopic.waiter()
   }
 
   /** Asks waiting for their reply (0 before the first ask). */
   get asksWaiting(): number {
-    return this.#waiter?.waiting ?? 0
-  }
-
-  async #startReplies(): Promise<{ waiter: ReplyWaiter; reader: Consumer }> {
-    const transport = await this.connect()
-    // Faust's default reply_to: f-reply-<uuid4>, one partition, deleted after `reply_expires`.
-    const name = `f-reply-${randomUUID()}`
-    await transport.ensureTopics([
-      {
-        name,
-        partitions: 1,
-        replicas: this.#host.settings.topicReplicationFactor,
-        config: { 'cleanup.policy': 'delete', 'retention.ms': String(this.#host.settings.replyExpiresMs) },
-      },
-    ])
-    const log = this.#host.log
-    const waiter = new ReplyWaiter(name, log, this.#host.clock)
-    const reader = transport.createConsumer({
-      handler: {
-        onAssigned: () => {},
-        onRevoked: () => {},
-        onRecords: (records) => {
-          for (const record of records) {
-            try {
-              const reply = decodeReply(record.value, record)
-              waiter.deliver(reply.correlationId, this.#host.decodeReplyValue(reply.value))
-            } catch (error) {
-              log.error({ ...errorFields(error), topic: name, offset: record.offset }, 'skipping an unreadable reply')
-            }
-          }
-        },
-      },
-    })
-    await reader.assign([{ topic: name, partition: 0, offset: 0 }])
-    await reader.start()
-    return { waiter, reader }
+    return this.#replyTopic.waiting
   }
 
   async close(): Promise<void> {
+    this.#closing = true
+    await this.#rewinder.running
+    this.#closing = false
     await this.stopConsumer()
-    if (this.#replies) {
-      const { waiter, reader } = await this.#replies.catch(() => ({ waiter: undefined, reader: undefined }))
-      waiter?.cancelAll(new FaustusError('FST_APP_NOT_STARTED', 'the app stopped before the reply arrived'))
-      await reader?.close()
-      this.#replies = undefined
-      this.#waiter = undefined
-    }
+    await this.#replyTopic.close()
     this.#outputs.sendNow()
     await this.#producer?.flush()
     await this.#producer?.close()

@@ -95,6 +95,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
         return topic === undefined ? undefined : { keySerde: topic.keySerde, partitions: topic.partitions }
       },
       crash: (error) => this.crash(error),
+      changelogFailed: (error) => this.runtime.outputFailed(error),
     })
     this.joins = streamJoinsOf(app.topics, this.tables, this.runtime.conductor)
     this.tables.configure({ recoveryStallMs: app.settings.tableRecoveryStallMs })

@@ -113,6 +113,15 @@ export class Conductor implements MessageAcker {
     this.#diverted.set(topic, handler)
   }
 
+  /**
+   * Records that must not be processed (exactly-once, after an aborted transaction until the rewind ends): diverted
+   * ones (standby changelogs, which the abort does not touch) are still applied, so a standby has no hole; the
+   * others are dropped undelivered and read again from the committed offsets.
+   */
+  onRecordsHeld(records: ConsumedRecord[]): void {
+    if (this.#diverted.size > 0) this.#divert(records)
+  }
+
   topicNames(): string[] {
     return [...this.#routes.keys()]
   }

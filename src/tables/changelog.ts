@@ -72,9 +72,13 @@ export class ChangelogWriter {
     this.#inFlight.add(sent)
   }
 
-  /** Drops what is queued and not sent (an aborted transaction: those changes are rolled back). */
+  /**
+   * Drops what is queued and not sent (an aborted transaction: those changes are rolled back), and a failed send:
+   * it doomed only the aborted transaction.
+   */
   discard(): void {
     this.#buffer = []
+    this.#failure = undefined
   }
 
   /** Sends what is queued and waits until every send so far is acknowledged; throws if any failed. */

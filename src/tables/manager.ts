@@ -36,6 +36,11 @@ export interface TableManagerHost {
   /** Key codec and partition count of a topic the app reads (for the key-partition check). */
   sourceTopic(name: string): { keySerde: Serde; partitions: number } | undefined
   crash(error: Error): void
+  /**
+   * A changelog write failed (the failure also fails the next checkpoint). Default `crash`; under exactly-once the
+   * runtime rewinds instead when the broker may come back.
+   */
+  changelogFailed?(error: Error): void
 }
 
 export interface TableManagerOptions {
@@ -86,8 +91,11 @@ export class TableManager implements CollectionHost {
     this.#options = { recoveryStallMs: options.recoveryStallMs ?? 60_000, tty: options.tty }
     this.#writer = new ChangelogWriter({
       onWritten: (metadata) => this.#onWritten(metadata),
-      onError: (error) =>
-        host.crash(new FaustusError('FST_TRANSPORT', 'a table changelog write failed', { cause: error })),
+      onError: (error) => {
+        const failure = new FaustusError('FST_TRANSPORT', 'a table changelog write failed', { cause: error })
+        if (host.changelogFailed) host.changelogFailed(failure)
+        else host.crash(failure)
+      },
     })
   }
 
@@ -229,7 +237,7 @@ export class TableManager implements CollectionHost {
   async stop(): Promise<void> {
     if (!this.#started) return
     this.#started = false
-    // A failed write already crashed the app (and failed every checkpoint since): nothing more to report here.
+    // A failed write already crashed the app or was rewound (and failed every checkpoint since): reported already.
     await this.#writer.flush().catch(() => {})
     this.#writer.attach(undefined)
     for (const table of this.tables.values()) table.detachStores()

@@ -117,7 +117,11 @@ export interface TransactionOffsets {
  * this one. Both fail with FST_PRODUCER_FENCED; the transaction must then be aborted.
  */
 export interface TransactionalProducer extends Producer {
-  /** Adds consumed offsets (next offset to read) to the open transaction, for `group`. */
+  /**
+   * Adds consumed offsets (next offset to read) to the open transaction, for `group`. With none, the group's offsets
+   * still join the transaction: its end (an abort) clears offsets a previous epoch of this producer left pending
+   * there, which would otherwise keep `committed` offsets unstable (a transaction cut off by a broker restart).
+   */
   sendOffsets(offsets: TopicPartitionOffset[], group: GroupMetadata): Promise<void>
   /**
    * Commits the open transaction (nothing to do when none is open). It is sealed at the call: sends made from then

@@ -127,6 +127,22 @@ describe('withRetries', () => {
     expect(c.faults.stats.toJSON()).toEqual({ total: 4, byError: { LEADER_NOT_AVAILABLE: 4 }, byOperation: { op: 4 } })
   })
 
+  it('retries soon once the broker answers again after connections failed (a restart), not after the long backoff', async () => {
+    const { config: c, lines } = config(50)
+    c.faults.connected = true
+    let calls = 0
+    const result = await withRetries(c, 'op', async () => {
+      calls++
+      if (calls <= 4) throw new NetworkError('failed', { cause: systemError('ECONNREFUSED') })
+      if (calls <= 6) throw new ProtocolError('NOT_COORDINATOR')
+      return calls
+    })
+    expect(result).toBe(7)
+    const delays = lines.map((line) => Number(/retrying in (\d+) ms/.exec(line)?.[1]))
+    // 100 ms doubling while the broker is away; from its first answer, 100 ms doubling again.
+    expect(delays).toEqual([100, 200, 400, 800, 100, 200])
+  })
+
   it('fails at once on a configuration error', async () => {
     const { config: c } = config(60_000)
     c.faults.connected = true

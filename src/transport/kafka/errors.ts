@@ -115,6 +115,11 @@ export async function withRetries<T>(
 ): Promise<T> {
   const deadline = retryDeadline(config, options.deadlineMs)
   const retriable = options.retriable ?? isRetriable
+  // The attempt the backoff counts from: when the broker answers again after connections failed (a restart), the
+  // errors it answers with meanwhile (leaders and coordinators loading) are retried soon, not after the long
+  // backoff the outage built up.
+  let backoffFrom = 0
+  let unreachable = false
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation()
@@ -123,7 +128,10 @@ export async function withRetries<T>(
       if (!retriable(error) || remaining <= 0 || options.signal?.aborted || securityFailureOf(config, error)) {
         throw toTransportError(config, what, error)
       }
-      const delay = Math.min(backoffMs(attempt), remaining)
+      const network = classify(error).id === 'NETWORK'
+      if (unreachable && !network) backoffFrom = attempt - 1
+      unreachable = network
+      const delay = Math.min(backoffMs(attempt - backoffFrom), remaining)
       noteRetry(config, what, attempt, delay, error)
       await sleep(delay, options.signal)
     }

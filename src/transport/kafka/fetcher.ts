@@ -250,7 +250,8 @@ export class Fetcher {
           } else if (STALE_METADATA_ERRORS.has(p.errorCode)) stale = true
           continue
         }
-        const { records, nextOffset } = toConsumedRecords(topic, p.partitionIndex, p.records, from)
+        const read = toConsumedRecords(topic, p.partitionIndex, p.records, from, p.abortedTransactions)
+        const { records, nextOffset } = read
         state.fetchOffset = nextOffset
         if (records.length > 0 || nextOffset > from) parts.push({ state, epoch, records, nextOffset })
       }

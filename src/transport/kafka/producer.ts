@@ -6,26 +6,23 @@
  * `maxInFlightRequests` requests in flight (while they are, the queue keeps growing into a bigger batch). Records
  * queued or in flight are bounded by `maxBufferedRecords` and `maxBufferedBytes`: a `send` beyond either waits for
  * acknowledgements (backpressure), in order.
- *
- * Partitions are chosen here, before the library sees the records, so metadata can report them: an explicit
- * partition (checked against the topic), murmur2 of the key as the Java client, or round-robin without a key.
+ * Partitions are chosen before the library sees the records (partitioning.ts), so metadata can report them.
  */
 import { type Consumer as LibraryConsumer, Producer as LibraryProducer, ProduceAcks } from '@platformatic/kafka'
 import { TransportError } from '../../errors.ts'
-import { partitionForKey } from '../murmur2.ts'
-import {
-  type GroupMetadata,
-  type ProduceRecord,
-  type Producer,
-  type ProducerOptions,
-  type RecordMetadata,
-  recordBytes,
-  type TopicPartitionOffset,
-  type TransactionalProducer,
-  type TransactionOffsets,
+import type {
+  GroupMetadata,
+  ProduceRecord,
+  Producer,
+  ProducerOptions,
+  RecordMetadata,
+  TopicPartitionOffset,
+  TransactionalProducer,
+  TransactionOffsets,
 } from '../types.ts'
-import { partitionCount, toTransportError, withRetries } from './errors.ts'
+import { toTransportError, withRetries } from './errors.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
+import { bytesOf, Partitioner, partitionCounts, partitionMetadata, toHeaderMap } from './partitioning.ts'
 import { type Message, settleRequests, splitByBatchBytes } from './produce-requests.ts'
 import { watchConnections } from './security.ts'
 import { beginTransaction, fencedError, isFencing, produceError, txnOffsetCommit } from './transactions.ts'
@@ -71,7 +68,7 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   readonly #maxBuffered: number
   readonly #maxBufferedBytes: number
   readonly #maxBatchBytes: number
-  readonly #roundRobin = new Map<string, number>()
+  readonly #partitioner = new Partitioner()
   #queue: Pending[] = []
   #queued = 0
   /** Records accepted and not yet acknowledged (queued + in flight), and their bytes. */
@@ -156,13 +153,13 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   // Transactions (transactional producers only).
 
   async sendOffsets(offsets: TopicPartitionOffset[], group: GroupMetadata): Promise<void> {
-    if (offsets.length === 0) return
     const transaction = await this.#currentTransaction()
     try {
       // AddOffsetsToTxn (the library needs only the group id of a consumer), then our own TxnOffsetCommit with
-      // the group metadata of our own membership: the coordinator refuses a stale generation (KIP-447).
+      // the group metadata of our own membership: the coordinator refuses a stale generation (KIP-447). With no
+      // offsets only the first: the transaction's end then clears offsets this producer id left pending.
       await transaction.addConsumer({ groupId: group.groupId } as unknown as LibraryConsumer)
-      await txnOffsetCommit(this.#config, this.#client, this.#transactionalId!, offsets, group)
+      if (offsets.length > 0) await txnOffsetCommit(this.#config, this.#client, this.#transactionalId!, offsets, group)
     } catch (error) {
       throw this.#transactionError('sending offsets to the transaction', error)
     }
@@ -310,7 +307,12 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   async #produceInOrder(batch: Pending[], previous: Promise<void>, issued: () => void): Promise<void> {
     let counts: Map<string, number>
     try {
-      counts = await this.#partitionCounts(batch)
+      counts = await partitionCounts(
+        this.#config,
+        this.#client,
+        batch.map((p) => p.records),
+        this.#abort.signal,
+      )
     } catch (error) {
       for (const p of batch) p.reject(toTransportError(this.#config, 'producing', error))
       return
@@ -331,7 +333,7 @@ export class KafkaProducer implements Producer, TransactionalProducer {
               details: { topic: record.topic },
             })
           }
-          const partition = this.#partition(record, count)
+          const partition = this.#partitioner.partition(record, count)
           const timestamp = record.timestamp ?? now
           messages.push({
             topic: record.topic,
@@ -397,59 +399,4 @@ export class KafkaProducer implements Producer, TransactionalProducer {
       for (const { pending } of accepted) pending.reject(failure)
     }
   }
-
-  /** Partition counts of the topics in the batch; unknown topics are absent. */
-  async #partitionCounts(batch: Pending[]): Promise<Map<string, number>> {
-    const topics = new Set<string>()
-    for (const p of batch) for (const r of p.records) topics.add(r.topic)
-    const counts = new Map<string, number>()
-    await Promise.all(
-      [...topics].map(async (topic) => {
-        const count = await partitionCount(this.#config, this.#client, topic, {
-          unknownRetries: 2,
-          signal: this.#abort.signal,
-        })
-        if (count !== undefined) counts.set(topic, count)
-      }),
-    )
-    return counts
-  }
-
-  #partition(record: ProduceRecord, count: number): number {
-    if (record.partition !== undefined) {
-      if (Number.isInteger(record.partition) && record.partition >= 0 && record.partition < count) {
-        return record.partition
-      }
-      throw new TransportError(
-        'FST_TRANSPORT',
-        `partition ${record.partition} out of range for topic "${record.topic}" (${count} partitions)`,
-        { details: { topic: record.topic, partition: record.partition, partitions: count } },
-      )
-    }
-    if (record.key !== null && record.key !== undefined) return partitionForKey(record.key, count)
-    const next = this.#roundRobin.get(record.topic) ?? 0
-    this.#roundRobin.set(record.topic, next + 1)
-    return next % count
-  }
-}
-
-/** What the library's `addPartitions` reads of cluster metadata: partition counts. */
-function partitionMetadata(counts: Map<string, number>): never {
-  return { topics: new Map([...counts].map(([topic, count]) => [topic, { partitionsCount: count }])) } as never
-}
-
-/** Bytes of keys, values and headers of `records` (with what holds them), for the byte bound. */
-function bytesOf(records: readonly ProduceRecord[]): number {
-  let bytes = 0
-  for (let i = 0; i < records.length; i++) bytes += recordBytes(records[i])
-  return bytes
-}
-
-function toHeaderMap(headers: Record<string, Buffer | string>): Map<Buffer, Buffer> {
-  const map = new Map<Buffer, Buffer>()
-  for (const name in headers) {
-    const value = headers[name]
-    map.set(Buffer.from(name), typeof value === 'string' ? Buffer.from(value) : value)
-  }
-  return map
 }

@@ -1,0 +1,72 @@
+// Exactly-once through single-broker restarts (short CI version of `npm run faults -- --only broker-sigterm,
+// broker-sigkill,outage-60s --guarantee exactly_once`): a broker of its own is stopped with SIGTERM and started
+// again, then killed with SIGKILL and started again, while an exactly-once worker process relays a steady stream
+// and counts it in a table. Each restart fails a transaction: the worker rewinds in place (new producer, seek to the
+// committed offsets) and never exits, and every acknowledged input is in the output (read with read_committed to
+// the end offsets). Not asserted yet: exactly one output per input and a table equal to the truth. The 10-try bench
+// (bench/results/faults-eos-rewind.json) still finds duplicated outputs processed just after a seek rewind and
+// counts off by a few dozen; the figures are printed here.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { FaultRun } from '../../bench/faults/harness.ts'
+import { type KafkaCluster, startKafka } from '../../scripts/kafka/index.ts'
+
+let cluster: KafkaCluster | undefined
+let f: FaultRun | undefined
+
+afterAll(async () => {
+  await f?.close()
+  await cluster?.stop()
+})
+
+/** The worker's rewinds, from its log: how each ended (`seek` in place, or `rejoin`). */
+function rewindsOf(run: string, worker: string): string[] {
+  const log = readFileSync(
+    join(import.meta.dirname, '..', '..', 'bench', 'results', 'faults-logs', `${run}-${worker}.log`),
+  )
+  const methods: string[] = []
+  for (const line of log.toString().split('\n')) {
+    if (!line.includes('rewound: consuming again')) continue
+    methods.push((JSON.parse(line) as { method: string }).method)
+  }
+  return methods
+}
+
+describe('fault: single broker restarts under exactly-once', () => {
+  it('SIGTERM and SIGKILL restarts: the worker rewinds in place and never exits; 0 lost', async () => {
+    cluster = await startKafka({ brokers: 1 })
+    f = new FaultRun(cluster.bootstrap)
+    await f.setup()
+    const worker = f.spawnWorker({ name: 'a', guarantee: 'exactly_once', sessionMs: 10_000 })
+    await worker.ready
+    f.startFeeding(200)
+    await f.waitForOutputs(300)
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      await cluster.stopBroker(1, signal)
+      await cluster.startBroker(1)
+      const back = Date.now()
+      while (f.resumedAfter(back) === undefined) await f.waitForOutputs(1, 180_000)
+      console.log(`exactly-once broker ${signal} restart: resumed ${f.resumedAfter(back)} ms after the broker was back`)
+      expect(f.unexpectedExits).toEqual([])
+    }
+    await f.stopFeeding()
+    expect(await f.drain()).toBe(true)
+    const { records, lost, duplicated } = f.tally()
+    console.log(`exactly-once broker restarts: ${records} inputs, ${lost} lost, ${duplicated} duplicated`)
+    expect(records).toBeGreaterThan(0)
+    expect(lost).toBe(0)
+    expect(f.unexpectedExits).toEqual([])
+    expect(worker.exit).toBeUndefined()
+    // The member stayed in its group through both restarts: every rewind sought in place, none rejoined.
+    const methods = rewindsOf(f.run, 'a')
+    console.log(`exactly-once broker restarts: rewinds ${JSON.stringify(methods)}`)
+    expect(methods.length).toBeGreaterThan(0)
+    expect(methods.filter((m) => m !== 'seek')).toEqual([])
+    // A graceful stop commits the table's last changelog records.
+    await f.endWorker('a', 'SIGTERM')
+    const table = await f.tableCheck()
+    console.log(`exactly-once broker restarts: duplicated ${duplicated}, table ${JSON.stringify(table)}`)
+    expect(table.readToEnd).toBe(true)
+  }, 400_000)
+})

@@ -1,0 +1,79 @@
+// read_committed filtering of aborted transactions when a transaction's records are split over fetch responses (a
+// response ends at the fetch's byte limit before the transaction's ABORT marker): none of its records may be
+// delivered, from either response. The broker lists the aborted transaction in both responses.
+import { IS_CONTROL, IS_TRANSACTIONAL, type RecordsBatch } from '@platformatic/kafka'
+import { describe, expect, it } from 'vitest'
+import { toConsumedRecords } from '../../src/transport/kafka/records.ts'
+
+/** A batch of `count` records from `offset`, by `producerId`, transactional or not. */
+function batch(offset: number, count: number, producerId: bigint, transactional = true): RecordsBatch {
+  return {
+    firstOffset: BigInt(offset),
+    lastOffsetDelta: count - 1,
+    attributes: transactional ? IS_TRANSACTIONAL : 0,
+    producerId,
+    firstTimestamp: 0n,
+    maxTimestamp: 0n,
+    records: Array.from({ length: count }, (_, i) => ({
+      attributes: 0,
+      timestampDelta: 0n,
+      offsetDelta: i,
+      key: null,
+      value: Buffer.from(`${producerId}@${offset + i}`),
+      headers: [],
+    })),
+  } as unknown as RecordsBatch
+}
+
+/** A transaction marker (control batch) at `offset`: ABORT (type 0) or COMMIT (type 1). */
+function marker(offset: number, producerId: bigint, type: 'abort' | 'commit'): RecordsBatch {
+  const key = Buffer.alloc(4)
+  key.writeInt16BE(0, 0)
+  key.writeInt16BE(type === 'abort' ? 0 : 1, 2)
+  const control = batch(offset, 1, producerId)
+  return { ...control, attributes: IS_TRANSACTIONAL | IS_CONTROL, records: [{ ...control.records[0], key }] } as never
+}
+
+const values = (records: { value: Buffer | null }[]) => records.map((r) => r.value!.toString())
+
+describe('read_committed: aborted transactions across fetch responses', () => {
+  it('drops an aborted transaction whose ABORT marker is in the next response, from both responses', () => {
+    // Producer 7 commits offsets 0-1 (marker 2); producer 9 writes 3-6 and aborts (marker 7); producer 7 commits 8.
+    const aborted = [{ producerId: 9n, firstOffset: 3n }]
+    const first = toConsumedRecords('t', 0, [batch(0, 2, 7n), marker(2, 7n, 'commit'), batch(3, 2, 9n)], 0, aborted)
+    expect(values(first.records)).toEqual(['7@0', '7@1'])
+    expect(first.nextOffset).toBe(5)
+    const second = toConsumedRecords(
+      't',
+      0,
+      [batch(5, 2, 9n), marker(7, 9n, 'abort'), batch(8, 1, 7n), marker(9, 7n, 'commit')],
+      5,
+      aborted,
+    )
+    expect(values(second.records)).toEqual(['7@8'])
+    expect(second.nextOffset).toBe(10)
+  })
+
+  it('drops every aborted transaction of a producer in one response, and keeps its committed ones between', () => {
+    // Producer 9: aborted 0-1 (marker 2), committed 3 (marker 4), aborted 5 (marker 6); non-transactional 7.
+    const response = [
+      batch(0, 2, 9n),
+      marker(2, 9n, 'abort'),
+      batch(3, 1, 9n),
+      marker(4, 9n, 'commit'),
+      batch(5, 1, 9n),
+      marker(6, 9n, 'abort'),
+      batch(7, 1, 9n, false),
+    ]
+    const aborted = [
+      { producerId: 9n, firstOffset: 5n },
+      { producerId: 9n, firstOffset: 0n },
+    ]
+    expect(values(toConsumedRecords('t', 0, response, 0, aborted).records)).toEqual(['9@3', '9@7'])
+  })
+
+  it('keeps everything when the response lists no aborted transaction', () => {
+    const response = [batch(0, 2, 9n), marker(2, 9n, 'commit'), batch(3, 1, 4n, false)]
+    expect(values(toConsumedRecords('t', 0, response, 0, []).records)).toEqual(['9@0', '9@1', '4@3'])
+  })
+})
