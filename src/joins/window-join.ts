@@ -107,7 +107,12 @@ export class WindowJoin {
   #clock(partition: number): PartitionClock {
     let clock = this.#clocks.get(partition)
     if (clock === undefined) {
-      clock = { streamTime: -1, sideTime: [-1, -1], minOuterTime: Number.NEGATIVE_INFINITY, lastSweep: Number.NEGATIVE_INFINITY }
+      clock = {
+        streamTime: -1,
+        sideTime: [-1, -1],
+        minOuterTime: Number.NEGATIVE_INFINITY,
+        lastSweep: Number.NEGATIVE_INFINITY,
+      }
       this.#clocks.set(partition, clock)
     }
     return clock

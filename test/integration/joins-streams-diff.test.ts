@@ -119,9 +119,7 @@ describe('joins and session windows against Kafka Streams', () => {
         async () => {
           const events = stStream.stream() as Stream<string, string>
           const joined =
-            kind === 'inner'
-              ? events.joinTable(table, { joiner: pair })
-              : events.leftJoinTable(table, { joiner: pair })
+            kind === 'inner' ? events.joinTable(table, { joiner: pair }) : events.leftJoinTable(table, { joiner: pair })
           for await (const e of joined.events()) {
             await out[`st-${kind}`].forward({ key: e.key, value: e.value, timestamp: e.timestamp })
           }
@@ -204,7 +202,9 @@ describe('joins and session windows against Kafka Streams', () => {
         const ours = Date.now()
         await allCommitted(transport, appId, inputs)
         if (process.env.DIFF_TIMINGS === '1') {
-          console.log(`phase ${phase}: ${records.length} records, Faustus ${ours - began} ms, then Kafka Streams ${Date.now() - ours} ms`)
+          console.log(
+            `phase ${phase}: ${records.length} records, Faustus ${ours - began} ms, then Kafka Streams ${Date.now() - ours} ms`,
+          )
         }
       }
       console.log(`${total} input records in ${phases.length} phases`)
@@ -215,7 +215,9 @@ describe('joins and session windows against Kafka Streams', () => {
         const ours = lines(await readToEnd(transport, partitionsOf(`${prefix}fst-${o}`, PARTITIONS)), withTimestamp)
         const theirs = lines(await readToEnd(transport, partitionsOf(`${prefix}ks-${o}`, PARTITIONS)), withTimestamp)
         const unmatched = theirs.filter((line) => line.includes('null')).length
-        console.log(`${o}: Faustus ${ours.length} results, Kafka Streams ${theirs.length} (${unmatched} with a null side)`)
+        console.log(
+          `${o}: Faustus ${ours.length} results, Kafka Streams ${theirs.length} (${unmatched} with a null side)`,
+        )
         const missing = missingFrom(theirs, ours)
         const extra = missingFrom(ours, theirs)
         if (missing.length + extra.length > 0) {

@@ -84,7 +84,12 @@ export function streamTablePhases(
         records.push({ topic: topics.table, key: key(), value, timestamp })
       } else {
         const late = random() < 0.05 ? Math.floor(random() * options.span) : 0
-        records.push({ topic: topics.stream, key: key(), value: JSON.stringify(`e${phase}-${i}`), timestamp: timestamp - late })
+        records.push({
+          topic: topics.stream,
+          key: key(),
+          value: JSON.stringify(`e${phase}-${i}`),
+          timestamp: timestamp - late,
+        })
       }
     }
     phases.push(records)
