@@ -59,7 +59,7 @@ interface PartitionClock {
    * before + after + grace of its own time, as Kafka Streams' join window stores (their observed stream time).
    */
   sideTime: [number, number]
-  /** No record in the outer store is older than this (a hint to skip scans). */
+  /** Kafka Streams' `minTime`: the outer table is scanned only once stream time passed this record's window. */
   minOuterTime: number
   lastSweep: number
 }
@@ -140,7 +140,7 @@ export class WindowJoin {
     const { before, after, grace } = this.window
     const retention = before + after + grace
     const results: Derived<unknown, unknown>[] = []
-    if (time === streamTime) this.#emitClosed(partition, clock, results)
+    if (time === streamTime) this.#emitClosed(partition, clock, side, results)
     const keyBytes = this.#codecs.encodeKey(key)
     const id = recordId(event.topic, event.offset, this.#counter++)
     const own = side === LEFT ? this.#stores.left : this.#stores.right
@@ -190,31 +190,39 @@ export class WindowJoin {
     return side === LEFT ? this.#result(key, value, null, time) : this.#result(key, null, value, time)
   }
 
-  /** Emits (and forgets) the waiting records whose window has closed, oldest first, left before right. */
-  #emitClosed(partition: number, clock: PartitionClock, results: Derived<unknown, unknown>[]): void {
+  /**
+   * Emits (and forgets) the waiting records whose window has closed, oldest first, following Kafka Streams' scan
+   * exactly (KStreamKStreamJoin#emitNonJoinedOuterRecords), since when it scans decides which late matches still
+   * prevent a null result: no scan while `minOuterTime` + the processing side's look-ahead + grace has not passed;
+   * a scan stops at the first entry after both sides had a still-open one, and leaves `minOuterTime` at that
+   * entry's time (the last entry's when it went through: then nothing is scanned again until stream time passes
+   * that record's window too).
+   */
+  #emitClosed(partition: number, clock: PartitionClock, side: Side, results: Derived<unknown, unknown>[]): void {
     const outer = this.#stores.outer
     if (outer === undefined) return
-    const { grace, before, after } = this.window
-    const shortest = Math.min(before, after)
-    if (clock.minOuterTime + shortest + grace >= clock.streamTime) return
-    let oldestLeft = Number.POSITIVE_INFINITY
+    const { grace } = this.window
+    if (clock.minOuterTime + this.#lookAhead(side) + grace >= clock.streamTime) return
+    let minTime = Number.POSITIVE_INFINITY
+    const open = [false, false]
     const closed: [Buffer, Buffer][] = []
     for (const [storedKey, storedValue] of outer.store(partition).range()) {
-      const { time, side } = parseOuterKey(storedKey)
-      if (time + this.#lookAhead(side) + grace >= clock.streamTime) {
-        if (time < oldestLeft) oldestLeft = time
-        if (time + shortest + grace >= clock.streamTime) break
+      const { time, side: waiting } = parseOuterKey(storedKey)
+      minTime = time
+      if (open[LEFT] && open[RIGHT]) break
+      if (time + this.#lookAhead(waiting) + grace >= clock.streamTime) {
+        open[waiting] = true
         continue
       }
       closed.push([storedKey, storedValue])
     }
+    clock.minOuterTime = minTime
     for (const [storedKey, storedValue] of closed) {
-      const { time, side, key } = parseOuterKey(storedKey)
-      const value = this.#codecs.decodeValue(side, storedValue)
-      results.push(this.#unmatched(side, this.#codecs.decodeKey(key), value, time))
+      const { time, side: waiting, key } = parseOuterKey(storedKey)
+      const value = this.#codecs.decodeValue(waiting, storedValue)
+      results.push(this.#unmatched(waiting, this.#codecs.decodeKey(key), value, time))
       outer.rawPut(partition, storedKey, null)
     }
-    clock.minOuterTime = oldestLeft
   }
 
   /**

@@ -132,6 +132,23 @@ describe('windowed stream–stream join', () => {
     expect(driver.values(t.out)).toEqual(['k:late+-@100', 'k:late+too-late@100'])
   })
 
+  it('left: closed windows are emitted when Kafka Streams scans for them, so a late match may still come first', async () => {
+    // Kafka Streams scans the waiting records only once stream time passed the window of the record its last scan
+    // stopped at (here c, 114): b's window closes at 126, but its null result waits, and the late z joins it.
+    const t = joinApp('left')
+    const driver = await started(t.app)
+    await feed(driver, t, [
+      ['L', 'a', 'va', 100],
+      ['L', 'b', 'vb', 110],
+      ['L', 'c', 'vc', 114],
+      ['R', 'q', 'x', 116], // a's window closed (100 + 10 + 5 < 116): emitted; b and c still open
+      ['R', 'q', 'y', 126], // b's window closed too, but not c's (114 + 15 >= 126): no scan
+      ['R', 'b', 'z', 101], // late, joins b (still kept): b gets no null result
+      ['R', 'q', 'w', 200],
+    ])
+    expect(driver.values(t.out)).toEqual(['a:va+-@100', 'b:vb+z@110', 'c:vc+-@114'])
+  })
+
   it('outer: unmatched records of either side, once closed, in time order', async () => {
     const t = joinApp('outer')
     const driver = await started(t.app)
