@@ -45,14 +45,21 @@ export interface JoinStats {
   joined: number
   /** Left/outer results of records that found no match before their window closed. */
   unmatched: number
-  /** Records dropped because their window had closed (later than the grace period), or with a null key or value. */
+  /** Records dropped for their null key or value. */
   dropped: number
+  /** Late records not kept for later matches: older than their side keeps records (before + after + grace). */
+  expired: number
 }
 
 interface PartitionClock {
   /** The largest timestamp seen in this partition, on either side (Kafka Streams' shared stream time). */
   streamTime: number
-  /** No record in the outer store is older than this (a hint to skip scans). */
+  /**
+   * The largest timestamp of each side's records (LEFT, RIGHT): a side's buffer keeps its records for
+   * before + after + grace of its own time, as Kafka Streams' join window stores (their observed stream time).
+   */
+  sideTime: [number, number]
+  /** Kafka Streams' `minTime`: the outer table is scanned only once stream time passed this record's window. */
   minOuterTime: number
   lastSweep: number
 }
@@ -68,7 +75,7 @@ interface PartitionClock {
 export class WindowJoin {
   readonly kind: StreamJoinKind
   readonly window: JoinWindowSpec
-  readonly stats: JoinStats = { joined: 0, unmatched: 0, dropped: 0 }
+  readonly stats: JoinStats = { joined: 0, unmatched: 0, dropped: 0, expired: 0 }
   readonly #stores: JoinStores
   readonly #codecs: JoinCodecs
   readonly #joiner: Joiner
@@ -100,7 +107,12 @@ export class WindowJoin {
   #clock(partition: number): PartitionClock {
     let clock = this.#clocks.get(partition)
     if (clock === undefined) {
-      clock = { streamTime: -1, minOuterTime: Number.NEGATIVE_INFINITY, lastSweep: Number.NEGATIVE_INFINITY }
+      clock = {
+        streamTime: -1,
+        sideTime: [-1, -1],
+        minOuterTime: Number.NEGATIVE_INFINITY,
+        lastSweep: Number.NEGATIVE_INFINITY,
+      }
       this.#clocks.set(partition, clock)
     }
     return clock
@@ -112,63 +124,64 @@ export class WindowJoin {
 
   /** Processes one record of `side`: its results (joined, and left/outer ones whose window closed meanwhile). */
   process(side: Side, event: Event<any, any>): Derived<unknown, unknown>[] {
-    const key = this.#codecs.keyOf(side, event)
-    if (key === null || key === undefined || event.value === null || event.value === undefined) {
-      // As Kafka Streams: nothing to join on, and null already means "no match" in a left/outer result.
-      this.stats.dropped++
-      return []
-    }
     const partition = event.partition ?? 0
     const time = event.timestamp
     const clock = this.#clock(partition)
+    // As Kafka Streams, every record moves stream time, even one dropped next for its null key or value.
     if (time > clock.streamTime) clock.streamTime = time
+    const key = this.#codecs.keyOf(side, event)
+    if (key === null || key === undefined || event.value === null || event.value === undefined) {
+      // Nothing to join on, and null already means "no match" in a left/outer result.
+      this.stats.dropped++
+      return []
+    }
     const streamTime = clock.streamTime
     const lookAhead = this.#lookAhead(side)
-    const { grace, before, after } = this.window
+    const { before, after, grace } = this.window
+    const retention = before + after + grace
     const results: Derived<unknown, unknown>[] = []
-    if (time === streamTime) this.#emitClosed(partition, clock, results)
-    if (time + lookAhead + grace < streamTime) {
-      // Its window has closed: whatever it would join, or its left/outer result, was settled already.
-      this.stats.dropped++
-      return results
-    }
+    if (time === streamTime) this.#emitClosed(partition, clock, side, results)
     const keyBytes = this.#codecs.encodeKey(key)
     const id = recordId(event.topic, event.offset, this.#counter++)
     const own = side === LEFT ? this.#stores.left : this.#stores.right
     const other = side === LEFT ? this.#stores.right : this.#stores.left
     const otherSide: Side = side === LEFT ? RIGHT : LEFT
     const outer = this.#stores.outer
-    const from = Math.max(0, time - (side === LEFT ? before : after))
+    // A late record (even after the grace period) still joins what the other side keeps: the other side's records
+    // within `retention` of that side's latest time (Kafka Streams' window store retention).
+    const from = Math.max(0, time - (side === LEFT ? before : after), clock.sideTime[otherSide] - retention + 1)
     const to = Math.max(0, time + lookAhead)
-    const write = { partition }
     let matched = false
-    const [start, end] = bufferRange(keyBytes, from, to)
-    for (const [storedKey, storedValue] of other.store(partition).range(start, end)) {
-      const { time: otherTime, id: otherId } = parseBufferKey(storedKey)
-      matched = true
-      if (outer !== undefined) {
-        // The other record has a match now: it no longer waits for a left/outer result.
-        const waiting = outerKey(otherTime, otherSide, keyBytes, otherId)
-        if (outer.store(partition).get(waiting) !== undefined) outer.rawPut(partition, waiting, null)
+    if (from <= to) {
+      const [start, end] = bufferRange(keyBytes, from, to)
+      for (const [storedKey, storedValue] of other.store(partition).range(start, end)) {
+        const { time: otherTime, id: otherId } = parseBufferKey(storedKey)
+        matched = true
+        if (outer !== undefined) {
+          // The other record has a match now: it no longer waits for a left/outer result.
+          const waiting = outerKey(otherTime, otherSide, keyBytes, otherId)
+          if (outer.store(partition).get(waiting) !== undefined) outer.rawPut(partition, waiting, null)
+        }
+        const otherValue = this.#codecs.decodeValue(otherSide, storedValue)
+        const [left, right] = side === LEFT ? [event.value, otherValue] : [otherValue, event.value]
+        results.push(this.#result(key, left, right, Math.max(time, otherTime)))
+        this.stats.joined++
       }
-      const otherValue = this.#codecs.decodeValue(otherSide, storedValue)
-      const [left, right] = side === LEFT ? [event.value, otherValue] : [otherValue, event.value]
-      results.push(this.#result(key, left, right, Math.max(time, otherTime)))
-      this.stats.joined++
     }
+    if (time > clock.sideTime[side]) clock.sideTime[side] = time
     const valueBytes = this.#codecs.encodeValue(side, event.value)
-    own.rawPut(partition, bufferKey(keyBytes, time, id), valueBytes)
+    if (time > clock.sideTime[side] - retention) own.rawPut(partition, bufferKey(keyBytes, time, id), valueBytes)
+    else this.stats.expired++ // older than its side keeps: no later record can find it
     if (!matched && outer !== undefined && this.#keepsUnmatched(side)) {
-      if (time + lookAhead < streamTime) {
-        // Out of order, its window is over already (only the grace period is left): as Kafka Streams, the
-        // result goes out now rather than waiting.
+      if (to < streamTime) {
+        // Out of order, its window is over already: as Kafka Streams, the result goes out now rather than waiting.
         results.push(this.#unmatched(side, key, event.value, time))
       } else {
         outer.rawPut(partition, outerKey(time, side, keyBytes, id), valueBytes)
         if (time < clock.minOuterTime) clock.minOuterTime = time
       }
     }
-    this.#sweep(partition, clock, write)
+    this.#sweep(partition, clock)
     return results
   }
 
@@ -177,49 +190,59 @@ export class WindowJoin {
     return side === LEFT ? this.#result(key, value, null, time) : this.#result(key, null, value, time)
   }
 
-  /** Emits (and forgets) the waiting records whose window has closed, oldest first, left before right. */
-  #emitClosed(partition: number, clock: PartitionClock, results: Derived<unknown, unknown>[]): void {
+  /**
+   * Emits (and forgets) the waiting records whose window has closed, oldest first, following Kafka Streams' scan
+   * exactly (KStreamKStreamJoin#emitNonJoinedOuterRecords), since when it scans decides which late matches still
+   * prevent a null result: no scan while `minOuterTime` + the processing side's look-ahead + grace has not passed;
+   * a scan stops at the first entry after both sides had a still-open one, and leaves `minOuterTime` at that
+   * entry's time (the last entry's when it went through: then nothing is scanned again until stream time passes
+   * that record's window too).
+   */
+  #emitClosed(partition: number, clock: PartitionClock, side: Side, results: Derived<unknown, unknown>[]): void {
     const outer = this.#stores.outer
     if (outer === undefined) return
-    const { grace, before, after } = this.window
-    const shortest = Math.min(before, after)
-    if (clock.minOuterTime + shortest + grace >= clock.streamTime) return
-    let oldestLeft = Number.POSITIVE_INFINITY
+    const { grace } = this.window
+    if (clock.minOuterTime + this.#lookAhead(side) + grace >= clock.streamTime) return
+    let minTime = Number.POSITIVE_INFINITY
+    const open = [false, false]
     const closed: [Buffer, Buffer][] = []
     for (const [storedKey, storedValue] of outer.store(partition).range()) {
-      const { time, side } = parseOuterKey(storedKey)
-      if (time + this.#lookAhead(side) + grace >= clock.streamTime) {
-        if (time < oldestLeft) oldestLeft = time
-        if (time + shortest + grace >= clock.streamTime) break
+      const { time, side: waiting } = parseOuterKey(storedKey)
+      minTime = time
+      if (open[LEFT] && open[RIGHT]) break
+      if (time + this.#lookAhead(waiting) + grace >= clock.streamTime) {
+        open[waiting] = true
         continue
       }
       closed.push([storedKey, storedValue])
     }
+    clock.minOuterTime = minTime
     for (const [storedKey, storedValue] of closed) {
-      const { time, side, key } = parseOuterKey(storedKey)
-      const value = this.#codecs.decodeValue(side, storedValue)
-      results.push(this.#unmatched(side, this.#codecs.decodeKey(key), value, time))
+      const { time, side: waiting, key } = parseOuterKey(storedKey)
+      const value = this.#codecs.decodeValue(waiting, storedValue)
+      results.push(this.#unmatched(waiting, this.#codecs.decodeKey(key), value, time))
       outer.rawPut(partition, storedKey, null)
     }
-    clock.minOuterTime = oldestLeft
   }
 
   /**
-   * Drops buffered records no record can join any more (older than stream time minus before + after + grace), once
-   * per such span of stream time: the tables' changelogs get their tombstones, so recovery stays small.
+   * Drops buffered records no record can join any more (a side's records older than that side's latest time minus
+   * before + after + grace, which lookups skip), once per such span of stream time: the tables' changelogs get their
+   * tombstones, so recovery stays small.
    */
-  #sweep(partition: number, clock: PartitionClock, write: { partition: number }): void {
+  #sweep(partition: number, clock: PartitionClock): void {
     const { before, after, grace } = this.window
     const retention = before + after + grace
     if (clock.streamTime - clock.lastSweep < Math.max(retention, 1)) return
     clock.lastSweep = clock.streamTime
-    const horizon = clock.streamTime - retention
-    for (const table of [this.#stores.left, this.#stores.right]) {
+    for (const side of [LEFT, RIGHT] as const) {
+      const table = side === LEFT ? this.#stores.left : this.#stores.right
+      const horizon = clock.sideTime[side] - retention
       const expired: Buffer[] = []
       for (const [storedKey] of table.store(partition).entries()) {
-        if (parseBufferKey(storedKey).time < horizon) expired.push(storedKey)
+        if (parseBufferKey(storedKey).time <= horizon) expired.push(storedKey)
       }
-      for (const storedKey of expired) table.rawPut(write.partition, storedKey, null)
+      for (const storedKey of expired) table.rawPut(partition, storedKey, null)
     }
   }
 }

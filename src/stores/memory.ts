@@ -6,6 +6,11 @@ import type { Store, StoreProvider } from './types.ts'
  */
 export class MemoryStore implements Store {
   readonly #data = new Map<string, Buffer>()
+  /**
+   * The keys in byte order (latin1 strings compare as their bytes), built by the first `range` and kept up to date
+   * from then on: a join's lookups are then a binary search, not a scan and sort of the whole store.
+   */
+  #order: string[] | undefined
   readonly #meta = new Map<string, string>()
   #offset: number | undefined
 
@@ -14,11 +19,27 @@ export class MemoryStore implements Store {
   }
 
   put(key: Buffer, value: Buffer): void {
-    this.#data.set(key.toString('latin1'), value)
+    const id = key.toString('latin1')
+    if (this.#order !== undefined && !this.#data.has(id)) this.#order.splice(this.#position(id), 0, id)
+    this.#data.set(id, value)
   }
 
   delete(key: Buffer): void {
-    this.#data.delete(key.toString('latin1'))
+    const id = key.toString('latin1')
+    if (this.#data.delete(id) && this.#order !== undefined) this.#order.splice(this.#position(id), 1)
+  }
+
+  /** The index of the first key >= id in the ordered keys. */
+  #position(id: string): number {
+    const order = this.#order!
+    let low = 0
+    let high = order.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (order[middle]! < id) low = middle + 1
+      else high = middle
+    }
+    return low
   }
 
   *entries(): Iterable<[Buffer, Buffer]> {
@@ -26,13 +47,13 @@ export class MemoryStore implements Store {
   }
 
   *range(from?: Buffer, to?: Buffer): Iterable<[Buffer, Buffer]> {
-    const selected: [Buffer, Buffer][] = []
-    for (const entry of this.entries()) {
-      if (from !== undefined && Buffer.compare(entry[0], from) < 0) continue
-      if (to !== undefined && Buffer.compare(entry[0], to) >= 0) continue
-      selected.push(entry)
-    }
-    selected.sort((a, b) => Buffer.compare(a[0], b[0]))
+    this.#order ??= [...this.#data.keys()].sort()
+    const start = from === undefined ? 0 : this.#position(from.toString('latin1'))
+    const end = to === undefined ? this.#order.length : this.#position(to.toString('latin1'))
+    // A copy: the caller may write to the store while it iterates.
+    const selected = this.#order
+      .slice(start, end)
+      .map((id): [Buffer, Buffer] => [Buffer.from(id, 'latin1'), this.#data.get(id)!])
     yield* selected
   }
 
@@ -64,6 +85,7 @@ export class MemoryStore implements Store {
 
   clear(): void {
     this.#data.clear()
+    this.#order = undefined
     this.#meta.clear()
     this.#offset = undefined
   }

@@ -108,15 +108,45 @@ describe('windowed stream–stream join', () => {
     expect(driver.values(t.out)).toEqual(['k:a+x@109'])
   })
 
-  it('drops a record whose window closed before it arrived (later than grace)', async () => {
+  it('a record later than grace still joins what the other side keeps (its records within before + after + grace of its own latest time), as Kafka Streams', async () => {
     const t = joinApp('inner')
     const driver = await started(t.app)
     await feed(driver, t, [
       ['L', 'k', 'a', 100],
-      ['R', 'j', 'x', 200],
-      ['R', 'k', 'late', 100],
+      ['R', 'j', 'x', 200], // stream time 200: a's window closed long ago, but the left side's latest time is 100
+      ['R', 'k', 'late', 100], // joins a (Kafka Streams 4.4 does: checked by joins-streams-diff.test.ts)
+      ['L', 'j', 'y', 300], // the left side moves on: a is older than 300 - 25, no longer kept
+      ['R', 'k', 'later', 101],
     ])
-    expect(driver.values(t.out)).toEqual([])
+    expect(driver.values(t.out)).toEqual(['k:a+late@100'])
+  })
+
+  it('left: a late left record without a match is emitted at once with null; its window is over', async () => {
+    const t = joinApp('left')
+    const driver = await started(t.app)
+    await feed(driver, t, [
+      ['R', 'j', 'x', 200],
+      ['L', 'k', 'late', 100],
+      ['R', 'k', 'too-late', 100], // the left side keeps `late` (its own latest time is 100): they join
+    ])
+    expect(driver.values(t.out)).toEqual(['k:late+-@100', 'k:late+too-late@100'])
+  })
+
+  it('left: closed windows are emitted when Kafka Streams scans for them, so a late match may still come first', async () => {
+    // Kafka Streams scans the waiting records only once stream time passed the window of the record its last scan
+    // stopped at (here c, 114): b's window closes at 126, but its null result waits, and the late z joins it.
+    const t = joinApp('left')
+    const driver = await started(t.app)
+    await feed(driver, t, [
+      ['L', 'a', 'va', 100],
+      ['L', 'b', 'vb', 110],
+      ['L', 'c', 'vc', 114],
+      ['R', 'q', 'x', 116], // a's window closed (100 + 10 + 5 < 116): emitted; b and c still open
+      ['R', 'q', 'y', 126], // b's window closed too, but not c's (114 + 15 >= 126): no scan
+      ['R', 'b', 'z', 101], // late, joins b (still kept): b gets no null result
+      ['R', 'q', 'w', 200],
+    ])
+    expect(driver.values(t.out)).toEqual(['a:va+-@100', 'b:vb+z@110', 'c:vc+-@114'])
   })
 
   it('outer: unmatched records of either side, once closed, in time order', async () => {
