@@ -121,7 +121,7 @@ describe('windowed aggregations against Kafka Streams', () => {
       })
       for (const ks of streamsApps) await ks.started
 
-      // Recent times: the broker's time retention (7 days) would delete older records before Kafka Streams reads them.
+      // Recent times, as real input has (the test broker keeps records whatever their time: log.retention.ms=-1).
       const events = clicks(EVENTS, Date.now() - 3_600_000)
       const last = Math.max(...events.map((e) => e.timestamp))
       const records = events.map((e) => ({
