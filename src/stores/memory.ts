@@ -1,3 +1,4 @@
+import { keyId } from './key-ids.ts'
 import type { Store, StoreProvider } from './types.ts'
 
 /**
@@ -10,15 +11,15 @@ export class MemoryStore implements Store {
   #offset: number | undefined
 
   get(key: Buffer): Buffer | undefined {
-    return this.#data.get(key.toString('latin1'))
+    return this.#data.get(keyId(key))
   }
 
   put(key: Buffer, value: Buffer): void {
-    this.#data.set(key.toString('latin1'), value)
+    this.#data.set(keyId(key), value)
   }
 
   delete(key: Buffer): void {
-    this.#data.delete(key.toString('latin1'))
+    this.#data.delete(keyId(key))
   }
 
   *entries(): Iterable<[Buffer, Buffer]> {
