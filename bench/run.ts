@@ -24,7 +24,8 @@ function verdict(figure: Figure): string {
   if (target === undefined) return ''
   const { atLeast, atMost } = target
   const met = (atLeast === undefined || figure.value >= atLeast) && (atMost === undefined || figure.value <= atMost)
-  const bound = atLeast !== undefined ? `>= ${atLeast.toLocaleString('en-US')}` : `<= ${atMost!.toLocaleString('en-US')}`
+  const bound =
+    atLeast !== undefined ? `>= ${atLeast.toLocaleString('en-US')}` : `<= ${atMost!.toLocaleString('en-US')}`
   const ratio = atLeast !== undefined ? figure.value / atLeast : atMost! / figure.value
   return `  target ${bound}: ${met ? 'met' : 'NOT met'} (${ratio.toFixed(2)}x of target)`
 }

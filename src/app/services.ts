@@ -105,7 +105,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     })
     this.runtime.addCheckpointSteps({
       beforeFlush: () => this.tables.beforeFlush(),
-      afterFlush: () => this.tables.afterFlush(),
+      afterFlush: (trigger) => this.tables.afterFlush(trigger),
       rollback: () => {
         this.tables.rollback()
         this.joins.reset()
