@@ -59,23 +59,7 @@ export const json: Codec & { readonly [TAKES_RECORDS]: true } = {
     if (bytes.length === text.length && !text.includes('\x7f')) return bytes
     return Buffer.from(toAscii(text), 'latin1')
   },
-  decode(payload) {
-    // A short string of printable ASCII without escapes (a word, an id) is its bytes between the quotes.
-    const n = payload.length
-    if (n >= 2 && n <= 64 && payload[0] === 0x22 && payload[n - 1] === 0x22 && plainAscii(payload, 1, n - 1)) {
-      return payload.toString('latin1', 1, n - 1)
-    }
-    return JSON.parse(payload.toString('utf8'))
-  },
-}
-
-/** Whether bytes `from` to `to` are printable ASCII other than `"` and `\` (a JSON string needing no unescaping). */
-function plainAscii(bytes: Buffer, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = bytes[i]
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false
-  }
-  return true
+  decode: (payload) => JSON.parse(payload.toString('utf8')),
 }
 
 /** Base64 (standard alphabet, padded), of bytes or of a string's UTF-8. Decodes to a Buffer. */
