@@ -1,44 +1,63 @@
+import { rmSync } from 'node:fs'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { appServices } from '../../src/app/app.ts'
-import type { Stream } from '../../src/index.ts'
+import { createLogger } from '../../src/logging.ts'
 import { LmdbStoreProvider } from '../../src/stores/lmdb.ts'
-import { waitFor } from '../helpers.ts'
-import { lmdbDir, memoryBroker, stopWorkers, worker } from './helpers.ts'
+import { TableManager } from '../../src/tables/manager.ts'
+import { Table } from '../../src/tables/table.ts'
+import type { Producer } from '../../src/transport/types.ts'
+import { lmdbDir } from './helpers.ts'
+
+const dirs: string[] = []
+const managers: TableManager[] = []
 
 afterEach(async () => {
   vi.restoreAllMocks()
-  await stopWorkers()
+  await Promise.all(managers.splice(0).map((manager) => manager.stop()))
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
+/** A table manager with one LMDB-backed table, started (stores open) with a producer that acknowledges at once. */
+async function managerWithTable(): Promise<TableManager> {
+  const dir = lmdbDir()
+  dirs.push(dir)
+  const producer: Producer = {
+    send: async (records) => records.map((r, offset) => ({ topic: r.topic, partition: r.partition ?? 0, offset })),
+    flush: async () => {},
+    close: async () => {},
+  } as Producer
+  const manager = new TableManager({
+    appId: 'flush',
+    log: createLogger({ level: 'silent' }),
+    defaultPartitions: 1,
+    storeUrl: `lmdb://${dir}`,
+    declareTopic: () => {},
+    transport: () => undefined,
+    producer: async () => producer,
+    consumer: () => undefined,
+    sourceTopic: () => undefined,
+    crash: (error) => {
+      throw error
+    },
+  })
+  manager.add(new Table(manager, 'counts', { partitions: 1 }))
+  await manager.start()
+  managers.push(manager)
+  return manager
+}
+
 describe('store flushes at checkpoints', () => {
-  it('interval checkpoints and app.commit() always flush the stores; ack-count ones at most once a second', async () => {
+  it('interval and revoke checkpoints always flush the stores; ack-count ones at most once a second', async () => {
     const flush = vi.spyOn(LmdbStoreProvider.prototype, 'flush')
-    const app = worker('flush', memoryBroker(), { store: `lmdb://${lmdbDir()}` })
-    const words = app.topic('words', { valueType: 'json' })
-    const counts = app.table<string, number>('counts', { default: () => 0 })
-    let processed = 0
-    app.agent(words, async function count(stream: Stream<string>) {
-      for await (const word of stream) {
-        counts.update(word, (n) => n + 1)
-        processed++
-      }
-    })
-    await app.start()
-    for (const word of ['a', 'b', 'a']) await words.send({ key: word, value: word })
-    await waitFor(() => processed === 3)
-    const tables = appServices(app).tables
+    const manager = await managerWithTable()
 
-    flush.mockClear()
-    tables.afterFlush('interval')
+    manager.afterFlush('interval')
     expect(flush).toHaveBeenCalledTimes(1)
-    // Right after a flush, an ack-count checkpoint leaves the stores to the next one (the changelog backs them).
-    tables.afterFlush('acks')
+    // Right after a flush, an ack-count checkpoint leaves the stores to a later one (the changelog backs them).
+    manager.afterFlush('acks')
     expect(flush).toHaveBeenCalledTimes(1)
-    tables.afterFlush('revoke')
+    manager.afterFlush('revoke')
     expect(flush).toHaveBeenCalledTimes(2)
-
-    flush.mockClear()
-    await app.commit()
-    expect(flush).toHaveBeenCalled()
+    manager.afterFlush('stop')
+    expect(flush).toHaveBeenCalledTimes(3)
   })
 })
