@@ -6,7 +6,11 @@ export interface BenchResult {
   name: string
   value: number
   unit: string
+  target?: { atLeast?: number; atMost?: number }
 }
+
+/** Issue 16: a passthrough agent on the memory transport. */
+const PASSTHROUGH_TARGET = 1_500_000
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000)
 
@@ -25,7 +29,7 @@ async function fill(app: App, topic: string, count: number, payloadOf: (i: numbe
   }
 }
 
-async function throughput(name: string, valueType: 'raw' | 'json', yielding: boolean): Promise<BenchResult> {
+async function throughput(name: string, valueType: 'raw' | 'json', yielding: boolean): Promise<BenchResult[]> {
   const app = newApp(`bench-${name}`)
   const topic = app.topic('input', { valueType, partitions: 1 })
   let seen = 0
@@ -54,11 +58,18 @@ async function throughput(name: string, valueType: 'raw' | 'json', yielding: boo
   const payload = Buffer.from(JSON.stringify({ id: 0, text: 'x'.repeat(80) }))
   await fill(app, 'input', RECORDS, () => payload)
   const started = performance.now()
+  const cpu = process.cpuUsage()
   await app.start()
   await allSeen
   const seconds = (performance.now() - started) / 1000
+  const { user, system } = process.cpuUsage(cpu)
   await app.stop()
-  return { name, value: Math.round(RECORDS / seconds), unit: 'events/s' }
+  const target = valueType === 'raw' && !yielding ? { atLeast: PASSTHROUGH_TARGET } : undefined
+  return [
+    { name, value: Math.round(RECORDS / seconds), unit: 'events/s', target },
+    // CPU time of the process: steadier than events/s on a shared machine.
+    { name: '  CPU per event', value: Number(((user + system) / RECORDS).toFixed(3)), unit: 'µs' },
+  ]
 }
 
 async function askRoundTrips(): Promise<BenchResult> {
@@ -85,10 +96,13 @@ async function askRoundTrips(): Promise<BenchResult> {
 }
 
 export async function memoryBenchmarks(): Promise<BenchResult[]> {
+  // BENCH_MEMORY_ONLY=passthrough runs the raw passthrough alone (for profiles and before/after runs).
+  const raw = await throughput('passthrough agent, raw values', 'raw', false)
+  if (process.env.BENCH_MEMORY_ONLY === 'passthrough') return raw
   return [
-    await throughput('passthrough agent, raw values', 'raw', false),
-    await throughput('passthrough agent, JSON values', 'json', false),
-    await throughput('yielding agent with a sink, raw values', 'raw', true),
+    ...raw,
+    ...(await throughput('passthrough agent, JSON values', 'json', false)),
+    ...(await throughput('yielding agent with a sink, raw values', 'raw', true)),
     await askRoundTrips(),
   ]
 }

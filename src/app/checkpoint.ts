@@ -12,8 +12,11 @@ export type CheckpointTrigger = 'interval' | 'acks' | 'revoke' | 'stop' | 'crash
 export interface CheckpointState {
   /** Step 1: hand buffered changelog records to the producer (and wait until it has them). */
   beforeFlush(): Promise<void> | void
-  /** Step 3: make stores durable, each with the changelog offset it has applied. */
-  afterFlush(): Promise<void> | void
+  /**
+   * Step 3: make stores durable, each with the changelog offset it has applied. `trigger` says why the checkpoint
+   * runs: a store may defer this at 'acks' checkpoints (see TableManager.afterFlush).
+   */
+  afterFlush(trigger: CheckpointTrigger): Promise<void> | void
   /** Exactly-once: the transaction was aborted; drop the changes it held. */
   rollback(): void
 }
@@ -153,7 +156,7 @@ export class Checkpoint {
     try {
       for (const state of this.#state) await state.beforeFlush() // 1
       await outputs.flush() // 2
-      for (const state of this.#state) await state.afterFlush() // 3
+      for (const state of this.#state) await state.afterFlush(trigger) // 3
       if (offsets.length > 0) await this.#commit(offsets) // 4
       this.stats.checkpoints++
     } catch (error) {
@@ -215,7 +218,7 @@ export class Checkpoint {
       reopen()
       await committing
       this.#committed(offsets, started)
-      for (const state of this.#state) await state.afterFlush() // 3
+      for (const state of this.#state) await state.afterFlush(trigger) // 3
       this.stats.checkpoints++
     } catch (error) {
       acks.uncommit(offsets)

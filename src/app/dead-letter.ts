@@ -1,4 +1,5 @@
 import type { AgentErrorPolicy } from '../agents/agent.ts'
+import { isFaustusError } from '../errors.ts'
 import type { Event } from '../streams/event.ts'
 import type { ConsumedRecord, ProduceRecord } from '../transport/types.ts'
 import { encodeJsonText } from './codecs.ts'
@@ -49,4 +50,11 @@ export function deadLetterTopics(
     if (typeof policy === 'object') names.add(policy.deadLetter)
   }
   return [...names]
+}
+
+/** What the error diagnostics channel hears of a record that cannot be decoded. */
+export function undecodableEvent(app: string, error: unknown, record: ConsumedRecord, deadLetter: string | undefined) {
+  const code = isFaustusError(error) ? error.code : 'FST_DECODE'
+  const { topic, partition, offset } = record
+  return { app, code, message: (error as Error).message, topic, partition, offset, deadLetter }
 }

@@ -5,25 +5,25 @@ import { encodeReply } from '../channels/reqrep.ts'
 import type { Serde, TypeArg } from '../channels/serde.ts'
 import type { Topic, TopicHost } from '../channels/topic.ts'
 import { channels } from '../diagnostics.ts'
-import { FaustusError, isFaustusError } from '../errors.ts'
+import { FaustusError } from '../errors.ts'
 import type { StreamJoins } from '../joins/registry.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import type { Event, ReplyRequest } from '../streams/event.ts'
 import type { EventQueue, EventSource } from '../streams/queue.ts'
 import type { StreamChannel, StreamContext, StreamJoinRequest } from '../streams/types.ts'
-import { TableManager } from '../tables/manager.ts'
+import type { TableManager } from '../tables/manager.ts'
 import { CopartitionedAssignor } from '../transport/assignor.ts'
 import type { ClientMetadata } from '../transport/assignor-metadata.ts'
-import type { ConsumedRecord, ProduceRecord, Producer, TopicPartition } from '../transport/types.ts'
+import type { ConsumedRecord, ProduceRecord, Producer } from '../transport/types.ts'
 import type { App } from './app.ts'
 import { decodeJsonValue, encodeJsonText, serdeFor } from './codecs.ts'
-import { deadLetterRecord, deadLetterTopics } from './dead-letter.ts'
+import { deadLetterRecord, deadLetterTopics, undecodableEvent } from './dead-letter.ts'
 import { deferred } from './deferred.ts'
 import { type AppExtension, createAppExtensions } from './extensions.ts'
-import { streamJoinsOf } from './joins.ts'
 import { LateTopics } from './late-topics.ts'
 import { Runtime } from './runtime.ts'
 import type { Settings } from './settings.ts'
+import { wireTables } from './table-wiring.ts'
 import { Scheduler } from './timers.ts'
 
 export type State = 'idle' | 'starting' | 'running' | 'stopping'
@@ -80,38 +80,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       },
     })
     this.#lateTopics = new LateTopics(this.runtime)
-    this.tables = new TableManager({
-      appId: app.id,
-      log: app.log,
-      defaultPartitions: app.settings.topicPartitions,
-      storeUrl: app.settings.store,
-      declareTopic: (name, spec) => app.declareChangelog(name, spec),
-      transport: () => this.runtime.transport,
-      producer: () => this.runtime.producer(),
-      consumer: () => this.runtime.consumer,
-      now: () => app.clock.now(),
-      sourceTopic: (name) => {
-        const topic = app.topics.get(name)
-        return topic === undefined ? undefined : { keySerde: topic.keySerde, partitions: topic.partitions }
-      },
-      crash: (error) => this.crash(error),
-      changelogFailed: (error) => this.runtime.outputFailed(error),
-    })
-    this.joins = streamJoinsOf(app.topics, this.tables, this.runtime.conductor)
-    this.tables.configure({ recoveryStallMs: app.settings.tableRecoveryStallMs })
-    // Tables hear of assignments before anything fetches (recovery), and flush around the producer's flush.
-    this.runtime.conductor.addListener({
-      onAssigned: (assignment) => this.tables.onAssigned(assignment),
-      onRevoked: (partitions) => this.tables.onRevoked(partitions),
-    })
-    this.runtime.addCheckpointSteps({
-      beforeFlush: () => this.tables.beforeFlush(),
-      afterFlush: () => this.tables.afterFlush(),
-      rollback: () => {
-        this.tables.rollback()
-        this.joins.reset()
-      },
-    })
+    ;({ tables: this.tables, joins: this.joins } = wireTables(app, this.runtime, (error) => this.crash(error)))
     this.#scheduler = new Scheduler(
       app.log,
       () => this.#leader,
@@ -248,22 +217,13 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
 
   async #onUndecodable(error: unknown, record: ConsumedRecord): Promise<void> {
     const topic = this.settings.deadLetterTopic
-    if (channels.error.hasSubscribers) channels.error.publish(undecodable(this.appId, error, record, topic))
+    if (channels.error.hasSubscribers) channels.error.publish(undecodableEvent(this.appId, error, record, topic))
     if (topic === undefined) return
     await this.#sendDeadLetter(topic, { record, error })
   }
 
-  watchPartitions(
-    topics: readonly string[],
-    listener: { onAssigned(partitions: number[]): void; onRevoked(partitions: number[]): Promise<void> },
-  ) {
-    const ofTopics = (tps: TopicPartition[]) => [
-      ...new Set(tps.filter((tp) => topics.includes(tp.topic)).map((tp) => tp.partition)),
-    ]
-    this.runtime.conductor.addListener({
-      onAssigned: (assignment) => listener.onAssigned(ofTopics(assignment.actives)),
-      onRevoked: (partitions) => listener.onRevoked(ofTopics(partitions)),
-    })
+  watchPartitions(...args: Parameters<AgentHost['watchPartitions']>): void {
+    this.runtime.conductor.watchPartitions(...args)
   }
 
   /** Topics the group consumer reads besides those streams read: the leader topic, table changelogs. */
@@ -433,10 +393,4 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     this.#done.settle(this.#crash ?? (failure as Error | undefined))
     if (failure !== undefined) throw failure
   }
-}
-
-function undecodable(app: string, error: unknown, record: ConsumedRecord, deadLetter: string | undefined) {
-  const code = isFaustusError(error) ? error.code : 'FST_DECODE'
-  const { topic, partition, offset } = record
-  return { app, code, message: (error as Error).message, topic, partition, offset, deadLetter }
 }

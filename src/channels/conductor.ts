@@ -108,6 +108,20 @@ export class Conductor implements MessageAcker {
     this.#listeners.push(listener)
   }
 
+  /** Hears the partitions of `topics` assigned and revoked (partition-isolated agents). */
+  watchPartitions(
+    topics: readonly string[],
+    listener: { onAssigned(partitions: number[]): void; onRevoked(partitions: number[]): Promise<void> },
+  ): void {
+    const ofTopics = (tps: TopicPartition[]) => [
+      ...new Set(tps.filter((tp) => topics.includes(tp.topic)).map((tp) => tp.partition)),
+    ]
+    this.addListener({
+      onAssigned: (assignment) => listener.onAssigned(ofTopics(assignment.actives)),
+      onRevoked: (partitions) => listener.onRevoked(ofTopics(partitions)),
+    })
+  }
+
   /** Records of `topic` go to `handler` instead of streams; they are neither acked nor committed. */
   divert(topic: string, handler: (records: ConsumedRecord[]) => void): void {
     this.#diverted.set(topic, handler)

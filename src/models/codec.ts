@@ -50,6 +50,8 @@ export const json: Codec & { readonly [TAKES_RECORDS]: true } = {
   name: 'json',
   [TAKES_RECORDS]: true,
   encode(value) {
+    // Integers (table counters, mostly) are written the same by JSON and Python: skip the general writer's checks.
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return Buffer.from(String(value), 'latin1')
     const text = jsonText(value)
     const bytes = Buffer.from(text, 'utf8')
     // One byte per character means ASCII only (cheaper than a regex over the text); DEL is ASCII but Python

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { type Database, open, type RootDatabase } from 'lmdb'
 import { FaustusError } from '../errors.ts'
+import { keyId } from './key-ids.ts'
 import { type DirectoryLock, lockDirectory } from './lock.ts'
 import type { Store, StoreProvider } from './types.ts'
 
@@ -65,7 +66,7 @@ export class LmdbStore implements Store {
   }
 
   get(key: Buffer): Buffer | undefined {
-    const pending = this.#pending.get(key.toString('latin1'))
+    const pending = this.#pending.get(keyId(key))
     if (pending !== undefined) return pending ?? undefined
     return this.#db.getBinary(key)
   }
@@ -84,7 +85,7 @@ export class LmdbStore implements Store {
       else this.#db.putSync(key, value)
       return
     }
-    this.#pending.set(key.toString('latin1'), value)
+    this.#pending.set(keyId(key), value)
     if (this.#pending.size >= MAX_PENDING) this.flush()
   }
 

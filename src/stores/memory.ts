@@ -1,3 +1,4 @@
+import { keyId } from './key-ids.ts'
 import type { Store, StoreProvider } from './types.ts'
 
 /**
@@ -15,17 +16,17 @@ export class MemoryStore implements Store {
   #offset: number | undefined
 
   get(key: Buffer): Buffer | undefined {
-    return this.#data.get(key.toString('latin1'))
+    return this.#data.get(keyId(key))
   }
 
   put(key: Buffer, value: Buffer): void {
-    const id = key.toString('latin1')
+    const id = keyId(key)
     if (this.#order !== undefined && !this.#data.has(id)) this.#order.splice(this.#position(id), 0, id)
     this.#data.set(id, value)
   }
 
   delete(key: Buffer): void {
-    const id = key.toString('latin1')
+    const id = keyId(key)
     if (this.#data.delete(id) && this.#order !== undefined) this.#order.splice(this.#position(id), 1)
   }
 

@@ -1,4 +1,4 @@
-import type { ReplyRequest } from './event.ts'
+import type { Event, ReplyRequest } from './event.ts'
 import type { EventSource } from './queue.ts'
 import type { Stream } from './stream.ts'
 
@@ -87,4 +87,32 @@ export interface StreamJoinRequest {
   left: { source: EventSource<any, any>; channelName: string | undefined }
   right: { source: EventSource<any, any>; channelName: string | undefined }
   options: StreamJoinOptions<any, any, any, any>
+}
+
+export interface StreamOptions {
+  /** Name of the channel the stream reads (the source topic for derived topic names). */
+  channelName?: string
+  /** Prefix of derived topic names (the agent name, as Faust). */
+  prefix?: string
+  context?: StreamContext
+  /** Set for agent actors when concurrency > 1: such streams may not repartition. */
+  concurrencyIndex?: number
+  /** When aborted, iteration ends at the next step (used to restart actors). */
+  signal?: AbortSignal
+  /**
+   * Whether leaving the loop early (break, or an error thrown through it) acks the current event. Agent actors
+   * turn this off: they ack it themselves after applying the error policy, so a failing event is not committed
+   * before it reached its dead-letter topic.
+   */
+  ackOnReturn?: boolean
+  /**
+   * Called with each event this stream, or a stream derived from it (groupBy, through), hands out: agent actors
+   * track the event being processed with it (Faust's `current_event()`, which tables write at). Set only when needed.
+   */
+  onDeliver?: (event: Event<any, any>) => void
+  /**
+   * Hears the processing time (seconds, from hand-out to the next read) of a sample of the events this stream hands
+   * out (the first, then one in 32): agents feed their latency histogram with it.
+   */
+  onSample?: (seconds: number) => void
 }

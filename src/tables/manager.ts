@@ -19,6 +19,9 @@ import { ChangelogWriter } from './changelog.ts'
 import type { ChangelogSpec, Collection, CollectionHost } from './collection.ts'
 import { type RecoveryTask, recover } from './recovery.ts'
 
+/** Most time between two store flushes at checkpoints triggered by the ack count (see `afterFlush`). */
+const STORE_FLUSH_MS = 1000
+
 /** What the table manager needs from the app. */
 export interface TableManagerHost {
   readonly appId: string
@@ -209,10 +212,22 @@ export class TableManager implements CollectionHost {
     return this.#writer.flush()
   }
 
-  /** Checkpoint step 3, after the producer's flush: stores and their applied offsets made durable. */
-  afterFlush(): void {
+  /**
+   * Checkpoint step 3, after the producer's flush: stores and their applied offsets made durable. At checkpoints
+   * triggered by the ack count (every `brokerCommitEvery` events, so many a second at full speed) it is done at most
+   * every STORE_FLUSH_MS: each flush is one LMDB transaction writing every key changed since the last, so flushing
+   * less often writes a hot key once instead of once per checkpoint. A store lagging its changelog is safe: it holds
+   * its applied offset in the same transaction as its data, and recovery replays the changelog from there. Interval,
+   * revoke, stop and `app.commit()` checkpoints always flush.
+   */
+  afterFlush(trigger?: string): void {
+    const now = Date.now()
+    if (trigger === 'acks' && now - this.#storesFlushedAt < STORE_FLUSH_MS) return
+    this.#storesFlushedAt = now
     for (const provider of this.#providers.values()) provider.flush()
   }
+
+  #storesFlushedAt = 0
 
   /**
    * Exactly-once: local state may hold changes of a transaction that did not commit (after an abort, or on disk

@@ -1,4 +1,5 @@
 import { FaustusError } from '../errors.ts'
+import { internKeyId } from '../stores/key-ids.ts'
 import type { Store } from '../stores/types.ts'
 import type { ConsumedRecord } from '../transport/types.ts'
 import { STREAM_TIME_HEADER, STREAM_TIME_META } from './closing.ts'
@@ -103,7 +104,7 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
     if (typeof key !== 'string') return newEntry(this.encodeKey(key))
     let entry = this.#entries.get(key)
     if (entry === undefined) {
-      entry = newEntry(this.encodeKey(key))
+      entry = newEntry(internKeyId(this.encodeKey(key)))
       if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear()
       this.#entries.set(key, entry)
     }
