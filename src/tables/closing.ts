@@ -144,11 +144,25 @@ export class WindowClosing {
       time = Math.max(time, this.#window.eventTimeOf(range))
     }
     this.observe(partition, time)
+    this.#rebuilt.add(partition)
   }
 
   forget(partition: number): void {
     this.#pending.delete(partition)
     this.#streamTime.delete(partition)
+    this.#rebuilt.delete(partition)
+  }
+
+  /** Partitions rebuilt and not written since. */
+  readonly #rebuilt = new Set<number>()
+
+  /**
+   * Closes, once after a rebuild, the windows already due at the restored stream time, before the partition's first
+   * write. Under at-least-once a crash can leave a closed window restored (its tombstone waits for its final result's
+   * flush): it closes again (a duplicate result) instead of taking replayed events, which a session would merge.
+   */
+  closeDueAfterRebuild(partition: number): void {
+    if (this.#rebuilt.delete(partition)) this.close(partition)
   }
 
   /** Closes the windows of a partition due at its stream time: final results to the handlers, then deleted. */

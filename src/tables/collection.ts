@@ -28,6 +28,8 @@ export interface CollectionHost extends OwnershipView {
   openStore(table: Collection, partition: number): Store
   /** Queues a changelog record; it reaches the producer before the next checkpoint's flush. */
   writeChangelog(record: ProduceRecord): void
+  /** Queues the tombstone of a closed window: after the outputs' flush under at-least-once (its final result). */
+  writeClosedWindowTombstone?(record: ProduceRecord): void
   /** The app clock's time (windows relative to now); default the wall clock. */
   now?(): number
 }
@@ -222,13 +224,17 @@ export abstract class Collection {
     changelogKey: Buffer = storeKey,
     changelogValue: Buffer | null = storeValue,
     headers?: Record<string, string>,
+    closedWindow = false,
   ): void {
     const store = this.store(partition)
     if (storeValue === null) store.delete(storeKey)
     else store.put(storeKey, storeValue)
     this.stats.written++
     const record = { topic: this.changelogTopic, partition, key: changelogKey, value: changelogValue }
-    this.host.writeChangelog(headers === undefined ? record : { ...record, headers })
+    const withHeaders = headers === undefined ? record : { ...record, headers }
+    if (closedWindow && this.host.writeClosedWindowTombstone !== undefined) {
+      this.host.writeClosedWindowTombstone(withHeaders)
+    } else this.host.writeChangelog(withHeaders)
     for (const listener of this.#changeListeners) listener(partition, storeKey, storeValue)
   }
 

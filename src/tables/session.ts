@@ -67,6 +67,7 @@ export class SessionTable<K = unknown, V = unknown> extends WindowView<K, V, Ses
     const { table, window, closing, expiry } = this.state
     const partition = table.rawPartition(key, options)
     const time = this.timestamp()
+    closing.closeDueAfterRebuild(partition)
     closing.observe(partition, time)
     const sessions = this.#sessions(partition, key)
     const near = sessions.filter((s) => s.start - window.gap <= time && time <= s.end + window.gap)

@@ -254,6 +254,10 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
   rawPut(partition: number, key: Buffer, value: Buffer | null, headers?: Record<string, string>): void {
     this.writeChange(partition, key, value, key, value, headers)
   }
+  /** Deletes a closed window: from the store now, from the changelog once its final result is safe. */
+  rawRemoveClosed(partition: number, key: Buffer, headers: Record<string, string>): void {
+    this.writeChange(partition, key, null, key, null, headers, true)
+  }
   rawPartition(key: unknown, options?: WriteOptions): number {
     return this.writePartition(key, options)
   }

@@ -90,7 +90,7 @@ export function windowTracking(
       store,
       decodeWindowKey: decode,
       decodeValue,
-      remove: (partition, key, headers) => table.rawPut(partition, key, null, headers),
+      remove: (partition, key, headers) => table.rawRemoveClosed(partition, key, headers),
     }),
   }
 }

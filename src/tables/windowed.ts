@@ -98,6 +98,7 @@ export class WindowedTable<K = unknown, V = unknown> extends WindowView<K, V, Wi
     const { table, window, expiry, closing } = this.state
     const partition = table.rawPartition(key, options)
     const time = this.timestamp()
+    closing.closeDueAfterRebuild(partition)
     closing.observe(partition, time)
     for (const range of window.ranges(time)) {
       if (closing.isClosed(partition, range)) {
