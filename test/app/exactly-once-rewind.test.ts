@@ -4,11 +4,12 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { RewindMessage } from '../../src/diagnostics.ts'
 import { TransportError } from '../../src/errors.ts'
-import type { App, Stream } from '../../src/index.ts'
+import type { App } from '../../src/index.ts'
 import { MemoryTransactionalProducer } from '../../src/transport/memory/transactions.ts'
 import { MemoryTransport } from '../../src/transport/memory/transport.ts'
-import type { ConsumedRecord, ProduceRecord, TransactionOffsets } from '../../src/transport/types.ts'
-import { brokerOf, testApp, waitFor } from '../helpers.ts'
+import type { ProduceRecord, TransactionOffsets } from '../../src/transport/types.ts'
+import { brokerOf, waitFor } from '../helpers.ts'
+import { committedRecords, relayWorker } from './relay-worker.ts'
 
 const apps: App[] = []
 afterEach(async () => {
@@ -21,54 +22,7 @@ const KEYS = 13
 const PARTITIONS = [0, 1, 2, 3]
 
 function worker(broker: string) {
-  const app = testApp('rewind-app', {
-    broker,
-    processingGuarantee: 'exactly_once',
-    brokerCommitIntervalMs: 20,
-    brokerCommitEvery: 150,
-  })
-  apps.push(app)
-  const source = app.topic('rw-in', { partitions: 4, valueType: 'json', keyType: 'json' })
-  const sink = app.topic('rw-out', { partitions: 4, valueType: 'json', keyType: 'json' })
-  const counts = app.table<string, number>('rw-counts', { default: () => 0, partitions: 4 })
-  app.agent(
-    source,
-    async function* relay(stream: Stream<number, string>) {
-      for await (const event of stream.events()) {
-        const key = event.key as string
-        counts.set(key, (counts.get(key) ?? 0) + 1)
-        yield { key, value: event.value }
-      }
-    },
-    { sink: [(result: { key: string; value: number }) => sink.forward({ key: result.key, value: result.value })] },
-  )
-  return { app, counts }
-}
-
-/** Every record of a topic a read_committed reader sees, read to the last stable offset. */
-async function readCommitted(broker: string, topic: string): Promise<ConsumedRecord[]> {
-  const transport = new MemoryTransport({ url: broker })
-  const partitions = PARTITIONS.map((partition) => ({ topic, partition }))
-  const ends = await transport.listOffsets(partitions)
-  const records: ConsumedRecord[] = []
-  const positions = new Map<number, number>()
-  const reader = transport.createConsumer({
-    handler: {
-      onAssigned: () => {},
-      onRevoked: () => {},
-      onRecords: (batch) => {
-        records.push(...batch)
-      },
-      onPosition: (p) => {
-        positions.set(p.partition, p.offset)
-      },
-    },
-  })
-  await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
-  await reader.start()
-  await waitFor(() => ends.every((end) => (positions.get(end.partition) ?? 0) >= end.latest), 10_000, 'end offsets')
-  await reader.close()
-  return records
+  return relayWorker(apps, broker, 'rewind-app', 'rw')
 }
 
 type Failure = 'commit' | 'send' | 'changelog' | 'sequence' | 'member'
@@ -188,7 +142,7 @@ async function runWithFailure(failure: Failure): Promise<void> {
     expect(rewinds.map((r) => r.phase)).toEqual(['start', 'end'])
     // In place while the member stays in the group; a rejoin once its membership is lost.
     expect(rewinds[1].method).toBe(failure === 'member' ? 'rejoin' : 'seek')
-    const outputs = await readCommitted(broker, 'rw-out')
+    const outputs = await committedRecords(broker, 'rw-out')
     const values = outputs.map((r) => JSON.parse(r.value!.toString()) as number).sort((x, y) => x - y)
     expect(values.length).toBe(N)
     expect(new Set(values).size).toBe(N)

@@ -1,9 +1,8 @@
 // Exactly-once on the memory transport: outputs, table changes and offsets commit together or not at all.
 import { describe, expect, it } from 'vitest'
-import type { Stream } from '../../src/index.ts'
 import { MemoryTransport } from '../../src/transport/memory/transport.ts'
-import type { ConsumedRecord } from '../../src/transport/types.ts'
-import { brokerOf, stopAfterEach, testApp, waitFor } from '../helpers.ts'
+import { brokerOf, stopAfterEach, waitFor } from '../helpers.ts'
+import { committedRecords, relayWorker } from './relay-worker.ts'
 
 const apps = stopAfterEach()
 
@@ -11,54 +10,9 @@ const N = 2_000
 const KEYS = 17
 
 function worker(broker: string, id: string) {
-  const app = testApp(id, {
-    broker,
+  return relayWorker(apps, broker, id, 'eos', {
     processingGuarantee: (process.env.EOS_TEST_GUARANTEE as never) ?? 'exactly_once',
-    brokerCommitIntervalMs: 20,
-    brokerCommitEvery: 150,
   })
-  apps.push(app)
-  const source = app.topic('eos-in', { partitions: 4, valueType: 'json', keyType: 'json' })
-  const sink = app.topic('eos-out', { partitions: 4, valueType: 'json', keyType: 'json' })
-  const counts = app.table<string, number>('eos-counts', { default: () => 0, partitions: 4 })
-  app.agent(
-    source,
-    async function* relay(stream: Stream<number, string>) {
-      for await (const event of stream.events()) {
-        const key = event.key as string
-        counts.set(key, (counts.get(key) ?? 0) + 1)
-        yield { key, value: event.value }
-      }
-    },
-    { sink: [(result: { key: string; value: number }) => sink.forward({ key: result.key, value: result.value })] },
-  )
-  return { app, counts }
-}
-
-/** Every record of a topic a read_committed reader sees, read to the last stable offset. */
-async function readCommitted(broker: string, topic: string): Promise<ConsumedRecord[]> {
-  const transport = new MemoryTransport({ url: broker })
-  const partitions = [0, 1, 2, 3].map((partition) => ({ topic, partition }))
-  const ends = await transport.listOffsets(partitions)
-  const records: ConsumedRecord[] = []
-  const positions = new Map<number, number>()
-  const reader = transport.createConsumer({
-    handler: {
-      onAssigned: () => {},
-      onRevoked: () => {},
-      onRecords: (batch) => {
-        records.push(...batch)
-      },
-      onPosition: (p) => {
-        positions.set(p.partition, p.offset)
-      },
-    },
-  })
-  await reader.assign(partitions.map((tp) => ({ ...tp, offset: 0 })))
-  await reader.start()
-  await waitFor(() => ends.every((end) => (positions.get(end.partition) ?? 0) >= end.latest), 10_000, 'end offsets')
-  await reader.close()
-  return records
 }
 
 /**
@@ -101,7 +55,7 @@ describe('exactly-once (memory)', () => {
       20_000,
       'every input committed',
     )
-    const outputs = await readCommitted(broker, 'eos-out')
+    const outputs = await committedRecords(broker, 'eos-out')
     const values = outputs.map((r) => JSON.parse(r.value!.toString()) as number).sort((x, y) => x - y)
     expect(values.length).toBe(N)
     expect(new Set(values).size).toBe(N)
