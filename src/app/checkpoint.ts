@@ -157,6 +157,12 @@ export class Checkpoint {
       for (const state of this.#state) await state.beforeFlush() // 1
       await outputs.flush() // 2
       for (const state of this.#state) await state.afterFlush(trigger) // 3
+      if (trigger === 'stop' || trigger === 'revoke') {
+        // Step 3 may queue changelog records that waited for step 2 (closed windows' tombstones): the partitions
+        // leave this worker now, so they go out too before the commit.
+        for (const state of this.#state) await state.beforeFlush()
+        await outputs.flush()
+      }
       if (offsets.length > 0) await this.#commit(offsets) // 4
       this.stats.checkpoints++
     } catch (error) {

@@ -60,4 +60,24 @@ describe('final results under at-least-once', () => {
     await waitFor(() => finals(broker, 'finals').length > 0 || undefined, 20_000, 'the final result after restart')
     expect(finals(broker, 'finals')).toEqual([['home', 0, 10_000, 2]])
   }, 60_000)
+
+  it('a graceful stop writes the tombstones that waited: the restarted worker sends no final result again', async () => {
+    const broker = `memory://finals-stop-${randomUUID()}`
+    const first = counting(broker, 'finals')
+    apps.push(first.app)
+    await first.app.start()
+    for (const at of [1_000, 2_000, 11_000]) await first.send(at) // the last closes [0, 10 000)
+    await waitFor(() => finals(broker, 'finals').length === 1 || undefined, 20_000, 'the final result')
+    await first.app.stop()
+
+    const second = counting(broker, 'finals')
+    apps.push(second.app)
+    await second.app.start()
+    await second.send(25_000) // closes [10 000, 20 000); [0, 10 000) must not close again
+    await waitFor(() => finals(broker, 'finals').length >= 2 || undefined, 20_000, 'the second final result')
+    expect(finals(broker, 'finals')).toEqual([
+      ['home', 0, 10_000, 2],
+      ['home', 10_000, 20_000, 1],
+    ])
+  }, 60_000)
 })
