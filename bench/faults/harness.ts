@@ -66,6 +66,7 @@ export class FaultRun {
     arrivedAt: number
   }[] = []
   readonly #positions = new Map<number, number>()
+  readonly #outputOffsets = new Set<string>()
   #feeding: Promise<void> | undefined
   #stopFeeding = false
   #nextId = 0
@@ -236,6 +237,10 @@ export class FaultRun {
               record.partition,
               Math.max(this.#positions.get(record.partition) ?? 0, record.offset + 1),
             )
+            // A record the reader gets twice is one output (a duplicate is a second offset).
+            const where = `${record.partition}@${record.offset}`
+            if (this.#outputOffsets.has(where)) continue
+            this.#outputOffsets.add(where)
             const value = JSON.parse(record.value!.toString()) as {
               id: number
               relayedAt: number
@@ -283,17 +288,21 @@ export class FaultRun {
 
   /** Reads the input topic to its end and fills `inputCopies`. */
   async countInputs(): Promise<void> {
-    const copies = new Map<number, number>()
+    // Copies are distinct offsets: a record the reader happens to get twice is one copy.
+    const offsets = new Map<number, Set<string>>()
     await this.#readToEnd(this.input, (record) => {
       if (record.value === null) return
       try {
         const id = (JSON.parse(record.value.toString()) as { id?: unknown }).id
-        if (typeof id === 'number') copies.set(id, (copies.get(id) ?? 0) + 1)
+        if (typeof id !== 'number') return
+        let at = offsets.get(id)
+        if (at === undefined) offsets.set(id, (at = new Set()))
+        at.add(`${record.partition}@${record.offset}`)
       } catch {
         // A bad input of the bad-input scenario: not an id.
       }
     })
-    this.inputCopies = copies
+    this.inputCopies = new Map([...offsets].map(([id, at]) => [id, at.size]))
   }
 
   /**
@@ -383,13 +392,23 @@ export class FaultRun {
     const ids = this.inputCopies ?? new Map(this.acked.map((id) => [id, 1]))
     for (const [id, n] of ids) truth.set(`k${id % KEYS}`, (truth.get(`k${id % KEYS}`) ?? 0) + n)
     const table = new Map<string, number>()
+    // The value at the highest offset per key: a record the reader gets again later must not roll a key back.
+    const at = new Map<string, number>()
     const readToEnd = await this.#readToEnd(this.changelog, (record) => {
       if (record.key === null || record.value === null) return
+      let key: string
+      let value: number
       try {
-        table.set(JSON.parse(record.key.toString()), JSON.parse(record.value.toString()))
+        key = JSON.parse(record.key.toString())
+        value = JSON.parse(record.value.toString())
       } catch {
-        table.set(record.key.toString(), Number(record.value.toString()))
+        key = record.key.toString()
+        value = Number(record.value.toString())
       }
+      const slot = `${record.partition}/${key}`
+      if ((at.get(slot) ?? -1) > record.offset) return
+      at.set(slot, record.offset)
+      table.set(key, value)
     })
     let keysUnder = 0
     let overCount = 0
