@@ -66,6 +66,7 @@ export class FaultRun {
     arrivedAt: number
   }[] = []
   readonly #positions = new Map<number, number>()
+  readonly #outputOffsets = new Set<string>()
   #feeding: Promise<void> | undefined
   #stopFeeding = false
   #nextId = 0
@@ -236,6 +237,10 @@ export class FaultRun {
               record.partition,
               Math.max(this.#positions.get(record.partition) ?? 0, record.offset + 1),
             )
+            // A record the reader gets twice is one output (a duplicate is a second offset).
+            const where = `${record.partition}@${record.offset}`
+            if (this.#outputOffsets.has(where)) continue
+            this.#outputOffsets.add(where)
             const value = JSON.parse(record.value!.toString()) as {
               id: number
               relayedAt: number
@@ -274,16 +279,48 @@ export class FaultRun {
     return false
   }
 
-  /** Lost and duplicated outputs among the acknowledged inputs. */
-  tally(): { records: number; lost: number; duplicated: number } {
+  /**
+   * Copies of each id in the input topic (read to its end offsets). The feeder's producer may write a record twice
+   * (a send retried across a broker restart after the first attempt was written), and a send reported failed may
+   * have been written: an output is duplicated only beyond its input's copies, and the table's truth is the input.
+   */
+  inputCopies: Map<number, number> | undefined
+
+  /** Reads the input topic to its end and fills `inputCopies`. */
+  async countInputs(): Promise<void> {
+    // Copies are distinct offsets: a record the reader happens to get twice is one copy.
+    const offsets = new Map<number, Set<string>>()
+    await this.#readToEnd(this.input, (record) => {
+      if (record.value === null) return
+      try {
+        const id = (JSON.parse(record.value.toString()) as { id?: unknown }).id
+        if (typeof id !== 'number') return
+        let at = offsets.get(id)
+        if (at === undefined) offsets.set(id, (at = new Set()))
+        at.add(`${record.partition}@${record.offset}`)
+      } catch {
+        // A bad input of the bad-input scenario: not an id.
+      }
+    })
+    this.inputCopies = new Map([...offsets].map(([id, at]) => [id, at.size]))
+  }
+
+  /**
+   * Lost and duplicated outputs among the acknowledged inputs; `inputDuplicated`: extra copies the feeder's producer
+   * wrote into the input (each relayed once per copy: not a duplicate of the worker's). Needs `countInputs` first.
+   */
+  tally(): { records: number; lost: number; duplicated: number; inputDuplicated: number } {
     let lost = 0
     let duplicated = 0
+    let inputDuplicated = 0
     for (const id of this.acked) {
       const n = this.seen.get(id) ?? 0
+      const copies = Math.max(1, this.inputCopies?.get(id) ?? 1)
       if (n === 0) lost++
-      else duplicated += n - 1
+      else duplicated += Math.max(0, n - copies)
     }
-    return { records: this.acked.length, lost, duplicated }
+    for (const n of this.inputCopies?.values() ?? []) inputDuplicated += n - 1
+    return { records: this.acked.length, lost, duplicated, inputDuplicated }
   }
 
   /** ms from `since` to the first record relayed after it (optionally only from `partitions`); undefined if none. */
@@ -346,13 +383,47 @@ export class FaultRun {
     }
   }
 
-  /** The count table as its changelog says (last value per key), against the truth of the acknowledged inputs. */
+  /**
+   * The count table as its changelog says (last value per key), against the truth: the input topic's records (every
+   * copy, as the worker counts each), else the acknowledged inputs.
+   */
   async tableCheck(): Promise<{ keysUnder: number; overCount: number; readToEnd: boolean }> {
     const truth = new Map<string, number>()
-    for (const id of this.acked) truth.set(`k${id % KEYS}`, (truth.get(`k${id % KEYS}`) ?? 0) + 1)
+    const ids = this.inputCopies ?? new Map(this.acked.map((id) => [id, 1]))
+    for (const [id, n] of ids) truth.set(`k${id % KEYS}`, (truth.get(`k${id % KEYS}`) ?? 0) + n)
     const table = new Map<string, number>()
+    // The value at the highest offset per key: a record the reader gets again later must not roll a key back.
+    const at = new Map<string, number>()
+    const readToEnd = await this.#readToEnd(this.changelog, (record) => {
+      if (record.key === null || record.value === null) return
+      let key: string
+      let value: number
+      try {
+        key = JSON.parse(record.key.toString())
+        value = JSON.parse(record.value.toString())
+      } catch {
+        key = record.key.toString()
+        value = Number(record.value.toString())
+      }
+      const slot = `${record.partition}/${key}`
+      if ((at.get(slot) ?? -1) > record.offset) return
+      at.set(slot, record.offset)
+      table.set(key, value)
+    })
+    let keysUnder = 0
+    let overCount = 0
+    for (const [key, count] of truth) {
+      const value = table.get(key) ?? 0
+      if (value < count) keysUnder++
+      else overCount += value - count
+    }
+    return { keysUnder, overCount, readToEnd }
+  }
+
+  /** Every record of `topic` (read_committed) up to its end offsets as they are now; false if not reached in 60 s. */
+  async #readToEnd(topic: string, onRecord: (record: ConsumedRecord) => void): Promise<boolean> {
     const ends = await this.#transport.listOffsets(
-      Array.from({ length: this.partitions }, (_, partition) => ({ topic: this.changelog, partition })),
+      Array.from({ length: this.partitions }, (_, partition) => ({ topic, partition })),
     )
     const positions = new Map<number, number>()
     const reader = this.#transport.createConsumer({
@@ -366,32 +437,20 @@ export class FaultRun {
         onRecords: (records: ConsumedRecord[]) => {
           for (const record of records) {
             positions.set(record.partition, Math.max(positions.get(record.partition) ?? 0, record.offset + 1))
-            if (record.key === null || record.value === null) continue
-            try {
-              table.set(JSON.parse(record.key.toString()), JSON.parse(record.value.toString()))
-            } catch {
-              table.set(record.key.toString(), Number(record.value.toString()))
-            }
+            onRecord(record)
           }
         },
       },
     })
     await reader.start()
-    await reader.assign(ends.map((end) => ({ topic: this.changelog, partition: end.partition, offset: 0 })))
+    await reader.assign(ends.map((end) => ({ topic, partition: end.partition, offset: 0 })))
     const deadline = Date.now() + 60_000
     while (!ends.every((end) => (positions.get(end.partition) ?? 0) >= end.latest) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
     const readToEnd = ends.every((end) => (positions.get(end.partition) ?? 0) >= end.latest)
     await reader.close()
-    let keysUnder = 0
-    let overCount = 0
-    for (const [key, count] of truth) {
-      const value = table.get(key) ?? 0
-      if (value < count) keysUnder++
-      else overCount += value - count
-    }
-    return { keysUnder, overCount, readToEnd }
+    return readToEnd
   }
 
   /** The node id leading `topic`[`partition`]. */

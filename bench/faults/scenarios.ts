@@ -9,7 +9,10 @@ export interface ScenarioRow {
   tries: number
   records: number
   lost: number
+  /** Outputs beyond their input's copies: processed more than once. */
   duplicated: number
+  /** Extra copies of inputs the feeder's producer wrote (a send retried across a broker restart). */
+  inputDuplicated?: number
   /** ms from the fault's end (broker answering again, or the kill) to the first record relayed after it. */
   resumeMs: number[]
   /** Workers that exited without being told to. */
@@ -24,7 +27,7 @@ const RATE = 400
 
 async function finish(
   f: FaultRun,
-  row: Omit<ScenarioRow, 'records' | 'lost' | 'duplicated' | 'workerExits'>,
+  row: Omit<ScenarioRow, 'records' | 'lost' | 'duplicated' | 'inputDuplicated' | 'workerExits'>,
   log: Log,
 ): Promise<ScenarioRow> {
   await f.stopFeeding()
@@ -32,6 +35,7 @@ async function finish(
   const exits = [...f.unexpectedExits]
   // A graceful stop commits the table's last changelog records before the table is read.
   for (const name of f.workers.keys()) await f.endWorker(name, 'SIGTERM')
+  await f.countInputs()
   const table = await f.tableCheck().catch(() => undefined)
   const result: ScenarioRow = { ...row, ...f.tally(), workerExits: exits, ...(table ? { table } : {}) }
   if (!drained) result.note = `${result.note ?? ''} output not drained before the deadline`.trim()
@@ -44,7 +48,7 @@ async function finish(
 
 /** The relays of the first inputs that are in the output more than once: when and where each copy was processed. */
 function duplicateRelays(f: FaultRun, limit = 10): { id: number; relays: [number, number, string][] }[] {
-  const ids = [...f.seen].filter(([, n]) => n > 1).slice(0, limit)
+  const ids = [...f.seen].filter(([id, n]) => n > Math.max(1, f.inputCopies?.get(id) ?? 1)).slice(0, limit)
   return ids.map(([id]) => ({
     id,
     relays: f.relays.filter((r) => r.id === id).map((r) => [r.relayedAt, r.partition, r.worker]),

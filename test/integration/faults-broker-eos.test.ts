@@ -3,9 +3,9 @@
 // again, then killed with SIGKILL and started again, while an exactly-once worker process relays a steady stream
 // and counts it in a table. Each restart fails a transaction: the worker rewinds in place (new producer, seek to the
 // committed offsets) and never exits, and every acknowledged input is in the output (read with read_committed to
-// the end offsets). Not asserted yet: exactly one output per input and a table equal to the truth. The 10-try bench
-// (bench/results/faults-eos-rewind.json) still finds duplicated outputs processed just after a seek rewind and
-// counts off by a few dozen; the figures are printed here.
+// the end offsets). Not asserted yet: exactly one output per input copy and a table equal to the truth (some runs
+// end with every key under, cause not found yet); the figures are printed here.
+// Inputs the feeder's producer wrote twice across a restart are relayed once per copy: not counted as duplicates.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -52,8 +52,12 @@ describe('fault: single broker restarts under exactly-once', () => {
     }
     await f.stopFeeding()
     expect(await f.drain()).toBe(true)
-    const { records, lost, duplicated } = f.tally()
-    console.log(`exactly-once broker restarts: ${records} inputs, ${lost} lost, ${duplicated} duplicated`)
+    // The feeder's producer may write an input twice (a send retried across the restart): each copy is relayed once.
+    await f.countInputs()
+    const { records, lost, duplicated, inputDuplicated } = f.tally()
+    console.log(
+      `exactly-once broker restarts: ${records} inputs (${inputDuplicated} written twice by the feeder), ${lost} lost, ${duplicated} duplicated`,
+    )
     expect(records).toBeGreaterThan(0)
     expect(lost).toBe(0)
     expect(f.unexpectedExits).toEqual([])
