@@ -270,7 +270,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       await step(this.runtime.connect({ exactlyOnce }))
       // Under exactly-once, local state may hold changes of a transaction that never committed: rebuild it.
       this.tables.rebuildOnAssign = exactlyOnce
-      this.tables.deferClosedWindowTombstones = !exactlyOnce
+      this.tables.closedWindowTombstones.defer = !exactlyOnce
       if (!options.client) {
         this.#app.topic(this.leaderTopic, { partitions: 1, internal: true })
         // Dead-letter topics are declared topics: created at start, or refused now if topics may not be created.

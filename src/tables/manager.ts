@@ -16,6 +16,7 @@ import type {
   Transport,
 } from '../transport/types.ts'
 import { ChangelogWriter } from './changelog.ts'
+import { ClosedWindowTombstones } from './closed-tombstones.ts'
 import type { ChangelogSpec, Collection, CollectionHost } from './collection.ts'
 import { type RecoveryTask, recover } from './recovery.ts'
 
@@ -171,21 +172,11 @@ export class TableManager implements CollectionHost {
     this.#writer.append(record)
   }
 
-  /**
-   * At-least-once: the changelog tombstone of a closed window waits for the next checkpoint's flush of the outputs,
-   * where its final result was acknowledged. Written at once, it could reach the changelog while the final result
-   * did not reach its topic (a crash in between): recovery would restore the window as closed and deleted, and the
-   * replayed events, late by the restored stream time, could never produce the result again. Deferred, a crash
-   * leaves the window in the changelog, and the restarted worker closes it again (a duplicate result, as
-   * at-least-once allows). Under exactly-once both are in one transaction.
-   */
-  deferClosedWindowTombstones = false
-  #deferredTombstones: Parameters<ChangelogWriter['append']>[0][] = []
+  /** Closed windows' tombstones: after the outputs' flush under at-least-once (set at start). */
+  readonly closedWindowTombstones = new ClosedWindowTombstones()
 
-  /** The changelog tombstone of a closed window (see `deferClosedWindowTombstones`). */
   writeClosedWindowTombstone(record: Parameters<ChangelogWriter['append']>[0]): void {
-    if (this.deferClosedWindowTombstones) this.#deferredTombstones.push(record)
-    else this.#writer.append(record)
+    this.closedWindowTombstones.write(record, this.#writer)
   }
 
   keyPartition(sourceTopic: string, key: unknown): number | undefined {
@@ -238,8 +229,7 @@ export class TableManager implements CollectionHost {
    * revoke, stop and `app.commit()` checkpoints always flush.
    */
   afterFlush(trigger?: string): void {
-    // The outputs are acknowledged now, final results included: their windows' tombstones may go.
-    for (const record of this.#deferredTombstones.splice(0)) this.#writer.append(record)
+    this.closedWindowTombstones.release(this.#writer)
     const now = Date.now()
     if (trigger === 'acks' && now - this.#storesFlushedAt < STORE_FLUSH_MS) return
     this.#storesFlushedAt = now
@@ -261,7 +251,7 @@ export class TableManager implements CollectionHost {
    */
   rollback(): void {
     this.#writer.discard()
-    this.#deferredTombstones = []
+    this.closedWindowTombstones.discard()
     for (const table of this.tables.values()) {
       if (table.global) continue
       for (const partition of table.activePartitions) table.clearPartition(partition)
