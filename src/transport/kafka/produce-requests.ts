@@ -1,5 +1,6 @@
 import type { MessageToProduce, ProduceResult } from '@platformatic/kafka'
 import type { RecordMetadata } from '../types.ts'
+import { errorTree } from './error-tree.ts'
 
 export type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>
 
@@ -70,15 +71,8 @@ interface PartitionResponse {
 
 /** The produce response carried by a failed request's error, if any (per-partition outcomes). */
 function responseOf(error: unknown): { responses: { name: string; partitionResponses: PartitionResponse[] }[] } | null {
-  const seen = new Set<unknown>()
-  const queue = [error]
-  while (queue.length > 0) {
-    const e = queue.shift() as { response?: { responses?: unknown }; errors?: unknown[]; cause?: unknown } | null
-    if (e === null || typeof e !== 'object' || seen.has(e)) continue
-    seen.add(e)
+  for (const e of errorTree(error) as Iterable<{ response?: { responses?: unknown } }>) {
     if (Array.isArray(e.response?.responses)) return e.response as never
-    if (Array.isArray(e.errors)) queue.push(...e.errors)
-    if (e.cause !== undefined) queue.push(e.cause)
   }
   return null
 }

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
 import { type ErrorCode, SettingError, TransportError } from '../../errors.ts'
+import { errorTree } from './error-tree.ts'
 
 export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | 'OAUTHBEARER'
 export const SASL_MECHANISMS: readonly SaslMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER']
@@ -173,20 +174,14 @@ function classifyOne(error: Error): Found | undefined {
 
 /** The configuration failure (SASL refused, TLS not trusted...) anywhere in `error`'s causes, if any. */
 export function findSecurityFailure(error: unknown): Found | undefined {
-  const seen = new Set<unknown>()
-  const queue: unknown[] = [error]
-  while (queue.length > 0 && seen.size < 50) {
-    const e = queue.shift()
-    if (!(e instanceof Error) || seen.has(e)) continue
-    seen.add(e)
-    const found = classifyOne(e)
+  for (const e of errorTree(error, isError)) {
+    const found = classifyOne(e as Error)
     if (found) return found
-    const nested = (e as { errors?: unknown }).errors
-    if (Array.isArray(nested)) queue.push(...nested)
-    queue.push(e.cause)
   }
   return undefined
 }
+
+const isError = (e: object): boolean => e instanceof Error
 
 interface ConnectionEvents {
   on(event: 'error', listener: (error: unknown) => void): unknown
@@ -215,19 +210,11 @@ export function watchConnections(owner: object, pool: PoolEvents, event = 'clien
 }
 
 function isConnectionLoss(error: unknown): boolean {
-  const seen = new Set<unknown>()
-  const queue: unknown[] = [error]
-  while (queue.length > 0 && seen.size < 50) {
-    const e = queue.shift()
-    if (!(e instanceof Error) || seen.has(e)) continue
-    seen.add(e)
+  for (const e of errorTree(error, isError)) {
     const { code } = e as { code?: unknown }
     if (code === 'PLT_KFK_NETWORK' || code === 'PLT_KFK_TIMEOUT' || code === 'ECONNRESET' || code === 'EPIPE') {
       return true
     }
-    const nested = (e as { errors?: unknown }).errors
-    if (Array.isArray(nested)) queue.push(...nested)
-    queue.push(e.cause)
   }
   return false
 }
