@@ -1,4 +1,4 @@
-// `npm run bench [-- memory|kafka|kafka-eos|tables|faust|anchors]`: prints figures; targets are checked by reading them, not asserted.
+// `npm run bench [-- memory|kafka|kafka-eos|tables|joins|faust|anchors]`: prints figures; targets are checked by reading them, not asserted.
 import { memoryBenchmarks } from './memory.ts'
 
 /** A figure; with a target (issue 16's "done when"), it is printed with "met" or "NOT met". */
@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   kafka: async () => (await import('./kafka.ts')).kafkaBenchmarks(),
   'kafka-eos': async () => (await import('./kafka-eos.ts')).kafkaEosBenchmarks(),
   tables: async () => (await import('./tables.ts')).tablesBenchmarks(),
+  joins: async () => (await import('./joins.ts')).joinsBenchmarks(),
   faust: async () => (await import('./faust.ts')).faustBenchmarks(),
   anchors: async () => (await import('./anchors.ts')).anchorsBenchmarks(),
 }

@@ -1,4 +1,9 @@
+import { createRequire } from 'node:module'
 import { keyId } from './key-ids.ts'
+
+// sorted-btree is CommonJS with its class under `default`; required, so Node and vitest's transform agree on it.
+const { default: BTree } = createRequire(import.meta.url)('sorted-btree') as typeof import('sorted-btree')
+
 import type { Store, StoreProvider } from './types.ts'
 
 /**
@@ -8,10 +13,10 @@ import type { Store, StoreProvider } from './types.ts'
 export class MemoryStore implements Store {
   readonly #data = new Map<string, Buffer>()
   /**
-   * The keys in byte order (latin1 strings compare as their bytes), built by the first `range` and kept up to date
-   * from then on: a join's lookups are then a binary search, not a scan and sort of the whole store.
+   * The keys in byte order (latin1 strings compare as their bytes) in a B+ tree, built by the first `range` and kept
+   * up to date from then on: a join's lookups and inserts cost O(log n), not a scan or a shift of the whole store.
    */
-  #order: string[] | undefined
+  #order: InstanceType<typeof BTree<string, true>> | undefined
   readonly #meta = new Map<string, string>()
   #offset: number | undefined
 
@@ -21,26 +26,13 @@ export class MemoryStore implements Store {
 
   put(key: Buffer, value: Buffer): void {
     const id = keyId(key)
-    if (this.#order !== undefined && !this.#data.has(id)) this.#order.splice(this.#position(id), 0, id)
+    this.#order?.set(id, true)
     this.#data.set(id, value)
   }
 
   delete(key: Buffer): void {
     const id = keyId(key)
-    if (this.#data.delete(id) && this.#order !== undefined) this.#order.splice(this.#position(id), 1)
-  }
-
-  /** The index of the first key >= id in the ordered keys. */
-  #position(id: string): number {
-    const order = this.#order!
-    let low = 0
-    let high = order.length
-    while (low < high) {
-      const middle = (low + high) >>> 1
-      if (order[middle]! < id) low = middle + 1
-      else high = middle
-    }
-    return low
+    if (this.#data.delete(id)) this.#order?.delete(id)
   }
 
   *entries(): Iterable<[Buffer, Buffer]> {
@@ -48,14 +40,18 @@ export class MemoryStore implements Store {
   }
 
   *range(from?: Buffer, to?: Buffer): Iterable<[Buffer, Buffer]> {
-    this.#order ??= [...this.#data.keys()].sort()
-    const start = from === undefined ? 0 : this.#position(from.toString('latin1'))
-    const end = to === undefined ? this.#order.length : this.#position(to.toString('latin1'))
-    // A copy: the caller may write to the store while it iterates.
-    const selected = this.#order
-      .slice(start, end)
-      .map((id): [Buffer, Buffer] => [Buffer.from(id, 'latin1'), this.#data.get(id)!])
-    yield* selected
+    const order = (this.#order ??= new BTree<string, true>(
+      Array.from(this.#data.keys(), (id): [string, true] => [id, true]),
+    ))
+    const end = to?.toString('latin1')
+    // Lazily, one step at a time from the last key given: the caller may write to the store while it iterates (a
+    // scan that stops early costs only what it read), and each step finds the next key after the previous one.
+    let id = from === undefined ? order.minKey() : order.getPairOrNextHigher(from.toString('latin1'))?.[0]
+    while (id !== undefined && (end === undefined || id < end)) {
+      const value = this.#data.get(id)
+      if (value !== undefined) yield [Buffer.from(id, 'latin1'), value]
+      id = order.nextHigherKey(id)
+    }
   }
 
   get size(): number {

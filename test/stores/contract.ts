@@ -49,6 +49,26 @@ export function storeContract(
       await provider.close()
     })
 
+    it('a range visits each key once, in order, while the caller deletes what it visited and writes behind it', async () => {
+      const { provider } = make()
+      const store = provider.open('t', 0)
+      const keys = Array.from({ length: 200 }, (_, i) => `k${String(i).padStart(3, '0')}`)
+      for (const k of [...keys].reverse()) store.put(b(k), b(k))
+      const visited: string[] = []
+      for (const [key] of store.range(b('k050'))) {
+        visited.push(key.toString())
+        store.delete(key)
+        store.put(b(`a-${key}`), b('behind'))
+      }
+      expect(visited).toEqual(keys.slice(50))
+      // The order kept across writes: later ranges see the new keys and not the deleted ones.
+      expect([...store.range(b('a-k198'), b('k'))].map(([k]) => k.toString())).toEqual(['a-k198', 'a-k199'])
+      expect([...store.range(b('k048'))].map(([k]) => k.toString())).toEqual(['k048', 'k049'])
+      store.put(b('k100'), b('again'))
+      expect([...store.range(b('k049'))].map(([k, v]) => `${k}=${v}`)).toEqual(['k049=k049', 'k100=again'])
+      await provider.close()
+    })
+
     it('keeps the applied offset and meta values; clear drops everything', async () => {
       const { provider } = make()
       const store = provider.open('t', 0)
