@@ -2,11 +2,17 @@
 // stream–stream join (its three changelogged tables included), each run from a task as docs/joins.md advises.
 // `npm run bench -- joins`; BENCH_JOIN_EVENTS sets the input size (default 200,000 per side).
 import { randomUUID } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { appServices } from '../src/app/app.ts'
 import { App, type Stream } from '../src/index.ts'
 import type { BenchResult } from './tables.ts'
 
 const EVENTS = Number(process.env.BENCH_JOIN_EVENTS ?? 200_000)
+/** `memory` or `lmdb`: where the joins keep their state. */
+const STORE = process.env.BENCH_JOIN_STORE ?? 'memory'
+const store = () => (STORE === 'lmdb' ? `lmdb://${mkdtempSync(join(tmpdir(), 'faustus-bench-join-'))}` : 'memory://')
 const KEYS = 10_000
 const T0 = 1_700_000_000_000
 
@@ -54,7 +60,7 @@ function counter(expected: number) {
 }
 
 async function streamTable(): Promise<BenchResult[]> {
-  const app = new App('bench-join-st', { broker: `memory://bench-join-${randomUUID()}`, logLevel: 'warn' })
+  const app = new App('bench-join-st', { broker: `memory://bench-join-${randomUUID()}`, logLevel: 'warn', store: store() })
   const names = app.topic('names', { keyType: 'json', valueType: 'json', partitions: 1 })
   const clicks = app.topic('clicks', { keyType: 'json', valueType: 'json', partitions: 1 })
   const table = app.table<string, number>('names', { partitions: 1 })
@@ -70,11 +76,11 @@ async function streamTable(): Promise<BenchResult[]> {
   await appServices(app).runtime.ensureTopics()
   await fill(app, 'names', KEYS, 0)
   await fill(app, 'clicks', EVENTS, 0)
-  return await timed(app, 'stream–table left join (memory transport)', EVENTS + KEYS, results.done)
+  return await timed(app, `stream–table left join, ${STORE} store (memory transport)`, EVENTS + KEYS, results.done)
 }
 
 async function streamStream(): Promise<BenchResult[]> {
-  const app = new App('bench-join-ss', { broker: `memory://bench-join-${randomUUID()}`, logLevel: 'warn' })
+  const app = new App('bench-join-ss', { broker: `memory://bench-join-${randomUUID()}`, logLevel: 'warn', store: store() })
   const left = app.topic('left', { keyType: 'json', valueType: 'json', partitions: 1 })
   const right = app.topic('right', { keyType: 'json', valueType: 'json', partitions: 1 })
   // Both sides carry the same keys and times (a key every KEYS ms): each left record pairs with exactly one right
@@ -93,7 +99,7 @@ async function streamStream(): Promise<BenchResult[]> {
   await appServices(app).runtime.ensureTopics()
   await fill(app, 'left', EVENTS, 0)
   await fill(app, 'right', EVENTS, 0)
-  return await timed(app, 'windowed stream–stream inner join (memory transport)', 2 * EVENTS, results.done)
+  return await timed(app, `windowed stream–stream inner join, ${STORE} store (memory transport)`, 2 * EVENTS, results.done)
 }
 
 export async function joinsBenchmarks(): Promise<BenchResult[]> {

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { type Database, open, type RootDatabase } from 'lmdb'
 import { FaustusError } from '../errors.ts'
 import { keyId } from './key-ids.ts'
+import { type KeyOrder, keyOrder, nextId } from './key-order.ts'
 import { type DirectoryLock, lockDirectory } from './lock.ts'
 import type { Store, StoreProvider } from './types.ts'
 
@@ -17,6 +18,11 @@ const META = Buffer.from(META_PREFIX)
 /** The reserved keys (applied offset, meta values) that share a partition's database with the data. */
 function isMetaKey(key: Buffer): boolean {
   return key[0] === 0x5f && key[1] === 0x5f && (startsWith(key, OFFSET_PREFIX) || startsWith(key, META))
+}
+
+/** `isMetaKey` of a key's latin1 form. */
+function isMetaId(id: string): boolean {
+  return id.startsWith('__faust\u0000') || id.startsWith(META_PREFIX)
 }
 
 function startsWith(key: Buffer, prefix: Buffer): boolean {
@@ -53,6 +59,10 @@ export class LmdbStore implements Store {
   readonly #name: string
   /** Writes not committed yet, by the latin1 form of the key (turned back into bytes at commit). */
   readonly #pending = new Map<string, Buffer | null>()
+  /** The pending keys in order, built by the first `range` (a join's store) and kept up to date from then on. */
+  #pendingOrder: KeyOrder | undefined
+  /** Ranges being iterated: pending writes are not committed under them (they read the pending keys). */
+  #ranging = 0
   #offset: number | undefined
   /** Inside `batch`: writes go straight into the open write transaction. */
   #direct = false
@@ -85,18 +95,48 @@ export class LmdbStore implements Store {
       else this.#db.putSync(key, value)
       return
     }
-    this.#pending.set(keyId(key), value)
-    if (this.#pending.size >= MAX_PENDING) this.flush()
+    const id = keyId(key)
+    this.#pending.set(id, value)
+    this.#pendingOrder?.set(id, true)
+    if (this.#pending.size >= MAX_PENDING && this.#ranging === 0) this.flush()
   }
 
+  /** A snapshot after committing what is pending: an iteration may span awaits and checkpoints. */
   *entries(): Iterable<[Buffer, Buffer]> {
-    yield* this.range()
+    this.flush()
+    for (const { key, value } of this.#db.getRange()) {
+      if (!isMetaKey(key)) yield [key, value]
+    }
   }
 
+  /**
+   * The committed entries merged with the pending writes, in key order, without committing them: a join looks a
+   * range up for every record, and a commit per lookup would cost more than the join. For lookups iterated at once
+   * (a checkpoint's commit in the middle would hide the entries it moved); `entries` is the snapshot for longer walks.
+   */
   *range(from?: Buffer, to?: Buffer): Iterable<[Buffer, Buffer]> {
-    this.flush()
-    for (const { key, value } of this.#db.getRange({ start: from, end: to })) {
-      if (!isMetaKey(key)) yield [key, value]
+    const order = (this.#pendingOrder ??= keyOrder(this.#pending.keys()))
+    const end = to?.toString('latin1')
+    let staged = nextId(order, from?.toString('latin1'), end)
+    this.#ranging++
+    try {
+      for (const { key, value } of this.#db.getRange({ start: from, end: to })) {
+        if (isMetaKey(key)) continue
+        const id = key.toString('latin1')
+        for (; staged !== undefined && staged <= id; staged = nextId(order, staged, end, true)) {
+          if (staged === id) continue
+          const pending = this.#pending.get(staged)
+          if (pending != null && !isMetaId(staged)) yield [Buffer.from(staged, 'latin1'), pending]
+        }
+        const pending = this.#pending.get(id)
+        if (pending !== null) yield [key, pending ?? value]
+      }
+      for (; staged !== undefined; staged = nextId(order, staged, end, true)) {
+        const pending = this.#pending.get(staged)
+        if (pending != null && !isMetaId(staged)) yield [Buffer.from(staged, 'latin1'), pending]
+      }
+    } finally {
+      this.#ranging--
     }
   }
 
@@ -150,10 +190,12 @@ export class LmdbStore implements Store {
       else db.putSync(key, value)
     }
     this.#pending.clear()
+    this.#pendingOrder?.clear()
   }
 
   clear(): void {
     this.#pending.clear()
+    this.#pendingOrder?.clear()
     this.#env.transactionSync(() => this.#db.clearSync())
     this.#offset = undefined
   }

@@ -1,9 +1,5 @@
-import { createRequire } from 'node:module'
 import { keyId } from './key-ids.ts'
-
-// sorted-btree is CommonJS with its class under `default`; required, so Node and vitest's transform agree on it.
-const { default: BTree } = createRequire(import.meta.url)('sorted-btree') as typeof import('sorted-btree')
-
+import { type KeyOrder, keyOrder, nextId } from './key-order.ts'
 import type { Store, StoreProvider } from './types.ts'
 
 /**
@@ -12,11 +8,8 @@ import type { Store, StoreProvider } from './types.ts'
  */
 export class MemoryStore implements Store {
   readonly #data = new Map<string, Buffer>()
-  /**
-   * The keys in byte order (latin1 strings compare as their bytes) in a B+ tree, built by the first `range` and kept
-   * up to date from then on: a join's lookups and inserts cost O(log n), not a scan or a shift of the whole store.
-   */
-  #order: InstanceType<typeof BTree<string, true>> | undefined
+  /** The keys in order, built by the first `range` (a join's store) and kept up to date from then on. */
+  #order: KeyOrder | undefined
   readonly #meta = new Map<string, string>()
   #offset: number | undefined
 
@@ -40,17 +33,13 @@ export class MemoryStore implements Store {
   }
 
   *range(from?: Buffer, to?: Buffer): Iterable<[Buffer, Buffer]> {
-    const order = (this.#order ??= new BTree<string, true>(
-      Array.from(this.#data.keys(), (id): [string, true] => [id, true]),
-    ))
+    const order = (this.#order ??= keyOrder(this.#data.keys()))
     const end = to?.toString('latin1')
-    // Lazily, one step at a time from the last key given: the caller may write to the store while it iterates (a
-    // scan that stops early costs only what it read), and each step finds the next key after the previous one.
-    let id = from === undefined ? order.minKey() : order.getPairOrNextHigher(from.toString('latin1'))?.[0]
-    while (id !== undefined && (end === undefined || id < end)) {
+    // Lazily, one step at a time from the last key given: the caller may write to the store while it iterates, and
+    // a scan that stops early costs only what it read.
+    for (let id = nextId(order, from?.toString('latin1'), end); id !== undefined; id = nextId(order, id, end, true)) {
       const value = this.#data.get(id)
       if (value !== undefined) yield [Buffer.from(id, 'latin1'), value]
-      id = order.nextHigherKey(id)
     }
   }
 

@@ -9,7 +9,10 @@ export interface Store {
   delete(key: Buffer): void
   /** Entries in key order (byte order) for LMDB; insertion order for the memory store. */
   entries(): Iterable<[Buffer, Buffer]>
-  /** Entries with `from <= key < to` (either bound optional), in byte order. */
+  /**
+   * Entries with `from <= key < to` (either bound optional), in byte order, read step by step: the caller may write
+   * to the store between steps. Meant to be iterated at once (a join's lookup), not across awaits.
+   */
   range(from?: Buffer, to?: Buffer): Iterable<[Buffer, Buffer]>
   readonly size: number
   /**

@@ -69,6 +69,29 @@ export function storeContract(
       await provider.close()
     })
 
+    it('a range merges writes not flushed yet with flushed ones, in order; deletes hide flushed keys', async () => {
+      const { provider } = make()
+      const store = provider.open('t', 0)
+      for (const k of ['a', 'c', 'e', 'g']) store.put(b(k), b('flushed'))
+      store.flush()
+      store.setMeta('watermark', '1')
+      store.setAppliedOffset(7)
+      for (const k of ['b', 'c', 'f', 'h']) store.put(b(k), b('pending'))
+      store.delete(b('e'))
+      store.delete(b('x'))
+      const read = (from?: string, to?: string) =>
+        [...store.range(from === undefined ? undefined : b(from), to === undefined ? undefined : b(to))].map(
+          ([k, v]) => `${k}=${v}`,
+        )
+      expect(read()).toEqual(['a=flushed', 'b=pending', 'c=pending', 'f=pending', 'g=flushed', 'h=pending'])
+      expect(read('b', 'g')).toEqual(['b=pending', 'c=pending', 'f=pending'])
+      expect(read('d', 'e')).toEqual([])
+      expect(read('g')).toEqual(['g=flushed', 'h=pending'])
+      store.flush()
+      expect(read()).toEqual(['a=flushed', 'b=pending', 'c=pending', 'f=pending', 'g=flushed', 'h=pending'])
+      await provider.close()
+    })
+
     it('keeps the applied offset and meta values; clear drops everything', async () => {
       const { provider } = make()
       const store = provider.open('t', 0)
