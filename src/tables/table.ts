@@ -5,7 +5,7 @@ import type { ConsumedRecord } from '../transport/types.ts'
 import { STREAM_TIME_HEADER, STREAM_TIME_META } from './closing.ts'
 import { Collection, type CollectionHost } from './collection.ts'
 import type { KeyPartitionMemo } from './guard.ts'
-import { SessionTable } from './session.ts'
+import { REPLACES_HEADER, SessionTable } from './session.ts'
 import type { SessionOptions, TableOptions, WindowOptions, WriteOptions } from './types.ts'
 import { WindowedTable } from './windowed.ts'
 import { HoppingWindow, SessionWindow, SlidingWindow, TumblingWindow, type Window } from './windows.ts'
@@ -225,7 +225,14 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
       return
     }
     this.decodeValue(record.value, record)
-    if (this.#window !== undefined && !this.windowHooks.accept(_partition, record.key)) return
+    if (this.#window !== undefined) {
+      // A merged session names the sessions it replaced: they go with it, whether or not their tombstones follow.
+      const replaces = record.headers[REPLACES_HEADER]
+      if (replaces !== undefined) {
+        for (const key of this.windowHooks.replaces(record.key, replaces, record)) store.delete(key)
+      }
+      if (!this.windowHooks.accept(_partition, record.key)) return
+    }
     store.put(record.key, record.value)
   }
 
@@ -233,10 +240,13 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
   windowHooks: {
     decodeKey(key: Buffer, origin: ConsumedRecord): unknown
     accept(partition: number, key: Buffer): boolean
+    /** The stored keys a record replaces (its `faustus-replaces` header: sessions merged into it). */
+    replaces(key: Buffer, header: Buffer, origin: ConsumedRecord): Buffer[]
     rebuild(partitions: readonly number[]): void
   } = {
     decodeKey: () => undefined,
     accept: () => true,
+    replaces: () => [],
     rebuild: () => {},
   }
 
