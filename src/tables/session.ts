@@ -1,4 +1,5 @@
 import { DecodeError, FaustusError, type MessageOrigin } from '../errors.ts'
+import { ClosedSessions } from './closed-sessions.ts'
 import type { Table } from './table.ts'
 import type { WriteOptions } from './types.ts'
 import { decodeWindowKey, encodeWindowKey } from './window-keys.ts'
@@ -9,6 +10,7 @@ interface SessionState<K, V> extends WindowViewState<K, V, SessionWindow> {
   readonly merge: (earlier: V, later: V) => V
   /** partition -> key id (its windowed key at range 0) -> the key's sessions. */
   readonly index: Map<number, Map<string, WindowRange[]>>
+  readonly closed: ClosedSessions
 }
 
 const KEY_ID: WindowRange = { start: 0, end: 0, key: [0, 0] }
@@ -69,7 +71,9 @@ export class SessionTable<K = unknown, V = unknown> extends WindowView<K, V, Ses
     }
     const index = new Map<number, Map<string, WindowRange[]>>()
     const { expiry, closing } = windowTracking(table, window)
-    super({ table, window, default: c as (() => V) | undefined, merge, expiry, closing, index }, 'stream')
+    const closed = new ClosedSessions(2 * window.gap + (window.grace ?? 0))
+    closing.onRemoved((partition, key, range) => closed.closed(partition, keyId(table, key), range.end))
+    super({ table, window, default: c as (() => V) | undefined, merge, expiry, closing, index, closed }, 'stream')
     table.windowHooks = {
       decodeKey: (key, origin) => decodeWindowKey(key, window, table.keyCodec, origin),
       accept: (partition, key) => expiry.isOpen(partition, decodeWindowKey(key, window, table.keyCodec)[1].start),
@@ -77,6 +81,11 @@ export class SessionTable<K = unknown, V = unknown> extends WindowView<K, V, Ses
         const [userKey] = decodeWindowKey(key, window, table.keyCodec, origin)
         return decodeReplaced(header, window, origin).map((range) => encodeWindowKey(table.keyCodec, userKey, range))
       },
+      closed: (partition, key) => {
+        const [userKey, range] = decodeWindowKey(key, window, table.keyCodec)
+        closed.closed(partition, keyId(table, userKey), range.end)
+      },
+      cleared: (partition) => closed.clear(partition),
       rebuild: (partitions) => {
         for (const partition of partitions) {
           index.delete(partition)
@@ -104,7 +113,7 @@ export class SessionTable<K = unknown, V = unknown> extends WindowView<K, V, Ses
     const sessions = this.#sessions(partition, key)
     const near = sessions.filter((s) => s.start - window.gap <= time && time <= s.end + window.gap)
     const merged = window.range(Math.min(time, ...near.map((s) => s.start)), Math.max(time, ...near.map((s) => s.end)))
-    if (closing.isClosed(partition, merged)) {
+    if (closing.isClosed(partition, merged) || this.state.closed.covers(partition, keyId(table, key), time)) {
       closing.dropped(partition, key, merged, time)
       return undefined
     }
@@ -129,6 +138,8 @@ export class SessionTable<K = unknown, V = unknown> extends WindowView<K, V, Ses
     expiry.touched(partition, merged, mergedKey)
     closing.track(partition, merged, mergedKey)
     closing.close(partition)
+    const keys = this.#keyIndex(partition)
+    this.state.closed.sweep(partition, closing.streamTime(partition), (id) => keys.has(id))
     return next
   }
 

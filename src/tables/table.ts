@@ -217,6 +217,7 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
       // The tombstone of a window closed by stream time carries that stream time: a restart keeps it.
       const streamTime = record.headers[STREAM_TIME_HEADER]
       if (this.#window !== undefined && streamTime !== undefined) {
+        this.windowHooks.closed(_partition, record.key)
         const time = Number(streamTime.toString())
         if (time > Number(store.meta(STREAM_TIME_META) ?? Number.NEGATIVE_INFINITY)) {
           store.setMeta(STREAM_TIME_META, String(time))
@@ -242,12 +243,23 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
     accept(partition: number, key: Buffer): boolean
     /** The stored keys a record replaces (its `faustus-replaces` header: sessions merged into it). */
     replaces(key: Buffer, header: Buffer, origin: ConsumedRecord): Buffer[]
+    /** A closed window's tombstone was applied. */
+    closed(partition: number, key: Buffer): void
+    /** A partition's store was cleared. */
+    cleared(partition: number): void
     rebuild(partitions: readonly number[]): void
   } = {
     decodeKey: () => undefined,
     accept: () => true,
     replaces: () => [],
+    closed: () => {},
+    cleared: () => {},
     rebuild: () => {},
+  }
+
+  override clearPartition(partition: number): void {
+    super.clearPartition(partition)
+    this.windowHooks.cleared(partition)
   }
 
   override onRecovered(partitions: readonly number[]): void {

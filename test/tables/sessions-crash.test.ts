@@ -3,9 +3,11 @@
 // merged session and the tombstones of the sessions it replaces): no cut may leave the key without its events.
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { App, type Stream } from '../../src/index.ts'
+import { App, type FinalResult, type Stream } from '../../src/index.ts'
 import { TestDriver } from '../../src/testing/index.ts'
-import { brokerOf } from '../helpers.ts'
+import { brokerOf, stopAfterEach, waitFor } from '../helpers.ts'
+
+const apps = stopAfterEach()
 
 const drivers: TestDriver[] = []
 afterEach(async () => {
@@ -62,4 +64,83 @@ describe('session windows across a changelog cut anywhere', () => {
       await drivers.pop()!.stop()
     }
   })
+
+  it('a replay after a crash does not add the events of a closed session to a later session', async () => {
+    const broker = `memory://sessions-replay-${randomUUID()}`
+    // No checkpoint by interval: the crash leaves the committed offset at 0, every click is read again.
+    const worker = () => {
+      const app = new App('sessions-replay', {
+        broker,
+        logLevel: 'silent',
+        topicPartitions: 1,
+        processingGuarantee: 'at_least_once',
+        brokerCommitIntervalMs: 3_600_000,
+      })
+      const input = app.topic('clicks', { keyType: 'json', valueType: 'json' })
+      const finals = app.topic('finals', { keyType: 'json', valueType: 'json' })
+      const bySession = app
+        .table<string, number>('clicks', { default: () => 0 })
+        .session(5_000, { grace: 2_000, merge: (a, b) => a + b })
+        .finalResults(finals)
+      app.agent(
+        input,
+        async function count(stream: Stream<string, string>) {
+          for await (const user of stream) bySession.update(user, (n) => n + 1)
+        },
+        { onError: 'crash' },
+      )
+      const send = (user: string, at: number) => input.send({ key: user, value: user, timestamp: at })
+      return { app, bySession, send }
+    }
+    const sessionsFinals = () => {
+      const log = brokerOf(broker).log({ topic: 'finals', partition: 0 })
+      return log.read(log.earliest, log.latest - log.earliest, null).map((r) => {
+        const result = JSON.parse(r.value!.toString()) as FinalResult<number>
+        return [JSON.parse(r.key!.toString()) as string, result.start, result.end, result.value] as const
+      })
+    }
+
+    // The first worker's final results wait (a partition leader not answering), so no checkpoint completes.
+    const held = brokerOf(broker).holdProduce('finals')
+    const first = worker()
+    apps.push(first.app)
+    await first.app.start()
+    await first.send('ann', 1_000)
+    await first.send('ann', 3_000)
+    await first.send('bob', 10_000) // stream time 10 000 closes ann's [1 000, 3 000] (3 000 + 5 000 + 2 000)
+    await first.send('ann', 4_500) // within the gap of the closed session: a session of its own
+    await first.send('ann', 6_000)
+    const annAt = () => first.bySession.get('ann').map(([range, value]) => [range.start, range.end, value])
+    await waitFor(() => JSON.stringify(annAt()) === '[[4500,6000,2]]' || undefined, 20_000, 'the clicks counted')
+    const changelog = brokerOf(broker).log({ topic: 'sessions-replay-clicks-changelog', partition: 0 })
+    await waitFor(
+      () =>
+        changelog
+          .read(changelog.earliest, changelog.latest - changelog.earliest, null)
+          .some((r) => r.key?.toString().includes('[4.5,6.0]')) || undefined,
+      20_000,
+      'the second session in the changelog',
+    )
+    // The crash: the held final result fails; nothing was committed.
+    held.fail(new Error('leader gone'))
+    await expect(first.app.done).rejects.toBeDefined()
+    held.release() // the leader is back
+
+    // The restarted worker recovers both sessions from the changelog (the first one's tombstone never went out),
+    // closes the first again, and reads every click again from offset 0.
+    const second = worker()
+    apps.push(second.app)
+    await second.app.start()
+    await second.send('bob', 30_000) // closes ann's second session
+    await waitFor(
+      () => sessionsFinals().some(([user, , end]) => user === 'ann' && end === 6_000) || undefined,
+      20_000,
+      "ann's second session closed",
+    )
+    // The faultless run's sessions of ann: [1 000, 3 000] (2 clicks) and [4 500, 6 000] (2 clicks). At-least-once
+    // may send a final result again, and count replayed clicks again, but the sessions are the same.
+    const ann = sessionsFinals().filter(([user]) => user === 'ann')
+    expect(new Set(ann.map(([, start, end]) => `${start}-${end}`))).toEqual(new Set(['1000-3000', '4500-6000']))
+    expect(ann.filter(([, start]) => start === 1_000).map(([, , , value]) => value)).toEqual([2])
+  }, 60_000)
 })
