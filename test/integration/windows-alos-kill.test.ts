@@ -1,14 +1,16 @@
 // Windowed counts under at-least-once across a kill -9: a worker process counts clicks per user in tumbling windows
 // and in sessions, each with a grace period and one final result per window, and is killed with SIGKILL mid-stream
-// (after its first final results); a second worker recovers the tables and stream times from the changelogs and
-// finishes. Compared with the same app over the same clicks on the memory transport without a fault, it asserts:
-//   - no window lost: every window of the faultless run has a final result, and no other window has one;
+// (after its first final results); a second worker recovers the tables and stream times from the changelogs, reads
+// the clicks again from the last committed offset, and finishes. Compared with the same app over the same clicks on
+// the memory transport without a fault, it asserts:
+//   - the same windows: every window (kind, user, start, end) of the faultless run has a final result, and no other
+//     window has one (a session never takes a replayed click of a session that closed, which would move its start);
 //   - no event lost from a count: every final result is >= the faultless count of its window;
 //   - exact counts after recovery: windows that start after the last click the killed worker could have read
 //     (in their partition) have exactly one final result, with the faultless count.
-// What at-least-once permits, and is only reported: a window open at the crash may be counted with the replayed
-// clicks (read again from the last committed offset) twice, and its final result sent again if it was sent after the
-// last commit (docs/tables.md, "Grace periods, late events and final results").
+// What at-least-once permits, and is only reported: a window open at the crash counts the replayed clicks it had
+// counted already (its final value exceeds the faultless one), and a final result sent after the last commit is
+// sent again (docs/tables.md, "Grace periods, late events and final results").
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
