@@ -313,7 +313,7 @@ export class TableManager implements CollectionHost {
       while (j < records.length && records[j].topic === first.topic && records[j].partition === first.partition) j++
       const table = this.#byTopic.get(first.topic)
       if (table?.standbyPartitions.has(first.partition)) {
-        table.applyChangelog(first.partition, i === 0 && j === records.length ? records : records.slice(i, j))
+        table.applyChangelog(first.partition, i === 0 && j === records.length ? records : records.slice(i, j), true)
       }
       i = j
     }
