@@ -213,6 +213,9 @@ export abstract class Collection {
     if (store !== undefined && offset > (store.appliedOffset() ?? -1)) store.setAppliedOffset(offset)
   }
 
+  /** Called before the stores flush (session tables write their closed sessions' ends to store meta). */
+  beforeStoresFlush(): void {}
+
   /** Called when active partitions finished recovering (windowed tables rebuild their expiry index). */
   onRecovered(_partitions: readonly number[]): void {}
 

@@ -233,6 +233,7 @@ export class TableManager implements CollectionHost {
     const now = Date.now()
     if (trigger === 'acks' && now - this.#storesFlushedAt < STORE_FLUSH_MS) return
     this.#storesFlushedAt = now
+    for (const table of this.tables.values()) table.beforeStoresFlush()
     for (const provider of this.#providers.values()) provider.flush()
   }
 

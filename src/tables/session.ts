@@ -71,7 +71,7 @@ export class SessionTable<K = unknown, V = unknown> extends WindowView<K, V, Ses
     }
     const index = new Map<number, Map<string, WindowRange[]>>()
     const { expiry, closing } = windowTracking(table, window)
-    const closed = new ClosedSessions(2 * window.gap + (window.grace ?? 0))
+    const closed = new ClosedSessions(2 * window.gap + (window.grace ?? 0), (partition) => table.store(partition))
     closing.onRemoved((partition, key, range) => closed.closed(partition, keyId(table, key), range.end))
     super({ table, window, default: c as (() => V) | undefined, merge, expiry, closing, index, closed }, 'stream')
     table.windowHooks = {
@@ -86,6 +86,7 @@ export class SessionTable<K = unknown, V = unknown> extends WindowView<K, V, Ses
         closed.closed(partition, keyId(table, userKey), range.end)
       },
       cleared: (partition) => closed.clear(partition),
+      persist: () => closed.persist(),
       rebuild: (partitions) => {
         for (const partition of partitions) {
           index.delete(partition)

@@ -247,6 +247,8 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
     closed(partition: number, key: Buffer): void
     /** A partition's store was cleared. */
     cleared(partition: number): void
+    /** The stores are about to flush: state kept beside the windows goes to their meta. */
+    persist(): void
     rebuild(partitions: readonly number[]): void
   } = {
     decodeKey: () => undefined,
@@ -254,7 +256,12 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
     replaces: () => [],
     closed: () => {},
     cleared: () => {},
+    persist: () => {},
     rebuild: () => {},
+  }
+
+  override beforeStoresFlush(): void {
+    this.windowHooks.persist()
   }
 
   override clearPartition(partition: number): void {

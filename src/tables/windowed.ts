@@ -33,6 +33,7 @@ export class WindowedTable<K = unknown, V = unknown> extends WindowView<K, V, Wi
       replaces: () => [],
       closed: () => {},
       cleared: () => {},
+      persist: () => {},
       rebuild: (partitions) => {
         for (const partition of partitions) {
           expiry.rebuild(partition)

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { App, type FinalResult, type Stream } from '../../src/index.ts'
 import { TestDriver } from '../../src/testing/index.ts'
 import { brokerOf, stopAfterEach, waitFor } from '../helpers.ts'
+import { lmdbDir } from './helpers.ts'
 
 const apps = stopAfterEach()
 
@@ -143,4 +144,40 @@ describe('session windows across a changelog cut anywhere', () => {
     expect(new Set(ann.map(([, start, end]) => `${start}-${end}`))).toEqual(new Set(['1000-3000', '4500-6000']))
     expect(ann.filter(([, start]) => start === 1_000).map(([, , , value]) => value)).toEqual([2])
   }, 60_000)
+
+  it('with an LMDB store, a restart that replays no changelog still knows the closed sessions', async () => {
+    const broker = `memory://sessions-lmdb-${randomUUID()}`
+    const store = `lmdb://${lmdbDir()}`
+    const worker = () => {
+      const app = new App('sessions-lmdb', { broker, logLevel: 'silent', topicPartitions: 1, store })
+      const input = app.topic('clicks', { keyType: 'json', valueType: 'json' })
+      const bySession = app
+        .table<string, number>('clicks', { default: () => 0 })
+        .session(5_000, { grace: 1_000, merge: (a, b) => a + b })
+      app.agent(input, async function count(stream: Stream<string, string>) {
+        for await (const user of stream) bySession.update(user, (n) => n + 1)
+      })
+      const send = (driver: TestDriver, user: string, at: number) =>
+        driver.send(input, { key: user, value: user, timestamp: at })
+      return { app, bySession, send }
+    }
+    const first = worker()
+    const driver = await started(first.app)
+    await first.send(driver, 'ann', 1_000)
+    await first.send(driver, 'ann', 3_000)
+    await first.send(driver, 'bob', 9_000) // closes ann's [1 000, 3 000]
+    await first.send(driver, 'ann', 4_000) // a session of its own
+    await driver.idle()
+    const next = worker()
+    drivers.pop()
+    const again = await driver.restart(next.app)
+    drivers.push(again)
+    expect(next.app.lastRecovery.records).toBe(0)
+    await next.send(again, 'ann', 2_500) // within the closed session: late, not added to [4 000, 4 000]
+    await again.idle()
+    expect(next.bySession.lateDropped).toBe(1)
+    expect(next.bySession.get('ann').map(([range, value]) => [range.start, range.end, value])).toEqual([
+      [4_000, 4_000, 1],
+    ])
+  })
 })
