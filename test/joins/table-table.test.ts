@@ -168,6 +168,40 @@ describe('table–table join', () => {
     ])
   }, 60_000)
 
+  it('a standby replica applies the changes and the result from the changelogs, without recomputing', async () => {
+    const broker = memoryBroker('tt-standby')
+    const member = () => {
+      const app = worker('tt-standby', broker, { topicPartitions: 2 })
+      const namesIn = app.topic('names', { keyType: 'json', valueType: 'json' })
+      const names = app.table<string, string>('names', { standbys: 1 })
+      const emails = app.table<string, string>('emails', { standbys: 1 })
+      const profiles = app.table<string, string>('profiles', { standbys: 1 })
+      const changes: unknown[] = []
+      joinTables(names, emails, { kind: 'left', into: profiles }).onChange((key, value) => changes.push([key, value]))
+      app.agent(namesIn, async function keepNames(stream) {
+        for await (const event of stream.events()) names.set(event.key as string, event.value as string)
+      })
+      return { app, namesIn, names, profiles, changes }
+    }
+    const [a, b] = [member(), member()]
+    await a.app.start()
+    await b.app.start()
+    await waitFor(() => a.names.activePartitions.size === 1 && b.names.activePartitions.size === 1)
+    const [active, standby] = a.names.activePartitions.has(0) ? [a, b] : [b, a]
+    await a.namesIn.send({ key: 'u1', value: 'Ada', partition: 0 })
+    await waitFor(() => active.changes.length === 1 || undefined, 20_000, 'the result on the active worker')
+    await active.app.commit()
+    const applied = (t: typeof a.names | typeof a.profiles) =>
+      t.standbyPartitions.has(0) && t.store(0).get(t.keyBytes('u1')) !== undefined
+    await waitFor(
+      () => (applied(standby.names) && applied(standby.profiles)) || undefined,
+      20_000,
+      'the standby has the change and the result',
+    )
+    expect(active.changes).toEqual([['u1', { left: 'Ada', right: null }]])
+    expect(standby.changes).toEqual([])
+  }, 60_000)
+
   it('refuses tables of different partition counts joined on their keys', () => {
     const app = newApp('tt-bad')
     const a = app.table('a', { partitions: 2 })
