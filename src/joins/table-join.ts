@@ -65,7 +65,12 @@ export class TableJoin<K = unknown, L = unknown, R = unknown, O = unknown> {
     this.#joiner = options.joiner ?? ((l, r) => ({ left: l, right: r }) as O)
     this.#into = options.into
     left.onChange((partition, key) => this.#recompute(partition, left.keyCodec.decode(key) as K))
-    if (options.extractor === undefined) {
+    if (options.extractor === undefined && right.global) {
+      // A global table's change (written here, or by another worker and applied from its changelog) is in no
+      // partition of the left table: the key is recomputed in each partition this worker holds it in.
+      right.onChange((partition, key) => this.#recomputeHeld(right.keyCodec.decode(key) as K, partition))
+      right.onApplied((_, key) => this.#recomputeHeld(right.keyCodec.decode(key) as K))
+    } else if (options.extractor === undefined) {
       right.onChange((partition, key) => this.#recompute(partition, right.keyCodec.decode(key) as K))
     }
   }
@@ -110,6 +115,20 @@ export class TableJoin<K = unknown, L = unknown, R = unknown, O = unknown> {
           ? left !== undefined
           : left !== undefined || right !== undefined
     return present ? this.#joiner(left ?? null, right ?? null, key) : undefined
+  }
+
+  /**
+   * Recomputes `key` in the left partitions this worker holds where the left table or the result table has it, and
+   * in `written` (the partition of a change written here), so an outer join still places a right-only key.
+   */
+  #recomputeHeld(key: K, written?: number): void {
+    for (const partition of this.#left.activePartitions) {
+      const held =
+        partition === written ||
+        this.#left.lookupIn(partition, key) !== undefined ||
+        this.#into?.lookupIn(partition, key) !== undefined
+      if (held) this.#recompute(partition, key)
+    }
   }
 
   #recompute(partition: number, key: K): void {

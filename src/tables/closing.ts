@@ -61,6 +61,13 @@ export class WindowClosing {
     this.#handlers.push(handler)
   }
 
+  readonly #removed: ((partition: number, key: unknown, range: WindowRange) => void)[] = []
+
+  /** Hears each window closed and deleted (after its handlers ran). */
+  onRemoved(listener: (partition: number, key: unknown, range: WindowRange) => void): void {
+    this.#removed.push(listener)
+  }
+
   /** Resolves when the promises returned by the close handlers so far have settled. */
   settled(): Promise<void> {
     return this.#settled
@@ -186,6 +193,7 @@ export class WindowClosing {
         this.closed++
         this.#fire(userKey, this.#host.decodeValue(value), range)
         this.#host.remove(partition, key, { [STREAM_TIME_HEADER]: String(now) })
+        for (const listener of this.#removed) listener(partition, userKey, range)
       }
     }
   }

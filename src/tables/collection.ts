@@ -153,14 +153,23 @@ export abstract class Collection {
 
   // Changelog in.
 
-  /** Applies changelog records of one partition (recovery or standby), skipping and counting corrupt ones. */
-  applyChangelog(partition: number, records: readonly ConsumedRecord[]): void {
+  /**
+   * Applies changelog records of one partition (recovery or standby), skipping and counting corrupt ones. `live`:
+   * records followed while the app runs (standbys, global tables), which `onApplied` listeners hear.
+   */
+  applyChangelog(partition: number, records: readonly ConsumedRecord[], live = false): void {
     const store = this.store(partition)
     this.#bump(partition)
+    // Key (latin1) -> its bytes and stored value before this batch, for the listeners of applied changes.
+    const before = live && this.#appliedListeners.length > 0 ? new Map<string, [Buffer, Buffer | undefined]>() : null
     store.batch(() => {
       let last = store.appliedOffset() ?? -1
       for (const record of records) {
         if (record.offset <= last) continue
+        if (before !== null && record.key !== null) {
+          const id = record.key.toString('latin1')
+          if (!before.has(id)) before.set(id, [record.key, store.get(record.key)])
+        }
         try {
           this.applyRecord(store, partition, record)
           this.stats.applied++
@@ -176,6 +185,23 @@ export abstract class Collection {
       }
       if (last >= 0) store.setAppliedOffset(last)
     })
+    if (before === null) return
+    for (const [key, previous] of before.values()) {
+      const value = store.get(key)
+      if (value === previous || (value !== undefined && previous !== undefined && value.equals(previous))) continue
+      for (const listener of this.#appliedListeners) listener(partition, key, value ?? null)
+    }
+  }
+
+  readonly #appliedListeners: ChangeListener[] = []
+
+  /**
+   * Hears the changes applied from the changelog while the app runs (a global table's changes written by other
+   * workers, a standby partition's), once per changed key of a batch, after the store has them. Not the recovery
+   * before processing starts: that restores state as it was, it does not change it.
+   */
+  onApplied(listener: ChangeListener): void {
+    this.#appliedListeners.push(listener)
   }
 
   /** Applies one changelog record to the partition's store; throws a FaustusError for a corrupt record. */
@@ -186,6 +212,9 @@ export abstract class Collection {
     const store = this.#stores.get(partition)
     if (store !== undefined && offset > (store.appliedOffset() ?? -1)) store.setAppliedOffset(offset)
   }
+
+  /** Called before the stores flush (session tables write their closed sessions' ends to store meta). */
+  beforeStoresFlush(): void {}
 
   /** Called when active partitions finished recovering (windowed tables rebuild their expiry index). */
   onRecovered(_partitions: readonly number[]): void {}

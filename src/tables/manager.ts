@@ -233,6 +233,7 @@ export class TableManager implements CollectionHost {
     const now = Date.now()
     if (trigger === 'acks' && now - this.#storesFlushedAt < STORE_FLUSH_MS) return
     this.#storesFlushedAt = now
+    for (const table of this.tables.values()) table.beforeStoresFlush()
     for (const provider of this.#providers.values()) provider.flush()
   }
 
@@ -313,7 +314,7 @@ export class TableManager implements CollectionHost {
       while (j < records.length && records[j].topic === first.topic && records[j].partition === first.partition) j++
       const table = this.#byTopic.get(first.topic)
       if (table?.standbyPartitions.has(first.partition)) {
-        table.applyChangelog(first.partition, i === 0 && j === records.length ? records : records.slice(i, j))
+        table.applyChangelog(first.partition, i === 0 && j === records.length ? records : records.slice(i, j), true)
       }
       i = j
     }

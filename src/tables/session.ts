@@ -1,4 +1,5 @@
-import { FaustusError } from '../errors.ts'
+import { DecodeError, FaustusError, type MessageOrigin } from '../errors.ts'
+import { ClosedSessions } from './closed-sessions.ts'
 import type { Table } from './table.ts'
 import type { WriteOptions } from './types.ts'
 import { decodeWindowKey, encodeWindowKey } from './window-keys.ts'
@@ -9,9 +10,38 @@ interface SessionState<K, V> extends WindowViewState<K, V, SessionWindow> {
   readonly merge: (earlier: V, later: V) => V
   /** partition -> key id (its windowed key at range 0) -> the key's sessions. */
   readonly index: Map<number, Map<string, WindowRange[]>>
+  readonly closed: ClosedSessions
 }
 
 const KEY_ID: WindowRange = { start: 0, end: 0, key: [0, 0] }
+
+/**
+ * Header of a merged session's changelog record: the windows (`[[start, end], ...]`, seconds as in windowed keys)
+ * of the key's sessions it replaces. Recovery deletes them when it applies the record, so the update is whole in
+ * the changelog even when a crash loses the tombstones written after it.
+ */
+export const REPLACES_HEADER = 'faustus-replaces'
+
+function encodeReplaced(ranges: WindowRange[]): string {
+  return JSON.stringify(ranges.map((range) => range.key))
+}
+
+function decodeReplaced(header: Buffer, window: SessionWindow, origin: MessageOrigin): WindowRange[] {
+  const text = header.toString('utf8')
+  const invalid = (cause?: unknown) =>
+    new DecodeError(`${REPLACES_HEADER} is not a list of windows: ${text.slice(0, 80)}`, origin, { cause })
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (cause) {
+    throw invalid(cause)
+  }
+  if (!Array.isArray(parsed)) throw invalid()
+  return parsed.map((pair: unknown) => {
+    if (!Array.isArray(pair) || typeof pair[0] !== 'number' || typeof pair[1] !== 'number') throw invalid()
+    return window.fromKey([pair[0], pair[1]])
+  })
+}
 
 /**
  * A table over session windows (Kafka Streams' `SessionWindows`): `update(key, fn)` finds the key's sessions within
@@ -41,10 +71,22 @@ export class SessionTable<K = unknown, V = unknown> extends WindowView<K, V, Ses
     }
     const index = new Map<number, Map<string, WindowRange[]>>()
     const { expiry, closing } = windowTracking(table, window)
-    super({ table, window, default: c as (() => V) | undefined, merge, expiry, closing, index }, 'stream')
+    const closed = new ClosedSessions(2 * window.gap + (window.grace ?? 0), (partition) => table.store(partition))
+    closing.onRemoved((partition, key, range) => closed.closed(partition, keyId(table, key), range.end))
+    super({ table, window, default: c as (() => V) | undefined, merge, expiry, closing, index, closed }, 'stream')
     table.windowHooks = {
       decodeKey: (key, origin) => decodeWindowKey(key, window, table.keyCodec, origin),
       accept: (partition, key) => expiry.isOpen(partition, decodeWindowKey(key, window, table.keyCodec)[1].start),
+      replaces: (key, header, origin) => {
+        const [userKey] = decodeWindowKey(key, window, table.keyCodec, origin)
+        return decodeReplaced(header, window, origin).map((range) => encodeWindowKey(table.keyCodec, userKey, range))
+      },
+      closed: (partition, key) => {
+        const [userKey, range] = decodeWindowKey(key, window, table.keyCodec)
+        closed.closed(partition, keyId(table, userKey), range.end)
+      },
+      cleared: (partition) => closed.clear(partition),
+      persist: () => closed.persist(),
       rebuild: (partitions) => {
         for (const partition of partitions) {
           index.delete(partition)
@@ -72,20 +114,24 @@ export class SessionTable<K = unknown, V = unknown> extends WindowView<K, V, Ses
     const sessions = this.#sessions(partition, key)
     const near = sessions.filter((s) => s.start - window.gap <= time && time <= s.end + window.gap)
     const merged = window.range(Math.min(time, ...near.map((s) => s.start)), Math.max(time, ...near.map((s) => s.end)))
-    if (closing.isClosed(partition, merged)) {
+    if (closing.isClosed(partition, merged) || this.state.closed.covers(partition, keyId(table, key), time)) {
       closing.dropped(partition, key, merged, time)
       return undefined
     }
     let value: V | undefined
+    const replaced: WindowRange[] = []
     for (const session of near) {
-      const bytes = encodeWindowKey(table.keyCodec, key, session)
-      const stored = table.decodeV(table.rawGet(partition, bytes)!)
+      const stored = table.decodeV(table.rawGet(partition, encodeWindowKey(table.keyCodec, key, session))!)
       value = value === undefined ? stored : this.state.merge(value, stored)
-      if (session.start !== merged.start || session.end !== merged.end) table.rawPut(partition, bytes, null)
+      if (session.start !== merged.start || session.end !== merged.end) replaced.push(session)
     }
     const next = fn(value ?? (this.state.default?.() as V))
     const mergedKey = encodeWindowKey(table.keyCodec, key, merged)
-    table.rawPut(partition, mergedKey, table.encodeV(next))
+    // The merged session first, naming the sessions it replaces, then their tombstones: a crash between these
+    // records (at-least-once) must not leave a changelog with the old sessions deleted and the new one missing.
+    const headers = replaced.length === 0 ? undefined : { [REPLACES_HEADER]: encodeReplaced(replaced) }
+    table.rawPut(partition, mergedKey, table.encodeV(next), headers)
+    for (const session of replaced) table.rawPut(partition, encodeWindowKey(table.keyCodec, key, session), null)
     const kept = sessions.filter((s) => !near.includes(s))
     kept.push(merged)
     kept.sort((x, y) => x.start - y.start)
@@ -93,6 +139,8 @@ export class SessionTable<K = unknown, V = unknown> extends WindowView<K, V, Ses
     expiry.touched(partition, merged, mergedKey)
     closing.track(partition, merged, mergedKey)
     closing.close(partition)
+    const keys = this.#keyIndex(partition)
+    this.state.closed.sweep(partition, closing.streamTime(partition), (id) => keys.has(id))
     return next
   }
 

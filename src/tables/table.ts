@@ -5,7 +5,7 @@ import type { ConsumedRecord } from '../transport/types.ts'
 import { STREAM_TIME_HEADER, STREAM_TIME_META } from './closing.ts'
 import { Collection, type CollectionHost } from './collection.ts'
 import type { KeyPartitionMemo } from './guard.ts'
-import { SessionTable } from './session.ts'
+import { REPLACES_HEADER, SessionTable } from './session.ts'
 import type { SessionOptions, TableOptions, WindowOptions, WriteOptions } from './types.ts'
 import { WindowedTable } from './windowed.ts'
 import { HoppingWindow, SessionWindow, SlidingWindow, TumblingWindow, type Window } from './windows.ts'
@@ -217,6 +217,7 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
       // The tombstone of a window closed by stream time carries that stream time: a restart keeps it.
       const streamTime = record.headers[STREAM_TIME_HEADER]
       if (this.#window !== undefined && streamTime !== undefined) {
+        this.windowHooks.closed(_partition, record.key)
         const time = Number(streamTime.toString())
         if (time > Number(store.meta(STREAM_TIME_META) ?? Number.NEGATIVE_INFINITY)) {
           store.setMeta(STREAM_TIME_META, String(time))
@@ -225,7 +226,14 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
       return
     }
     this.decodeValue(record.value, record)
-    if (this.#window !== undefined && !this.windowHooks.accept(_partition, record.key)) return
+    if (this.#window !== undefined) {
+      // A merged session names the sessions it replaced: they go with it, whether or not their tombstones follow.
+      const replaces = record.headers[REPLACES_HEADER]
+      if (replaces !== undefined) {
+        for (const key of this.windowHooks.replaces(record.key, replaces, record)) store.delete(key)
+      }
+      if (!this.windowHooks.accept(_partition, record.key)) return
+    }
     store.put(record.key, record.value)
   }
 
@@ -233,11 +241,32 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
   windowHooks: {
     decodeKey(key: Buffer, origin: ConsumedRecord): unknown
     accept(partition: number, key: Buffer): boolean
+    /** The stored keys a record replaces (its `faustus-replaces` header: sessions merged into it). */
+    replaces(key: Buffer, header: Buffer, origin: ConsumedRecord): Buffer[]
+    /** A closed window's tombstone was applied. */
+    closed(partition: number, key: Buffer): void
+    /** A partition's store was cleared. */
+    cleared(partition: number): void
+    /** The stores are about to flush: state kept beside the windows goes to their meta. */
+    persist(): void
     rebuild(partitions: readonly number[]): void
   } = {
     decodeKey: () => undefined,
     accept: () => true,
+    replaces: () => [],
+    closed: () => {},
+    cleared: () => {},
+    persist: () => {},
     rebuild: () => {},
+  }
+
+  override beforeStoresFlush(): void {
+    this.windowHooks.persist()
+  }
+
+  override clearPartition(partition: number): void {
+    super.clearPartition(partition)
+    this.windowHooks.cleared(partition)
   }
 
   override onRecovered(partitions: readonly number[]): void {

@@ -30,6 +30,10 @@ export class WindowedTable<K = unknown, V = unknown> extends WindowView<K, V, Wi
     table.windowHooks = {
       decodeKey: (key, origin) => decodeWindowKey(key, window, table.keyCodec, origin),
       accept: (partition, key) => expiry.isOpen(partition, decodeWindowKey(key, window)[1].start),
+      replaces: () => [],
+      closed: () => {},
+      cleared: () => {},
+      persist: () => {},
       rebuild: (partitions) => {
         for (const partition of partitions) {
           expiry.rebuild(partition)

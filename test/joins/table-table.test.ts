@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { App, type AppOptions, type FaustusError, joinTables } from '../../src/index.ts'
 import { TestDriver } from '../../src/testing/index.ts'
+import { waitFor } from '../helpers.ts'
+import { memoryBroker, stopWorkers, worker } from '../tables/helpers.ts'
 
 const drivers: TestDriver[] = []
 afterEach(async () => {
   for (const driver of drivers.splice(0)) await driver.stop()
 })
+afterEach(stopWorkers)
 
 function newApp(id: string, options: AppOptions = {}): App {
   return new App(id, { broker: `memory://${id}-${randomUUID()}`, logLevel: 'silent', topicPartitions: 2, ...options })
@@ -120,6 +123,84 @@ describe('table–table join', () => {
       ]),
     )
   })
+
+  it('a global right table: a change another worker writes (applied from the changelog) recomputes the key where the left table holds it', async () => {
+    const broker = memoryBroker('tt-global')
+    const member = () => {
+      const app = worker('tt-global', broker, { topicPartitions: 2 })
+      const namesIn = app.topic('names', { keyType: 'json', valueType: 'json' })
+      const emailsIn = app.topic('emails', { keyType: 'json', valueType: 'json' })
+      const names = app.table<string, string>('names')
+      const emails = app.globalTable<string, string>('emails', { keyPartitionCheck: 'off' })
+      const profiles = app.table<string, string>('profiles')
+      const changes: [string, string | null, number][] = []
+      joinTables(names, emails, {
+        kind: 'left',
+        into: profiles,
+        joiner: (name, email) => `${name ?? '?'} <${email ?? '?'}>`,
+      }).onChange((key, value, partition) => changes.push([key, value, partition]))
+      app.agent(namesIn, async function keepNames(stream) {
+        for await (const event of stream.events()) names.set(event.key as string, event.value as string)
+      })
+      app.agent(emailsIn, async function keepEmails(stream) {
+        for await (const event of stream.events()) emails.set(event.key as string, event.value as string)
+      })
+      return { app, namesIn, emailsIn, names, profiles, changes }
+    }
+    const [a, b] = [member(), member()]
+    await a.app.start()
+    await b.app.start()
+    await waitFor(() => a.names.activePartitions.size === 1 && b.names.activePartitions.size === 1)
+    const left = a.names.activePartitions.has(0) ? a : b
+    // u1's name in partition 0 (its worker holds the left side), its email written from partition 1: the other
+    // worker writes the global table, the first one applies the change from the changelog.
+    await a.namesIn.send({ key: 'u1', value: 'Ada', partition: 0 })
+    await waitFor(() => left.profiles.lookupIn(0, 'u1') === 'Ada <?>' || undefined, 20_000, 'the left-only result')
+    await a.emailsIn.send({ key: 'u1', value: 'ada@example.com', partition: 1 })
+    await waitFor(
+      () => left.profiles.lookupIn(0, 'u1') === 'Ada <ada@example.com>' || undefined,
+      20_000,
+      () => `the joined result (left worker's changes: ${JSON.stringify(left.changes)})`,
+    )
+    expect(left.changes).toEqual([
+      ['u1', 'Ada <?>', 0],
+      ['u1', 'Ada <ada@example.com>', 0],
+    ])
+  }, 60_000)
+
+  it('a standby replica applies the changes and the result from the changelogs, without recomputing', async () => {
+    const broker = memoryBroker('tt-standby')
+    const member = () => {
+      const app = worker('tt-standby', broker, { topicPartitions: 2 })
+      const namesIn = app.topic('names', { keyType: 'json', valueType: 'json' })
+      const names = app.table<string, string>('names', { standbys: 1 })
+      const emails = app.table<string, string>('emails', { standbys: 1 })
+      const profiles = app.table<string, string>('profiles', { standbys: 1 })
+      const changes: unknown[] = []
+      joinTables(names, emails, { kind: 'left', into: profiles }).onChange((key, value) => changes.push([key, value]))
+      app.agent(namesIn, async function keepNames(stream) {
+        for await (const event of stream.events()) names.set(event.key as string, event.value as string)
+      })
+      return { app, namesIn, names, profiles, changes }
+    }
+    const [a, b] = [member(), member()]
+    await a.app.start()
+    await b.app.start()
+    await waitFor(() => a.names.activePartitions.size === 1 && b.names.activePartitions.size === 1)
+    const [active, standby] = a.names.activePartitions.has(0) ? [a, b] : [b, a]
+    await a.namesIn.send({ key: 'u1', value: 'Ada', partition: 0 })
+    await waitFor(() => active.changes.length === 1 || undefined, 20_000, 'the result on the active worker')
+    await active.app.commit()
+    const applied = (t: typeof a.names | typeof a.profiles) =>
+      t.standbyPartitions.has(0) && t.store(0).get(t.keyBytes('u1')) !== undefined
+    await waitFor(
+      () => (applied(standby.names) && applied(standby.profiles)) || undefined,
+      20_000,
+      'the standby has the change and the result',
+    )
+    expect(active.changes).toEqual([['u1', { left: 'Ada', right: null }]])
+    expect(standby.changes).toEqual([])
+  }, 60_000)
 
   it('refuses tables of different partition counts joined on their keys', () => {
     const app = newApp('tt-bad')

@@ -116,6 +116,40 @@ describe('session windows', () => {
     expect(sessionsOf(t, 'ann')).toEqual([[20_000, 20_000, 1]])
   })
 
+  it('an event within a closed session is late even when a later session is within the gap; also after recovery', async () => {
+    const t = sessions(`memory://sessions-${randomUUID()}`, { grace: 1_000 }, 1)
+    const driver = await started(t.app)
+    await t.send(driver, 1_000)
+    await t.send(driver, 3_000)
+    await t.send(driver, 9_000, 'bob') // closes ann's [1 000, 3 000] (3 000 + 5 000 + 1 000)
+    await t.send(driver, 4_000) // within the gap of the closed session: a session of its own, [4 000, 4 000]
+    // Within the closed session, and within the gap of [4 000, 4 000]: it belongs to the closed session, late.
+    await t.send(driver, 2_500)
+    await driver.idle()
+    expect(t.bySession.lateDropped).toBe(1)
+    expect(sessionsOf(t, 'ann')).toEqual([[4_000, 4_000, 1]])
+    // A fresh worker recovers from the changelog, the closed session's tombstone included: the same rule holds.
+    const next = sessions(t.app.settings.broker, { grace: 1_000 }, 1)
+    drivers.pop()
+    const again = await driver.restart(next.app)
+    drivers.push(again)
+    await next.send(again, 2_000)
+    await again.idle()
+    expect(next.bySession.lateDropped).toBe(1)
+    expect(sessionsOf(next, 'ann')).toEqual([[4_000, 4_000, 1]])
+    await next.send(again, 20_000, 'bob')
+    await again.idle()
+    expect(
+      again
+        .records<FinalResult<number>, string>('finals')
+        .map((r) => [r.key, r.value.start, r.value.end, r.value.value]),
+    ).toEqual([
+      ['ann', 1_000, 3_000, 2],
+      ['ann', 4_000, 4_000, 1],
+      ['bob', 9_000, 9_000, 1],
+    ])
+  })
+
   it('refuses a session table without merge, or a gap that is not positive', () => {
     const app = new App('s', { broker: `memory://s-${randomUUID()}`, logLevel: 'silent' })
     expect(() => app.table('a').session(1_000, {} as SessionOptions<unknown>)).toThrow(/needs merge/)
