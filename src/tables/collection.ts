@@ -6,7 +6,13 @@ import { type Codec, takesRecords } from '../models/codec.ts'
 import { serializerFor } from '../models/index.ts'
 import type { Store } from '../stores/types.ts'
 import type { ConsumedRecord, ProduceRecord } from '../transport/types.ts'
-import { type KeyPartitionMemo, type OwnershipView, writePartition } from './guard.ts'
+import {
+  type KeyPartitionMemo,
+  keyPartitionCheckOf,
+  keyPartitionMismatchMessage,
+  type OwnershipView,
+  writePartition,
+} from './guard.ts'
 import { describeKey, TableKeys } from './keys.ts'
 import type { CollectionOptions, CollectionStats, KeyPartitionCheck, WriteOptions } from './types.ts'
 
@@ -234,14 +240,7 @@ export abstract class Collection {
     warned.add(partition)
     this.log.warn(
       { table: this.name, topic, partition, keyPartition, key: describeKey(key) },
-      `table "${this.name}": key ${describeKey(key)} of "${topic}" partition ${partition} hashes to partition ` +
-        `${keyPartition} (murmur2, as Kafka's Java client and Faust partition keys). The update is kept in partition ` +
-        `${partition}, the event's, and reads inside agents processing that partition find it; but the same key ` +
-        'sent through another partition would be counted apart. Either the topic was produced with another ' +
-        "partitioner (librdkafka's default, as kcat and the confluent-kafka clients use, hashes with crc32: set " +
-        'partitioner=murmur2_random there), or the stream is not keyed by the table key (groupBy it first). Logged ' +
-        "once per topic partition; counted in table.stats.keyPartitionMismatches; keyPartitionCheck: 'strict' " +
-        "refuses such writes, 'off' skips the check.",
+      keyPartitionMismatchMessage(this.name, topic, partition, keyPartition, key),
     )
   }
 
@@ -399,25 +398,4 @@ export abstract class Collection {
   protected decodeValue(bytes: Buffer, origin?: ConsumedRecord): unknown {
     return this.valueSerde.decode(bytes, origin)
   }
-}
-
-const KEY_PARTITION_CHECKS: readonly KeyPartitionCheck[] = ['warn', 'strict', 'off']
-
-function keyPartitionCheckOf(table: string, options: CollectionOptions): KeyPartitionCheck {
-  const { keyPartitionCheck: check, checkKeyPartition: legacy } = options
-  if (check !== undefined && !KEY_PARTITION_CHECKS.includes(check)) {
-    throw new FaustusError(
-      'FST_APP_DEFINITION',
-      `table "${table}": keyPartitionCheck must be 'warn', 'strict' or 'off', not ${JSON.stringify(check)}`,
-    )
-  }
-  if (legacy === undefined) return check ?? 'warn'
-  const fromLegacy: KeyPartitionCheck = legacy ? 'strict' : 'off'
-  if (check !== undefined && check !== fromLegacy) {
-    throw new FaustusError(
-      'FST_APP_DEFINITION',
-      `table "${table}": checkKeyPartition: ${legacy} contradicts keyPartitionCheck: '${check}' (give only keyPartitionCheck)`,
-    )
-  }
-  return fromLegacy
 }

@@ -2,6 +2,7 @@ import { currentActor } from '../agents/context.ts'
 import { FaustusError } from '../errors.ts'
 import type { Event } from '../streams/event.ts'
 import { describeKey } from './keys.ts'
+import type { CollectionOptions, KeyPartitionCheck } from './types.ts'
 
 /** What the write guard needs to know about the worker. */
 export interface OwnershipView {
@@ -104,4 +105,46 @@ export function writePartition(
     }
   }
   return partition
+}
+
+const KEY_PARTITION_CHECKS: readonly KeyPartitionCheck[] = ['warn', 'strict', 'off']
+
+/** The table's `keyPartitionCheck`, from it or from the older boolean `checkKeyPartition`. */
+export function keyPartitionCheckOf(table: string, options: CollectionOptions): KeyPartitionCheck {
+  const { keyPartitionCheck: check, checkKeyPartition: legacy } = options
+  if (check !== undefined && !KEY_PARTITION_CHECKS.includes(check)) {
+    throw new FaustusError(
+      'FST_APP_DEFINITION',
+      `table "${table}": keyPartitionCheck must be 'warn', 'strict' or 'off', not ${JSON.stringify(check)}`,
+    )
+  }
+  if (legacy === undefined) return check ?? 'warn'
+  const fromLegacy: KeyPartitionCheck = legacy ? 'strict' : 'off'
+  if (check !== undefined && check !== fromLegacy) {
+    throw new FaustusError(
+      'FST_APP_DEFINITION',
+      `table "${table}": checkKeyPartition: ${legacy} contradicts keyPartitionCheck: '${check}' (give only keyPartitionCheck)`,
+    )
+  }
+  return fromLegacy
+}
+
+/** Why a write kept in the event's partition, although its key hashes elsewhere, may count a key apart. */
+export function keyPartitionMismatchMessage(
+  table: string,
+  topic: string,
+  partition: number,
+  keyPartition: number,
+  key: unknown,
+): string {
+  return (
+    `table "${table}": key ${describeKey(key)} of "${topic}" partition ${partition} hashes to partition ` +
+    `${keyPartition} (murmur2, as Kafka's Java client and Faust partition keys). The update is kept in partition ` +
+    `${partition}, the event's, and reads inside agents processing that partition find it; but the same key ` +
+    'sent through another partition would be counted apart. Either the topic was produced with another ' +
+    "partitioner (librdkafka's default, as kcat and the confluent-kafka clients use, hashes with crc32: set " +
+    'partitioner=murmur2_random there), or the stream is not keyed by the table key (groupBy it first). Logged ' +
+    "once per topic partition; counted in table.stats.keyPartitionMismatches; keyPartitionCheck: 'strict' " +
+    "refuses such writes, 'off' skips the check."
+  )
 }
