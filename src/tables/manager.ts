@@ -217,6 +217,7 @@ export class TableManager implements CollectionHost {
 
   /** Checkpoint step 1: every table change into the producer (the producer's flush follows). */
   beforeFlush(): Promise<void> {
+    this.closedWindowTombstones.seal()
     return this.#writer.flush()
   }
 
