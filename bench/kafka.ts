@@ -15,6 +15,7 @@
  * Each agent run gives up after BENCH_KAFKA_TIMEOUT_S (default 60) and reports the rate of what it did by then.
  */
 import { randomUUID } from 'node:crypto'
+import { resolveSettings } from '../src/app/settings.ts'
 import { type AgentRun, agentPassthrough } from './kafka/agent.ts'
 import { askLatency } from './kafka/ask.ts'
 import { BenchAdmin, benchBroker, perSecond, seconds, VALUE_BYTES, withCpu } from './kafka/common.ts'
@@ -32,6 +33,18 @@ const WEB_ROUNDS = Number(process.env.BENCH_KAFKA_WEB_ROUNDS ?? 2)
 const ASKS = Number(process.env.BENCH_KAFKA_ASKS ?? 1000)
 
 const count = (n: number) => n.toLocaleString('en-US')
+
+/** The settings that bound a worker's memory, as the passthrough ran with them (defaults, or FAUSTUS_* overrides). */
+function memoryBounds(): string {
+  const s = resolveSettings()
+  const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`
+  return [
+    `consumerFetchMaxBytes ${kib(s.consumerFetchMaxBytes)} (per partition ${kib(s.consumerFetchPartitionMaxBytes)})`,
+    `streamBufferMaxBytes ${kib(s.streamBufferMaxBytes)} / ${s.streamBufferMaxsize} events`,
+    `producerMaxBufferedBytes ${kib(s.producerMaxBufferedBytes)}`,
+    `workerHeapGrowthPercent ${s.workerHeapGrowthPercent}`,
+  ].join(', ')
+}
 
 /** Progress lines, printed as the run goes (the suite's figures are printed at the end by bench/run.ts). */
 function note(message: string): void {
@@ -89,6 +102,7 @@ export async function kafkaBenchmarks(): Promise<BenchResult[]> {
     const common = { bootstrap: broker.bootstrap, admin, source: input, total: RECORDS, timeoutMs: TIMEOUT_MS }
     const agent = await agentPassthrough({ ...common, sink: outAgent, mode: 'topic' })
     agentNote('(b) Faustus passthrough agent', agent)
+    note(`(b) memory bounds in effect: ${memoryBounds()}`)
     const diagnostic = DIAGNOSTIC
       ? await withCpu(() => agentPassthrough({ ...common, sink: outWindowed, mode: 'windowed' }))
       : undefined

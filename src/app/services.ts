@@ -20,6 +20,7 @@ import { decodeJsonValue, encodeJsonText, serdeFor } from './codecs.ts'
 import { deadLetterRecord, deadLetterTopics, undecodableEvent } from './dead-letter.ts'
 import { deferred } from './deferred.ts'
 import { type AppExtension, createAppExtensions } from './extensions.ts'
+import { applyHeapGrowth } from './heap-growth.ts'
 import { LateTopics } from './late-topics.ts'
 import { Runtime } from './runtime.ts'
 import type { Settings } from './settings.ts'
@@ -272,6 +273,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       this.tables.rebuildOnAssign = exactlyOnce
       this.tables.closedWindowTombstones.defer = !exactlyOnce
       if (!options.client) {
+        applyHeapGrowth(this.settings.workerHeapGrowthPercent)
         this.#app.topic(this.leaderTopic, { partitions: 1, internal: true })
         // Dead-letter topics are declared topics: created at start, or refused now if topics may not be created.
         const deadLetters = deadLetterTopics(this.settings.deadLetterTopic, this.#app.agents.values())

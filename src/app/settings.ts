@@ -126,6 +126,13 @@ export const SettingsSchema = Type.Object(
       default: 1_048_576,
       description: "Bytes (keys and values) of consumed records a stream's buffer holds before fetching waits",
     }),
+    workerHeapGrowthPercent: Type.Integer({
+      minimum: 0,
+      maximum: 300,
+      default: 50,
+      description:
+        "How far (%) a worker lets V8's heap grow past its live size before a full collection (process-wide); 0: V8's own rule, up to 4x the live size",
+    }),
     stopTimeoutMs: Type.Integer({ minimum: 0, default: 30_000, description: 'Graceful stop drain deadline' }),
     revokeTimeoutMs: Type.Integer({ minimum: 0, default: 10_000, description: 'Rebalance drain deadline' }),
     tableRecoveryStallMs: Type.Integer({

@@ -5,7 +5,7 @@ import { Event, Message, type MessageAcker } from '../streams/event.ts'
 import type { EventQueue } from '../streams/queue.ts'
 import type { Assignment, ConsumedRecord, TopicPartition } from '../transport/types.ts'
 import { tpKey } from '../transport/types.ts'
-import { AckTracker } from './offsets.ts'
+import { AckTracker, type PartitionEntry } from './offsets.ts'
 import type { Topic } from './topic.ts'
 
 interface Route {
@@ -163,7 +163,7 @@ export class Conductor implements MessageAcker {
         this,
       )
       message.generation = generation
-      this.acks.delivered(record.topic, record.partition, record.offset)
+      message.tracking = this.acks.delivered(record.topic, record.partition, record.offset)
       // Held during delivery so an early ack by one stream cannot complete the message before the others get it.
       message.refs = 1
       const routes = this.#routes.get(record.topic)
@@ -269,7 +269,9 @@ export class Conductor implements MessageAcker {
 
   acked(message: Message): void {
     if (message.generation !== this.#generation || message.abandoned) return
-    this.acks.acked(message.topic, message.partition, message.offset)
+    const entry = message.tracking as PartitionEntry | undefined
+    if (entry !== undefined) this.acks.ackedIn(entry, message.offset)
+    else this.acks.acked(message.topic, message.partition, message.offset)
     if (this.acks.acksSinceCommit >= this.#host.commitEvery) this.#commitRequested?.()
   }
 

@@ -44,10 +44,13 @@ class PartitionAcks {
   }
 }
 
-interface PartitionEntry {
+/** One tracked partition; callers may keep it (from `delivered`) to ack without a lookup. */
+export interface PartitionEntry {
   tp: TopicPartition
   acks: PartitionAcks
   committed: number
+  /** False once forgotten (revoked): late acks of its events no longer matter. */
+  live: boolean
 }
 
 /** Tracks acks of every assigned partition and what has been committed, for the app's commit loop. */
@@ -65,15 +68,25 @@ export class AckTracker {
     const key = tpKey({ topic, partition })
     let entry = this.#partitions.get(key)
     if (entry === undefined) {
-      entry = { tp: { topic, partition }, acks: new PartitionAcks(), committed: -1 }
+      entry = { tp: { topic, partition }, acks: new PartitionAcks(), committed: -1, live: true }
       this.#partitions.set(key, entry)
     }
     this.#last = { topic, partition, entry }
     return entry
   }
 
-  delivered(topic: string, partition: number, offset: number): void {
-    this.#entry(topic, partition).acks.delivered(offset)
+  /** Notes a delivered offset; returns its partition's entry, for `ackedIn`. */
+  delivered(topic: string, partition: number, offset: number): PartitionEntry {
+    const entry = this.#entry(topic, partition)
+    entry.acks.delivered(offset)
+    return entry
+  }
+
+  /** `acked` for an entry `delivered` returned: no lookup per ack. */
+  ackedIn(entry: PartitionEntry, offset: number): void {
+    if (!entry.live) return
+    entry.acks.acked(offset)
+    this.acksSinceCommit++
   }
 
   acked(topic: string, partition: number, offset: number): void {
@@ -128,6 +141,11 @@ export class AckTracker {
 
   forget(partitions: TopicPartition[]): void {
     this.#last = undefined
-    for (const tp of partitions) this.#partitions.delete(tpKey(tp))
+    for (const tp of partitions) {
+      const key = tpKey(tp)
+      const entry = this.#partitions.get(key)
+      if (entry !== undefined) entry.live = false
+      this.#partitions.delete(key)
+    }
   }
 }

@@ -59,7 +59,34 @@ export const json: Codec & { readonly [TAKES_RECORDS]: true } = {
     if (bytes.length === text.length && !text.includes('\x7f')) return bytes
     return Buffer.from(toAscii(text), 'latin1')
   },
-  decode: (payload) => JSON.parse(payload.toString('utf8')),
+  decode: decodeJson,
+}
+
+/**
+ * JSON.parse of the bytes, with the common short cases taken without the parser: a string with nothing to unescape
+ * (a word as key or value) and a small integer (a counter), about 2.5x cheaper. Anything else, and anything the
+ * parser would refuse (control characters, a leading zero), goes through JSON.parse.
+ */
+function decodeJson(payload: Buffer): unknown {
+  const n = payload.length
+  const first = payload[0]
+  if (n >= 2 && first === 0x22 && payload[n - 1] === 0x22) {
+    for (let i = 1; i < n - 1; i++) {
+      const c = payload[i]
+      if (c === 0x5c || c === 0x22 || c < 0x20) return JSON.parse(payload.toString('utf8'))
+    }
+    return payload.toString('utf8', 1, n - 1)
+  }
+  if (n > 0 && n < 16 && ((first >= 0x31 && first <= 0x39) || (n === 1 && first === 0x30))) {
+    let value = 0
+    for (let i = 0; i < n; i++) {
+      const digit = payload[i] - 0x30
+      if (digit < 0 || digit > 9) return JSON.parse(payload.toString('utf8'))
+      value = value * 10 + digit
+    }
+    return value
+  }
+  return JSON.parse(payload.toString('utf8'))
 }
 
 /** Base64 (standard alphabet, padded), of bytes or of a string's UTF-8. Decodes to a Buffer. */

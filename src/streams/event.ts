@@ -16,6 +16,8 @@ export class Message {
   generation = 0
   /** Dropped from the queues on revoke: it will be read again by the partition's next owner. */
   abandoned = false
+  /** The ack tracker's handle of the message's partition, set at delivery (acks then need no lookup). */
+  tracking: unknown = undefined
   constructor(
     readonly topic: string,
     readonly partition: number,

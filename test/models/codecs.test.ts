@@ -90,3 +90,38 @@ describe('user codecs', () => {
     expect(registry.get('x|binary').encode('a').toString()).toBe('YQ==')
   })
 })
+
+describe('json decode', () => {
+  // The decoder takes plain strings and small integers without JSON.parse: it must agree with JSON.parse on
+  // everything, refusals included.
+  const agreeing = [
+    '"word-1"',
+    '""',
+    '"é ü 中 😀"',
+    '"a\\"b"',
+    '"tab\\there"',
+    '"\\u00e9"',
+    '0',
+    '7',
+    '42',
+    '999999999999999',
+    '9007199254740993',
+    '-1',
+    '1.5',
+    '1e3',
+    'true',
+    'null',
+    '{"a":1}',
+    '["x"]',
+    ' "padded" ',
+  ]
+  test.each(agreeing)('%s decodes as JSON.parse does', (text) => {
+    expect(json.decode(Buffer.from(text))).toStrictEqual(JSON.parse(text))
+  })
+
+  const refused = ['"raw\nnewline"', '"unterminated', '007', '12a', '', '"a"b"']
+  test.each(refused)('%j is refused as JSON.parse refuses it', (text) => {
+    expect(() => JSON.parse(text)).toThrow()
+    expect(() => json.decode(Buffer.from(text))).toThrow()
+  })
+})

@@ -49,16 +49,25 @@ export function splitByBatchBytes(messages: Message[], maxBatchBytes: number): M
 export function assignOffsets(requests: Message[][], results: ProduceResult[], metadata: RecordMetadata[]): void {
   let index = 0
   requests.forEach((request, k) => {
-    const next = new Map<string, number>()
+    // Next offset per topic and partition; no string key per record (this runs for every record produced).
+    const next = new Map<string, number[]>()
     for (const { topic, partition, offset } of results[k].offsets ?? []) {
-      next.set(`${topic}\u0000${partition}`, Number(offset))
+      let partitions = next.get(topic)
+      if (partitions === undefined) next.set(topic, (partitions = []))
+      partitions[partition] = Number(offset)
     }
+    let lastTopic: string | undefined
+    let partitions: number[] | undefined
     for (const message of request) {
-      const meta = metadata[index++]
-      const key = `${message.topic}\u0000${message.partition}`
-      const offset = next.get(key) ?? -1
-      meta.offset = offset
-      next.set(key, offset + 1)
+      if (message.topic !== lastTopic) {
+        lastTopic = message.topic
+        partitions = next.get(lastTopic)
+        if (partitions === undefined) next.set(lastTopic, (partitions = []))
+      }
+      const partition = message.partition ?? 0
+      const offset = partitions![partition] ?? -1
+      metadata[index++].offset = offset
+      partitions![partition] = offset + 1
     }
   })
 }
@@ -116,6 +125,7 @@ export function settleRequests(
     refused[k] = bad
   })
   assignOffsets(requests, results, metadata)
+  if (failure === undefined) return { failed, failure }
   let index = 0
   requests.forEach((request, k) => {
     const bad = refused[k]
