@@ -1,7 +1,11 @@
 // read_committed on a real broker when an aborted transaction's records are split over fetch responses: with a
 // small fetch size every response ends inside the transaction and only the last one holds its ABORT marker. None of
 // its records may reach a read_committed reader; the committed transaction after it is read whole.
+// And a producer id with an aborted transaction, a committed one, and an aborted one that wrote nothing in the
+// partition (an ABORT marker alone, which the broker does not list as an aborted transaction): the committed one is
+// read (the client library's filter dropped everything of that producer up to the last ABORT marker).
 import { randomUUID } from 'node:crypto'
+import { Producer as LibraryProducer, ProduceAcks } from '@platformatic/kafka'
 import { describe, expect, inject, it } from 'vitest'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 import { partitionsOf, readToEnd } from '../helpers.ts'
@@ -40,6 +44,46 @@ describe('read_committed across fetch responses (Kafka)', () => {
       await writer.deleteTopics([topic])
       await reader.close()
       await writer.close()
+    }
+  })
+
+  it('reads a committed transaction between an aborted one and an empty aborted one of the same producer', async () => {
+    const bootstrap = inject('kafkaBootstrap')
+    const topic = `aborted-empty-${randomUUID().slice(0, 8)}`
+    const transport = new KafkaTransport({ url: `kafka://${bootstrap}`, logger: silent })
+    await transport.connect()
+    // The library's producer: its transactions can take a partition in without writing to it (an exactly-once
+    // checkpoint whose send never reached the broker does the same: the coordinator still writes the ABORT marker).
+    const producer = new LibraryProducer({
+      clientId: `${topic}-producer`,
+      bootstrapBrokers: [bootstrap],
+      transactionalId: `${topic}-tx`,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+    })
+    try {
+      await transport.ensureTopics([{ name: topic, partitions: 1 }])
+      const message = (value: string) => ({ topic, partition: 0, value: Buffer.from(value) })
+      let transaction = await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 })
+      await transaction.send({ messages: [message('aborted')] })
+      await transaction.abort()
+      transaction = await producer.beginTransaction()
+      await transaction.send({ messages: [message('committed-0'), message('committed-1')] })
+      await transaction.commit()
+      transaction = await producer.beginTransaction()
+      const metadata = await producer.metadata({ topics: [topic] })
+      await transaction.addPartitions(metadata, [message('never sent')])
+      await transaction.abort()
+
+      const [end] = await transport.listOffsets(partitionsOf(topic, 1), { isolationLevel: 'read_uncommitted' })
+      // aborted, its marker, two committed, their marker, the empty transaction's marker.
+      expect(end.latest).toBe(6)
+      const records = await readToEnd(transport, partitionsOf(topic, 1))
+      expect(records.map((r) => r.value!.toString())).toEqual(['committed-0', 'committed-1'])
+    } finally {
+      await producer.close()
+      await transport.deleteTopics([topic])
+      await transport.close()
     }
   })
 })

@@ -3,6 +3,7 @@
 // delivered, from either response. The broker lists the aborted transaction in both responses.
 import { IS_CONTROL, IS_TRANSACTIONAL, type RecordsBatch } from '@platformatic/kafka'
 import { describe, expect, it } from 'vitest'
+import { abortedTransactionsOf, withOwnAbortedFilter } from '../../src/transport/kafka/aborted-list.ts'
 import { toConsumedRecords } from '../../src/transport/kafka/records.ts'
 
 /** A batch of `count` records from `offset`, by `producerId`, transactional or not. */
@@ -75,5 +76,68 @@ describe('read_committed: aborted transactions across fetch responses', () => {
   it('keeps everything when the response lists no aborted transaction', () => {
     const response = [batch(0, 2, 9n), marker(2, 9n, 'commit'), batch(3, 1, 4n, false)]
     expect(values(toConsumedRecords('t', 0, response, 0, []).records)).toEqual(['9@0', '9@1', '4@3'])
+  })
+
+  it('keeps committed transactions between an aborted one and an unlisted empty aborted one of the producer', () => {
+    // An exactly-once worker's one producer id: aborted 0-1 (marker 2), committed 3-4 (marker 5), then a transaction
+    // aborted with nothing written here: its ABORT marker (6) alone, which the broker does not list.
+    const response = [
+      batch(0, 2, 9n),
+      marker(2, 9n, 'abort'),
+      batch(3, 2, 9n),
+      marker(5, 9n, 'commit'),
+      marker(6, 9n, 'abort'),
+    ]
+    const read = toConsumedRecords('t', 0, response, 0, [{ producerId: 9n, firstOffset: 0n }])
+    expect(values(read.records)).toEqual(['9@3', '9@4'])
+    expect(read.nextOffset).toBe(7)
+  })
+})
+
+describe("the library's Fetch API, wrapped", () => {
+  it("moves each partition's aborted transactions out of the library's reach, to ours", async () => {
+    const aborted = [{ producerId: 9n, firstOffset: 0n }]
+    const response = {
+      responses: [{ topicId: 'id', partitions: [{ partitionIndex: 0, abortedTransactions: aborted, records: [] }] }],
+    }
+    const calls: unknown[][] = []
+    const api = Object.assign(
+      (_connection: unknown, ...args: unknown[]) => {
+        const callback = args.pop() as (error: Error | null, result?: unknown) => void
+        calls.push(args)
+        callback(null, response)
+      },
+      { async: async () => response, key: 1, version: 17 },
+    )
+    const fetch = withOwnAbortedFilter(api as never) as typeof api
+    expect(withOwnAbortedFilter(api as never)).toBe(fetch)
+    expect([fetch.key, fetch.version, fetch.async]).toEqual([1, 17, api.async])
+    // What the library's filter reads after the call: no aborted transactions, so it keeps every batch.
+    const seen = await new Promise<typeof response>((resolve, reject) =>
+      (fetch as (...args: unknown[]) => void)('connection', 500, 1, 'topics', (error: Error | null, result: never) =>
+        error ? reject(error) : resolve(result),
+      ),
+    )
+    expect(calls).toEqual([[500, 1, 'topics']])
+    const partition = seen.responses[0].partitions[0]
+    expect(partition.abortedTransactions).toBeNull()
+    expect(abortedTransactionsOf(partition as never)).toBe(aborted)
+  })
+
+  it('moves them from the partial response of a failed fetch too', () => {
+    const aborted = [{ producerId: 9n, firstOffset: 0n }]
+    const partition = { partitionIndex: 0, abortedTransactions: aborted, records: [] }
+    const failure = Object.assign(new Error('partial'), { response: { responses: [{ partitions: [partition] }] } })
+    const api = Object.assign(
+      (_connection: unknown, ...args: unknown[]) => (args.pop() as (error: Error) => void)(failure),
+      { async: async () => undefined, key: 1, version: 17 },
+    )
+    let got: unknown
+    ;(withOwnAbortedFilter(api as never) as (...args: unknown[]) => void)('connection', (error: unknown) => {
+      got = error
+    })
+    expect(got).toBe(failure)
+    expect(partition.abortedTransactions).toBeNull()
+    expect(abortedTransactionsOf(partition as never)).toBe(aborted)
   })
 })

@@ -1,6 +1,7 @@
 import {
   type API,
   type Broker,
+  type Callback,
   type Connection,
   ConnectionPool,
   FetchIsolationLevels,
@@ -13,6 +14,7 @@ import {
   type syncGroupV5,
 } from '@platformatic/kafka'
 import type { IsolationLevel } from '../types.ts'
+import { withOwnAbortedFilter } from './aborted-list.ts'
 import { isCoordinatorOrNetworkError } from './errors.ts'
 import { baseClientOptions, type KafkaConfig, librarySasl } from './options.ts'
 import { watchConnections } from './security.ts'
@@ -65,7 +67,8 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
       maxWaitTime: config.fetchMaxWaitMs,
       maxBytes: config.fetchMaxBytes,
       minBytes: 1,
-      // read_committed: the library filters records of aborted transactions out of fetch responses.
+      // read_committed: fetches end at the last stable offset; records of aborted transactions are dropped by our
+      // filter (records.ts), not the library's (see aborted-list.ts).
       isolationLevel:
         isolationLevel === 'read_committed'
           ? FetchIsolationLevels.READ_COMMITTED
@@ -84,13 +87,31 @@ export class KafkaClient extends LibraryConsumer<Buffer, Buffer, Buffer, Buffer>
     watchConnections(config, this.#fetchPool, 'connect')
   }
 
+  /**
+   * The library's Fetch API hands each response to our read_committed filter untouched (see aborted-list.ts: the
+   * library's own filter drops committed transactions of a producer that also aborted an empty one).
+   */
+  override [kGetApi]<RequestArguments extends Array<unknown>, ResponseType>(
+    name: string,
+    callback: Callback<API<RequestArguments, ResponseType>>,
+  ): void {
+    if (name !== 'Fetch') {
+      super[kGetApi](name, callback)
+      return
+    }
+    super[kGetApi]<RequestArguments, ResponseType>(name, (error, api) => {
+      if (error || api === undefined) callback(error)
+      else callback(null, withOwnAbortedFilter(api as never) as API<RequestArguments, ResponseType>)
+    })
+  }
+
   /** Closes the fetch connections and the client. */
   async shutdown(): Promise<void> {
     await this.#fetchPool.close()
     await this.close(true)
   }
 
-  /** One fetch from `node` for the given partitions (library fetch: sessions, retries, aborted-transaction filter). */
+  /** One fetch from `node` for the given partitions (library fetch: sessions, retries; read_committed filtering is ours). */
   fetchFrom(node: number, topics: FetchRequestTopic[]): Promise<FetchResponse> {
     return this.fetch({
       node,

@@ -1,6 +1,7 @@
 import { findErrorBy, ListOffsetTimestamps } from '@platformatic/kafka'
 import type { ConsumedRecord, TopicPartition, TopicPartitionOffset } from '../types.ts'
 import { tpKey } from '../types.ts'
+import { abortedTransactionsOf } from './aborted-list.ts'
 import type { FetchRequestTopic, FetchResponse, KafkaClient } from './client.ts'
 import { noteRetry, sleep, toTransportError } from './errors.ts'
 import { classify } from './faults.ts'
@@ -250,7 +251,7 @@ export class Fetcher {
           } else if (STALE_METADATA_ERRORS.has(p.errorCode)) stale = true
           continue
         }
-        const read = toConsumedRecords(topic, p.partitionIndex, p.records, from, p.abortedTransactions)
+        const read = toConsumedRecords(topic, p.partitionIndex, p.records, from, abortedTransactionsOf(p))
         const { records, nextOffset } = read
         state.fetchOffset = nextOffset
         if (records.length > 0 || nextOffset > from) parts.push({ state, epoch, records, nextOffset })

@@ -78,9 +78,8 @@ function toHeaders(entries: [Buffer | null, Buffer | null][]): Headers {
 /**
  * Which batches of a read_committed response belong to aborted transactions, read in offset order (as Kafka's Java
  * client does): a producer's batches are skipped from its aborted transaction's first offset up to its ABORT marker.
- * The library's own filter keeps a transaction's records when its marker is not in the same response (the response
- * ended mid-transaction: the marker comes in the next one) and keeps all but the last aborted transaction of a
- * producer; this filter runs after it on what it left.
+ * It is the only filter: the library's own sees no aborted transactions (aborted-list.ts), as it kept all but the
+ * last of a producer's and, ending its range at the producer's last ABORT marker, dropped committed ones.
  */
 class AbortedBatches {
   /** Aborted transactions not reached yet, by first offset. */
