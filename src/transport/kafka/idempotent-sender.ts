@@ -13,6 +13,7 @@
  */
 import {
   type Producer as LibraryProducer,
+  MultipleErrors,
   ProduceAcks,
   type ProduceResult,
   ProtocolError,
@@ -99,14 +100,17 @@ export function partitionBatches(messages: Message[], session: ProducerSession):
   return batches
 }
 
-/** The failure of some batches of a request; `response` lists every partition's outcome (as a produce response). */
-class BatchesFailed extends AggregateError {
+/**
+ * The failure of some batches of a request; `response` lists every partition's outcome (as a produce response). One
+ * of the library's errors, so that its error lookups (by Kafka error id) see the broker's answers.
+ */
+class BatchesFailed extends MultipleErrors {
   readonly response: Awaited<ReturnType<SendBatches>>
   /** Whether every failed batch may succeed on a retry. */
   readonly retriable: boolean
 
   constructor(batches: PartitionBatch[], errors: unknown[], retriable: boolean) {
-    super(errors, 'producing failed')
+    super('producing failed', errors as Error[])
     this.retriable = retriable
     this.response = { responses: responsesOf(batches) }
   }
@@ -204,7 +208,7 @@ export class IdempotentSender {
       const answers = failed
         .filter((b) => b.errorCode > 0)
         .map((b) => new ProtocolError(b.errorCode, `${b.topic}-${b.partition}`))
-      throw new BatchesFailed(batches, [...answers, ...errors], retriable)
+      throw new BatchesFailed(batches, [...errors, ...answers], retriable)
     }
     try {
       await withRetries(this.#config, 'producing', once, {

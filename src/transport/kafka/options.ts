@@ -158,9 +158,12 @@ export function resolveConfig(brokers: BrokerAddress[], options: KafkaTransportO
   }
 }
 
-/** Backoff before retry `attempt` (1-based): 100 ms doubling up to 2 s. */
+/**
+ * Backoff before retry `attempt` (1-based): 100 ms doubling up to 1 s (Kafka's `retry.backoff.max.ms` and
+ * `reconnect.backoff.max.ms`): a client waiting out an outage notices the broker back within 1 s of its answering.
+ */
 export function backoffMs(attempt: number): number {
-  return Math.min(100 * 2 ** Math.max(0, attempt - 1), 2_000)
+  return Math.min(100 * 2 ** Math.max(0, attempt - 1), 1_000)
 }
 
 /** How many retries with `backoffMs` fit in `deadlineMs`. */
