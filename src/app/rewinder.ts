@@ -166,22 +166,20 @@ export class Rewinder {
     // As a revoke would: queued events dropped unprocessed, their tracking ended.
     await conductor.release(held)
     conductor.acks.forget(held)
-    // As an assignment would: tables rebuild their rolled-back partitions from the committed changelog; meanwhile
-    // the group's committed offsets are read (nothing commits them during the rewind).
+    // As an assignment would: tables rebuild their rolled-back partitions from the committed changelog.
+    await conductor.onAssigned(assignment)
+    step('tableRecoveryMs')
     const sources = new Set(conductor.topicNames())
-    const [, positions] = await Promise.all([
-      conductor.onAssigned(assignment).then(() => step('tableRecoveryMs')),
-      this.#committedPositions(
-        consumer,
-        assignment.actives.filter((tp) => sources.has(tp.topic)),
-      ),
-    ])
+    const positions = await this.#committedPositions(
+      consumer,
+      assignment.actives.filter((tp) => sources.has(tp.topic)),
+    )
     // A rebalance meanwhile: the rewind rejoins (a clean revoke and assignment) instead.
     if (this.#host.consumer !== consumer || consumer.groupMetadata() === undefined) return false
     if (keysOf(consumer.assignment()) !== keysOf(assignment)) return false
     for (const position of positions) consumer.seek(position)
     checkpoint.resume()
-    step('committedOffsetsWaitMs')
+    step('committedOffsetsMs')
     return true
   }
 
