@@ -317,14 +317,14 @@ const ERROR_IDS = new Map(Object.values(protocolErrors).map((d) => [d.code, d.id
 export function libraryWire(
   config: KafkaConfig,
   client: LibraryProducer,
-  options: { compression: string; timeoutMs: number },
+  options: { compression: string },
 ): SenderWire {
   return {
     async initProducerId() {
       const bootstrap = await client.connections.getFirstAvailable(config.brokers)
       const init = await kafkaApi(client, 'InitProducerId')
       // No transactional id; producer id and epoch -1: a new producer id.
-      return init.async(bootstrap, null, options.timeoutMs, -1n, -1)
+      return init.async(bootstrap, null, config.requestTimeoutMs, -1n, -1)
     },
     async leaders(topics, refresh) {
       if (refresh) client.clearMetadata()
@@ -351,7 +351,7 @@ export function libraryWire(
       sequences.getWithDefault = (key, fallback) => sequences.get(key) ?? fallback
       const messages = batches.flatMap((b) => b.messages.map((m) => ({ ...m, headers: m.headers ?? new Map() })))
       const { id, epoch } = batches[0].session
-      return produce.async(connection, ProduceAcks.ALL, options.timeoutMs, messages, {
+      return produce.async(connection, ProduceAcks.ALL, config.requestTimeoutMs, messages, {
         producerId: id,
         producerEpoch: epoch,
         sequences,

@@ -117,13 +117,8 @@ export class KafkaProducer implements Producer, TransactionalProducer {
       autocreateTopics: false,
     })
     watchConnections(config, this.#client)
-    if (this.#transactionalId === undefined) {
-      const wire = libraryWire(config, this.#client, {
-        compression: options.compression ?? 'none',
-        timeoutMs: config.requestTimeoutMs,
-      })
-      this.#idempotent = new IdempotentSender(config, wire, this.#abort.signal)
-    }
+    const wire = libraryWire(config, this.#client, { compression: options.compression ?? 'none' })
+    if (this.#transactionalId === undefined) this.#idempotent = new IdempotentSender(config, wire, this.#abort.signal)
   }
 
   send(records: ProduceRecord[]): Promise<RecordMetadata[]> {
