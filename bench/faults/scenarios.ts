@@ -123,7 +123,12 @@ export async function brokerRestart(
     await f.waitForOutputs(500, 180_000)
     const resume = f.resumedAfter(back)
     if (resume !== undefined) resumeMs.push(resume)
-    log(`${options.signal} restart ${i + 1}/${options.tries}: resumed ${resume} ms after the broker answered`)
+    // Also when the first output relayed after it was read back (committed, under exactly-once): an upper bound.
+    const visible = f.arrivedAfter(back, allPartitions(f))
+    log(
+      `${options.signal} restart ${i + 1}/${options.tries}: resumed ${resume} ms after the broker answered ` +
+        `(at ${new Date(back).toISOString()}; read back after ${visible} ms)`,
+    )
     if (f.unexpectedExits.length > 0) break
   }
   return finish(
@@ -255,4 +260,8 @@ export async function badInputs(cluster: KafkaCluster, guarantee: Guarantee, log
   }
   await f.close()
   return rows
+}
+
+function allPartitions(f: FaultRun): Set<number> {
+  return new Set(Array.from({ length: f.partitions }, (_, p) => p))
 }

@@ -81,12 +81,21 @@ export class Rewinder {
     log.warn({ ...errorFields(cause) }, 'exactly-once checkpoint failed: rewinding to the last committed offsets')
     if (channels.rewind.hasSubscribers) channels.rewind.publish({ app, error: cause, phase: 'start' })
     let renewed = false
+    // ms per step of the last attempt (and the waits between attempts), for the log line at the end.
+    const steps: Record<string, number> = {}
+    let stepStart = performance.now()
+    const step = (name: string) => {
+      const now = performance.now()
+      steps[name] = Math.round((steps[name] ?? 0) + now - stepStart)
+      stepStart = now
+    }
     for (let attempt = 1; ; attempt++) {
       if (host.closing()) return
       try {
         if (!(await host.drain(() => true, Math.max(host.revokeTimeoutMs, 30_000)))) {
           log.warn({ inFlight: host.conductor.acks.inFlight() }, 'rewind: events still running after the wait')
         }
+        step('drainMs')
         const producer = host.producer
         if (producer !== undefined && !renewed) {
           renewed = true
@@ -104,19 +113,25 @@ export class Rewinder {
           // A later attempt: what the new producer may hold (nothing but timers' outputs) is aborted.
           await producer?.abort().catch((error) => log.warn({ ...errorFields(error) }, 'abort failed'))
         }
+        step('replaceProducerMs')
         host.checkpoint.rollback()
         await this.#fenceOldEpoch()
+        step('fenceMs')
         if (host.closing()) return
         let method: RewindMethod = 'seek'
-        if (membershipLost(cause) || !(await this.#seekToCommitted())) {
+        if (membershipLost(cause) || !(await this.#seekToCommitted(step))) {
           method = 'rejoin'
           await host.rejoin()
+          step('rejoinMs')
         }
         this.stats.done++
         if (method === 'seek') this.stats.seeks++
         else this.stats.rejoins++
         const seconds = since(started)
-        log.warn({ attempts: attempt, method, seconds }, 'rewound: consuming again from the last committed offsets')
+        log.warn(
+          { attempts: attempt, method, seconds, steps },
+          'rewound: consuming again from the last committed offsets',
+        )
         if (channels.rewind.hasSubscribers) {
           channels.rewind.publish({ app, error: cause, phase: 'end', attempts: attempt, seconds, method })
         }
@@ -126,9 +141,11 @@ export class Rewinder {
           host.fatal(error)
           return
         }
-        const delayMs = Math.min(100 * 2 ** Math.min(attempt, 5), 2_000)
+        const delayMs = Math.min(100 * 2 ** Math.min(attempt, 5), 1_000)
         log.warn({ ...errorFields(error), attempt, delayMs }, 'rewind failed; retrying')
+        step('failedAttemptsMs')
         await new Promise((resolve) => setTimeout(resolve, delayMs))
+        step('backoffMs')
       }
     }
   }
@@ -138,7 +155,7 @@ export class Rewinder {
    * delivered meanwhile are dropped (the checkpoint is aborted); the seeks and the end of the abort happen in one
    * synchronous step, so every record delivered after it comes from the committed offsets.
    */
-  async #seekToCommitted(): Promise<boolean> {
+  async #seekToCommitted(step: (name: string) => void): Promise<boolean> {
     const { conductor, checkpoint } = this.#host
     const consumer = this.#host.consumer
     if (consumer === undefined || consumer.groupMetadata() === undefined) return false
@@ -151,6 +168,7 @@ export class Rewinder {
     conductor.acks.forget(held)
     // As an assignment would: tables rebuild their rolled-back partitions from the committed changelog.
     await conductor.onAssigned(assignment)
+    step('tableRecoveryMs')
     const sources = new Set(conductor.topicNames())
     const positions = await this.#committedPositions(
       consumer,
@@ -161,6 +179,7 @@ export class Rewinder {
     if (keysOf(consumer.assignment()) !== keysOf(assignment)) return false
     for (const position of positions) consumer.seek(position)
     checkpoint.resume()
+    step('committedOffsetsMs')
     return true
   }
 

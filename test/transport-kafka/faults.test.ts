@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest'
 import { isFaustusError } from '../../src/errors.ts'
 import { toTransportError, withRetries } from '../../src/transport/kafka/errors.ts'
 import { classify, KAFKA_ERROR_KINDS } from '../../src/transport/kafka/faults.ts'
-import { resolveConfig } from '../../src/transport/kafka/options.ts'
+import { resolveConfig, retryDelayMs } from '../../src/transport/kafka/options.ts'
 
 function systemError(code: string): Error {
   return Object.assign(new Error(`getaddrinfo ${code} nowhere.invalid`), { code })
@@ -139,8 +139,18 @@ describe('withRetries', () => {
     })
     expect(result).toBe(7)
     const delays = lines.map((line) => Number(/retrying in (\d+) ms/.exec(line)?.[1]))
-    // 100 ms doubling while the broker is away; from its first answer, 100 ms doubling again.
-    expect(delays).toEqual([100, 200, 400, 800, 100, 200])
+    // 100 ms doubling while the broker is away; from its first answer, 100 ms again (a coordinator still loading is
+    // retried every 100 ms).
+    expect(delays).toEqual([100, 200, 400, 800, 100, 100])
+  })
+
+  it('retries a busy coordinator every 100 ms, other failures with backoff doubling to 1 s', () => {
+    expect([1, 2, 3, 4, 5, 6, 9].map((attempt) => retryDelayMs(attempt, 'CONCURRENT_TRANSACTIONS'))).toEqual([
+      100, 100, 100, 100, 100, 100, 100,
+    ])
+    expect([1, 2, 3, 4, 5, 6, 9].map((attempt) => retryDelayMs(attempt, 'NETWORK'))).toEqual([
+      100, 200, 400, 800, 1000, 1000, 1000,
+    ])
   })
 
   it('fails at once on a configuration error', async () => {

@@ -2,7 +2,7 @@ import { type ClusterMetadata, findErrorBy } from '@platformatic/kafka'
 import { isFaustusError, TransportError } from '../../errors.ts'
 import { describeError } from './describe.ts'
 import { classify, isRetriable, KAFKA_ERROR_KINDS } from './faults.ts'
-import { backoffMs, type KafkaConfig } from './options.ts'
+import { type KafkaConfig, retryDelayMs } from './options.ts'
 import { findSecurityFailure, securityError, securityFailureOf } from './security.ts'
 
 export { describeError }
@@ -128,10 +128,11 @@ export async function withRetries<T>(
       if (!retriable(error) || remaining <= 0 || options.signal?.aborted || securityFailureOf(config, error)) {
         throw toTransportError(config, what, error)
       }
-      const network = classify(error).id === 'NETWORK'
+      const errorId = classify(error).id
+      const network = errorId === 'NETWORK'
       if (unreachable && !network) backoffFrom = attempt - 1
       unreachable = network
-      const delay = Math.min(backoffMs(attempt - backoffFrom), remaining)
+      const delay = Math.min(retryDelayMs(attempt - backoffFrom, errorId), remaining)
       noteRetry(config, what, attempt, delay, error)
       await sleep(delay, options.signal)
     }

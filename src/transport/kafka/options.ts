@@ -158,9 +158,30 @@ export function resolveConfig(brokers: BrokerAddress[], options: KafkaTransportO
   }
 }
 
-/** Backoff before retry `attempt` (1-based): 100 ms doubling up to 2 s. */
+/**
+ * Backoff before retry `attempt` (1-based): 100 ms doubling up to 1 s (Kafka's `retry.backoff.max.ms` and
+ * `reconnect.backoff.max.ms`): a client waiting out an outage notices the broker back within 1 s of its answering.
+ */
 export function backoffMs(attempt: number): number {
-  return Math.min(100 * 2 ** Math.max(0, attempt - 1), 2_000)
+  return Math.min(100 * 2 ** Math.max(0, attempt - 1), 1_000)
+}
+
+/**
+ * Answers of a broker that is up but whose coordinator is still loading, moving or finishing the previous
+ * transaction (right after a restart): they clear within milliseconds to seconds, so they are retried every 100 ms
+ * (Kafka's `retry.backoff.ms`) rather than with a backoff grown while the broker was away.
+ */
+const BUSY_COORDINATOR = new Set([
+  'CONCURRENT_TRANSACTIONS',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR',
+])
+
+/** Backoff before retry `attempt` after an error classified as `errorId` (see `classify`). */
+export function retryDelayMs(attempt: number, errorId: string): number {
+  const delay = backoffMs(attempt)
+  return BUSY_COORDINATOR.has(errorId) ? Math.min(delay, 100) : delay
 }
 
 /** How many retries with `backoffMs` fit in `deadlineMs`. */
@@ -188,14 +209,14 @@ export function baseClientOptions(
     timeout: config.requestTimeoutMs,
     retries,
     retryDelay: (client: unknown, operationId: string, attempt: number, retriesAllowed: number, error: Error) => {
-      const delay = backoffMs(attempt)
+      const errorId = classify(error).id
+      const delay = retryDelayMs(attempt, errorId)
       if (securityFailureOf(config, error)) {
         // A refused password or an untrusted certificate will not heal: closing the client ends the library's
         // retries now, and the caller gets the failure (typed as a configuration error) instead of 30 s of retries.
         setImmediate(() => void (client as { close(): Promise<void> }).close().catch(() => {}))
         return delay
       }
-      const errorId = classify(error).id
       logger.warn(`${operationId} failed, retry ${attempt}/${retriesAllowed} in ${delay} ms: ${describeError(error)}`, {
         brokers: config.address,
         operation: operationId,

@@ -20,7 +20,8 @@ import type {
   TransactionalProducer,
   TransactionOffsets,
 } from '../types.ts'
-import { toTransportError, withRetries } from './errors.ts'
+import { toTransportError } from './errors.ts'
+import { IdempotentSender, libraryWire } from './idempotent-sender.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
 import { bytesOf, Partitioner, partitionCounts, partitionMetadata, toHeaderMap } from './partitioning.ts'
 import { type Message, settleRequests, splitByBatchBytes } from './produce-requests.ts'
@@ -90,6 +91,8 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   /** Set while a transaction ends: sends wait in `#held` for the next one. */
   #ending = false
   #held: Pending[] = []
+  /** Sends of a producer that is not transactional: retries keep producer id and sequences. */
+  readonly #idempotent: IdempotentSender | undefined
 
   constructor(config: KafkaConfig, options: KafkaProducerOptions = {}) {
     this.#config = config
@@ -114,6 +117,8 @@ export class KafkaProducer implements Producer, TransactionalProducer {
       autocreateTopics: false,
     })
     watchConnections(config, this.#client)
+    const wire = libraryWire(config, this.#client, { compression: options.compression ?? 'none' })
+    if (this.#transactionalId === undefined) this.#idempotent = new IdempotentSender(config, wire, this.#abort.signal)
   }
 
   send(records: ProduceRecord[]): Promise<RecordMetadata[]> {
@@ -367,20 +372,13 @@ export class KafkaProducer implements Producer, TransactionalProducer {
         )
         target = transaction as unknown as { send: LibraryProducer['send'] }
       }
-      // Issued back to back, in order; the library writes them one at a time per broker (idempotent producer).
-      // Outside a transaction, retriable failures (leader elections, a broker restarting) are retried for as long
-      // as it takes. The library retries a refused produce on the metadata it has (a dead leader stays cached until
-      // KRaft fences it): each of our retries starts from fresh metadata. Inside a transaction a failed send fails
-      // the checkpoint, which aborts the transaction: a resend could write the records twice into it.
-      const sending = requests.map((request) => {
-        if (this.#transactionalId !== undefined) return target.send({ messages: request })
-        let attempt = 0
-        const send = () => {
-          if (attempt++ > 0) this.#client.clearMetadata()
-          return this.#client.send({ messages: request })
-        }
-        return withRetries(this.#config, 'producing', send, { signal: this.#abort.signal })
-      })
+      // Issued back to back, in order. Outside a transaction, retriable failures (leader elections, a broker
+      // restarting) are retried for as long as it takes, from fresh metadata, keeping producer id and sequence
+      // numbers (idempotent-sender.ts: the broker drops a batch it already has). Inside a transaction a failed send
+      // fails the checkpoint, which aborts the transaction: a resend could write the records twice into it.
+      const sending = requests.map((request) =>
+        this.#idempotent === undefined ? target.send({ messages: request }) : this.#idempotent.send(request),
+      )
       issued()
       const { failed, failure } = settleRequests(requests, await Promise.allSettled(sending), metadata)
       if (failure === undefined) {

@@ -83,7 +83,8 @@ export function beginTransaction(
 
 type Api = { async(connection: unknown, ...args: unknown[]): Promise<any> }
 
-function api(client: LibraryProducer, name: string): Promise<Api> {
+/** A Kafka API of the library by name (its version negotiated with the brokers). */
+export function kafkaApi(client: LibraryProducer, name: string): Promise<Api> {
   return new Promise((resolve, reject) => {
     ;(client as any)[kGetApi](name, (error: Error | null, found: Api) => (error ? reject(error) : resolve(found)))
   })
@@ -100,7 +101,7 @@ export async function txnOffsetCommit(
   let coordinator = coordinators.get(client)
   if (coordinator?.groupId !== group.groupId) {
     const bootstrap = await client.connections.getFirstAvailable(config.brokers)
-    const findCoordinator = await api(client, 'FindCoordinator')
+    const findCoordinator = await kafkaApi(client, 'FindCoordinator')
     const found = await findCoordinator.async(bootstrap, FindCoordinatorKeyTypes.GROUP, [group.groupId])
     const entry = found.coordinators.find((c: { key: string }) => c.key === group.groupId) ?? found.coordinators[0]
     coordinator = { groupId: group.groupId, host: entry.host, port: entry.port }
@@ -108,7 +109,7 @@ export async function txnOffsetCommit(
   }
   try {
     const connection = await client.connections.get({ host: coordinator.host, port: coordinator.port })
-    const commit = await api(client, 'TxnOffsetCommit')
+    const commit = await kafkaApi(client, 'TxnOffsetCommit')
     await commit.async(
       connection,
       transactionalId,
