@@ -11,46 +11,21 @@
 // What at-least-once permits, and is only reported: a window open at the crash counts the replayed clicks it had
 // counted already (its final value exceeds the faultless one), and a final result sent after the last commit is
 // sent again (docs/tables.md, "Grace periods, late events and final results").
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { App, type FinalResult } from '../../src/index.ts'
 import { TestDriver } from '../../src/testing/index.ts'
 import type { TopicPartition, Transport } from '../../src/transport/types.ts'
 import { allCommitted, openTransport, partitionsOf, readToEnd, waitFor } from '../helpers.ts'
+import { type Click, clickRecords, clicks, flush, spawnWorker } from './fixtures/clicks.ts'
 import { WINDOWS_PARTITIONS, windowsWorker } from './fixtures/windows-worker.ts'
 
-const node = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'node')
 const children: ChildProcess[] = []
 
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL')
 })
-
-interface Click {
-  user: string
-  partition: number
-  timestamp: number
-}
-
-/** Clicks of 40 users over 4 partitions, seeded: sessions, gaps, and 5 % late or out-of-order events. */
-function clicks(count: number, seed: number, clocks: number[]): Click[] {
-  let state = seed
-  const random = () => {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648
-    return state / 2_147_483_648
-  }
-  const out: Click[] = []
-  for (let i = 0; i < count; i++) {
-    const user = Math.floor(random() * 40)
-    const partition = user % WINDOWS_PARTITIONS
-    clocks[partition] += Math.floor(random() * 400)
-    const late = random() < 0.05 ? Math.floor(random() * 15_000) : 0
-    out.push({ user: `user-${user}`, partition, timestamp: clocks[partition] - late })
-  }
-  return out
-}
 
 type Kind = 'tumbling' | 'sessions'
 /** kind, user, start, end -> the values of its final results. */
@@ -103,9 +78,7 @@ describe('windows under at-least-once on Kafka', () => {
     const lastSeen = [0, 1, 2, 3].map((p) =>
       Math.max(...phases[0]!.filter((c) => c.partition === p).map((c) => c.timestamp)),
     )
-    phases[1]!.push(
-      ...clocks.map((clock, partition) => ({ user: `flush-${partition}`, partition, timestamp: clock + 60_000 })),
-    )
+    phases[1]!.push(...flush(clocks))
     const expected = await reference(run, phases)
     expect(expected.size).toBeGreaterThan(500)
 
@@ -115,22 +88,12 @@ describe('windows under at-least-once on Kafka', () => {
     const input = `win-in-${run}`
     const outputs: Record<Kind, string> = { tumbling: `win-tumbling-${run}`, sessions: `win-sessions-${run}` }
     try {
-      const send = (phase: Click[]) =>
-        producer.send(
-          phase.map((c) => ({
-            topic: input,
-            partition: c.partition,
-            timestamp: c.timestamp,
-            key: Buffer.from(JSON.stringify(c.user)),
-            value: Buffer.from(JSON.stringify(c.user)),
-          })),
-        )
-      const child = spawn(node, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'windows-worker.ts')], {
-        env: { ...process.env, RUN_WINDOWS_WORKER: '1', WINDOWS_RUN: run, FAUSTUS_TEST_KAFKA: bootstrap },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      })
-      children.push(child)
-      await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.includes('ready') && resolve()))
+      const send = (phase: Click[]) => producer.send(clickRecords(input, phase))
+      const child = await spawnWorker(
+        'windows-worker.ts',
+        { RUN_WINDOWS_WORKER: '1', WINDOWS_RUN: run, FAUSTUS_TEST_KAFKA: bootstrap },
+        children,
+      )
       await send(phases[0]!)
       // Killed once it has sent final results of both kinds (so some windows closed before the crash).
       await waitFor(

@@ -3,50 +3,20 @@
 // time from the changelog and finishes. The committed final results (read_committed, to the end offsets) must equal
 // those of the same app run without a fault on the memory transport: none lost, none repeated, late events dropped
 // the same way.
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { App, type FinalResult } from '../../src/index.ts'
 import { TestDriver } from '../../src/testing/index.ts'
 import { allCommitted, openTransport, partitionsOf, readToEnd, waitFor } from '../helpers.ts'
+import { type Click, clickRecords, clicks, flush, spawnWorker } from './fixtures/clicks.ts'
 import { SESSION_PARTITIONS, sessionWorker } from './fixtures/session-worker.ts'
 
-const node = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'node')
 const children: ChildProcess[] = []
 
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL')
 })
-
-interface Click {
-  user: string
-  partition: number
-  timestamp: number
-}
-
-/** Clicks of 40 users over 4 partitions, seeded: sessions, gaps, and 5 % late or out-of-order events. */
-function clicks(count: number, seed: number, clocks: number[]): Click[] {
-  let state = seed
-  const random = () => {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648
-    return state / 2_147_483_648
-  }
-  const out: Click[] = []
-  for (let i = 0; i < count; i++) {
-    const user = Math.floor(random() * 40)
-    const partition = user % SESSION_PARTITIONS
-    clocks[partition] += Math.floor(random() * 400)
-    const late = random() < 0.05 ? Math.floor(random() * 15_000) : 0
-    out.push({ user: `user-${user}`, partition, timestamp: clocks[partition] - late })
-  }
-  return out
-}
-
-/** A record per partition far ahead in time: stream time passes every session's close. */
-function flush(clocks: number[]): Click[] {
-  return clocks.map((clock, partition) => ({ user: `flush-${partition}`, partition, timestamp: clock + 60_000 }))
-}
 
 type Final = [string, number, number, number]
 const sorted = (finals: Final[]) => [...finals].sort((a, b) => a[0].localeCompare(b[0]) || a[1] - b[1])
@@ -85,23 +55,13 @@ describe('session windows on Kafka', () => {
     try {
       const input = `sess-in-${run}`
       const finalsTopic = `sess-finals-${run}`
-      const send = (phase: Click[]) =>
-        producer.send(
-          phase.map((c) => ({
-            topic: input,
-            partition: c.partition,
-            timestamp: c.timestamp,
-            key: Buffer.from(JSON.stringify(c.user)),
-            value: Buffer.from(JSON.stringify(c.user)),
-          })),
-        )
+      const send = (phase: Click[]) => producer.send(clickRecords(input, phase))
 
-      const child = spawn(node, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'session-worker.ts')], {
-        env: { ...process.env, RUN_SESSION_WORKER: '1', SESSION_RUN: run, FAUSTUS_TEST_KAFKA: bootstrap },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      })
-      children.push(child)
-      await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.includes('ready') && resolve()))
+      const child = await spawnWorker(
+        'session-worker.ts',
+        { RUN_SESSION_WORKER: '1', SESSION_RUN: run, FAUSTUS_TEST_KAFKA: bootstrap },
+        children,
+      )
       await send(phases[0])
       // Killed once it has produced final results (some committed, maybe some in an open transaction).
       await waitFor(
