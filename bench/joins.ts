@@ -60,7 +60,11 @@ function counter(expected: number) {
 }
 
 async function streamTable(): Promise<BenchResult[]> {
-  const app = new App('bench-join-st', { broker: `memory://bench-join-${randomUUID()}`, logLevel: 'warn', store: store() })
+  const app = new App('bench-join-st', {
+    broker: `memory://bench-join-${randomUUID()}`,
+    logLevel: 'warn',
+    store: store(),
+  })
   const names = app.topic('names', { keyType: 'json', valueType: 'json', partitions: 1 })
   const clicks = app.topic('clicks', { keyType: 'json', valueType: 'json', partitions: 1 })
   const table = app.table<string, number>('names', { partitions: 1 })
@@ -80,7 +84,11 @@ async function streamTable(): Promise<BenchResult[]> {
 }
 
 async function streamStream(): Promise<BenchResult[]> {
-  const app = new App('bench-join-ss', { broker: `memory://bench-join-${randomUUID()}`, logLevel: 'warn', store: store() })
+  const app = new App('bench-join-ss', {
+    broker: `memory://bench-join-${randomUUID()}`,
+    logLevel: 'warn',
+    store: store(),
+  })
   const left = app.topic('left', { keyType: 'json', valueType: 'json', partitions: 1 })
   const right = app.topic('right', { keyType: 'json', valueType: 'json', partitions: 1 })
   // Both sides carry the same keys and times (a key every KEYS ms): each left record pairs with exactly one right
@@ -99,7 +107,12 @@ async function streamStream(): Promise<BenchResult[]> {
   await appServices(app).runtime.ensureTopics()
   await fill(app, 'left', EVENTS, 0)
   await fill(app, 'right', EVENTS, 0)
-  return await timed(app, `windowed stream–stream inner join, ${STORE} store (memory transport)`, 2 * EVENTS, results.done)
+  return await timed(
+    app,
+    `windowed stream–stream inner join, ${STORE} store (memory transport)`,
+    2 * EVENTS,
+    results.done,
+  )
 }
 
 export async function joinsBenchmarks(): Promise<BenchResult[]> {
