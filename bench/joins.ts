@@ -16,6 +16,10 @@ const store = () => (STORE === 'lmdb' ? `lmdb://${mkdtempSync(join(tmpdir(), 'fa
 const KEYS = 10_000
 const T0 = 1_700_000_000_000
 
+/** An app on a fresh memory broker, its state in STORE. */
+const benchApp = (id: string) =>
+  new App(id, { broker: `memory://bench-join-${randomUUID()}`, logLevel: 'warn', store: store() })
+
 /** `count` JSON records written straight into partition 0 of a topic before timing starts. */
 async function fill(app: App, topic: string, count: number, offsetMs: number) {
   const producer = await appServices(app).producer()
@@ -60,11 +64,7 @@ function counter(expected: number) {
 }
 
 async function streamTable(): Promise<BenchResult[]> {
-  const app = new App('bench-join-st', {
-    broker: `memory://bench-join-${randomUUID()}`,
-    logLevel: 'warn',
-    store: store(),
-  })
+  const app = benchApp('bench-join-st')
   const names = app.topic('names', { keyType: 'json', valueType: 'json', partitions: 1 })
   const clicks = app.topic('clicks', { keyType: 'json', valueType: 'json', partitions: 1 })
   const table = app.table<string, number>('names', { partitions: 1 })
@@ -84,11 +84,7 @@ async function streamTable(): Promise<BenchResult[]> {
 }
 
 async function streamStream(): Promise<BenchResult[]> {
-  const app = new App('bench-join-ss', {
-    broker: `memory://bench-join-${randomUUID()}`,
-    logLevel: 'warn',
-    store: store(),
-  })
+  const app = benchApp('bench-join-ss')
   const left = app.topic('left', { keyType: 'json', valueType: 'json', partitions: 1 })
   const right = app.topic('right', { keyType: 'json', valueType: 'json', partitions: 1 })
   // Both sides carry the same keys and times (a key every KEYS ms): each left record pairs with exactly one right

@@ -116,25 +116,27 @@ export class LmdbStore implements Store {
    */
   *range(from?: Buffer, to?: Buffer): Iterable<[Buffer, Buffer]> {
     const order = (this.#pendingOrder ??= keyOrder(this.#pending.keys()))
+    const pending = this.#pending
     const end = to?.toString('latin1')
     let staged = nextId(order, from?.toString('latin1'), end)
+    /** The pending entries up to `id` (all that remain without it); `id` itself goes with its committed entry. */
+    function* stagedUpTo(id?: string): Generator<[Buffer, Buffer]> {
+      for (; staged !== undefined && (id === undefined || staged <= id); staged = nextId(order, staged, end, true)) {
+        if (staged === id) continue
+        const value = pending.get(staged)
+        if (value != null && !isMetaId(staged)) yield [Buffer.from(staged, 'latin1'), value]
+      }
+    }
     this.#ranging++
     try {
       for (const { key, value } of this.#db.getRange({ start: from, end: to })) {
         if (isMetaKey(key)) continue
         const id = key.toString('latin1')
-        for (; staged !== undefined && staged <= id; staged = nextId(order, staged, end, true)) {
-          if (staged === id) continue
-          const pending = this.#pending.get(staged)
-          if (pending != null && !isMetaId(staged)) yield [Buffer.from(staged, 'latin1'), pending]
-        }
-        const pending = this.#pending.get(id)
-        if (pending !== null) yield [key, pending ?? value]
+        yield* stagedUpTo(id)
+        const written = pending.get(id)
+        if (written !== null) yield [key, written ?? value]
       }
-      for (; staged !== undefined; staged = nextId(order, staged, end, true)) {
-        const pending = this.#pending.get(staged)
-        if (pending != null && !isMetaId(staged)) yield [Buffer.from(staged, 'latin1'), pending]
-      }
+      yield* stagedUpTo()
     } finally {
       this.#ranging--
     }
