@@ -117,8 +117,10 @@ export class KafkaProducer implements Producer, TransactionalProducer {
       autocreateTopics: false,
     })
     watchConnections(config, this.#client)
-    const wire = libraryWire(config, this.#client, { compression: options.compression ?? 'none' })
-    if (this.#transactionalId === undefined) this.#idempotent = new IdempotentSender(config, wire, this.#abort.signal)
+    if (this.#transactionalId === undefined) {
+      const wire = libraryWire(config, this.#client, { compression: options.compression ?? 'none' })
+      this.#idempotent = new IdempotentSender(config, wire, this.#abort.signal)
+    }
   }
 
   send(records: ProduceRecord[]): Promise<RecordMetadata[]> {
