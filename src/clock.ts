@@ -55,3 +55,13 @@ export function every(clock: Clock, intervalMs: number, fn: () => void): () => v
     cancel()
   }
 }
+
+/** True once `promise` resolves (a rejection passes through), false if `ms` (real time) passes first; nothing is cancelled. */
+export function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  if (!Number.isFinite(ms)) return promise.then(() => true)
+  let cancel = () => {}
+  const late = new Promise<false>((resolve) => {
+    cancel = realClock.schedule(ms, () => resolve(false))
+  })
+  return Promise.race([promise.then(() => true), late]).finally(cancel)
+}

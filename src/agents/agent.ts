@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Channel } from '../channels/channel.ts'
 import type { Topic } from '../channels/topic.ts'
+import { settlesWithin } from '../clock.ts'
 import { channels, since } from '../diagnostics.ts'
 import { FaustusError, isFaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
@@ -123,13 +124,16 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
     const topics = 'names' in this.channel ? this.channel.names : [this.channel.name]
     this.#host.watchPartitions(topics, {
       onAssigned: (partitions) => partitions.forEach(open),
-      onRevoked: async (partitions) => {
+      onRevoked: async (partitions, waitMs) => {
+        const deadline = Date.now() + waitMs
         for (const partition of partitions) {
           const entry = byPartition.get(partition)
           if (entry === undefined) continue
           byPartition.delete(partition)
           entry.queue.close()
-          await entry.actor.done
+          // A stuck actor is left behind: its held event is not acked, so the partition's next owner reads it again.
+          if (!(await settlesWithin(entry.actor.done, Math.max(0, deadline - Date.now()))))
+            this.#host.log.warn({ agent: this.name, partition }, 'revoke: actor still busy at the deadline')
           this.#actors = this.#actors.filter((a) => a !== entry.actor)
         }
       },
@@ -148,14 +152,18 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
     })().catch((error) => this.crash(error))
   }
 
-  /** Ends the actors once they have processed what is buffered; resolves when they returned. */
-  async stop(): Promise<void> {
-    if (!this.#running) return
+  /**
+   * Ends the actors once they have processed what is buffered. Resolves true when they returned, false when
+   * `waitMs` passed first: an actor stuck in user code cannot be cancelled, and a stop must not wait on it forever.
+   */
+  async stop(waitMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    if (!this.#running) return true
     this.#running = false
     this.#queue?.close()
-    await Promise.all(this.#actors.map((actor) => actor.done))
+    const finished = await settlesWithin(Promise.all(this.#actors.map((actor) => actor.done)), waitMs)
     this.#actors = []
     this.#errorLog.flush()
+    return finished
   }
 
   /** Counters for metrics: events handed to the actors, results they yielded, errors they raised. */

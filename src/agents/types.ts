@@ -42,10 +42,13 @@ export interface AgentHost {
   sendReply(request: ReplyRequest, key: unknown, result: unknown): Promise<void>
   deadLetter(topic: string, agent: string, event: Event | undefined, error: unknown): Promise<void>
   crash(error: Error): void
-  /** Partition-isolated agents hear about assignments through this. */
+  /** Partition-isolated agents hear about assignments through this; a revoke waits for them at most `waitMs`. */
   watchPartitions(
     topics: readonly string[],
-    listener: { onAssigned(partitions: number[]): void; onRevoked(partitions: number[]): Promise<void> },
+    listener: {
+      onAssigned(partitions: number[]): void
+      onRevoked(partitions: number[], waitMs: number): Promise<void>
+    },
   ): void
 }
 

@@ -369,11 +369,20 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       const agents = [...this.#app.agents.values()]
       // A crashed app does not drain: its actors may be gone; what they did not ack is read again after restart.
       const drainMs = this.#crash ? 0 : settings.stopTimeoutMs
+      const actorsDeadline = Date.now() + settings.stopTimeoutMs
       if (this.#crash) this.runtime.conductor.revokeWaitMs = 0
       const drained = await this.runtime.drain(() => agents.every((a) => a.buffered === 0), drainMs)
       if (!drained && !this.#crash) this.log.warn({ timeoutMs: drainMs }, 'stop: drain deadline passed')
       await this.runtime.stopConsumer()
-      await Promise.all(agents.map((agent) => agent.stop()))
+      const stuck = await Promise.all(
+        agents.map(async (agent) => ((await agent.stop(Math.max(0, actorsDeadline - Date.now()))) ? [] : [agent.name])),
+      )
+      // Their held events were not acked, so not committed: the next owner of the partitions reads them again.
+      if (stuck.flat().length > 0)
+        this.log.warn(
+          { agents: stuck.flat(), timeoutMs: settings.stopTimeoutMs },
+          'stop: agents still busy at the deadline',
+        )
       // Tasks reading streams see them end; a task doing anything else must watch `app.running` itself.
       this.runtime.conductor.closeQueues()
       await this.tables.stop()

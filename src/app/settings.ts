@@ -133,7 +133,11 @@ export const SettingsSchema = Type.Object(
       description:
         "How far (%) a worker lets V8's heap grow past its live size before a full collection (process-wide); 0: V8's own rule, up to 4x the live size",
     }),
-    stopTimeoutMs: Type.Integer({ minimum: 0, default: 30_000, description: 'Graceful stop drain deadline' }),
+    stopTimeoutMs: Type.Integer({
+      minimum: 0,
+      default: 30_000,
+      description: 'Graceful stop deadline: draining, then agents finishing their events',
+    }),
     revokeTimeoutMs: Type.Integer({ minimum: 0, default: 10_000, description: 'Rebalance drain deadline' }),
     tableRecoveryStallMs: Type.Integer({
       minimum: 1,

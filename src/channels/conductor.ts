@@ -51,6 +51,8 @@ export class Conductor implements MessageAcker {
   #rebalanceStart: number | undefined
   /** How long a revoke waits for in-flight events; 0 when the app crashed and nothing will ack them. */
   revokeWaitMs: number
+  /** When the revoke under way stops waiting for in-flight events and partition-isolated actors. */
+  #revokeDeadline = 0
   /** Counters for metrics and tests. */
   readonly stats = { received: 0, undecodable: 0 }
 
@@ -111,14 +113,18 @@ export class Conductor implements MessageAcker {
   /** Hears the partitions of `topics` assigned and revoked (partition-isolated agents). */
   watchPartitions(
     topics: readonly string[],
-    listener: { onAssigned(partitions: number[]): void; onRevoked(partitions: number[]): Promise<void> },
+    listener: {
+      onAssigned(partitions: number[]): void
+      onRevoked(partitions: number[], waitMs: number): Promise<void>
+    },
   ): void {
     const ofTopics = (tps: TopicPartition[]) => [
       ...new Set(tps.filter((tp) => topics.includes(tp.topic)).map((tp) => tp.partition)),
     ]
     this.addListener({
       onAssigned: (assignment) => listener.onAssigned(ofTopics(assignment.actives)),
-      onRevoked: (partitions) => listener.onRevoked(ofTopics(partitions)),
+      onRevoked: (partitions) =>
+        listener.onRevoked(ofTopics(partitions), Math.max(0, this.#revokeDeadline - Date.now())),
     })
   }
 
@@ -297,6 +303,7 @@ export class Conductor implements MessageAcker {
    */
   async release(partitions: TopicPartition[]): Promise<void> {
     this.#rebalanceStarted()
+    this.#revokeDeadline = Date.now() + this.revokeWaitMs
     const revoked = new Set(partitions.map(tpKey))
     for (const routes of this.#routes.values()) {
       for (const route of routes) {
@@ -316,8 +323,7 @@ export class Conductor implements MessageAcker {
 
   /** Waits (bounded) until events of `partitions` still being processed are acked. */
   async #waitForInFlight(partitions: TopicPartition[]): Promise<void> {
-    const deadline = Date.now() + this.revokeWaitMs
-    while (this.acks.inFlight(partitions) > 0 && Date.now() < deadline) {
+    while (this.acks.inFlight(partitions) > 0 && Date.now() < this.#revokeDeadline) {
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
     const left = this.acks.inFlight(partitions)

@@ -1,6 +1,6 @@
 // Bugs met while writing examples/, now fixed: each test states what Faust's guide leads one to expect.
 import { expect, it } from 'vitest'
-import { testApp, waitFor } from '../helpers.ts'
+import { brokerOf, testApp, waitFor } from '../helpers.ts'
 
 // Stream.groupBy (and through) return a stream over the repartition topic's queue (src/streams/stream.ts,
 // #forward: `const target = channel.stream()`). When the agent stops, Agent.stop (src/agents/agent.ts) closes only
@@ -59,3 +59,31 @@ it('an agent raising inside a groupBy loop restarts cleanly: later events flow a
   await app.stop()
   expect(app.state).toBe('idle')
 })
+
+// A supervisor sends SIGTERM and expects the worker gone within its grace period. An agent stuck in its own code
+// (here a promise that never settles) held `app.stop()` forever: Agent.stop awaited its actors without a bound.
+// A partition-isolated agent held the revoke of its partitions the same way. Now the stop gives up on them at
+// `stopTimeoutMs` (the revoke at `revokeTimeoutMs`), and commits nothing past the event they still hold.
+for (const isolatedPartitions of [false, true]) {
+  it(`app.stop() ends when an agent never finishes its event; the held event stays uncommitted (isolatedPartitions: ${isolatedPartitions})`, async () => {
+    const app = testApp(undefined, { stopTimeoutMs: 50, revokeTimeoutMs: 50, brokerCommitIntervalMs: 3_600_000 })
+    const topic = app.topic('stuck', { partitions: 1, valueType: 'json' })
+    const seen: number[] = []
+    app.agent(
+      topic,
+      async function stuck(stream) {
+        for await (const value of stream) {
+          seen.push(value as number)
+          if (value === 2) await new Promise<never>(() => {})
+        }
+      },
+      { isolatedPartitions },
+    )
+    await app.start()
+    for (const value of [0, 1, 2, 3]) await topic.send({ value })
+    await waitFor(() => seen.length === 3, 5000, 'the agent to hold event 2')
+    await app.stop()
+    expect(app.state).toBe('idle')
+    expect(brokerOf(app).group(app.groupId).committed({ topic: 'stuck', partition: 0 })).toBe(2)
+  })
+}

@@ -10,6 +10,7 @@ import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 import { partitionForKey } from '../../src/transport/murmur2.ts'
 import type { ProduceRecord } from '../../src/transport/types.ts'
 import { waitFor } from '../helpers.ts'
+import { metricValue, parseMetrics } from '../web/helpers.ts'
 import { startWebWorker, stopWebWorker, type WebWorker, waitReady } from './web-workers.ts'
 
 const run = randomUUID().slice(0, 8)
@@ -73,6 +74,20 @@ describe('the dashboard in chromium', () => {
     // Some traffic, one bad record, then held records: the lag row of their partition follows what is produced.
     for (let i = 0; i < 12; i++) await send(`w${i}`, 20)
     await send('w0', 1, { fail: true })
+    // All of it committed before the gates close: a record still unprocessed would be held too and add to the lag.
+    await waitFor(
+      async () => {
+        let committed = 0
+        for (const worker of [a, b]) {
+          const samples = parseMetrics(await (await fetch(`${worker.url}/metrics`)).text())
+          committed += metricValue(samples, 'faustus_consumer_committed_offset', { topic })
+        }
+        return committed === 12 * 20 + 1 ? true : undefined
+      },
+      60_000,
+      'the records before the hold committed',
+      { retryErrors: true, intervalMs: 50 },
+    )
     for (const worker of [a, b]) await fetch(`${worker.url}/hold`, { method: 'POST' })
     const hot = 'hot'
     const lagRow = page.locator(
