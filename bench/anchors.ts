@@ -9,7 +9,9 @@
  * Environment (defaults in brackets):
  *   ANCHORS_SIZES       records per run, comma-separated [500000,2000000]
  *   ANCHORS_WORKLOADS   passthrough,count [both]
- *   ANCHORS_SYSTEMS     ids: raw, faustus, faustus-eos, faustus-lmdb, kstreams, kstreams-eos, quix, faust [all]
+ *   ANCHORS_SYSTEMS     ids: raw, faustus, faustus-eos, faustus-lmdb, kstreams, kstreams-eos, quix, faust,
+ *                       faustus-n, faustus-lmdb-n, kstreams-n (the whole machine: N processes / stream threads) [all]
+ *   ANCHORS_PROCESSES   N of the "-n" systems [os.availableParallelism()]
  *   ANCHORS_SLOW_MAX    Python Faust runs only at sizes up to this [500000] (it does ~4k events/s)
  *   ANCHORS_TIMEOUT_S   per system and workload [900]
  *   ANCHORS_OUT         the JSON file [bench/results/anchors.json]; the chart is written beside it (.svg)
@@ -19,7 +21,7 @@
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { buildJava } from '../scripts/jvm/index.ts'
@@ -43,6 +45,8 @@ export interface AnchorsOptions {
   slowMax: number
   timeoutMs: number
   partitions: number
+  /** N of the "-n" systems. */
+  processes: number
   out: string
   verbose: boolean
   log: (message: string) => void
@@ -62,6 +66,7 @@ export function optionsFromEnv(env = process.env): AnchorsOptions {
     slowMax: Number(env.ANCHORS_SLOW_MAX ?? 500_000),
     timeoutMs: Number(env.ANCHORS_TIMEOUT_S ?? 900) * 1000,
     partitions: Number(env.BENCH_PARTITIONS ?? 6),
+    processes: Number(env.ANCHORS_PROCESSES ?? availableParallelism()),
     out: resolve(ROOT, env.ANCHORS_OUT ?? 'bench/results/anchors.json'),
     verbose: env.ANCHORS_VERBOSE === '1',
     log: (message) => process.stderr.write(`anchors: ${message}\n`),
@@ -85,9 +90,10 @@ export async function runAnchors(options: AnchorsOptions): Promise<AnchorsReport
     (s) => options.workloads.includes(s.workload) && (options.systems === undefined || options.systems.includes(s.id)),
   )
   const needs = new Set(specs.map((s) => s.runtime))
-  const base: Omit<LaunchContext, 'bootstrap' | 'source' | 'sink' | 'total' | 'group' | 'stateDir'> = {
+  const base: Omit<LaunchContext, 'bootstrap' | 'source' | 'sink' | 'total' | 'group' | 'stateDir' | 'lastOffsets'> = {
     root: ROOT,
     partitions,
+    processes: options.processes,
   }
   if (needs.has('java')) base.java = await buildJava({ sources: 'bench/anchors/java', log })
   if (needs.has('quix')) base.quixPython = await venvPython('scripts/quix-venv.sh')
@@ -109,6 +115,7 @@ export async function runAnchors(options: AnchorsOptions): Promise<AnchorsReport
       kafka: base.java?.kafkaVersion,
       broker: broker.started ? 'one local broker started for the run' : broker.bootstrap,
       partitions,
+      processes: options.processes,
       valueBytes: 100,
       loadavg: { ...load, end: loadavg() },
     }
@@ -139,6 +146,8 @@ export async function runAnchors(options: AnchorsOptions): Promise<AnchorsReport
         const ms = await fillKeyed(broker.bootstrap, sources.count, size, partitions)
         log(`filled ${sources.count}: ${size.toLocaleString('en-US')} keyed records in ${(ms / 1000).toFixed(1)} s`)
       }
+      const lastOffsets: Record<string, number[]> = {}
+      for (const source of wanted) lastOffsets[source] = (await admin.endOffsets(source)).map((end) => end - 1)
       for (const spec of specs) {
         if (spec.runtime === 'faust' && size > options.slowMax) {
           log(`${spec.workload} ${size}: ${spec.label} skipped (above ANCHORS_SLOW_MAX=${options.slowMax})`)
@@ -160,6 +169,7 @@ export async function runAnchors(options: AnchorsOptions): Promise<AnchorsReport
           total: size,
           group,
           stateDir,
+          lastOffsets: lastOffsets[sources[spec.workload]],
         }
         log(`${spec.workload} ${size.toLocaleString('en-US')}: ${spec.label} ...`)
         try {
@@ -194,7 +204,7 @@ export async function anchorsBenchmarks(): Promise<BenchResult[]> {
   const results: BenchResult[] = []
   for (const r of ratios(report.rows)) {
     results.push({
-      name: `${r.workload} ${r.size.toLocaleString('en-US')}: Faustus / ${r.versus}`,
+      name: `${r.workload} ${r.size.toLocaleString('en-US')}: ${r.of} / ${r.versus}`,
       value: r.ratio,
       unit: 'x',
     })
@@ -213,6 +223,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(path.replace(/\.json$/, '.svg'), renderChart(saved.rows, title))
   console.log(`${path} (${saved.date})\n\n${formatTable(saved.rows, saved.failures)}\n`)
   for (const r of ratios(saved.rows)) {
-    console.log(`${r.workload} ${r.size.toLocaleString('en-US')}: Faustus / ${r.versus}: ${r.ratio}x`)
+    console.log(`${r.workload} ${r.size.toLocaleString('en-US')}: ${r.of} / ${r.versus}: ${r.ratio}x`)
   }
 }

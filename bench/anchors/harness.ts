@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 import type { BenchAdmin } from '../kafka/common.ts'
 import { MemorySampler, treeCpuSeconds } from './proc.ts'
-import type { LaunchContext, SystemSpec } from './systems.ts'
+import type { Launch, LaunchContext, SystemSpec } from './systems.ts'
 
 export interface Measurement {
   system: string
@@ -30,10 +30,10 @@ class Child {
   readonly exited: Promise<number | null>
   #waiters: (() => void)[] = []
 
-  constructor(command: string, args: string[], cwd: string, verbose: boolean) {
-    this.process = spawn(command, args, {
+  constructor(launch: Launch, cwd: string, verbose: boolean) {
+    this.process = spawn(launch.command, launch.args, {
       cwd,
-      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', ...launch.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     this.exited = new Promise((resolve) => this.process.once('exit', (code) => resolve(code)))
@@ -121,8 +121,7 @@ async function pollUntil(count: () => Promise<number>, target: number, deadline:
 
 export async function runSystem(spec: SystemSpec, ctx: LaunchContext, options: RunOptions): Promise<Measurement> {
   const { admin } = options
-  const { command, args } = spec.launch(ctx)
-  const child = new Child(command, args, ctx.root, options.verbose)
+  const child = new Child(spec.launch(ctx), ctx.root, options.verbose)
   const memory = new MemorySampler(child.process.pid ?? 0)
   const pid = child.process.pid ?? 0
   const deadline = Date.now() + options.timeoutMs
@@ -134,6 +133,13 @@ export async function runSystem(spec: SystemSpec, ctx: LaunchContext, options: R
     if (spec.end === 'done') {
       const at = await child.event('ANCHOR_DONE', deadline)
       end = at === undefined ? { n: 0, at: Date.now() } : { n: ctx.total, at }
+    } else if (spec.end === 'partitions') {
+      let last: number | undefined = 0
+      for (let p = 0; p < ctx.partitions && last !== undefined; p++) {
+        const at = await child.event(`ANCHOR_PARTITION_${p}`, deadline)
+        last = at === undefined ? undefined : Math.max(last, at)
+      }
+      end = last === undefined ? { n: 0, at: Date.now() } : { n: ctx.total, at: last }
     } else if (spec.end === 'output') {
       end = await pollUntil(() => admin.endOffset(ctx.sink), ctx.total, deadline, child)
     } else {

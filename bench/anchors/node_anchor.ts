@@ -12,16 +12,12 @@
  * Prints "ANCHOR_FIRST <epoch ms>" at the first record and "ANCHOR_DONE <epoch ms>" at the last one processed,
  * then waits for SIGTERM.
  */
-import { App, type Stream } from '../../src/index.ts'
 import { rawCopy } from '../kafka/raw.ts'
+import { announce, countApp, passthroughApp } from './faustus_apps.ts'
 
 const [system, bootstrap, group, source, sink, records, partitions, store] = process.argv.slice(2)
 const total = Number(records)
 let seen = 0
-
-function announce(what: string): void {
-  process.stdout.write(`${what} ${Date.now()}\n`)
-}
 
 function mark(): void {
   seen++
@@ -29,48 +25,7 @@ function mark(): void {
   if (seen === total) announce('ANCHOR_DONE')
 }
 
-function faustusApp(options: Record<string, unknown> = {}): App {
-  return new App(group, {
-    broker: `kafka://${bootstrap}`,
-    logLevel: 'error',
-    topicPartitions: Number(partitions),
-    stopTimeoutMs: 5_000,
-    revokeTimeoutMs: 5_000,
-    ...options,
-  })
-}
-
-async function passthrough(guarantee: 'at_least_once' | 'exactly_once'): Promise<App> {
-  const app = faustusApp({ processingGuarantee: guarantee })
-  const input = app.topic(source, { valueType: 'raw' })
-  const output = app.topic(sink, { valueType: 'raw' })
-  app.agent(
-    input,
-    async function* passthrough(stream: Stream<unknown>) {
-      for await (const value of stream) {
-        mark()
-        yield value
-      }
-    },
-    { sink: [output] },
-  )
-  await app.start()
-  return app
-}
-
-async function count(): Promise<App> {
-  const app = faustusApp({ store: store ?? 'memory://' })
-  const counts = app.table<string, number>('counts', { default: () => 0, standbys: 0 })
-  app.agent(app.topic(source, { keyType: 'raw', valueType: 'raw' }), async function count(stream: Stream<unknown>) {
-    for await (const _value of stream) {
-      const key = stream.current?.key as Buffer
-      counts.update(key.toString('latin1'), (n) => n + 1)
-      mark()
-    }
-  })
-  await app.start()
-  return app
-}
+const config = { bootstrap, group, source, partitions: Number(partitions), onRecord: mark }
 
 // Held open until the harness says stop (the raw loop closes its clients when done, leaving nothing else alive).
 const keepAlive = setInterval(() => {}, 1 << 30)
@@ -89,13 +44,16 @@ switch (system) {
   }
   case 'faustus-passthrough':
   case 'faustus-passthrough-eos': {
-    const app = await passthrough(system.endsWith('-eos') ? 'exactly_once' : 'at_least_once')
+    const guarantee = system.endsWith('-eos') ? 'exactly_once' : 'at_least_once'
+    const app = passthroughApp({ ...config, sink, guarantee })
+    await app.start()
     await stopped
     await app.stop()
     break
   }
   case 'faustus-count': {
-    const app = await count()
+    const app = countApp({ ...config, store: store ?? 'memory://' })
+    await app.start()
     await stopped
     await app.stop()
     break

@@ -22,7 +22,9 @@ export function formatTable(rows: Row[], failures: Failure[]): string {
   for (const row of rows) {
     const faustus = rows.find((r) => r.size === row.size && r.workload === row.workload && r.system === 'faustus')
     const ratio =
-      faustus && row.system !== 'faustus' ? `${(faustus.eventsPerSecond / row.eventsPerSecond).toFixed(2)}x` : ''
+      faustus && !row.system.startsWith('faustus')
+        ? `${(faustus.eventsPerSecond / row.eventsPerSecond).toFixed(2)}x`
+        : ''
     lines.push([
       row.workload,
       n(row.size),
@@ -46,16 +48,35 @@ export function formatTable(rows: Row[], failures: Failure[]): string {
     .join('\n')
 }
 
-/** Faustus' events/s over each other system's, per workload and size ("Faustus vs Kafka Streams: 0.55x"). */
-export function ratios(rows: Row[]): { size: number; workload: string; versus: string; ratio: number }[] {
-  const out: { size: number; workload: string; versus: string; ratio: number }[] = []
-  for (const faustus of rows.filter((r) => r.system === 'faustus')) {
+/** Which rows each Faustus row is compared with: one process against all, N processes against the N-way ones. */
+const COMPARED: Record<string, (other: Row) => boolean> = {
+  faustus: (other) => !other.system.startsWith('faustus'),
+  'faustus-n': (other) => other.system.startsWith('kstreams'),
+  'faustus-lmdb-n': (other) => other.system.startsWith('kstreams'),
+}
+
+export interface Ratio {
+  size: number
+  workload: string
+  /** The Faustus system's label. */
+  of: string
+  versus: string
+  ratio: number
+}
+
+/** Faustus' events/s over other systems', per workload and size ("Faustus agent / Kafka Streams: 0.55x"). */
+export function ratios(rows: Row[]): Ratio[] {
+  const out: Ratio[] = []
+  for (const faustus of rows) {
+    const compared = COMPARED[faustus.system]
+    if (compared === undefined) continue
     for (const other of rows) {
-      if (other.size !== faustus.size || other.workload !== faustus.workload || other.system === 'faustus') continue
+      if (other.size !== faustus.size || other.workload !== faustus.workload || !compared(other)) continue
       if (other.eventsPerSecond === 0) continue
       out.push({
         size: faustus.size,
         workload: faustus.workload,
+        of: faustus.label,
         versus: other.label,
         ratio: Number((faustus.eventsPerSecond / other.eventsPerSecond).toFixed(3)),
       })

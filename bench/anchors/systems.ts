@@ -4,13 +4,14 @@
  *   output     the sink topic's end offsets reach the record count (at-least-once passthroughs),
  *   committed  the group committed every input offset (exactly-once passthroughs: outputs committed with them),
  *   done       the system processed the last record (keyed counts: the count is updated, its changelog sent).
+ *   partitions every source partition's last record was processed (N processes, none of which sees every record).
  */
 import { join } from 'node:path'
 import type { JavaProgram } from '../../scripts/jvm/index.ts'
 import { javaCommand } from '../../scripts/jvm/index.ts'
 
 export type Workload = 'passthrough' | 'count'
-export type EndSignal = 'output' | 'committed' | 'done'
+export type EndSignal = 'output' | 'committed' | 'done' | 'partitions'
 export type Runtime = 'node' | 'java' | 'quix' | 'faust'
 
 export interface LaunchContext {
@@ -25,6 +26,10 @@ export interface LaunchContext {
   group: string
   /** A fresh folder for the system's local state. */
   stateDir: string
+  /** Processes (Faustus) or stream threads (Kafka Streams) of the "-n" systems. */
+  processes: number
+  /** The offset of each source partition's last record. */
+  lastOffsets: number[]
   java?: JavaProgram
   quixPython?: string
   faustPython?: string
@@ -36,7 +41,13 @@ export interface SystemSpec {
   workload: Workload
   runtime: Runtime
   end: EndSignal
-  launch(ctx: LaunchContext): { command: string; args: string[] }
+  launch(ctx: LaunchContext): Launch
+}
+
+export interface Launch {
+  command: string
+  args: string[]
+  env?: Record<string, string>
 }
 
 function node(system: string, extra: string[] = []) {
@@ -58,8 +69,36 @@ function node(system: string, extra: string[] = []) {
   })
 }
 
-function kafkaStreams(mode: Workload, guarantee: 'at_least_once' | 'exactly_once_v2') {
-  return (ctx: LaunchContext) => {
+/** `faustus worker --processes N` on bench/anchors/faustus_worker.ts. */
+function faustusWorkers(workload: Workload, store: (ctx: LaunchContext) => string) {
+  return (ctx: LaunchContext): Launch => ({
+    command: process.execPath,
+    args: [
+      join(ctx.root, 'bin/faustus.js'),
+      '-A',
+      join(ctx.root, 'bench/anchors/faustus_worker.ts'),
+      'worker',
+      '--processes',
+      String(ctx.processes),
+    ],
+    env: {
+      FAUSTUS_LOG_LEVEL: 'error',
+      ANCHOR_CONFIG: JSON.stringify({
+        workload,
+        bootstrap: ctx.bootstrap,
+        group: ctx.group,
+        source: ctx.source,
+        sink: ctx.sink,
+        partitions: ctx.partitions,
+        store: store(ctx),
+        lastOffsets: ctx.lastOffsets,
+      }),
+    },
+  })
+}
+
+function kafkaStreams(mode: Workload, guarantee: 'at_least_once' | 'exactly_once_v2', threads?: 'n') {
+  return (ctx: LaunchContext): Launch => {
     if (!ctx.java) throw new Error('the Kafka Streams program is not built')
     const [command, args] = javaCommand(ctx.java, 'Anchor', [
       mode,
@@ -71,7 +110,7 @@ function kafkaStreams(mode: Workload, guarantee: 'at_least_once' | 'exactly_once
       String(ctx.total),
       ctx.stateDir,
     ])
-    return { command, args }
+    return { command, args, env: { ANCHOR_THREADS: String(threads === 'n' ? ctx.processes : 1) } }
   }
 }
 
@@ -135,6 +174,22 @@ export const SYSTEMS: SystemSpec[] = [
     launch: kafkaStreams('passthrough', 'exactly_once_v2'),
   },
   {
+    id: 'faustus-n',
+    label: 'Faustus agent, N processes',
+    workload: 'passthrough',
+    runtime: 'node',
+    end: 'output',
+    launch: faustusWorkers('passthrough', () => 'memory://'),
+  },
+  {
+    id: 'kstreams-n',
+    label: 'Kafka Streams, at-least-once, N threads',
+    workload: 'passthrough',
+    runtime: 'java',
+    end: 'output',
+    launch: kafkaStreams('passthrough', 'at_least_once', 'n'),
+  },
+  {
     id: 'quix',
     label: 'Quix Streams',
     workload: 'passthrough',
@@ -174,6 +229,30 @@ export const SYSTEMS: SystemSpec[] = [
     runtime: 'java',
     end: 'done',
     launch: kafkaStreams('count', 'at_least_once'),
+  },
+  {
+    id: 'faustus-n',
+    label: 'Faustus table, memory store, N processes',
+    workload: 'count',
+    runtime: 'node',
+    end: 'partitions',
+    launch: faustusWorkers('count', () => 'memory://'),
+  },
+  {
+    id: 'faustus-lmdb-n',
+    label: 'Faustus table, LMDB store, N processes',
+    workload: 'count',
+    runtime: 'node',
+    end: 'partitions',
+    launch: faustusWorkers('count', (ctx) => `lmdb://${ctx.stateDir}`),
+  },
+  {
+    id: 'kstreams-n',
+    label: 'Kafka Streams count, RocksDB, N threads',
+    workload: 'count',
+    runtime: 'java',
+    end: 'done',
+    launch: kafkaStreams('count', 'at_least_once', 'n'),
   },
   {
     id: 'quix',

@@ -36,9 +36,14 @@ export class BenchAdmin {
 
   /** Sum of the end offsets (high watermarks) of every partition of `topic`. */
   async endOffset(topic: string): Promise<number> {
+    return (await this.endOffsets(topic)).reduce((sum, end) => sum + end, 0)
+  }
+
+  /** The end offset of each partition of `topic`, by partition. */
+  async endOffsets(topic: string): Promise<number[]> {
     const partitions = Array.from({ length: this.partitions }, (_, partition) => ({ topic, partition }))
     const offsets = await this.transport.listOffsets(partitions)
-    return offsets.reduce((sum, o) => sum + o.latest, 0)
+    return partitions.map(({ partition }) => offsets.find((o) => o.partition === partition)?.latest ?? 0)
   }
 
   /**

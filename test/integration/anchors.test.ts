@@ -1,5 +1,6 @@
 // The anchors benchmark harness (`npm run bench -- anchors`) at a tiny size, so it keeps working: every system
-// builds and starts (the Kafka Streams program through scripts/jvm, Quix Streams and Python Faust in their venvs),
+// builds and starts (the Kafka Streams program through scripts/jvm, Quix Streams and Python Faust in their venvs,
+// Faustus and Kafka Streams as two processes / stream threads),
 // processes every record of both workloads, and is measured; the JSON report and the chart are written.
 // Figures are not asserted (speed belongs to the benchmark), only that each was measured.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -26,6 +27,7 @@ describe('anchors benchmark harness', () => {
       slowMax: RECORDS,
       timeoutMs: 240_000,
       partitions: 6,
+      processes: 2,
       out,
       verbose: false,
       log: () => {},
@@ -43,6 +45,7 @@ describe('anchors benchmark harness', () => {
     expect(json.rows).toHaveLength(report.rows.length)
     expect(json.kafka).toMatch(/^\d+\.\d+\.\d+$/)
     expect(json.ratios.map((r: { versus: string }) => r.versus)).toContain('Kafka Streams, at-least-once')
+    expect(json.ratios.map((r: { of: string }) => r.of)).toContain('Faustus table, LMDB store, N processes')
     const svg = readFileSync(join(dir, 'anchors.svg'), 'utf8')
     expect(svg).toMatch(/^<svg /)
     for (const spec of SYSTEMS) {

@@ -37,6 +37,8 @@ public final class Anchor {
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, args[1]);
     props.put(StreamsConfig.STATE_DIR_CONFIG, args[7]);
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    // The "-n" systems use every core: one stream thread per core, as Faustus runs one process per core.
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.parseInt(System.getenv().getOrDefault("ANCHOR_THREADS", "1")));
 
     AtomicLong seen = new AtomicLong();
     StreamsBuilder builder = new StreamsBuilder();
