@@ -177,6 +177,7 @@ export class Rewinder {
     // As a revoke would: queued events dropped unprocessed, their tracking ended.
     await conductor.release(held)
     conductor.acks.forget(held)
+    step('releaseMs')
     // As an assignment would: tables rebuild their rolled-back partitions from the committed changelog (or only
     // its last part, after the rebuild ahead).
     await conductor.onAssigned(assignment)
