@@ -268,6 +268,11 @@ export class TableManager implements CollectionHost {
   /** The rebuild ahead of the assignment running (see `recoverAhead`), and what cuts it short (a stop). */
   #ahead: Promise<void> | undefined
   #aheadAbort = new AbortController()
+  /**
+   * Partitions the last rebuild ahead rebuilt, until the next assignment (which clears the others), and the table
+   * changes made before it started (a change since voids it: the assignment rebuilds every partition).
+   */
+  #rebuiltAhead: { partitions: Set<string>; writes: number } | undefined
 
   /**
    * Exactly-once, during a rewind: rebuilds the rolled-back active partitions now, from the committed changelog,
@@ -275,8 +280,8 @@ export class TableManager implements CollectionHost {
    * Safe whatever becomes of that transaction: a read_committed reader only gets records of transactions already
    * decided, so this is a prefix of the committed state; the assignment after the rewind goes on from each store's
    * applied offset to the end offset then (reading what a commit in doubt added, or nothing). A change made to the
-   * tables meanwhile, a rollback, or a failure leaves the partitions to be rebuilt in full by the assignment, as
-   * without this. Never rejects.
+   * tables after it started, a rollback, or a failure leaves the partitions to be rebuilt in full by the assignment,
+   * as without this; so are partitions it did not rebuild (assigned since). Never rejects.
    */
   recoverAhead(): Promise<void> {
     if (!this.#started || !this.rebuildOnAssign) return this.#ahead ?? Promise.resolve()
@@ -291,10 +296,16 @@ export class TableManager implements CollectionHost {
 
   async #recoverAhead(signal: AbortSignal): Promise<void> {
     if (signal.aborted || !this.rebuildOnAssign) return
-    const writes = this.#writes
     this.rebuildOnAssign = false
+    // Partitions assigned later, not rebuilt here, are still cleared by the assignment (as `rebuildOnAssign` does).
+    const rebuilt = new Set<string>()
+    this.#rebuiltAhead = { partitions: rebuilt, writes: this.#writes }
     for (const table of this.tables.values()) {
-      if (!table.global) for (const partition of table.activePartitions) table.clearPartition(partition)
+      if (table.global) continue
+      for (const partition of table.activePartitions) {
+        table.clearPartition(partition)
+        rebuilt.add(aheadKey(table, partition))
+      }
     }
     const started = Date.now()
     try {
@@ -305,7 +316,6 @@ export class TableManager implements CollectionHost {
       this.rebuildOnAssign = true
       this.log.debug({ ...errorFields(error) }, 'table rebuild ahead of the assignment stopped; rebuilt on assignment')
     }
-    if (this.#writes !== writes) this.rebuildOnAssign = true
   }
 
   /** Waits for the rebuild ahead of the assignment to end (cut short with `abort`). */
@@ -341,10 +351,16 @@ export class TableManager implements CollectionHost {
     const actives = byTopic(assignment.actives, this.#byTopic)
     const standbys = byTopic(assignment.standbys, this.#byTopic)
     for (const [topic, table] of this.#byTopic) table.setPartitions(actives.get(topic) ?? [], standbys.get(topic) ?? [])
-    if (this.rebuildOnAssign) {
+    const rebuiltAhead = this.#rebuiltAhead
+    this.#rebuiltAhead = undefined
+    if (this.rebuildOnAssign || rebuiltAhead !== undefined) {
+      const all = this.rebuildOnAssign || rebuiltAhead?.writes !== this.#writes
       this.rebuildOnAssign = false
       for (const table of this.tables.values()) {
-        if (!table.global) for (const partition of table.activePartitions) table.clearPartition(partition)
+        if (table.global) continue
+        for (const partition of table.activePartitions) {
+          if (all || !rebuiltAhead?.partitions.has(aheadKey(table, partition))) table.clearPartition(partition)
+        }
       }
     }
     const started = Date.now()
@@ -478,6 +494,10 @@ function byTopic(partitions: readonly TopicPartition[], tables: Map<string, Coll
     else out.set(topic, [partition])
   }
   return out
+}
+
+function aheadKey(table: Collection, partition: number): string {
+  return `${table.name}\u0000${partition}`
 }
 
 /** `promise`, or a rejection when `signal` aborts first (the promise goes on, unobserved). */
