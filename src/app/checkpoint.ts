@@ -19,6 +19,11 @@ export interface CheckpointState {
   afterFlush(trigger: CheckpointTrigger): Promise<void> | void
   /** Exactly-once: the transaction was aborted; drop the changes it held. */
   rollback(): void
+  /**
+   * Exactly-once, during a rewind after `rollback`: start rebuilding the state from what is committed, before the
+   * failed transaction is known to be aborted (see TableManager.recoverAhead). Never rejects.
+   */
+  recoverAhead?(): Promise<void>
 }
 
 /** What an exactly-once checkpoint needs of the streams to cut a transaction between events. */
@@ -268,6 +273,11 @@ export class Checkpoint {
     this.#options.log.error({ ...errorFields(cause) }, 'checkpoint failed: rolling back the transaction and tables')
     this.rollback()
     this.#options.onAborted(cause)
+  }
+
+  /** Exactly-once, in a rewind after `rollback`: the state starts rebuilding from what is committed. */
+  recoverAhead(): Promise<void> {
+    return Promise.all(this.#state.map((state) => state.recoverAhead?.())).then(() => {})
   }
 
   /** Exactly-once: drops what the aborted transaction held: outputs not yet sent and the tables' changes. */

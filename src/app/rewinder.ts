@@ -115,8 +115,12 @@ export class Rewinder {
         }
         step('replaceProducerMs')
         host.checkpoint.rollback()
-        await this.#fenceOldEpoch()
-        step('fenceMs')
+        // The tables rebuild from the committed changelog while the coordinator still loads or aborts the old
+        // transaction (seconds after a broker restart); step 4 then only reads what was decided meanwhile.
+        const tablesAhead = host.checkpoint.recoverAhead()
+        await this.#fenceOldEpoch(step)
+        await tablesAhead
+        step('tablesAheadWaitMs')
         if (host.closing()) return
         let method: RewindMethod = 'seek'
         if (membershipLost(cause) || !(await this.#seekToCommitted(step))) {
@@ -163,17 +167,22 @@ export class Rewinder {
     const held = partitionsOf(assignment)
     // Nothing assigned: a rebalance is under way (its join reads the committed offsets); rejoining is as cheap.
     if (held.length === 0) return false
-    // As a revoke would: queued events dropped unprocessed, their tracking ended.
-    await conductor.release(held)
-    conductor.acks.forget(held)
-    // As an assignment would: tables rebuild their rolled-back partitions from the committed changelog.
-    await conductor.onAssigned(assignment)
-    step('tableRecoveryMs')
+    // Read while the tables recover (both only need the old transaction decided, which the fence waited for).
     const sources = new Set(conductor.topicNames())
-    const positions = await this.#committedPositions(
+    const reading = this.#committedPositions(
       consumer,
       assignment.actives.filter((tp) => sources.has(tp.topic)),
     )
+    reading.catch(() => {})
+    // As a revoke would: queued events dropped unprocessed, their tracking ended.
+    await conductor.release(held)
+    conductor.acks.forget(held)
+    step('releaseMs')
+    // As an assignment would: tables rebuild their rolled-back partitions from the committed changelog (or only
+    // its last part, after the rebuild ahead).
+    await conductor.onAssigned(assignment)
+    step('tableRecoveryMs')
+    const positions = await reading
     // A rebalance meanwhile: the rewind rejoins (a clean revoke and assignment) instead.
     if (this.#host.consumer !== consumer || consumer.groupMetadata() === undefined) return false
     if (keysOf(consumer.assignment()) !== keysOf(assignment)) return false
@@ -189,7 +198,7 @@ export class Rewinder {
    * epoch left pending (a TxnOffsetCommit cut off by a broker restart). Until both, reading the committed offsets
    * answers UNSTABLE_OFFSET_COMMIT (for the transaction timeout, or for good).
    */
-  async #fenceOldEpoch(): Promise<void> {
+  async #fenceOldEpoch(step: (name: string) => void): Promise<void> {
     const producer = this.#host.producer
     const group = this.#host.consumer?.groupMetadata()
     if (producer === undefined || group === undefined) return
@@ -197,7 +206,9 @@ export class Rewinder {
       // A group that moved on refuses this member's generation (the rewind rejoins); the epoch is fenced anyway.
       if (!isFaustusError(error, 'FST_PRODUCER_FENCED')) throw error
     })
+    step('fenceMs')
     await producer.abort()
+    step('fenceAbortMs')
   }
 
   /** Where each partition starts again: its committed offset, else the log start (`autoOffsetReset: earliest`). */

@@ -43,6 +43,7 @@ export function wireTables(
       tables.rollback()
       joins.reset()
     },
+    recoverAhead: () => tables.recoverAhead(),
   })
   return { tables, joins }
 }

@@ -169,6 +169,7 @@ export class TableManager implements CollectionHost {
   }
 
   writeChangelog(record: Parameters<ChangelogWriter['append']>[0]): void {
+    this.#writes++
     this.#writer.append(record)
   }
 
@@ -176,6 +177,7 @@ export class TableManager implements CollectionHost {
   readonly closedWindowTombstones = new ClosedWindowTombstones()
 
   writeClosedWindowTombstone(record: Parameters<ChangelogWriter['append']>[0]): void {
+    this.#writes++
     this.closedWindowTombstones.write(record, this.#writer)
   }
 
@@ -261,8 +263,74 @@ export class TableManager implements CollectionHost {
     this.rebuildOnAssign = true
   }
 
+  /** Table changes made so far (a rebuild ahead of the assignment is void if any is made during it). */
+  #writes = 0
+  /** The rebuild ahead of the assignment running (see `recoverAhead`), and what cuts it short (a stop). */
+  #ahead: Promise<void> | undefined
+  #aheadAbort = new AbortController()
+  /**
+   * Partitions the last rebuild ahead rebuilt, until the next assignment (which clears the others), and the table
+   * changes made before it started (a change since voids it: the assignment rebuilds every partition).
+   */
+  #rebuiltAhead: { partitions: Set<string>; writes: number } | undefined
+
+  /**
+   * Exactly-once, during a rewind: rebuilds the rolled-back active partitions now, from the committed changelog,
+   * while the transaction coordinator is still loading or aborting the failed transaction, instead of after it.
+   * Safe whatever becomes of that transaction: a read_committed reader only gets records of transactions already
+   * decided, so this is a prefix of the committed state; the assignment after the rewind goes on from each store's
+   * applied offset to the end offset then (reading what a commit in doubt added, or nothing). A change made to the
+   * tables after it started, a rollback, or a failure leaves the partitions to be rebuilt in full by the assignment,
+   * as without this; so are partitions it did not rebuild (assigned since). Never rejects.
+   */
+  recoverAhead(): Promise<void> {
+    if (!this.#started || !this.rebuildOnAssign) return this.#ahead ?? Promise.resolve()
+    const signal = this.#aheadAbort.signal
+    const ahead = (this.#ahead ?? Promise.resolve()).then(() => this.#recoverAhead(signal))
+    this.#ahead = ahead
+    void ahead.finally(() => {
+      if (this.#ahead === ahead) this.#ahead = undefined
+    })
+    return ahead
+  }
+
+  async #recoverAhead(signal: AbortSignal): Promise<void> {
+    if (signal.aborted || !this.rebuildOnAssign) return
+    this.rebuildOnAssign = false
+    // Partitions assigned later, not rebuilt here, are still cleared by the assignment (as `rebuildOnAssign` does).
+    const rebuilt = new Set<string>()
+    this.#rebuiltAhead = { partitions: rebuilt, writes: this.#writes }
+    for (const table of this.tables.values()) {
+      if (table.global) continue
+      for (const partition of table.activePartitions) {
+        table.clearPartition(partition)
+        rebuilt.add(aheadKey(table, partition))
+      }
+    }
+    const started = Date.now()
+    try {
+      const records = await this.#recoverActive(signal)
+      this.lastRecovery = { records, durationMs: Date.now() - started }
+      this.log.debug({ records, durationMs: Date.now() - started }, 'tables rebuilt ahead of the assignment')
+    } catch (error) {
+      this.rebuildOnAssign = true
+      this.log.debug({ ...errorFields(error) }, 'table rebuild ahead of the assignment stopped; rebuilt on assignment')
+    }
+  }
+
+  /** Waits for the rebuild ahead of the assignment to end (cut short with `abort`). */
+  async #settleAhead(abort: boolean): Promise<void> {
+    if (this.#ahead === undefined) return
+    if (abort) {
+      this.#aheadAbort.abort()
+      this.#aheadAbort = new AbortController()
+    }
+    await this.#ahead
+  }
+
   async stop(): Promise<void> {
     if (!this.#started) return
+    await this.#settleAhead(true)
     this.#started = false
     // A failed write already crashed the app or was rewound (and failed every checkpoint since): reported already.
     await this.#writer.flush().catch(() => {})
@@ -278,13 +346,21 @@ export class TableManager implements CollectionHost {
 
   async onAssigned(assignment: Assignment): Promise<void> {
     if (this.tables.size === 0) return
+    // One reader at a time applies changelog records to a store: a rebuild ahead finishes first.
+    await this.#settleAhead(false)
     const actives = byTopic(assignment.actives, this.#byTopic)
     const standbys = byTopic(assignment.standbys, this.#byTopic)
     for (const [topic, table] of this.#byTopic) table.setPartitions(actives.get(topic) ?? [], standbys.get(topic) ?? [])
-    if (this.rebuildOnAssign) {
+    const rebuiltAhead = this.#rebuiltAhead
+    this.#rebuiltAhead = undefined
+    if (this.rebuildOnAssign || rebuiltAhead !== undefined) {
+      const all = this.rebuildOnAssign || rebuiltAhead?.writes !== this.#writes
       this.rebuildOnAssign = false
       for (const table of this.tables.values()) {
-        if (!table.global) for (const partition of table.activePartitions) table.clearPartition(partition)
+        if (table.global) continue
+        for (const partition of table.activePartitions) {
+          if (all || !rebuiltAhead?.partitions.has(aheadKey(table, partition))) table.clearPartition(partition)
+        }
       }
     }
     const started = Date.now()
@@ -322,18 +398,38 @@ export class TableManager implements CollectionHost {
   }
 
   async #recoverAssigned(): Promise<number> {
-    const transport = this.#host.transport()
-    if (transport === undefined) return 0
     const wanted: { table: Collection; partition: number }[] = []
     for (const table of this.tables.values()) {
       for (const partition of table.activePartitions) wanted.push({ table, partition })
       // A global table is read in full before processing starts.
       if (table.global) for (const partition of table.standbyPartitions) wanted.push({ table, partition })
     }
-    if (wanted.length === 0) return 0
-    const offsets = await transport.listOffsets(
+    try {
+      return await this.#recover(wanted)
+    } catch (error) {
+      this.log.error({ ...errorFields(error) }, 'table recovery failed')
+      this.#host.crash(error as Error)
+      throw error
+    }
+  }
+
+  /** The active partitions of the tables that are not global (those a rollback clears), up to `signal`. */
+  #recoverActive(signal: AbortSignal): Promise<number> {
+    const wanted: { table: Collection; partition: number }[] = []
+    for (const table of this.tables.values()) {
+      if (!table.global) for (const partition of table.activePartitions) wanted.push({ table, partition })
+    }
+    return this.#recover(wanted, signal)
+  }
+
+  /** Replays each wanted partition's changelog from its store's applied offset to the end offset now. */
+  async #recover(wanted: { table: Collection; partition: number }[], signal?: AbortSignal): Promise<number> {
+    const transport = this.#host.transport()
+    if (transport === undefined || wanted.length === 0) return 0
+    const listing = transport.listOffsets(
       wanted.map(({ table, partition }) => ({ topic: table.changelogTopic, partition })),
     )
+    const offsets = await (signal === undefined ? listing : untilAborted(listing, signal))
     const tasks: RecoveryTask[] = wanted.map(({ table, partition }, i) => {
       const { earliest, latest } = offsets[i]
       const store = table.store(partition)
@@ -346,18 +442,13 @@ export class TableManager implements CollectionHost {
       }
       return { table, partition, from: Math.max(earliest, (applied ?? -1) + 1), to: latest }
     })
-    try {
-      return await recover(transport, tasks, {
-        log: this.log,
-        stallTimeoutMs: this.#options.recoveryStallMs,
-        app: this.#host.appId,
-        tty: this.#options.tty,
-      })
-    } catch (error) {
-      this.log.error({ ...errorFields(error) }, 'table recovery failed')
-      this.#host.crash(error as Error)
-      throw error
-    }
+    return await recover(transport, tasks, {
+      log: this.log,
+      stallTimeoutMs: this.#options.recoveryStallMs,
+      app: this.#host.appId,
+      tty: this.#options.tty,
+      signal,
+    })
   }
 
   /** Active changelog partitions are not fetched (this worker writes them); standbys resume where their store is. */
@@ -403,4 +494,19 @@ function byTopic(partitions: readonly TopicPartition[], tables: Map<string, Coll
     else out.set(topic, [partition])
   }
   return out
+}
+
+function aheadKey(table: Collection, partition: number): string {
+  return `${table.name}\u0000${partition}`
+}
+
+/** `promise`, or a rejection when `signal` aborts first (the promise goes on, unobserved). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {})
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('aborted'))
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }

@@ -22,6 +22,8 @@ export interface RecoveryOptions {
   tty?: boolean
   /** The app id, named in diagnostics messages. */
   app?: string
+  /** Stops the replay (rejecting); what was applied stays applied. */
+  signal?: AbortSignal
 }
 
 interface Position {
@@ -56,6 +58,8 @@ export async function recover(transport: Transport, tasks: RecoveryTask[], optio
   const done = new Promise<void>((resolve, reject) => {
     settle = (error) => (error ? reject(error) : resolve())
   })
+  // Settled (stalled, aborted) maybe before it is awaited: observed at once, rethrown by the await below.
+  done.catch(() => {})
 
   const apply = (records: ConsumedRecord[]) => {
     let i = 0
@@ -120,11 +124,15 @@ export async function recover(transport: Transport, tasks: RecoveryTask[], optio
     },
     Math.max(10, Math.min(1000, options.stallTimeoutMs / 4)),
   )
+  const onAbort = () => settle(new Error('table recovery aborted'))
+  options.signal?.addEventListener('abort', onAbort, { once: true })
+  if (options.signal?.aborted) onAbort()
   try {
     await reader.assign(todo.map((t) => ({ topic: t.table.changelogTopic, partition: t.partition, offset: t.from })))
     await reader.start()
     await done
   } finally {
+    options.signal?.removeEventListener('abort', onAbort)
     clearInterval(watchdog)
     progress.finish()
     await reader.close()

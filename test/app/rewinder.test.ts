@@ -39,7 +39,7 @@ describe('Rewinder', () => {
       log: createLogger({ level: 'silent' }),
       revokeTimeoutMs: 1_000,
       conductor: { acks: { inFlight: () => 0 } },
-      checkpoint: { rollback: () => outputs.discard(), resume: () => {} },
+      checkpoint: { rollback: () => outputs.discard(), recoverAhead: async () => {}, resume: () => {} },
       producer,
       consumer: undefined,
       transport: undefined,

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest'
 import { isFaustusError } from '../../src/errors.ts'
 import { toTransportError, withRetries } from '../../src/transport/kafka/errors.ts'
 import { classify, KAFKA_ERROR_KINDS } from '../../src/transport/kafka/faults.ts'
-import { resolveConfig, retryDelayMs } from '../../src/transport/kafka/options.ts'
+import { answeredRetryDelayMs, resolveConfig, retryDelayMs } from '../../src/transport/kafka/options.ts'
 
 function systemError(code: string): Error {
   return Object.assign(new Error(`getaddrinfo ${code} nowhere.invalid`), { code })
@@ -151,6 +151,17 @@ describe('withRetries', () => {
     expect([1, 2, 3, 4, 5, 6, 9].map((attempt) => retryDelayMs(attempt, 'NETWORK'))).toEqual([
       100, 200, 400, 800, 1000, 1000, 1000,
     ])
+  })
+
+  it('retries leadership settling after a restart every 100 ms at first, then with backoff (our own retries)', () => {
+    expect([1, 2, 5, 10, 11, 12].map((attempt) => answeredRetryDelayMs(attempt, 'UNKNOWN_LEADER_EPOCH'))).toEqual([
+      100, 100, 100, 100, 1000, 1000,
+    ])
+    expect([1, 2, 3, 4, 5].map((attempt) => answeredRetryDelayMs(attempt, 'NETWORK'))).toEqual([
+      100, 200, 400, 800, 1000,
+    ])
+    // The library's own bounded retries keep the backoff that spans the connect deadline.
+    expect([1, 2, 3].map((attempt) => retryDelayMs(attempt, 'UNKNOWN_LEADER_EPOCH'))).toEqual([100, 200, 400])
   })
 
   it('fails at once on a configuration error', async () => {

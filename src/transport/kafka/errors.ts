@@ -2,7 +2,7 @@ import { type ClusterMetadata, findErrorBy } from '@platformatic/kafka'
 import { isFaustusError, TransportError } from '../../errors.ts'
 import { describeError } from './describe.ts'
 import { classify, isRetriable, KAFKA_ERROR_KINDS } from './faults.ts'
-import { type KafkaConfig, retryDelayMs } from './options.ts'
+import { answeredRetryDelayMs, type KafkaConfig } from './options.ts'
 import { findSecurityFailure, securityError, securityFailureOf } from './security.ts'
 
 export { describeError }
@@ -132,7 +132,7 @@ export async function withRetries<T>(
       const network = errorId === 'NETWORK'
       if (unreachable && !network) backoffFrom = attempt - 1
       unreachable = network
-      const delay = Math.min(retryDelayMs(attempt - backoffFrom, errorId), remaining)
+      const delay = Math.min(answeredRetryDelayMs(attempt - backoffFrom, errorId), remaining)
       noteRetry(config, what, attempt, delay, error)
       await sleep(delay, options.signal)
     }

@@ -184,6 +184,28 @@ export function retryDelayMs(attempt: number, errorId: string): number {
   return BUSY_COORDINATOR.has(errorId) ? Math.min(delay, 100) : delay
 }
 
+/**
+ * Answers of a broker that is up while partition leadership settles after it restarted (its leader epochs catch up
+ * within a second or so). Our own retry loops (`withRetries`, which go on for as long as the broker may come back)
+ * retry them every 100 ms for the first `SETTLING_FAST_RETRIES` answers, then with the usual backoff (a partition
+ * left without a leader is not hammered); the library's bounded retries keep the backoff that spans the connect
+ * deadline.
+ */
+const SETTLING_LEADERSHIP = new Set([
+  'UNKNOWN_LEADER_EPOCH',
+  'FENCED_LEADER_EPOCH',
+  'NOT_LEADER_OR_FOLLOWER',
+  'LEADER_NOT_AVAILABLE',
+  'OFFSET_NOT_AVAILABLE',
+])
+const SETTLING_FAST_RETRIES = 10
+
+/** Backoff before our own retry `attempt` (counted from the broker's first answer) after `errorId`. */
+export function answeredRetryDelayMs(attempt: number, errorId: string): number {
+  const delay = retryDelayMs(attempt, errorId)
+  return SETTLING_LEADERSHIP.has(errorId) && attempt <= SETTLING_FAST_RETRIES ? Math.min(delay, 100) : delay
+}
+
 /** How many retries with `backoffMs` fit in `deadlineMs`. */
 export function retriesWithin(deadlineMs: number): number {
   let retries = 0
