@@ -18,7 +18,8 @@ import type {
 import { ChangelogWriter } from './changelog.ts'
 import { ClosedWindowTombstones } from './closed-tombstones.ts'
 import type { ChangelogSpec, Collection, CollectionHost } from './collection.ts'
-import { type RecoveryTask, recover } from './recovery.ts'
+import { RebuildAhead, type RebuildAheadHost } from './rebuild-ahead.ts'
+import { replayChangelogs } from './recovery.ts'
 
 /** Most time between two store flushes at checkpoints triggered by the ack count (see `afterFlush`). */
 const STORE_FLUSH_MS = 1000
@@ -73,7 +74,7 @@ export interface RecoveryStats {
  * of each checkpoint), recovery of active partitions on assignment (before fetching resumes), standby partitions
  * followed through the group consumer, and the assignor's view of which topics are changelogs.
  */
-export class TableManager implements CollectionHost {
+export class TableManager implements CollectionHost, RebuildAheadHost {
   readonly tables = new Map<string, Collection>()
   readonly #host: TableManagerHost
   readonly #byTopic = new Map<string, Collection>()
@@ -169,7 +170,7 @@ export class TableManager implements CollectionHost {
   }
 
   writeChangelog(record: Parameters<ChangelogWriter['append']>[0]): void {
-    this.#writes++
+    this.#ahead.writes++
     this.#writer.append(record)
   }
 
@@ -177,7 +178,7 @@ export class TableManager implements CollectionHost {
   readonly closedWindowTombstones = new ClosedWindowTombstones()
 
   writeClosedWindowTombstone(record: Parameters<ChangelogWriter['append']>[0]): void {
-    this.#writes++
+    this.#ahead.writes++
     this.closedWindowTombstones.write(record, this.#writer)
   }
 
@@ -263,74 +264,17 @@ export class TableManager implements CollectionHost {
     this.rebuildOnAssign = true
   }
 
-  /** Table changes made so far (a rebuild ahead of the assignment is void if any is made during it). */
-  #writes = 0
-  /** The rebuild ahead of the assignment running (see `recoverAhead`), and what cuts it short (a stop). */
-  #ahead: Promise<void> | undefined
-  #aheadAbort = new AbortController()
-  /**
-   * Partitions the last rebuild ahead rebuilt, until the next assignment (which clears the others), and the table
-   * changes made before it started (a change since voids it: the assignment rebuilds every partition).
-   */
-  #rebuiltAhead: { partitions: Set<string>; writes: number } | undefined
+  /** Exactly-once rewinds rebuild the tables while the coordinator settles the failed transaction. */
+  readonly #ahead = new RebuildAhead(this)
 
-  /**
-   * Exactly-once, during a rewind: rebuilds the rolled-back active partitions now, from the committed changelog,
-   * while the transaction coordinator is still loading or aborting the failed transaction, instead of after it.
-   * Safe whatever becomes of that transaction: a read_committed reader only gets records of transactions already
-   * decided, so this is a prefix of the committed state; the assignment after the rewind goes on from each store's
-   * applied offset to the end offset then (reading what a commit in doubt added, or nothing). A change made to the
-   * tables after it started, a rollback, or a failure leaves the partitions to be rebuilt in full by the assignment,
-   * as without this; so are partitions it did not rebuild (assigned since). Never rejects.
-   */
+  /** Starts the rebuild ahead of the assignment (see `RebuildAhead`); never rejects. */
   recoverAhead(): Promise<void> {
-    if (!this.#started || !this.rebuildOnAssign) return this.#ahead ?? Promise.resolve()
-    const signal = this.#aheadAbort.signal
-    const ahead = (this.#ahead ?? Promise.resolve()).then(() => this.#recoverAhead(signal))
-    this.#ahead = ahead
-    void ahead.finally(() => {
-      if (this.#ahead === ahead) this.#ahead = undefined
-    })
-    return ahead
-  }
-
-  async #recoverAhead(signal: AbortSignal): Promise<void> {
-    if (signal.aborted || !this.rebuildOnAssign) return
-    this.rebuildOnAssign = false
-    // Partitions assigned later, not rebuilt here, are still cleared by the assignment (as `rebuildOnAssign` does).
-    const rebuilt = new Set<string>()
-    this.#rebuiltAhead = { partitions: rebuilt, writes: this.#writes }
-    for (const table of this.tables.values()) {
-      if (table.global) continue
-      for (const partition of table.activePartitions) {
-        table.clearPartition(partition)
-        rebuilt.add(aheadKey(table, partition))
-      }
-    }
-    const started = Date.now()
-    try {
-      const records = await this.#recoverActive(signal)
-      this.lastRecovery = { records, durationMs: Date.now() - started }
-      this.log.debug({ records, durationMs: Date.now() - started }, 'tables rebuilt ahead of the assignment')
-    } catch (error) {
-      this.rebuildOnAssign = true
-      this.log.debug({ ...errorFields(error) }, 'table rebuild ahead of the assignment stopped; rebuilt on assignment')
-    }
-  }
-
-  /** Waits for the rebuild ahead of the assignment to end (cut short with `abort`). */
-  async #settleAhead(abort: boolean): Promise<void> {
-    if (this.#ahead === undefined) return
-    if (abort) {
-      this.#aheadAbort.abort()
-      this.#aheadAbort = new AbortController()
-    }
-    await this.#ahead
+    return this.#started ? this.#ahead.start() : Promise.resolve()
   }
 
   async stop(): Promise<void> {
     if (!this.#started) return
-    await this.#settleAhead(true)
+    await this.#ahead.settle(true)
     this.#started = false
     // A failed write already crashed the app or was rewound (and failed every checkpoint since): reported already.
     await this.#writer.flush().catch(() => {})
@@ -347,22 +291,11 @@ export class TableManager implements CollectionHost {
   async onAssigned(assignment: Assignment): Promise<void> {
     if (this.tables.size === 0) return
     // One reader at a time applies changelog records to a store: a rebuild ahead finishes first.
-    await this.#settleAhead(false)
+    await this.#ahead.settle(false)
     const actives = byTopic(assignment.actives, this.#byTopic)
     const standbys = byTopic(assignment.standbys, this.#byTopic)
     for (const [topic, table] of this.#byTopic) table.setPartitions(actives.get(topic) ?? [], standbys.get(topic) ?? [])
-    const rebuiltAhead = this.#rebuiltAhead
-    this.#rebuiltAhead = undefined
-    if (this.rebuildOnAssign || rebuiltAhead !== undefined) {
-      const all = this.rebuildOnAssign || rebuiltAhead?.writes !== this.#writes
-      this.rebuildOnAssign = false
-      for (const table of this.tables.values()) {
-        if (table.global) continue
-        for (const partition of table.activePartitions) {
-          if (all || !rebuiltAhead?.partitions.has(aheadKey(table, partition))) table.clearPartition(partition)
-        }
-      }
-    }
+    this.#ahead.clearAtAssignment()
     const started = Date.now()
     const records = await this.#recoverAssigned()
     this.lastRecovery = { records, durationMs: Date.now() - started }
@@ -414,7 +347,7 @@ export class TableManager implements CollectionHost {
   }
 
   /** The active partitions of the tables that are not global (those a rollback clears), up to `signal`. */
-  #recoverActive(signal: AbortSignal): Promise<number> {
+  replayActive(signal: AbortSignal): Promise<number> {
     const wanted: { table: Collection; partition: number }[] = []
     for (const table of this.tables.values()) {
       if (!table.global) for (const partition of table.activePartitions) wanted.push({ table, partition })
@@ -422,27 +355,10 @@ export class TableManager implements CollectionHost {
     return this.#recover(wanted, signal)
   }
 
-  /** Replays each wanted partition's changelog from its store's applied offset to the end offset now. */
-  async #recover(wanted: { table: Collection; partition: number }[], signal?: AbortSignal): Promise<number> {
+  #recover(wanted: { table: Collection; partition: number }[], signal?: AbortSignal): Promise<number> {
     const transport = this.#host.transport()
-    if (transport === undefined || wanted.length === 0) return 0
-    const listing = transport.listOffsets(
-      wanted.map(({ table, partition }) => ({ topic: table.changelogTopic, partition })),
-    )
-    const offsets = await (signal === undefined ? listing : untilAborted(listing, signal))
-    const tasks: RecoveryTask[] = wanted.map(({ table, partition }, i) => {
-      const { earliest, latest } = offsets[i]
-      const store = table.store(partition)
-      const applied = store.appliedOffset()
-      if (applied !== undefined && applied >= latest) {
-        // The store is ahead of its changelog (the topic was recreated): start over from the changelog.
-        this.log.warn({ table: table.name, partition, applied, latest }, 'store ahead of changelog: rebuilding')
-        table.clearPartition(partition)
-        return { table, partition, from: earliest, to: latest }
-      }
-      return { table, partition, from: Math.max(earliest, (applied ?? -1) + 1), to: latest }
-    })
-    return await recover(transport, tasks, {
+    if (transport === undefined) return Promise.resolve(0)
+    return replayChangelogs(transport, wanted, {
       log: this.log,
       stallTimeoutMs: this.#options.recoveryStallMs,
       app: this.#host.appId,
@@ -494,19 +410,4 @@ function byTopic(partitions: readonly TopicPartition[], tables: Map<string, Coll
     else out.set(topic, [partition])
   }
   return out
-}
-
-function aheadKey(table: Collection, partition: number): string {
-  return `${table.name}\u0000${partition}`
-}
-
-/** `promise`, or a rejection when `signal` aborts first (the promise goes on, unobserved). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  promise.catch(() => {})
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Error('aborted'))
-    if (signal.aborted) return onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
 }

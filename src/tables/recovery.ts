@@ -150,3 +150,42 @@ function describe({ task, next }: Position) {
     total: to - from,
   }
 }
+
+/**
+ * Replays each wanted partition's changelog from its store's applied offset to the end offset now (from the start
+ * when the store is ahead of its changelog: the topic was recreated).
+ */
+export async function replayChangelogs(
+  transport: Transport,
+  wanted: { table: Collection; partition: number }[],
+  options: RecoveryOptions,
+): Promise<number> {
+  if (wanted.length === 0) return 0
+  const listing = transport.listOffsets(
+    wanted.map(({ table, partition }) => ({ topic: table.changelogTopic, partition })),
+  )
+  const offsets = await (options.signal === undefined ? listing : untilAborted(listing, options.signal))
+  const tasks: RecoveryTask[] = wanted.map(({ table, partition }, i) => {
+    const { earliest, latest } = offsets[i]
+    const store = table.store(partition)
+    const applied = store.appliedOffset()
+    if (applied !== undefined && applied >= latest) {
+      options.log.warn({ table: table.name, partition, applied, latest }, 'store ahead of changelog: rebuilding')
+      table.clearPartition(partition)
+      return { table, partition, from: earliest, to: latest }
+    }
+    return { table, partition, from: Math.max(earliest, (applied ?? -1) + 1), to: latest }
+  })
+  return await recover(transport, tasks, options)
+}
+
+/** `promise`, or a rejection when `signal` aborts first (the promise goes on, unobserved). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {})
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('aborted'))
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
