@@ -249,7 +249,12 @@ export class FaultRun {
               worker: string
             }
             this.seen.set(value.id, (this.seen.get(value.id) ?? 0) + 1)
-            this.relays.push({ ...value, outPartition: record.partition, outOffset: record.offset, arrivedAt: Date.now() })
+            this.relays.push({
+              ...value,
+              outPartition: record.partition,
+              outOffset: record.offset,
+              arrivedAt: Date.now(),
+            })
           }
         },
       },
@@ -477,7 +482,19 @@ export class FaultRun {
     for (const isolation of ['read_committed', 'read_uncommitted']) {
       const out = spawnSync(
         'kcat',
-        ['-C', '-b', this.bootstrap, '-t', this.output, '-X', `isolation.level=${isolation}`, '-e', '-q', '-f', '%p %o %s\n'],
+        [
+          '-C',
+          '-b',
+          this.bootstrap,
+          '-t',
+          this.output,
+          '-X',
+          `isolation.level=${isolation}`,
+          '-e',
+          '-q',
+          '-f',
+          '%p %o %s\n',
+        ],
         { maxBuffer: 1 << 30 },
       )
       if (out.status !== 0) continue

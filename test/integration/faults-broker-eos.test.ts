@@ -64,6 +64,10 @@ describe('fault: single broker restarts under exactly-once', () => {
     console.log(
       `exactly-once broker restarts: ${records} inputs (${inputDuplicated} written twice by the feeder), ${lost} lost, ${duplicated} duplicated`,
     )
+    // Duplicates: is the second copy really committed? A fresh read_committed reader and kcat read the output again
+    // (dumps in bench/results/faults-logs/<run>-output-*.txt).
+    if (duplicated > 0)
+      console.log(`exactly-once broker restarts: read again ${JSON.stringify(await f.rereadOutput())}`)
     expect(records).toBeGreaterThan(0)
     expect(lost).toBe(0)
     expect(f.unexpectedExits).toEqual([])
