@@ -464,10 +464,10 @@ export class FaultRun {
    * ours, and by kcat (librdkafka) read_committed and read_uncommitted, each written to the run's log folder as
    * `partition offset id` lines; returns the duplicated ids each reader finds (beyond the input's copies).
    */
-  async rereadOutput(): Promise<{ fresh: number; kcatCommitted: number | undefined }> {
+  async rereadOutput(): Promise<{ fresh: number; freshReadToEnd: boolean; kcatCommitted: number | undefined }> {
     const lines: string[] = []
     const fresh = new Map<number, number>()
-    await this.#readToEnd(this.output, (record) => {
+    const freshReadToEnd = await this.#readToEnd(this.output, (record) => {
       const id = (JSON.parse(record.value!.toString()) as { id: number }).id
       fresh.set(id, (fresh.get(id) ?? 0) + 1)
       lines.push(`${record.partition} ${record.offset} ${id}`)
@@ -497,9 +497,12 @@ export class FaultRun {
         ],
         { maxBuffer: 1 << 30 },
       )
-      if (out.status !== 0) continue
-      const text = out.stdout.toString()
+      const text = out.stdout?.toString() ?? ''
       writeFileSync(join(this.#logDir, `${this.run}-output-kcat-${isolation}.txt`), text)
+      if (out.status !== 0) {
+        writeFileSync(join(this.#logDir, `${this.run}-output-kcat-${isolation}.err`), `${out.error ?? out.stderr}`)
+        continue
+      }
       if (isolation === 'read_committed') {
         const counts = new Map<number, number>()
         for (const line of text.split('\n')) {
@@ -511,7 +514,7 @@ export class FaultRun {
         kcatCommitted = extra(counts)
       }
     }
-    return { fresh: extra(fresh), kcatCommitted }
+    return { fresh: extra(fresh), freshReadToEnd, kcatCommitted }
   }
 
   /** The node id leading `topic`[`partition`]. */
