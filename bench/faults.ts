@@ -87,6 +87,11 @@ const result = {
 writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`)
 writeFileSync(values.out.replace(/\.json$/, '.svg'), renderChart(rows))
 process.stdout.write(`${table(rows)}\n`)
+// Exactly-once promises one output per input copy: a duplicated output fails the run (the scenario's log names the
+// duplicated inputs, their output offsets, and what a fresh read of the output found).
+const duplicatedUnderEos = rows.filter((r) => r.guarantee === 'exactly_once' && r.duplicated > 0)
+for (const r of duplicatedUnderEos) log(`FAILED: ${r.scenario}: ${r.duplicated} outputs duplicated under exactly-once`)
+if (duplicatedUnderEos.length > 0) process.exitCode = 1
 
 function table(list: ScenarioRow[]): string {
   const lines = [

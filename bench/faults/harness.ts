@@ -1,9 +1,9 @@
 // Building blocks of the fault suite: worker processes (bench/faults/worker.ts), a feeder producing numbered input
 // records at a steady rate, and a reader following the output topic; the tally counts lost and duplicated records
 // after reading the output to its end offsets, and the time to resume after each fault.
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { createWriteStream, mkdirSync } from 'node:fs'
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Admin } from '@platformatic/kafka'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
@@ -61,8 +61,9 @@ export class FaultRun {
     relayedAt: number
     partition: number
     worker: string
-    /** Output partition, and when the reader got it. */
+    /** Output partition and offset, and when the reader got it. */
     outPartition: number
+    outOffset: number
     arrivedAt: number
   }[] = []
   readonly #positions = new Map<number, number>()
@@ -248,7 +249,12 @@ export class FaultRun {
               worker: string
             }
             this.seen.set(value.id, (this.seen.get(value.id) ?? 0) + 1)
-            this.relays.push({ ...value, outPartition: record.partition, arrivedAt: Date.now() })
+            this.relays.push({
+              ...value,
+              outPartition: record.partition,
+              outOffset: record.offset,
+              arrivedAt: Date.now(),
+            })
           }
         },
       },
@@ -451,6 +457,64 @@ export class FaultRun {
     const readToEnd = ends.every((end) => (positions.get(end.partition) ?? 0) >= end.latest)
     await reader.close()
     return readToEnd
+  }
+
+  /**
+   * Diagnostics for duplicated outputs: the output read again from the start by a fresh read_committed reader of
+   * ours, and by kcat (librdkafka) read_committed and read_uncommitted, each written to the run's log folder as
+   * `partition offset id` lines; returns the duplicated ids each reader finds (beyond the input's copies).
+   */
+  async rereadOutput(): Promise<{ fresh: number; freshReadToEnd: boolean; kcatCommitted: number | undefined }> {
+    const lines: string[] = []
+    const fresh = new Map<number, number>()
+    const freshReadToEnd = await this.#readToEnd(this.output, (record) => {
+      const id = (JSON.parse(record.value!.toString()) as { id: number }).id
+      fresh.set(id, (fresh.get(id) ?? 0) + 1)
+      lines.push(`${record.partition} ${record.offset} ${id}`)
+    })
+    writeFileSync(join(this.#logDir, `${this.run}-output-fresh.txt`), `${lines.join('\n')}\n`)
+    const extra = (counts: Map<number, number>) => {
+      let n = 0
+      for (const [id, c] of counts) n += Math.max(0, c - Math.max(1, this.inputCopies?.get(id) ?? 1))
+      return n
+    }
+    let kcatCommitted: number | undefined
+    for (const isolation of ['read_committed', 'read_uncommitted']) {
+      const out = spawnSync(
+        'kcat',
+        [
+          '-C',
+          '-b',
+          this.bootstrap,
+          '-t',
+          this.output,
+          '-X',
+          `isolation.level=${isolation}`,
+          '-e',
+          '-q',
+          '-f',
+          '%p %o %s\n',
+        ],
+        { maxBuffer: 1 << 30 },
+      )
+      const text = out.stdout?.toString() ?? ''
+      writeFileSync(join(this.#logDir, `${this.run}-output-kcat-${isolation}.txt`), text)
+      if (out.status !== 0) {
+        writeFileSync(join(this.#logDir, `${this.run}-output-kcat-${isolation}.err`), `${out.error ?? out.stderr}`)
+        continue
+      }
+      if (isolation === 'read_committed') {
+        const counts = new Map<number, number>()
+        for (const line of text.split('\n')) {
+          const json = line.slice(line.indexOf(' ', line.indexOf(' ') + 1) + 1)
+          if (!json) continue
+          const id = (JSON.parse(json) as { id: number }).id
+          counts.set(id, (counts.get(id) ?? 0) + 1)
+        }
+        kcatCommitted = extra(counts)
+      }
+    }
+    return { fresh: extra(fresh), freshReadToEnd, kcatCommitted }
   }
 
   /** The node id leading `topic`[`partition`]. */

@@ -40,18 +40,23 @@ async function finish(
   const result: ScenarioRow = { ...row, ...f.tally(), workerExits: exits, ...(table ? { table } : {}) }
   if (!drained) result.note = `${result.note ?? ''} output not drained before the deadline`.trim()
   if (f.feedErrors > 0) result.note = `${result.note ?? ''} ${f.feedErrors} feeder sends failed`.trim()
-  if (result.duplicated > 0) log(`${row.scenario}: duplicated inputs ${JSON.stringify(duplicateRelays(f))}`)
+  if (result.duplicated > 0) {
+    log(`${row.scenario}: duplicated inputs ${JSON.stringify(duplicateRelays(f))}`)
+    log(`${row.scenario}: output read again after the run (run ${f.run}): ${JSON.stringify(await f.rereadOutput())}`)
+  }
   log(`${row.scenario}: ${JSON.stringify(result)}`)
   await f.close()
   return result
 }
 
 /** The relays of the first inputs that are in the output more than once: when and where each copy was processed. */
-function duplicateRelays(f: FaultRun, limit = 10): { id: number; relays: [number, number, string][] }[] {
+function duplicateRelays(f: FaultRun, limit = 10): { id: number; relays: [number, number, string, string][] }[] {
   const ids = [...f.seen].filter(([id, n]) => n > Math.max(1, f.inputCopies?.get(id) ?? 1)).slice(0, limit)
   return ids.map(([id]) => ({
     id,
-    relays: f.relays.filter((r) => r.id === id).map((r) => [r.relayedAt, r.partition, r.worker]),
+    relays: f.relays
+      .filter((r) => r.id === id)
+      .map((r) => [r.relayedAt, r.partition, r.worker, `${r.outPartition}@${r.outOffset}`]),
   }))
 }
 

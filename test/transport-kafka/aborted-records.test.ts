@@ -94,6 +94,57 @@ describe('read_committed: aborted transactions across fetch responses', () => {
   })
 })
 
+// The reads a broker restart causes (fetch sessions reset, a response dropped and fetched again from an earlier
+// offset, a fetch starting inside a transaction, one producer id across epochs): the broker lists every aborted
+// transaction whose marker is at or after the fetch offset, so each read on its own must drop the aborted records.
+describe('read_committed: aborted transactions in the reads of a broker restart', () => {
+  // Producer 9 (one exactly-once worker across epochs): committed 0-1 (marker 2), aborted 3-6 (marker 7, written by
+  // the epoch that fenced it), committed 8-9 (marker 10); producer 4 commits 11 (marker 12).
+  const log = [
+    batch(0, 2, 9n),
+    marker(2, 9n, 'commit'),
+    batch(3, 2, 9n),
+    batch(5, 2, 9n),
+    marker(7, 9n, 'abort'),
+    batch(8, 2, 9n),
+    marker(10, 9n, 'commit'),
+    batch(11, 1, 4n),
+    marker(12, 4n, 'commit'),
+  ]
+  const aborted = [{ producerId: 9n, firstOffset: 3n }]
+  const committed = ['9@0', '9@1', '9@8', '9@9', '4@11']
+  /** The log's batches a fetch from `from` gets (from the batch holding `from`, up to `upTo`), and what it reads. */
+  const read = (from: number, upTo = 13) => {
+    const batches = log.filter((b) => {
+      const last = Number(b.firstOffset) + b.lastOffsetDelta
+      return last >= from && Number(b.firstOffset) < upTo
+    })
+    // The broker lists the aborted transactions whose marker is at or after the fetch offset.
+    const listed = from <= 7 ? aborted : []
+    return toConsumedRecords('t', 0, batches, from, listed)
+  }
+
+  it('reads only committed records whatever offset a fetch starts at, inside the aborted transaction too', () => {
+    for (let from = 0; from <= 12; from++) {
+      expect(values(read(from).records)).toEqual(committed.filter((v) => Number(v.split('@')[1]) >= from))
+    }
+  })
+
+  it('reads only committed records when responses end anywhere and the next fetch starts where one ended', () => {
+    for (let cut = 1; cut <= 12; cut++) {
+      const first = read(0, cut)
+      const second = read(first.nextOffset)
+      expect([...values(first.records), ...values(second.records)]).toEqual(committed)
+    }
+  })
+
+  it('reads only committed records when a response is dropped and fetched again from an earlier offset', () => {
+    // A fetch session reset: the response up to 5 is read, then everything again from 3 and from 0.
+    const again = [read(0, 5), read(3), read(0)].flatMap((r) => values(r.records))
+    expect(again).toEqual(['9@0', '9@1', ...committed.slice(2), ...committed])
+  })
+})
+
 describe("the library's Fetch API, wrapped", () => {
   it("moves each partition's aborted transactions out of the library's reach, to ours", async () => {
     const aborted = [{ producerId: 9n, firstOffset: 0n }]
