@@ -129,7 +129,7 @@ export const SettingsSchema = Type.Object(
     workerHeapGrowthPercent: Type.Integer({
       minimum: 0,
       maximum: 300,
-      default: 100,
+      default: 50,
       description:
         "How far (%) a worker lets V8's heap grow past its live size before a full collection (process-wide); 0: V8's own rule, up to 4x the live size",
     }),
