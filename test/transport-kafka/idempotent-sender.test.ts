@@ -2,7 +2,12 @@
 // and partition: the next sequence, and the batches written, which a retry with the same sequence gets back).
 import { describe, expect, it } from 'vitest'
 import { hasKafkaError } from '../../src/transport/kafka/errors.ts'
-import { IdempotentSender, type PartitionBatch, type SenderWire } from '../../src/transport/kafka/idempotent-sender.ts'
+import {
+  IdempotentSender,
+  type PartitionBatch,
+  partitionBatches,
+  type SenderWire,
+} from '../../src/transport/kafka/idempotent-sender.ts'
 import { resolveConfig } from '../../src/transport/kafka/options.ts'
 import type { Message } from '../../src/transport/kafka/produce-requests.ts'
 
@@ -102,5 +107,25 @@ describe('IdempotentSender', () => {
     expect(broker.logs.get('t:1')).toEqual(['x'])
     expect(sender.stats.sessions).toBe(2)
     expect(sender.stats.resequenced).toBe(1)
+  })
+
+  it('groups interleaved partitions into one batch each, in order, with consecutive sequences', () => {
+    const session = { id: 1n, epoch: 0, next: new Map<string, number>() }
+    const input = [
+      ...messages(0, 'a', 'b'),
+      ...messages(1, 'x'),
+      ...messages(0, 'c'),
+      { topic: 'u', partition: 0, value: Buffer.from('z') },
+      ...messages(1, 'y'),
+    ]
+    const first = partitionBatches(input, session)
+    const view = (batches: PartitionBatch[]) =>
+      batches.map((b) => [`${b.topic}:${b.partition}`, b.sequence, b.messages.map((m) => m.value!.toString())])
+    expect(view(first)).toEqual([
+      ['t:0', 0, ['a', 'b', 'c']],
+      ['t:1', 0, ['x', 'y']],
+      ['u:0', 0, ['z']],
+    ])
+    expect(view(partitionBatches(messages(0, 'd'), session))).toEqual([['t:0', 3, ['d']]])
   })
 })

@@ -79,7 +79,13 @@ export function assignSequences(session: ProducerSession, batches: PartitionBatc
 /** Splits a request's messages (in order) into one batch per partition. */
 export function partitionBatches(messages: Message[], session: ProducerSession): PartitionBatch[] {
   const byPartition = new Map<string, PartitionBatch>()
+  // Consecutive messages mostly share a partition (outputs follow the consumed batches): no key string for them.
+  let last: PartitionBatch | undefined
   for (const message of messages) {
+    if (last !== undefined && last.partition === (message.partition ?? 0) && last.topic === message.topic) {
+      last.messages.push(message)
+      continue
+    }
     const key = `${message.topic}:${message.partition ?? 0}`
     let batch = byPartition.get(key)
     if (batch === undefined) {
@@ -94,6 +100,7 @@ export function partitionBatches(messages: Message[], session: ProducerSession):
       byPartition.set(key, batch)
     }
     batch.messages.push(message)
+    last = batch
   }
   const batches = [...byPartition.values()]
   assignSequences(session, batches)
@@ -349,7 +356,10 @@ export function libraryWire(
         getWithDefault(key: string, fallback: number): number
       }
       sequences.getWithDefault = (key, fallback) => sequences.get(key) ?? fallback
-      const messages = batches.flatMap((b) => b.messages.map((m) => ({ ...m, headers: m.headers ?? new Map() })))
+      // The messages themselves, not copies: the library encodes absent headers as none (and only sets a timestamp,
+      // which ours already have).
+      const messages: Message[] = []
+      for (const b of batches) for (const m of b.messages) messages.push(m)
       const { id, epoch } = batches[0].session
       return produce.async(connection, ProduceAcks.ALL, config.requestTimeoutMs, messages, {
         producerId: id,

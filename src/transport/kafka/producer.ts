@@ -352,7 +352,8 @@ export class KafkaProducer implements Producer, TransactionalProducer {
           })
           own.push({ topic: record.topic, partition, offset: -1, timestamp })
         }
-        metadata.push(...own)
+        // Not push(...own): a send of over ~100k records would pass the engine's argument limit.
+        for (let i = 0; i < own.length; i++) metadata.push(own[i])
         accepted.push({ pending, metadata: own })
       } catch (error) {
         messages.length = start
