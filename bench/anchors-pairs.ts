@@ -71,6 +71,8 @@ try {
             total,
             group,
             stateDir: stateRoot,
+            processes: 1,
+            lastOffsets: [],
           },
           { admin, timeoutMs: 900_000, verbose: process.env.PAIRS_VERBOSE === '1' },
         )
