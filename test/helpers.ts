@@ -37,6 +37,15 @@ export function brokerOf(app: App | string): MemoryBroker {
   return memoryBrokers.get(memoryBrokerName(typeof app === 'string' ? app : app.settings.broker))
 }
 
+/** Whether the app's group committed every record of `topic`'s `partitions` on its memory broker. */
+export function committedToEnd(app: App, topic: string, partitions: readonly number[]): boolean {
+  const memory = brokerOf(app)
+  const group = memory.group(app.groupId)
+  return partitions.every(
+    (partition) => group.committed({ topic, partition }) === memory.log({ topic, partition }).latest,
+  )
+}
+
 /**
  * A transport of its own to the app's broker (memory or Kafka), connected: to produce input, read outputs and
  * committed offsets beside the app. The caller closes it.

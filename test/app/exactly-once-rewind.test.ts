@@ -8,7 +8,7 @@ import type { App } from '../../src/index.ts'
 import { MemoryTransactionalProducer } from '../../src/transport/memory/transactions.ts'
 import { MemoryTransport } from '../../src/transport/memory/transport.ts'
 import type { ProduceRecord, TransactionOffsets } from '../../src/transport/types.ts'
-import { brokerOf, waitFor } from '../helpers.ts'
+import { committedToEnd, waitFor } from '../helpers.ts'
 import { committedRecords, relayWorker } from './relay-worker.ts'
 
 const apps: App[] = []
@@ -125,15 +125,8 @@ async function runWithFailure(failure: Failure): Promise<void> {
       if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve))
       if (i === N / 2) failNext = true
     }
-    const memory = brokerOf(broker)
-    const group = memory.group(app.groupId)
     await waitFor(
-      () =>
-        stopped !== undefined ||
-        PARTITIONS.every(
-          (p) =>
-            group.committed({ topic: 'rw-in', partition: p }) === memory.log({ topic: 'rw-in', partition: p }).latest,
-        ),
+      () => stopped !== undefined || committedToEnd(app, 'rw-in', PARTITIONS),
       20_000,
       'every input committed',
     )

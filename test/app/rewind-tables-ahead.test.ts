@@ -9,7 +9,7 @@ import { TableManager } from '../../src/tables/manager.ts'
 import { MemoryTransactionalProducer } from '../../src/transport/memory/transactions.ts'
 import { MemoryTransport } from '../../src/transport/memory/transport.ts'
 import type { GroupMetadata, TopicPartitionOffset, TransactionOffsets } from '../../src/transport/types.ts'
-import { brokerOf, waitFor } from '../helpers.ts'
+import { committedToEnd, waitFor } from '../helpers.ts'
 import { committedRecords, relayWorker } from './relay-worker.ts'
 
 const apps: App[] = []
@@ -104,15 +104,8 @@ describe('exactly-once rewind: tables rebuilt ahead (memory)', () => {
       }
       if (i === N / 2) failNext = true
     }
-    const memory = brokerOf(broker)
-    const group = memory.group(app.groupId)
     await waitFor(
-      () =>
-        stopped !== undefined ||
-        PARTITIONS.every(
-          (p) =>
-            group.committed({ topic: 'ah-in', partition: p }) === memory.log({ topic: 'ah-in', partition: p }).latest,
-        ),
+      () => stopped !== undefined || committedToEnd(app, 'ah-in', PARTITIONS),
       20_000,
       'every input committed',
     )
