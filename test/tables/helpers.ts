@@ -3,6 +3,10 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { App, type AppOptions } from '../../src/index.ts'
+import { createLogger } from '../../src/logging.ts'
+import { TableManager } from '../../src/tables/manager.ts'
+import { Table } from '../../src/tables/table.ts'
+import type { Producer } from '../../src/transport/types.ts'
 import { openTransport } from '../helpers.ts'
 
 const apps: App[] = []
@@ -73,4 +77,37 @@ export async function readTopic(app: App, topic: string, partitions: number) {
   })
   await transport.close()
   return out
+}
+
+/**
+ * A started table manager with one table `counts`, outside any app: no transport (recovery reads nothing), and a
+ * producer that acknowledges every changelog record at once. The caller stops it.
+ */
+export async function bareTableManager(options: {
+  appId: string
+  storeUrl: string
+  partitions: number
+}): Promise<{ manager: TableManager; table: Table<unknown, unknown> }> {
+  const producer: Producer = {
+    send: async (records) => records.map((r, offset) => ({ topic: r.topic, partition: r.partition ?? 0, offset })),
+    flush: async () => {},
+    close: async () => {},
+  } as Producer
+  const manager = new TableManager({
+    appId: options.appId,
+    log: createLogger({ level: 'silent' }),
+    defaultPartitions: options.partitions,
+    storeUrl: options.storeUrl,
+    declareTopic: () => {},
+    transport: () => undefined,
+    producer: async () => producer,
+    consumer: () => undefined,
+    sourceTopic: () => undefined,
+    crash: (error) => {
+      throw error
+    },
+  })
+  const table = manager.add(new Table(manager, 'counts', { partitions: options.partitions }))
+  await manager.start()
+  return { manager, table }
 }

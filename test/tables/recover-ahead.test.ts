@@ -2,10 +2,9 @@
 // through: partitions it did not rebuild, and every partition after a table change made since it started, are still
 // cleared by the next assignment, as `rebuildOnAssign` does without it.
 import { afterEach, describe, expect, it } from 'vitest'
-import { createLogger } from '../../src/logging.ts'
-import { TableManager } from '../../src/tables/manager.ts'
-import { Table } from '../../src/tables/table.ts'
-import type { Producer } from '../../src/transport/types.ts'
+import type { TableManager } from '../../src/tables/manager.ts'
+import type { Table } from '../../src/tables/table.ts'
+import { bareTableManager } from './helpers.ts'
 
 const managers: TableManager[] = []
 
@@ -18,29 +17,9 @@ const VALUE = Buffer.from('1')
 
 /** A started manager with one 2-partition memory table; no transport (recovery reads nothing). */
 async function managerWithTable(): Promise<{ manager: TableManager; table: Table<unknown, unknown> }> {
-  const producer: Producer = {
-    send: async (records) => records.map((r, offset) => ({ topic: r.topic, partition: r.partition ?? 0, offset })),
-    flush: async () => {},
-    close: async () => {},
-  } as Producer
-  const manager = new TableManager({
-    appId: `ahead-${Math.random()}`,
-    log: createLogger({ level: 'silent' }),
-    defaultPartitions: 2,
-    storeUrl: 'memory://',
-    declareTopic: () => {},
-    transport: () => undefined,
-    producer: async () => producer,
-    consumer: () => undefined,
-    sourceTopic: () => undefined,
-    crash: (error) => {
-      throw error
-    },
-  })
-  const table = manager.add(new Table(manager, 'counts', { partitions: 2 }))
-  await manager.start()
-  managers.push(manager)
-  return { manager, table }
+  const made = await bareTableManager({ appId: `ahead-${Math.random()}`, storeUrl: 'memory://', partitions: 2 })
+  managers.push(made.manager)
+  return made
 }
 
 function assign(manager: TableManager, table: Table<unknown, unknown>, partitions: number[]): Promise<void> {

@@ -1,11 +1,8 @@
 import { rmSync } from 'node:fs'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createLogger } from '../../src/logging.ts'
 import { LmdbStoreProvider } from '../../src/stores/lmdb.ts'
-import { TableManager } from '../../src/tables/manager.ts'
-import { Table } from '../../src/tables/table.ts'
-import type { Producer } from '../../src/transport/types.ts'
-import { lmdbDir } from './helpers.ts'
+import type { TableManager } from '../../src/tables/manager.ts'
+import { bareTableManager, lmdbDir } from './helpers.ts'
 
 const dirs: string[] = []
 const managers: TableManager[] = []
@@ -20,27 +17,7 @@ afterEach(async () => {
 async function managerWithTable(): Promise<TableManager> {
   const dir = lmdbDir()
   dirs.push(dir)
-  const producer: Producer = {
-    send: async (records) => records.map((r, offset) => ({ topic: r.topic, partition: r.partition ?? 0, offset })),
-    flush: async () => {},
-    close: async () => {},
-  } as Producer
-  const manager = new TableManager({
-    appId: 'flush',
-    log: createLogger({ level: 'silent' }),
-    defaultPartitions: 1,
-    storeUrl: `lmdb://${dir}`,
-    declareTopic: () => {},
-    transport: () => undefined,
-    producer: async () => producer,
-    consumer: () => undefined,
-    sourceTopic: () => undefined,
-    crash: (error) => {
-      throw error
-    },
-  })
-  manager.add(new Table(manager, 'counts', { partitions: 1 }))
-  await manager.start()
+  const { manager } = await bareTableManager({ appId: 'flush', storeUrl: `lmdb://${dir}`, partitions: 1 })
   managers.push(manager)
   return manager
 }
