@@ -30,13 +30,24 @@ describe('anchors report', () => {
     row('faustus', 'Faustus table', 100_000, 1000, 'count'),
     row('kstreams', 'Kafka Streams count', 50_000, 1000, 'count'),
     row('kstreams', 'Kafka Streams', 400_000, 2000),
+    row('faustus-n', 'Faustus agent, N processes', 240_000),
+    row('kstreams-n', 'Kafka Streams, N threads', 480_000),
   ]
 
-  it('gives Faustus / each other system per workload and size, and none without a Faustus row', () => {
+  it('gives Faustus / each other system per workload and size, N processes / Kafka Streams, none without a Faustus row', () => {
     expect(ratios(rows)).toEqual([
-      { size: 1000, workload: 'passthrough', versus: 'raw loop', ratio: 0.75 },
-      { size: 1000, workload: 'passthrough', versus: 'Kafka Streams', ratio: 0.5 },
-      { size: 1000, workload: 'count', versus: 'Kafka Streams count', ratio: 2 },
+      { size: 1000, workload: 'passthrough', of: 'Faustus agent', versus: 'raw loop', ratio: 0.75 },
+      { size: 1000, workload: 'passthrough', of: 'Faustus agent', versus: 'Kafka Streams', ratio: 0.5 },
+      { size: 1000, workload: 'passthrough', of: 'Faustus agent', versus: 'Kafka Streams, N threads', ratio: 0.313 },
+      { size: 1000, workload: 'count', of: 'Faustus table', versus: 'Kafka Streams count', ratio: 2 },
+      { size: 1000, workload: 'passthrough', of: 'Faustus agent, N processes', versus: 'Kafka Streams', ratio: 0.8 },
+      {
+        size: 1000,
+        workload: 'passthrough',
+        of: 'Faustus agent, N processes',
+        versus: 'Kafka Streams, N threads',
+        ratio: 0.5,
+      },
     ])
   })
 
