@@ -374,15 +374,11 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       const drained = await this.runtime.drain(() => agents.every((a) => a.buffered === 0), drainMs)
       if (!drained && !this.#crash) this.log.warn({ timeoutMs: drainMs }, 'stop: drain deadline passed')
       await this.runtime.stopConsumer()
-      const stuck = await Promise.all(
-        agents.map(async (agent) => ((await agent.stop(Math.max(0, actorsDeadline - Date.now()))) ? [] : [agent.name])),
-      )
+      const finished = await Promise.all(agents.map((agent) => agent.stop(Math.max(0, actorsDeadline - Date.now()))))
+      const stuck = agents.filter((_, i) => !finished[i]).map((agent) => agent.name)
       // Their held events were not acked, so not committed: the next owner of the partitions reads them again.
-      if (stuck.flat().length > 0)
-        this.log.warn(
-          { agents: stuck.flat(), timeoutMs: settings.stopTimeoutMs },
-          'stop: agents still busy at the deadline',
-        )
+      if (stuck.length > 0)
+        this.log.warn({ agents: stuck, timeoutMs: settings.stopTimeoutMs }, 'stop: agents still busy at the deadline')
       // Tasks reading streams see them end; a task doing anything else must watch `app.running` itself.
       this.runtime.conductor.closeQueues()
       await this.tables.stop()

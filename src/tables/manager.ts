@@ -18,7 +18,7 @@ import type {
 import { ChangelogWriter } from './changelog.ts'
 import { ClosedWindowTombstones } from './closed-tombstones.ts'
 import type { ChangelogSpec, Collection, CollectionHost } from './collection.ts'
-import { RebuildAhead, type RebuildAheadHost } from './rebuild-ahead.ts'
+import { RebuildAhead, type RebuildAheadHost, rolledBack } from './rebuild-ahead.ts'
 import { replayChangelogs } from './recovery.ts'
 
 /** Most time between two store flushes at checkpoints triggered by the ack count (see `afterFlush`). */
@@ -257,10 +257,7 @@ export class TableManager implements CollectionHost, RebuildAheadHost {
   rollback(): void {
     this.#writer.discard()
     this.closedWindowTombstones.discard()
-    for (const table of this.tables.values()) {
-      if (table.global) continue
-      for (const partition of table.activePartitions) table.clearPartition(partition)
-    }
+    for (const { table, partition } of rolledBack(this.tables)) table.clearPartition(partition)
     this.rebuildOnAssign = true
   }
 
@@ -348,11 +345,7 @@ export class TableManager implements CollectionHost, RebuildAheadHost {
 
   /** The active partitions of the tables that are not global (those a rollback clears), up to `signal`. */
   replayActive(signal: AbortSignal): Promise<number> {
-    const wanted: { table: Collection; partition: number }[] = []
-    for (const table of this.tables.values()) {
-      if (!table.global) for (const partition of table.activePartitions) wanted.push({ table, partition })
-    }
-    return this.#recover(wanted, signal)
+    return this.#recover([...rolledBack(this.tables)], signal)
   }
 
   #recover(wanted: { table: Collection; partition: number }[], signal?: AbortSignal): Promise<number> {

@@ -53,12 +53,9 @@ export class RebuildAhead {
     host.rebuildOnAssign = false
     const rebuilt = new Set<string>()
     this.#rebuilt = { partitions: rebuilt, writes: this.writes }
-    for (const table of host.tables.values()) {
-      if (table.global) continue
-      for (const partition of table.activePartitions) {
-        table.clearPartition(partition)
-        rebuilt.add(partitionKey(table, partition))
-      }
+    for (const { table, partition } of rolledBack(host.tables)) {
+      table.clearPartition(partition)
+      rebuilt.add(partitionKey(table, partition))
     }
     const started = Date.now()
     try {
@@ -92,12 +89,19 @@ export class RebuildAhead {
     if (!host.rebuildOnAssign && rebuilt === undefined) return
     const all = host.rebuildOnAssign || rebuilt?.writes !== this.writes
     host.rebuildOnAssign = false
-    for (const table of host.tables.values()) {
-      if (table.global) continue
-      for (const partition of table.activePartitions) {
-        if (all || !rebuilt?.partitions.has(partitionKey(table, partition))) table.clearPartition(partition)
-      }
+    for (const { table, partition } of rolledBack(host.tables)) {
+      if (all || !rebuilt?.partitions.has(partitionKey(table, partition))) table.clearPartition(partition)
     }
+  }
+}
+
+/** The partitions an exactly-once rollback clears: the active ones of tables that are not global. */
+export function* rolledBack(
+  tables: ReadonlyMap<string, Collection>,
+): Generator<{ table: Collection; partition: number }> {
+  for (const table of tables.values()) {
+    if (table.global) continue
+    for (const partition of table.activePartitions) yield { table, partition }
   }
 }
 
