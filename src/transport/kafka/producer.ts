@@ -91,8 +91,21 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   /** Set while a transaction ends: sends wait in `#held` for the next one. */
   #ending = false
   #held: Pending[] = []
-  /** Sends of a producer that is not transactional: retries keep producer id and sequences. */
-  readonly #idempotent: IdempotentSender | undefined
+  /** Partitions added to the open transaction (AddPartitionsToTxn is sent for new ones only). */
+  #txnPartitions = new Set<string>()
+  /**
+   * The group's AddOffsetsToTxn for the open transaction, sent once its first partitions are added, so that the
+   * commit needs only TxnOffsetCommit.
+   */
+  #offsetsAdded: Promise<void> | undefined
+  /** Settles when the last request to the transaction coordinator did: it refuses concurrent ones. */
+  #coordinatorIdle: Promise<unknown> = Promise.resolve()
+  /** The consumer group whose offsets the transactions carry (known from the first `sendOffsets`). */
+  #groupId: string | undefined
+  /** Produce requests: retries keep producer id and sequences (a transactional producer's are its transaction's). */
+  readonly #sender: IdempotentSender
+  /** Producer id and epoch the sender's sequences belong to (transactional producers). */
+  #senderEpoch = ''
 
   constructor(config: KafkaConfig, options: KafkaProducerOptions = {}) {
     this.#config = config
@@ -117,10 +130,16 @@ export class KafkaProducer implements Producer, TransactionalProducer {
       autocreateTopics: false,
     })
     watchConnections(config, this.#client)
-    if (this.#transactionalId === undefined) {
-      const wire = libraryWire(config, this.#client, { compression: options.compression ?? 'none' })
-      this.#idempotent = new IdempotentSender(config, wire, this.#abort.signal)
-    }
+    const compression = options.compression ?? 'none'
+    const wire = libraryWire(config, this.#client, { compression, transactionalId: this.#transactionalId })
+    // A transaction's send retries stop at half its timeout: the checkpoint then aborts it (and rewinds) before the
+    // broker would.
+    const retryDeadlineMs =
+      this.#transactionalId === undefined ? undefined : (options.transactionTimeoutMs ?? 10_000) / 2
+    this.#sender = new IdempotentSender(config, wire, this.#abort.signal, {
+      transactional: this.#transactionalId !== undefined,
+      retryDeadlineMs,
+    })
   }
 
   send(records: ProduceRecord[]): Promise<RecordMetadata[]> {
@@ -165,7 +184,8 @@ export class KafkaProducer implements Producer, TransactionalProducer {
       // AddOffsetsToTxn (the library needs only the group id of a consumer), then our own TxnOffsetCommit with
       // the group metadata of our own membership: the coordinator refuses a stale generation (KIP-447). With no
       // offsets only the first: the transaction's end then clears offsets this producer id left pending.
-      await transaction.addConsumer({ groupId: group.groupId } as unknown as LibraryConsumer)
+      this.#groupId = group.groupId
+      await (this.#offsetsAdded ?? this.#addOffsets(transaction, group.groupId))
       if (offsets.length > 0) await txnOffsetCommit(this.#config, this.#client, this.#transactionalId!, offsets, group)
     } catch (error) {
       throw this.#transactionError('sending offsets to the transaction', error)
@@ -200,7 +220,7 @@ export class KafkaProducer implements Producer, TransactionalProducer {
       if (transaction === undefined) return
       if (commit && flushError !== undefined) throw flushError
       try {
-        await (commit ? transaction.commit() : transaction.abort())
+        await this.#toCoordinator(() => (commit ? transaction.commit() : transaction.abort()))
       } catch (error) {
         // A transaction that could not end is abandoned: the broker aborts it after its timeout.
         await transaction.cancel().catch(() => {})
@@ -215,13 +235,56 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   }
 
   #currentTransaction(): Promise<Transaction> {
+    if (this.#transaction !== undefined) return this.#transaction
+    this.#txnPartitions = new Set()
+    this.#offsetsAdded = undefined
     // Producer id and epoch -1: a new producer for the id (the library's default 0/0 asks to bump an epoch that
     // is not ours, which the coordinator refuses as fenced when another producer used the id before).
-    this.#transaction ??= beginTransaction(this.#config, this.#client, this.#abort.signal).catch((error) => {
+    this.#transaction = beginTransaction(this.#config, this.#client, this.#abort.signal).catch((error) => {
       this.#transaction = undefined
       throw this.#transactionError('beginning a transaction', error)
     })
     return this.#transaction
+  }
+
+  /** AddOffsetsToTxn for `groupId`, once per transaction; a failure is thrown by `sendOffsets` (failing the commit). */
+  #addOffsets(transaction: Transaction, groupId: string): Promise<void> {
+    this.#offsetsAdded = this.#toCoordinator(() => transaction.addConsumer({ groupId } as unknown as LibraryConsumer))
+    this.#offsetsAdded.catch(() => {})
+    return this.#offsetsAdded
+  }
+
+  /** Runs `request` to the transaction coordinator once the previous one settled (it refuses concurrent ones). */
+  #toCoordinator<T>(request: () => Promise<T>): Promise<T> {
+    const result = this.#coordinatorIdle.then(request)
+    this.#coordinatorIdle = result.catch(() => {})
+    return result
+  }
+
+  /**
+   * Adds the partitions of `messages` not yet in the open transaction (one AddPartitionsToTxn, none when all are
+   * in). The first addition is followed at once by the group's AddOffsetsToTxn, while the records are written.
+   */
+  async #addPartitions(transaction: Transaction, counts: Map<string, number>, messages: Message[]): Promise<void> {
+    const added: { topic: string; partition: number }[] = []
+    let last: Message | undefined
+    for (const message of messages) {
+      // Consecutive messages mostly share a partition: no key string for them.
+      if (last !== undefined && last.partition === message.partition && last.topic === message.topic) continue
+      last = message
+      const key = `${message.topic}:${message.partition}`
+      if (this.#txnPartitions.has(key)) continue
+      this.#txnPartitions.add(key)
+      added.push({ topic: message.topic, partition: message.partition! })
+    }
+    if (added.length === 0) return
+    try {
+      await this.#toCoordinator(() => transaction.addPartitions(partitionMetadata(counts), added as never))
+    } catch (error) {
+      for (const { topic, partition } of added) this.#txnPartitions.delete(`${topic}:${partition}`)
+      throw error
+    }
+    if (this.#offsetsAdded === undefined && this.#groupId !== undefined) this.#addOffsets(transaction, this.#groupId)
   }
 
   #transactionError(what: string, error: unknown): Error {
@@ -364,24 +427,20 @@ export class KafkaProducer implements Producer, TransactionalProducer {
     await previous
     try {
       const requests = splitByBatchBytes(messages, this.#maxBatchBytes)
-      let target: { send: LibraryProducer['send'] } = this.#client
       if (this.#transactionalId !== undefined) {
         const transaction = await this.#currentTransaction()
-        // Partitions join the transaction here, once per request and in order: the library would add them per
-        // send, and merges concurrent additions into one (losing all but the first one's partitions).
-        await transaction.addPartitions(
-          partitionMetadata(counts),
-          messages.map(({ topic, partition }) => ({ topic, partition })) as never,
-        )
-        target = transaction as unknown as { send: LibraryProducer['send'] }
+        // Partitions join the transaction here, once per request and in order (the library's own transactional
+        // send adds them per send, and merges concurrent additions into one, losing all but the first one's).
+        await this.#addPartitions(transaction, counts, messages)
+        const epoch = `${this.#client.producerId}:${this.#client.producerEpoch}`
+        if (epoch !== this.#senderEpoch) this.#sender.reset()
+        this.#senderEpoch = epoch
       }
-      // Issued back to back, in order. Outside a transaction, retriable failures (leader elections, a broker
-      // restarting) are retried for as long as it takes, from fresh metadata, keeping producer id and sequence
-      // numbers (idempotent-sender.ts: the broker drops a batch it already has). Inside a transaction a failed send
-      // fails the checkpoint, which aborts the transaction: a resend could write the records twice into it.
-      const sending = requests.map((request) =>
-        this.#idempotent === undefined ? target.send({ messages: request }) : this.#idempotent.send(request),
-      )
+      // Issued back to back, in order. Retriable failures (leader elections, a broker restarting) are retried from
+      // fresh metadata, keeping producer id and sequence numbers (idempotent-sender.ts: the broker drops a batch it
+      // already has): outside a transaction for as long as it takes; inside one until the retry deadline, after
+      // which the checkpoint aborts the transaction.
+      const sending = requests.map((request) => this.#sender.send(request))
       issued()
       const { failed, failure } = settleRequests(requests, await Promise.allSettled(sending), metadata)
       if (failure === undefined) {
