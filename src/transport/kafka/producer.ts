@@ -8,7 +8,7 @@
  * acknowledgements (backpressure), in order.
  * Partitions are chosen before the library sees the records (partitioning.ts), so metadata can report them.
  */
-import { type Consumer as LibraryConsumer, Producer as LibraryProducer, ProduceAcks } from '@platformatic/kafka'
+import { Producer as LibraryProducer, ProduceAcks } from '@platformatic/kafka'
 import { TransportError } from '../../errors.ts'
 import type {
   GroupMetadata,
@@ -22,14 +22,12 @@ import type {
 } from '../types.ts'
 import { toTransportError } from './errors.ts'
 import { IdempotentSender, libraryWire } from './idempotent-sender.ts'
+import { Transactions } from './open-transaction.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
-import { bytesOf, Partitioner, partitionCounts, partitionMetadata, toHeaderMap } from './partitioning.ts'
+import { bytesOf, Partitioner, partitionCounts, toHeaderMap } from './partitioning.ts'
 import { type Message, settleRequests, splitByBatchBytes } from './produce-requests.ts'
 import { watchConnections } from './security.ts'
-import { beginTransaction, fencedError, isFencing, produceError, txnOffsetCommit } from './transactions.ts'
-
-/** The library's transaction object (not exported by name). */
-type Transaction = Awaited<ReturnType<LibraryProducer['beginTransaction']>>
+import { produceError } from './transactions.ts'
 
 export interface KafkaProducerOptions extends ProducerOptions {
   /** Records per produce request before it is sent without waiting for linger. Default 10,000. */
@@ -86,22 +84,11 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   /** Settles when the previous request was handed to the library: requests are issued in dispatch order. */
   #issued: Promise<void> = Promise.resolve()
   readonly #transactionalId: string | undefined
-  /** The open transaction (transactional producers), begun by the first send after a commit or abort. */
-  #transaction: Promise<Transaction> | undefined
   /** Set while a transaction ends: sends wait in `#held` for the next one. */
   #ending = false
   #held: Pending[] = []
-  /** Partitions added to the open transaction (AddPartitionsToTxn is sent for new ones only). */
-  #txnPartitions = new Set<string>()
-  /**
-   * The group's AddOffsetsToTxn for the open transaction, sent once its first partitions are added, so that the
-   * commit needs only TxnOffsetCommit.
-   */
-  #offsetsAdded: Promise<void> | undefined
-  /** Settles when the last request to the transaction coordinator did: it refuses concurrent ones. */
-  #coordinatorIdle: Promise<unknown> = Promise.resolve()
-  /** The consumer group whose offsets the transactions carry (known from the first `sendOffsets`). */
-  #groupId: string | undefined
+  /** The transactions of a transactional producer. */
+  readonly #transactions: Transactions | undefined
   /** Produce requests: retries keep producer id and sequences (a transactional producer's are its transaction's). */
   readonly #sender: IdempotentSender
   /** Producer id and epoch the sender's sequences belong to (transactional producers). */
@@ -134,11 +121,17 @@ export class KafkaProducer implements Producer, TransactionalProducer {
     const wire = libraryWire(config, this.#client, { compression, transactionalId: this.#transactionalId })
     // A transaction's send retries stop at half its timeout: the checkpoint then aborts it (and rewinds) before the
     // broker would.
-    const retryDeadlineMs =
-      this.#transactionalId === undefined ? undefined : (options.transactionTimeoutMs ?? 10_000) / 2
+    const retryDeadlineMs = (options.transactionTimeoutMs ?? 10_000) / 2
+    if (this.#transactionalId !== undefined) {
+      this.#transactions = new Transactions(config, this.#client, {
+        transactionalId: this.#transactionalId,
+        signal: this.#abort.signal,
+        retryDeadlineMs,
+      })
+    }
     this.#sender = new IdempotentSender(config, wire, this.#abort.signal, {
-      transactional: this.#transactionalId !== undefined,
-      retryDeadlineMs,
+      transactional: this.#transactions !== undefined,
+      retryDeadlineMs: this.#transactions === undefined ? undefined : retryDeadlineMs,
     })
   }
 
@@ -169,7 +162,7 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   async close(): Promise<void> {
     if (this.#closed) return
     // A transaction still open is aborted, not left to time out (read_committed readers would wait for it).
-    if (this.#transaction !== undefined) await this.abort().catch(() => {})
+    if (this.#transactions?.open) await this.abort().catch(() => {})
     await this.flush()
     this.#closed = true
     this.#abort.abort()
@@ -178,18 +171,8 @@ export class KafkaProducer implements Producer, TransactionalProducer {
 
   // Transactions (transactional producers only).
 
-  async sendOffsets(offsets: TopicPartitionOffset[], group: GroupMetadata): Promise<void> {
-    const transaction = await this.#currentTransaction()
-    try {
-      // AddOffsetsToTxn (the library needs only the group id of a consumer), then our own TxnOffsetCommit with
-      // the group metadata of our own membership: the coordinator refuses a stale generation (KIP-447). With no
-      // offsets only the first: the transaction's end then clears offsets this producer id left pending.
-      this.#groupId = group.groupId
-      await (this.#offsetsAdded ?? this.#addOffsets(transaction, group.groupId))
-      if (offsets.length > 0) await txnOffsetCommit(this.#config, this.#client, this.#transactionalId!, offsets, group)
-    } catch (error) {
-      throw this.#transactionError('sending offsets to the transaction', error)
-    }
+  sendOffsets(offsets: TopicPartitionOffset[], group: GroupMetadata): Promise<void> {
+    return this.#transactions!.sendOffsets(offsets, group)
   }
 
   async commit(offsets?: TransactionOffsets): Promise<void> {
@@ -213,83 +196,13 @@ export class KafkaProducer implements Producer, TransactionalProducer {
         flushError = error
       })
       if (sendingOffsets !== null) await sendingOffsets
-      const opening = this.#transaction
-      this.#transaction = undefined
-      if (opening === undefined) return
-      const transaction = await opening.catch(() => undefined)
-      if (transaction === undefined) return
-      if (commit && flushError !== undefined) throw flushError
-      try {
-        await this.#toCoordinator(() => (commit ? transaction.commit() : transaction.abort()))
-      } catch (error) {
-        // A transaction that could not end is abandoned: the broker aborts it after its timeout.
-        await transaction.cancel().catch(() => {})
-        throw this.#transactionError(commit ? 'committing the transaction' : 'aborting the transaction', error)
-      }
+      await this.#transactions!.end(commit, flushError)
     } finally {
       this.#ending = false
       const held = this.#held
       this.#held = []
       for (const pending of held) this.#enqueue(pending)
     }
-  }
-
-  #currentTransaction(): Promise<Transaction> {
-    if (this.#transaction !== undefined) return this.#transaction
-    this.#txnPartitions = new Set()
-    this.#offsetsAdded = undefined
-    // Producer id and epoch -1: a new producer for the id (the library's default 0/0 asks to bump an epoch that
-    // is not ours, which the coordinator refuses as fenced when another producer used the id before).
-    this.#transaction = beginTransaction(this.#config, this.#client, this.#abort.signal).catch((error) => {
-      this.#transaction = undefined
-      throw this.#transactionError('beginning a transaction', error)
-    })
-    return this.#transaction
-  }
-
-  /** AddOffsetsToTxn for `groupId`, once per transaction; a failure is thrown by `sendOffsets` (failing the commit). */
-  #addOffsets(transaction: Transaction, groupId: string): Promise<void> {
-    this.#offsetsAdded = this.#toCoordinator(() => transaction.addConsumer({ groupId } as unknown as LibraryConsumer))
-    this.#offsetsAdded.catch(() => {})
-    return this.#offsetsAdded
-  }
-
-  /** Runs `request` to the transaction coordinator once the previous one settled (it refuses concurrent ones). */
-  #toCoordinator<T>(request: () => Promise<T>): Promise<T> {
-    const result = this.#coordinatorIdle.then(request)
-    this.#coordinatorIdle = result.catch(() => {})
-    return result
-  }
-
-  /**
-   * Adds the partitions of `messages` not yet in the open transaction (one AddPartitionsToTxn, none when all are
-   * in). The first addition is followed at once by the group's AddOffsetsToTxn, while the records are written.
-   */
-  async #addPartitions(transaction: Transaction, counts: Map<string, number>, messages: Message[]): Promise<void> {
-    const added: { topic: string; partition: number }[] = []
-    let last: Message | undefined
-    for (const message of messages) {
-      // Consecutive messages mostly share a partition: no key string for them.
-      if (last !== undefined && last.partition === message.partition && last.topic === message.topic) continue
-      last = message
-      const key = `${message.topic}:${message.partition}`
-      if (this.#txnPartitions.has(key)) continue
-      this.#txnPartitions.add(key)
-      added.push({ topic: message.topic, partition: message.partition! })
-    }
-    if (added.length === 0) return
-    try {
-      await this.#toCoordinator(() => transaction.addPartitions(partitionMetadata(counts), added as never))
-    } catch (error) {
-      for (const { topic, partition } of added) this.#txnPartitions.delete(`${topic}:${partition}`)
-      throw error
-    }
-    if (this.#offsetsAdded === undefined && this.#groupId !== undefined) this.#addOffsets(transaction, this.#groupId)
-  }
-
-  #transactionError(what: string, error: unknown): Error {
-    if (isFencing(error)) return fencedError(this.#transactionalId!, what, error)
-    return toTransportError(this.#config, what, error)
   }
 
   #enqueue(pending: Pending): void {
@@ -427,11 +340,10 @@ export class KafkaProducer implements Producer, TransactionalProducer {
     await previous
     try {
       const requests = splitByBatchBytes(messages, this.#maxBatchBytes)
-      if (this.#transactionalId !== undefined) {
-        const transaction = await this.#currentTransaction()
+      if (this.#transactions !== undefined) {
         // Partitions join the transaction here, once per request and in order (the library's own transactional
         // send adds them per send, and merges concurrent additions into one, losing all but the first one's).
-        await this.#addPartitions(transaction, counts, messages)
+        await this.#transactions.addPartitions(counts, messages)
         const epoch = `${this.#client.producerId}:${this.#client.producerEpoch}`
         if (epoch !== this.#senderEpoch) this.#sender.reset()
         this.#senderEpoch = epoch
