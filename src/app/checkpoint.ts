@@ -90,14 +90,38 @@ export class Checkpoint {
   bind(consumer: Consumer): void {
     this.#consumer = consumer
     this.aborted = false
-    clearInterval(this.#timer)
-    this.#timer = setInterval(() => this.request('interval'), this.#options.intervalMs)
+    this.#intervalOn = true
+    this.#armInterval()
+  }
+
+  /** Whether interval checkpoints run (from `bind` until `stopInterval`). */
+  #intervalOn = false
+
+  /**
+   * The next interval checkpoint, `intervalMs` from now. At-least-once checkpoints run beside the streams, so they
+   * keep a fixed pace. Exactly-once ones hold the streams while they cut a transaction, so the interval counts from
+   * the end of the last checkpoint (as Kafka Streams counts `commit.interval.ms` from its last commit): with a
+   * fixed pace, a checkpoint slower than the interval would start the next one at once and leave the streams no
+   * time between transactions.
+   */
+  #armInterval(): void {
+    clearTimeout(this.#timer)
+    const { intervalMs } = this.#options
+    this.#timer =
+      this.transactions === undefined
+        ? setInterval(() => this.request('interval'), intervalMs)
+        : setTimeout(() => {
+            this.request('interval')
+            // None started (after an abort, until the rewind resumes): keep the pace.
+            if (this.#running === undefined) this.#armInterval()
+          }, intervalMs)
     this.#timer.unref?.()
   }
 
   /** Stops the interval; the consumer stays bound until `unbind` (its close still revokes and checkpoints). */
   stopInterval(): void {
-    clearInterval(this.#timer)
+    this.#intervalOn = false
+    clearTimeout(this.#timer)
     this.#timer = undefined
   }
 
@@ -135,8 +159,12 @@ export class Checkpoint {
   }
 
   #start(trigger: CheckpointTrigger): Promise<void> {
+    // Exactly-once: no interval tick while this runs; the next counts from its end (see `#armInterval`).
+    const exactlyOnce = this.transactions !== undefined
+    if (exactlyOnce) clearTimeout(this.#timer)
     const running = observeCheckpoint(this.#options.appId ?? '', this.#run(trigger)).finally(() => {
       if (this.#running === running) this.#running = undefined
+      if (exactlyOnce && this.#intervalOn && this.#consumer !== undefined) this.#armInterval()
     })
     this.#running = running
     return running
@@ -218,14 +246,18 @@ export class Checkpoint {
         throw new FaustusError('FST_TRANSPORT', `${acks.inFlight()} events still being processed at ${trigger}`)
       }
       offsets = acks.takeCommittable()
-      for (const state of this.#state) await state.beforeFlush() // 1
-      await outputs.flush()
       const group = offsets.length > 0 ? this.#consumer?.groupMetadata() : undefined
       if (offsets.length > 0 && group === undefined) {
         throw new FaustusError('FST_TRANSPORT', 'the consumer is not in a group generation')
       }
       const started = performance.now()
-      const committing = producer.commit(group === undefined ? undefined : { offsets, group }) // 2
+      // The offsets go to the group coordinator while the outputs are flushed (they count only at the commit).
+      const sendingOffsets = group === undefined ? undefined : producer.sendOffsets(offsets, group)
+      sendingOffsets?.catch(() => {})
+      for (const state of this.#state) await state.beforeFlush() // 1
+      await outputs.flush()
+      await sendingOffsets
+      const committing = producer.commit() // 2
       reopen()
       await committing
       this.#committed(offsets, started)

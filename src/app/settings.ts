@@ -315,6 +315,8 @@ export interface ResolveOptions {
 
 /** The default `brokerCommitIntervalMs` under exactly-once. */
 const EXACTLY_ONCE_COMMIT_INTERVAL_MS = 100
+/** Default `producerMaxBufferedBytes` under exactly-once (see `resolveSettings`). */
+const EXACTLY_ONCE_BUFFERED_BYTES = 4 * 1024 * 1024
 
 /**
  * Builds validated settings; throws SettingError naming the setting for unknown options, bad values and settings not
@@ -347,6 +349,11 @@ export function resolveSettings(
   // 100 ms there (and every 30 s otherwise); Faust's 2.8 s would delay every downstream reader by that much.
   if (given.brokerCommitIntervalMs === undefined && merged.processingGuarantee === 'exactly_once') {
     merged.brokerCommitIntervalMs = EXACTLY_ONCE_COMMIT_INTERVAL_MS
+  }
+  // Outputs of the next transaction wait while one ends (its EndTxn, then AddPartitionsToTxn): a buffer of 1 MB
+  // fills in a few ms at full speed and stalls the agents until then (Kafka Streams' producers buffer 32 MB).
+  if (given.producerMaxBufferedBytes === undefined && merged.processingGuarantee === 'exactly_once') {
+    merged.producerMaxBufferedBytes = EXACTLY_ONCE_BUFFERED_BYTES
   }
   const error = Value.Errors(SettingsSchema, merged).First()
   if (error !== undefined) throw invalid(error.path, error.message, error.value)

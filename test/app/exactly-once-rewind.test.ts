@@ -7,7 +7,12 @@ import { TransportError } from '../../src/errors.ts'
 import type { App } from '../../src/index.ts'
 import { MemoryTransactionalProducer } from '../../src/transport/memory/transactions.ts'
 import { MemoryTransport } from '../../src/transport/memory/transport.ts'
-import type { ProduceRecord, TransactionOffsets } from '../../src/transport/types.ts'
+import type {
+  GroupMetadata,
+  ProduceRecord,
+  TopicPartitionOffset,
+  TransactionOffsets,
+} from '../../src/transport/types.ts'
 import { committedToEnd, waitFor } from '../helpers.ts'
 import { committedRecords, relayWorker } from './relay-worker.ts'
 
@@ -62,13 +67,25 @@ async function runWithFailure(failure: Failure): Promise<void> {
     }
   }
   if (failure === 'commit' || failure === 'sequence' || failure === 'member') {
+    // Producers whose open transaction holds offsets (the checkpoint sends them ahead of its commit).
+    const withOffsets = new WeakSet<MemoryTransactionalProducer>()
+    const sendOffsets = MemoryTransactionalProducer.prototype.sendOffsets
+    vi.spyOn(MemoryTransactionalProducer.prototype, 'sendOffsets').mockImplementation(async function (
+      this: MemoryTransactionalProducer,
+      offsets: TopicPartitionOffset[],
+      group: GroupMetadata,
+    ) {
+      if (offsets.length > 0) withOffsets.add(this)
+      return sendOffsets.call(this, offsets, group)
+    })
     const commit = MemoryTransactionalProducer.prototype.commit
     vi.spyOn(MemoryTransactionalProducer.prototype, 'commit').mockImplementation(async function (
       this: MemoryTransactionalProducer,
       offsets?: TransactionOffsets,
     ) {
       if (broken.has(this)) throw sequenceError()
-      if (failNext && offsets !== undefined && offsets.offsets.length > 0) {
+      const hasOffsets = withOffsets.delete(this) || (offsets !== undefined && offsets.offsets.length > 0)
+      if (failNext && hasOffsets) {
         failNext = false
         failed++
         await this.abort()

@@ -43,12 +43,15 @@ describe('exactly-once rewind: tables rebuilt ahead (memory)', () => {
     })
     let failNext = false
     let failed = 0
+    // Producers whose open transaction holds offsets (the checkpoint sends them ahead of its commit).
+    const withOffsets = new WeakSet<MemoryTransactionalProducer>()
     const commit = MemoryTransactionalProducer.prototype.commit
     vi.spyOn(MemoryTransactionalProducer.prototype, 'commit').mockImplementation(async function (
       this: MemoryTransactionalProducer,
       offsets?: TransactionOffsets,
     ) {
-      if (failNext && offsets !== undefined && offsets.offsets.length > 0) {
+      const hasOffsets = withOffsets.delete(this) || (offsets !== undefined && offsets.offsets.length > 0)
+      if (failNext && hasOffsets) {
         failNext = false
         failed++
         await this.abort()
@@ -65,6 +68,7 @@ describe('exactly-once rewind: tables rebuilt ahead (memory)', () => {
       offsets: TopicPartitionOffset[],
       group: GroupMetadata,
     ) {
+      if (offsets.length > 0) withOffsets.add(this)
       if (offsets.length === 0 && failed === 1 && recoveredAhead === undefined) {
         expect(aheads.length).toBeGreaterThan(0)
         await aheads[aheads.length - 1]

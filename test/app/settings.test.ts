@@ -22,6 +22,13 @@ describe('settings', () => {
     expect(resolveSettings({ processingGuarantee: 'at_least_once' }, {}).brokerCommitIntervalMs).toBe(2_800)
   })
 
+  it('buffers 4 MB of outputs under exactly-once unless the bound is set (the next transaction waits meanwhile)', () => {
+    expect(resolveSettings({}, {}).producerMaxBufferedBytes).toBe(1_048_576)
+    expect(resolveSettings({ processingGuarantee: 'exactly_once' }, {}).producerMaxBufferedBytes).toBe(4 * 1_048_576)
+    const given = { processingGuarantee: 'exactly_once', producerMaxBufferedBytes: 65_536 } as const
+    expect(resolveSettings(given, {}).producerMaxBufferedBytes).toBe(65_536)
+  })
+
   it('reads FAUSTUS_* environment variables, and options win over them', () => {
     const env = { FAUSTUS_BROKER: 'kafka://h:1', FAUSTUS_TOPIC_PARTITIONS: '3', FAUSTUS_USE_REPLY_HEADERS: 'true' }
     expect(resolveSettings({}, env)).toMatchObject({ broker: 'kafka://h:1', topicPartitions: 3, useReplyHeaders: true })

@@ -144,10 +144,11 @@ describe('withRetries', () => {
     expect(delays).toEqual([100, 200, 400, 800, 100, 100])
   })
 
-  it('retries a busy coordinator every 100 ms, other failures with backoff doubling to 1 s', () => {
-    expect([1, 2, 3, 4, 5, 6, 9].map((attempt) => retryDelayMs(attempt, 'CONCURRENT_TRANSACTIONS'))).toEqual([
+  it('retries a busy coordinator every 100 ms (a transaction ending every 20 ms), others with backoff to 1 s', () => {
+    expect([1, 2, 3, 4, 5, 6, 9].map((attempt) => retryDelayMs(attempt, 'COORDINATOR_LOAD_IN_PROGRESS'))).toEqual([
       100, 100, 100, 100, 100, 100, 100,
     ])
+    expect([1, 2, 3, 9].map((attempt) => retryDelayMs(attempt, 'CONCURRENT_TRANSACTIONS'))).toEqual([20, 20, 20, 20])
     expect([1, 2, 3, 4, 5, 6, 9].map((attempt) => retryDelayMs(attempt, 'NETWORK'))).toEqual([
       100, 200, 400, 800, 1000, 1000, 1000,
     ])

@@ -6,6 +6,7 @@ import {
   IdempotentSender,
   type PartitionBatch,
   partitionBatches,
+  type SenderOptions,
   type SenderWire,
 } from '../../src/transport/kafka/idempotent-sender.ts'
 import { resolveConfig } from '../../src/transport/kafka/options.ts'
@@ -63,11 +64,11 @@ function messages(partition: number, ...values: string[]): Message[] {
   return values.map((v) => ({ topic: 't', partition, value: Buffer.from(v) }))
 }
 
-function setup() {
+function setup(options: SenderOptions = {}) {
   const broker = new ModelBroker()
   const config = resolveConfig([{ host: 'b', port: 1 }], { url: 'kafka://b:1' })
   config.faults.connected = true
-  const sender = new IdempotentSender(config, broker.wire(), new AbortController().signal)
+  const sender = new IdempotentSender(config, broker.wire(), new AbortController().signal, options)
   return { broker, sender }
 }
 
@@ -107,6 +108,23 @@ describe('IdempotentSender', () => {
     expect(broker.logs.get('t:1')).toEqual(['x'])
     expect(sender.stats.sessions).toBe(2)
     expect(sender.stats.resequenced).toBe(1)
+  })
+
+  it('a transactional sender retries under its one producer id, and fails a batch behind a refused one', async () => {
+    const { broker, sender } = setup({ transactional: true })
+    // A lost answer is retried with the same sequence: written once.
+    broker.faults.push('lose-answer')
+    await sender.send(messages(0, 'a'))
+    expect(broker.logs.get('t:0')).toEqual(['a'])
+    // A refused batch leaves a gap the transaction's producer id cannot close: the batch behind it fails too (the
+    // transaction aborts), instead of going out under another producer id outside the transaction.
+    broker.faults.push('refuse:t:0')
+    const refused = sender.send(messages(0, 'too-large'))
+    const behind = sender.send(messages(0, 'b'))
+    expect(hasKafkaError(await refused.catch((e: unknown) => e), 'MESSAGE_TOO_LARGE')).toBe(true)
+    expect(hasKafkaError(await behind.catch((e: unknown) => e), 'OUT_OF_ORDER_SEQUENCE_NUMBER')).toBe(true)
+    expect(broker.logs.get('t:0')).toEqual(['a'])
+    expect(sender.stats).toEqual({ sessions: 1, resequenced: 0 })
   })
 
   it('groups interleaved partitions into one batch each, in order, with consecutive sequences', () => {

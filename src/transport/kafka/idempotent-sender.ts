@@ -10,6 +10,10 @@
  * once the earlier requests settled (an earlier batch was refused for good, leaving a gap, or the broker lost the
  * producer's state) it goes again under a new producer id. A batch refused for good retires the producer id, so
  * later requests do not queue behind its gap.
+ *
+ * Transactional producers send through it too (`transactional`): their producer id and epoch are the transaction's
+ * and cannot be renewed mid-transaction, so a batch with lost sequence state fails (the transaction aborts), and
+ * retries stop after `retryDeadlineMs` (the checkpoint then aborts the transaction and rewinds).
  */
 import {
   type Producer as LibraryProducer,
@@ -137,20 +141,36 @@ function responsesOf(batches: PartitionBatch[]): Awaited<ReturnType<SendBatches>
   return [...byTopic].map(([name, partitionResponses]) => ({ name, partitionResponses }))
 }
 
+export interface SenderOptions {
+  /** The producer id and epoch are a transaction's: never renewed here (see the module comment). */
+  transactional?: boolean
+  /** Give up retrying a request after this long (default: as long as the broker may come back). */
+  retryDeadlineMs?: number
+}
+
 export class IdempotentSender {
   readonly #config: KafkaConfig
   readonly #wire: SenderWire
   readonly #signal: AbortSignal
+  readonly #transactional: boolean
+  readonly #retryDeadlineMs: number | undefined
   #session: Promise<ProducerSession> | undefined
   /** Settles when every request sent so far settled. */
   #settled: Promise<void> = Promise.resolve()
   /** Counters for tests and metrics. */
   readonly stats = { sessions: 0, resequenced: 0 }
 
-  constructor(config: KafkaConfig, wire: SenderWire, signal: AbortSignal) {
+  constructor(config: KafkaConfig, wire: SenderWire, signal: AbortSignal, options: SenderOptions = {}) {
     this.#config = config
     this.#wire = wire
     this.#signal = signal
+    this.#transactional = options.transactional === true
+    this.#retryDeadlineMs = options.retryDeadlineMs
+  }
+
+  /** Forgets the producer id: the next request asks the wire for one (a transactional producer's new epoch). */
+  reset(): void {
+    this.#session = undefined
   }
 
   /** Sends one request's messages; call in the order the records must be written. */
@@ -200,7 +220,10 @@ export class IdempotentSender {
         // of order before they settled goes again as it was; refused again after, it needs a new sequence.
         await previous
         const lost = pending.filter((b) => LOST_STATE.some((id) => codeIs(b.errorCode, id)))
-        if (afterPrevious && lost.length > 0) await this.#resequence(lost)
+        if (afterPrevious && lost.length > 0) {
+          if (this.#transactional) throw new BatchesFailed(batches, answersOf(lost), false)
+          await this.#resequence(lost)
+        }
         afterPrevious = true
       }
       const errors = await this.#attempt(pending, attempt > 1)
@@ -212,20 +235,19 @@ export class IdempotentSender {
       )
       // The broker's answer per failed partition (as the library reports a produce response with errors), and
       // failures without an answer.
-      const answers = failed
-        .filter((b) => b.errorCode > 0)
-        .map((b) => new ProtocolError(b.errorCode, `${b.topic}-${b.partition}`))
-      throw new BatchesFailed(batches, [...errors, ...answers], retriable)
+      throw new BatchesFailed(batches, [...errors, ...answersOf(failed)], retriable)
     }
     try {
       await withRetries(this.#config, 'producing', once, {
         signal: this.#signal,
         retriable: (error) => (error instanceof BatchesFailed ? error.retriable : isRetriable(error)),
+        deadlineMs: this.#retryDeadlineMs,
       })
     } catch (error) {
-      // A batch refused for good leaves a gap in its partition's sequence: later requests take a new producer id.
+      // A batch refused for good leaves a gap in its partition's sequence: later requests take a new producer id
+      // (a transaction's cannot: it aborts, and its producer is replaced).
       const session = batches.find((b) => b.offset === undefined)?.session
-      if (session !== undefined) void this.#retire(session)
+      if (session !== undefined && !this.#transactional) void this.#retire(session)
       throw error
     }
     return {
@@ -304,6 +326,11 @@ export class IdempotentSender {
   }
 }
 
+/** The broker's answers for batches it refused, as the library's errors (its lookups by Kafka error id see them). */
+function answersOf(batches: PartitionBatch[]): ProtocolError[] {
+  return batches.filter((b) => b.errorCode > 0).map((b) => new ProtocolError(b.errorCode, `${b.topic}-${b.partition}`))
+}
+
 function codeOf(id: string): number {
   return ERROR_CODES.get(id) ?? -1
 }
@@ -324,10 +351,13 @@ const ERROR_IDS = new Map(Object.values(protocolErrors).map((d) => [d.code, d.id
 export function libraryWire(
   config: KafkaConfig,
   client: LibraryProducer,
-  options: { compression: string },
+  options: { compression: string; transactionalId?: string },
 ): SenderWire {
+  const { transactionalId } = options
   return {
     async initProducerId() {
+      // A transactional producer's id and epoch: the library's, from the InitProducerId of its first transaction.
+      if (transactionalId !== undefined) return { producerId: client.producerId!, producerEpoch: client.producerEpoch! }
       const bootstrap = await client.connections.getFirstAvailable(config.brokers)
       const init = await kafkaApi(client, 'InitProducerId')
       // No transactional id; producer id and epoch -1: a new producer id.
@@ -366,6 +396,7 @@ export function libraryWire(
         producerEpoch: epoch,
         sequences,
         compression: options.compression,
+        transactionalId,
       })
     },
   }

@@ -8,7 +8,7 @@
  * acknowledgements (backpressure), in order.
  * Partitions are chosen before the library sees the records (partitioning.ts), so metadata can report them.
  */
-import { type Consumer as LibraryConsumer, Producer as LibraryProducer, ProduceAcks } from '@platformatic/kafka'
+import { Producer as LibraryProducer, ProduceAcks } from '@platformatic/kafka'
 import { TransportError } from '../../errors.ts'
 import type {
   GroupMetadata,
@@ -22,14 +22,12 @@ import type {
 } from '../types.ts'
 import { toTransportError } from './errors.ts'
 import { IdempotentSender, libraryWire } from './idempotent-sender.ts'
+import { Transactions } from './open-transaction.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
-import { bytesOf, Partitioner, partitionCounts, partitionMetadata, toHeaderMap } from './partitioning.ts'
+import { bytesOf, Partitioner, partitionCounts, toHeaderMap } from './partitioning.ts'
 import { type Message, settleRequests, splitByBatchBytes } from './produce-requests.ts'
 import { watchConnections } from './security.ts'
-import { beginTransaction, fencedError, isFencing, produceError, txnOffsetCommit } from './transactions.ts'
-
-/** The library's transaction object (not exported by name). */
-type Transaction = Awaited<ReturnType<LibraryProducer['beginTransaction']>>
+import { produceError } from './transactions.ts'
 
 export interface KafkaProducerOptions extends ProducerOptions {
   /** Records per produce request before it is sent without waiting for linger. Default 10,000. */
@@ -86,13 +84,15 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   /** Settles when the previous request was handed to the library: requests are issued in dispatch order. */
   #issued: Promise<void> = Promise.resolve()
   readonly #transactionalId: string | undefined
-  /** The open transaction (transactional producers), begun by the first send after a commit or abort. */
-  #transaction: Promise<Transaction> | undefined
   /** Set while a transaction ends: sends wait in `#held` for the next one. */
   #ending = false
   #held: Pending[] = []
-  /** Sends of a producer that is not transactional: retries keep producer id and sequences. */
-  readonly #idempotent: IdempotentSender | undefined
+  /** The transactions of a transactional producer. */
+  readonly #transactions: Transactions | undefined
+  /** Produce requests: retries keep producer id and sequences (a transactional producer's are its transaction's). */
+  readonly #sender: IdempotentSender
+  /** Producer id and epoch the sender's sequences belong to (transactional producers). */
+  #senderEpoch = ''
 
   constructor(config: KafkaConfig, options: KafkaProducerOptions = {}) {
     this.#config = config
@@ -117,10 +117,22 @@ export class KafkaProducer implements Producer, TransactionalProducer {
       autocreateTopics: false,
     })
     watchConnections(config, this.#client)
-    if (this.#transactionalId === undefined) {
-      const wire = libraryWire(config, this.#client, { compression: options.compression ?? 'none' })
-      this.#idempotent = new IdempotentSender(config, wire, this.#abort.signal)
+    const compression = options.compression ?? 'none'
+    const wire = libraryWire(config, this.#client, { compression, transactionalId: this.#transactionalId })
+    // A transaction's send retries stop at half its timeout: the checkpoint then aborts it (and rewinds) before the
+    // broker would.
+    const retryDeadlineMs = (options.transactionTimeoutMs ?? 10_000) / 2
+    if (this.#transactionalId !== undefined) {
+      this.#transactions = new Transactions(config, this.#client, {
+        transactionalId: this.#transactionalId,
+        signal: this.#abort.signal,
+        retryDeadlineMs,
+      })
     }
+    this.#sender = new IdempotentSender(config, wire, this.#abort.signal, {
+      transactional: this.#transactions !== undefined,
+      retryDeadlineMs: this.#transactions === undefined ? undefined : retryDeadlineMs,
+    })
   }
 
   send(records: ProduceRecord[]): Promise<RecordMetadata[]> {
@@ -150,7 +162,7 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   async close(): Promise<void> {
     if (this.#closed) return
     // A transaction still open is aborted, not left to time out (read_committed readers would wait for it).
-    if (this.#transaction !== undefined) await this.abort().catch(() => {})
+    if (this.#transactions?.open) await this.abort().catch(() => {})
     await this.flush()
     this.#closed = true
     this.#abort.abort()
@@ -159,17 +171,8 @@ export class KafkaProducer implements Producer, TransactionalProducer {
 
   // Transactions (transactional producers only).
 
-  async sendOffsets(offsets: TopicPartitionOffset[], group: GroupMetadata): Promise<void> {
-    const transaction = await this.#currentTransaction()
-    try {
-      // AddOffsetsToTxn (the library needs only the group id of a consumer), then our own TxnOffsetCommit with
-      // the group metadata of our own membership: the coordinator refuses a stale generation (KIP-447). With no
-      // offsets only the first: the transaction's end then clears offsets this producer id left pending.
-      await transaction.addConsumer({ groupId: group.groupId } as unknown as LibraryConsumer)
-      if (offsets.length > 0) await txnOffsetCommit(this.#config, this.#client, this.#transactionalId!, offsets, group)
-    } catch (error) {
-      throw this.#transactionError('sending offsets to the transaction', error)
-    }
+  sendOffsets(offsets: TopicPartitionOffset[], group: GroupMetadata): Promise<void> {
+    return this.#transactions!.sendOffsets(offsets, group)
   }
 
   async commit(offsets?: TransactionOffsets): Promise<void> {
@@ -193,40 +196,13 @@ export class KafkaProducer implements Producer, TransactionalProducer {
         flushError = error
       })
       if (sendingOffsets !== null) await sendingOffsets
-      const opening = this.#transaction
-      this.#transaction = undefined
-      if (opening === undefined) return
-      const transaction = await opening.catch(() => undefined)
-      if (transaction === undefined) return
-      if (commit && flushError !== undefined) throw flushError
-      try {
-        await (commit ? transaction.commit() : transaction.abort())
-      } catch (error) {
-        // A transaction that could not end is abandoned: the broker aborts it after its timeout.
-        await transaction.cancel().catch(() => {})
-        throw this.#transactionError(commit ? 'committing the transaction' : 'aborting the transaction', error)
-      }
+      await this.#transactions!.end(commit, flushError)
     } finally {
       this.#ending = false
       const held = this.#held
       this.#held = []
       for (const pending of held) this.#enqueue(pending)
     }
-  }
-
-  #currentTransaction(): Promise<Transaction> {
-    // Producer id and epoch -1: a new producer for the id (the library's default 0/0 asks to bump an epoch that
-    // is not ours, which the coordinator refuses as fenced when another producer used the id before).
-    this.#transaction ??= beginTransaction(this.#config, this.#client, this.#abort.signal).catch((error) => {
-      this.#transaction = undefined
-      throw this.#transactionError('beginning a transaction', error)
-    })
-    return this.#transaction
-  }
-
-  #transactionError(what: string, error: unknown): Error {
-    if (isFencing(error)) return fencedError(this.#transactionalId!, what, error)
-    return toTransportError(this.#config, what, error)
   }
 
   #enqueue(pending: Pending): void {
@@ -364,24 +340,19 @@ export class KafkaProducer implements Producer, TransactionalProducer {
     await previous
     try {
       const requests = splitByBatchBytes(messages, this.#maxBatchBytes)
-      let target: { send: LibraryProducer['send'] } = this.#client
-      if (this.#transactionalId !== undefined) {
-        const transaction = await this.#currentTransaction()
-        // Partitions join the transaction here, once per request and in order: the library would add them per
-        // send, and merges concurrent additions into one (losing all but the first one's partitions).
-        await transaction.addPartitions(
-          partitionMetadata(counts),
-          messages.map(({ topic, partition }) => ({ topic, partition })) as never,
-        )
-        target = transaction as unknown as { send: LibraryProducer['send'] }
+      if (this.#transactions !== undefined) {
+        // Partitions join the transaction here, once per request and in order (the library's own transactional
+        // send adds them per send, and merges concurrent additions into one, losing all but the first one's).
+        await this.#transactions.addPartitions(counts, messages)
+        const epoch = `${this.#client.producerId}:${this.#client.producerEpoch}`
+        if (epoch !== this.#senderEpoch) this.#sender.reset()
+        this.#senderEpoch = epoch
       }
-      // Issued back to back, in order. Outside a transaction, retriable failures (leader elections, a broker
-      // restarting) are retried for as long as it takes, from fresh metadata, keeping producer id and sequence
-      // numbers (idempotent-sender.ts: the broker drops a batch it already has). Inside a transaction a failed send
-      // fails the checkpoint, which aborts the transaction: a resend could write the records twice into it.
-      const sending = requests.map((request) =>
-        this.#idempotent === undefined ? target.send({ messages: request }) : this.#idempotent.send(request),
-      )
+      // Issued back to back, in order. Retriable failures (leader elections, a broker restarting) are retried from
+      // fresh metadata, keeping producer id and sequence numbers (idempotent-sender.ts: the broker drops a batch it
+      // already has): outside a transaction for as long as it takes; inside one until the retry deadline, after
+      // which the checkpoint aborts the transaction.
+      const sending = requests.map((request) => this.#sender.send(request))
       issued()
       const { failed, failure } = settleRequests(requests, await Promise.allSettled(sending), metadata)
       if (failure === undefined) {
