@@ -22,7 +22,7 @@ import { ReplyTopic } from './reply-topic.ts'
 import { isRewindable } from './rewind.ts'
 import { Rewinder } from './rewinder.ts'
 import type { Settings } from './settings.ts'
-import { createTransport } from './transports.ts'
+import { createTransport, staticMemberId } from './transports.ts'
 
 /** What the runtime needs of its app. */
 export interface RuntimeHost {
@@ -202,7 +202,11 @@ export class Runtime {
       const producerOptions = { lingerMs: settings.producerLingerMs, compression: settings.producerCompression }
       if (options.exactlyOnce) {
         // One id for this worker's life: a producer replaced by a rewind keeps it (its new epoch fences the old).
-        const transactionalId = `${this.#host.groupId}-${randomUUID()}`
+        // A static member's is its instance id's: a replacement taking the partitions back without a rebalance
+        // fences the dead member's producer at once, which aborts its open transaction (with a random id the
+        // transaction, and the group's pending offsets with it, would hold those partitions until it timed out).
+        const instanceId = staticMemberId(settings.brokerGroupInstanceId)
+        const transactionalId = `${this.#host.groupId}-${instanceId ?? randomUUID()}`
         const producer = new CurrentProducer(
           () => transport.createTransactionalProducer({ ...producerOptions, transactionalId }),
           true,

@@ -45,7 +45,7 @@ export async function createTransport(
  * Under `faustus worker --processes N` each process is a member of its own: the static id gets the process index
  * (as Kafka Streams suffixes its threads'), so a restarted process takes its own partitions back.
  */
-function staticMemberId(id: string | undefined): string | undefined {
+export function staticMemberId(id: string | undefined): string | undefined {
   const worker = process.env.FAUSTUS_WORKER_INDEX
   return id === undefined || worker === undefined || worker === '' ? id : `${id}-${worker}`
 }

@@ -1,5 +1,5 @@
 // Exactly-once on the memory transport: outputs, table changes and offsets commit together or not at all.
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { MemoryTransport } from '../../src/transport/memory/transport.ts'
 import { brokerOf, stopAfterEach, waitFor } from '../helpers.ts'
 import { committedRecords, relayWorker } from './relay-worker.ts'
@@ -60,5 +60,32 @@ describe('exactly-once (memory)', () => {
     expect(values.length).toBe(N)
     expect(new Set(values).size).toBe(N)
     for (const [key, count] of truth) expect(b.counts.get(key)).toBe(count)
+  })
+})
+
+describe('exactly-once transactional ids', () => {
+  it('a static member takes its instance id (a replacement fences the dead one at once), others a fresh one', async () => {
+    const ids: string[] = []
+    const create = MemoryTransport.prototype.createTransactionalProducer
+    const spy = vi.spyOn(MemoryTransport.prototype, 'createTransactionalProducer').mockImplementation(function (
+      this: MemoryTransport,
+      options,
+    ) {
+      ids.push(options.transactionalId)
+      return create.call(this, options)
+    })
+    try {
+      const broker = `memory://eos-ids-${Math.random()}`
+      for (const options of [{ brokerGroupInstanceId: 'worker-1' }, {}, {}]) {
+        const { app } = relayWorker(apps, broker, 'ids-app', 'ids', { processingGuarantee: 'exactly_once', ...options })
+        await app.start()
+        await app.stop()
+      }
+    } finally {
+      spy.mockRestore()
+    }
+    expect(ids[0]).toBe('ids-app-worker-1')
+    expect(ids[1]).toMatch(/^ids-app-[0-9a-f-]{36}$/)
+    expect(ids[2]).not.toBe(ids[1])
   })
 })
