@@ -51,7 +51,7 @@ export const json: Codec & { readonly [TAKES_RECORDS]: true } = {
   [TAKES_RECORDS]: true,
   encode(value) {
     // Integers (table counters, mostly) are written the same by JSON and Python: skip the general writer's checks.
-    if (typeof value === 'number' && Number.isSafeInteger(value)) return integerBytes(value)
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return Buffer.from(String(value), 'latin1')
     const text = jsonText(value)
     const bytes = Buffer.from(text, 'utf8')
     // One byte per character means ASCII only (cheaper than a regex over the text); DEL is ASCII but Python
@@ -60,35 +60,6 @@ export const json: Codec & { readonly [TAKES_RECORDS]: true } = {
     return Buffer.from(toAscii(text), 'latin1')
   },
   decode: decodeJson,
-}
-
-/** Where `integerBytes` writes: a slab shared by many small Buffers, as Node's own pool is for short strings. */
-const SLAB_BYTES = 8192
-let slab = new ArrayBuffer(SLAB_BYTES)
-let slabBytes = new Uint8Array(slab)
-let slabUsed = 0
-
-/**
- * The decimal digits of an integer, written into the slab by hand: half the cost of `Buffer.from(String(n))`, whose
- * native write dominates for a few bytes (a table counter's value, once per update).
- */
-function integerBytes(value: number): Buffer {
-  if (value < 0 || value > 0xffffffff) return Buffer.from(String(value), 'latin1')
-  let length = 1
-  for (let rest = value; rest >= 10; rest = (rest / 10) >>> 0) length++
-  if (slabUsed + length > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES)
-    slabBytes = new Uint8Array(slab)
-    slabUsed = 0
-  }
-  const start = slabUsed
-  for (let i = start + length - 1, rest = value; i >= start; i--) {
-    const next = (rest / 10) >>> 0
-    slabBytes[i] = 0x30 + rest - next * 10
-    rest = next
-  }
-  slabUsed += length
-  return Buffer.from(slab, start, length)
 }
 
 /**
