@@ -4,7 +4,7 @@ import { FaustusError } from '../errors.ts'
 import { keyId } from './key-ids.ts'
 import { type KeyOrder, keyOrder, nextId } from './key-order.ts'
 import { type DirectoryLock, lockDirectory } from './lock.ts'
-import type { Store, StoreProvider } from './types.ts'
+import type { Store, StoreProvider, StoreSlot } from './types.ts'
 
 /** Where Faust keeps the applied offset in a table partition's store (the value is ASCII decimal). */
 const OFFSET_KEY = Buffer.from('__faust\u0000offset__')
@@ -57,8 +57,10 @@ export class LmdbStore implements Store {
   readonly #db: Database<Buffer, Buffer>
   readonly #env: RootDatabase
   readonly #name: string
-  /** Writes not committed yet, by the latin1 form of the key (turned back into bytes at commit). */
-  readonly #pending = new Map<string, Buffer | null>()
+  /** Writes not committed yet, by the latin1 form of the key. */
+  readonly #pending = new Map<string, Pending>()
+  /** Bumped when the pending writes are committed or dropped: a slot staged in an older round stages again. */
+  #round = 0
   /** The pending keys in order, built by the first `range` (a join's store) and kept up to date from then on. */
   #pendingOrder: KeyOrder | undefined
   /** Ranges being iterated: pending writes are not committed under them (they read the pending keys). */
@@ -77,7 +79,7 @@ export class LmdbStore implements Store {
 
   get(key: Buffer): Buffer | undefined {
     const pending = this.#pending.get(keyId(key))
-    if (pending !== undefined) return pending ?? undefined
+    if (pending !== undefined) return pending.value ?? undefined
     return this.#db.getBinary(key)
   }
 
@@ -96,8 +98,36 @@ export class LmdbStore implements Store {
       return
     }
     const id = keyId(key)
-    this.#pending.set(id, value)
-    this.#pendingOrder?.set(id, true)
+    const pending = this.#pending.get(id)
+    if (pending !== undefined) pending.value = value
+    else this.#addPending(new Pending(key, id, value))
+  }
+
+  slot(key: Buffer): StoreSlot {
+    return new LmdbSlot(this, checkKey(this.#name, key), keyId(key))
+  }
+
+  /** A write through a slot: staged without a lookup when the slot is already pending in this round. */
+  stageSlot(slot: LmdbSlot, value: Buffer): void {
+    if (this.#direct) {
+      this.#db.putSync(slot.key, value)
+      return
+    }
+    // A slot staged in this round is the key's pending write (see `Pending.round`): a rewrite is an assignment.
+    if (slot.round === this.#round) {
+      slot.value = value
+      return
+    }
+    const previous = this.#pending.get(slot.id)
+    if (previous !== undefined) previous.round = -1
+    slot.value = value
+    this.#addPending(slot)
+  }
+
+  #addPending(pending: Pending): void {
+    pending.round = this.#round
+    this.#pending.set(pending.id, pending)
+    this.#pendingOrder?.set(pending.id, true)
     if (this.#pending.size >= MAX_PENDING && this.#ranging === 0) this.flush()
   }
 
@@ -123,7 +153,7 @@ export class LmdbStore implements Store {
     function* stagedUpTo(id?: string): Generator<[Buffer, Buffer]> {
       for (; staged !== undefined && (id === undefined || staged <= id); staged = nextId(order, staged, end, true)) {
         if (staged === id) continue
-        const value = pending.get(staged)
+        const value = pending.get(staged)?.value
         if (value != null && !isMetaId(staged)) yield [Buffer.from(staged, 'latin1'), value]
       }
     }
@@ -133,7 +163,7 @@ export class LmdbStore implements Store {
         if (isMetaKey(key)) continue
         const id = key.toString('latin1')
         yield* stagedUpTo(id)
-        const written = pending.get(id)
+        const written = pending.get(id)?.value
         if (written !== null) yield [key, written ?? value]
       }
       yield* stagedUpTo()
@@ -186,20 +216,53 @@ export class LmdbStore implements Store {
   /** Writes what is pending; the caller holds a write transaction. */
   writePending(): void {
     const db = this.#db
-    for (const [id, value] of this.#pending) {
-      const key = Buffer.from(id, 'latin1')
+    for (const { key, value } of this.#pending.values()) {
       if (value === null) db.removeSync(key)
       else db.putSync(key, value)
     }
     this.#pending.clear()
     this.#pendingOrder?.clear()
+    this.#round++
   }
 
   clear(): void {
     this.#pending.clear()
     this.#pendingOrder?.clear()
+    this.#round++
     this.#env.transactionSync(() => this.#db.clearSync())
     this.#offset = undefined
+  }
+}
+
+/** A write waiting for the next commit (null: a delete). */
+class Pending {
+  readonly key: Buffer
+  readonly id: string
+  value: Buffer | null
+  /**
+   * The round this write is pending in while it is the key's entry in the pending map, else -1 (committed,
+   * dropped, or replaced by another slot of the key).
+   */
+  round = -1
+
+  constructor(key: Buffer, id: string, value: Buffer | null) {
+    this.key = key
+    this.id = id
+    this.value = value
+  }
+}
+
+/** One key of an LMDB store (see `Store.slot`): pending itself, once per commit round, so a rewrite is no lookup. */
+class LmdbSlot extends Pending implements StoreSlot {
+  readonly #store: LmdbStore
+
+  constructor(store: LmdbStore, key: Buffer, id: string) {
+    super(key, id, null)
+    this.#store = store
+  }
+
+  put(value: Buffer): void {
+    this.#store.stageSlot(this, value)
   }
 }
 

@@ -1,35 +1,60 @@
 import { keyId } from './key-ids.ts'
 import { type KeyOrder, keyOrder, nextId } from './key-order.ts'
-import type { Store, StoreProvider } from './types.ts'
+import type { Store, StoreProvider, StoreSlot } from './types.ts'
 
 /**
  * A store in a Map, keyed by the latin1 form of the key bytes (a lossless 1:1 mapping, cheap to build and to turn
- * back into bytes). Nothing outlives the process: recovery replays the whole changelog after a restart.
+ * back into bytes). Each key's value sits in a slot object, which a table keeps for its hot keys and writes through
+ * without a lookup. Nothing outlives the process: recovery replays the whole changelog after a restart.
  */
 export class MemoryStore implements Store {
-  readonly #data = new Map<string, Buffer>()
+  readonly #data = new Map<string, MemorySlot>()
   /** The keys in order, built by the first `range` (a join's store) and kept up to date from then on. */
   #order: KeyOrder | undefined
   readonly #meta = new Map<string, string>()
   #offset: number | undefined
 
   get(key: Buffer): Buffer | undefined {
-    return this.#data.get(keyId(key))
+    return this.#data.get(keyId(key))?.value
   }
 
   put(key: Buffer, value: Buffer): void {
     const id = keyId(key)
-    this.#order?.set(id, true)
-    this.#data.set(id, value)
+    const slot = this.#data.get(id)
+    if (slot !== undefined) slot.value = value
+    else this.#insert(new MemorySlot(this, id, value))
   }
 
   delete(key: Buffer): void {
     const id = keyId(key)
-    if (this.#data.delete(id)) this.#order?.delete(id)
+    const slot = this.#data.get(id)
+    if (slot === undefined) return
+    slot.value = undefined
+    this.#data.delete(id)
+    this.#order?.delete(id)
+  }
+
+  slot(key: Buffer): StoreSlot {
+    const id = keyId(key)
+    return this.#data.get(id) ?? new MemorySlot(this, id, undefined)
+  }
+
+  /** A slot written while out of the map (new, deleted, cleared) takes the key's place again. */
+  adopt(slot: MemorySlot): void {
+    const previous = this.#data.get(slot.id)
+    if (previous !== undefined) previous.value = undefined
+    this.#insert(slot)
+  }
+
+  #insert(slot: MemorySlot): void {
+    this.#data.set(slot.id, slot)
+    this.#order?.set(slot.id, true)
   }
 
   *entries(): Iterable<[Buffer, Buffer]> {
-    for (const [id, value] of this.#data) yield [Buffer.from(id, 'latin1'), value]
+    for (const [id, slot] of this.#data) {
+      if (slot.value !== undefined) yield [Buffer.from(id, 'latin1'), slot.value]
+    }
   }
 
   *range(from?: Buffer, to?: Buffer): Iterable<[Buffer, Buffer]> {
@@ -38,7 +63,7 @@ export class MemoryStore implements Store {
     // Lazily, one step at a time from the last key given: the caller may write to the store while it iterates, and
     // a scan that stops early costs only what it read.
     for (let id = nextId(order, from?.toString('latin1'), end); id !== undefined; id = nextId(order, id, end, true)) {
-      const value = this.#data.get(id)
+      const value = this.#data.get(id)?.value
       if (value !== undefined) yield [Buffer.from(id, 'latin1'), value]
     }
   }
@@ -70,10 +95,30 @@ export class MemoryStore implements Store {
   flush(): void {}
 
   clear(): void {
+    // Slots kept by tables go out of the store with their keys: a later write through one puts it back.
+    for (const slot of this.#data.values()) slot.value = undefined
     this.#data.clear()
     this.#order = undefined
     this.#meta.clear()
     this.#offset = undefined
+  }
+}
+
+/** One key of a memory store: its value, undefined while the key is not in the store. */
+class MemorySlot implements StoreSlot {
+  readonly #store: MemoryStore
+  readonly id: string
+  value: Buffer | undefined
+
+  constructor(store: MemoryStore, id: string, value: Buffer | undefined) {
+    this.#store = store
+    this.id = id
+    this.value = value
+  }
+
+  put(value: Buffer): void {
+    if (this.value === undefined) this.#store.adopt(this)
+    this.value = value
   }
 }
 

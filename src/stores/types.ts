@@ -7,6 +7,12 @@ export interface Store {
   get(key: Buffer): Buffer | undefined
   put(key: Buffer, value: Buffer): void
   delete(key: Buffer): void
+  /**
+   * A handle on one key, for a caller writing that key often (a table keeps one per hot key): `slot.put(value)` is
+   * `put(key, value)` without hashing and looking the key up again. It stays valid whatever happens to the key
+   * (deleted, the store cleared): a put through it writes the key again. It writes this store only.
+   */
+  slot(key: Buffer): StoreSlot
   /** Entries in key order (byte order) for LMDB; insertion order for the memory store. */
   entries(): Iterable<[Buffer, Buffer]>
   /**
@@ -30,6 +36,11 @@ export interface Store {
   flush(): void
   /** Drops every entry and the applied offset (a partition whose changelog was reset). */
   clear(): void
+}
+
+/** See `Store.slot`. */
+export interface StoreSlot {
+  put(value: Buffer): void
 }
 
 /** Opens the stores of one app: one per (table, partition). */

@@ -4,7 +4,7 @@ import { FaustusError, isFaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import { type Codec, takesRecords } from '../models/codec.ts'
 import { serializerFor } from '../models/index.ts'
-import type { Store } from '../stores/types.ts'
+import type { Store, StoreSlot } from '../stores/types.ts'
 import type { ConsumedRecord, ProduceRecord } from '../transport/types.ts'
 import {
   type KeyPartitionMemo,
@@ -263,7 +263,19 @@ export abstract class Collection {
     if (closedWindow && this.host.writeClosedWindowTombstone !== undefined) {
       this.host.writeClosedWindowTombstone(withHeaders)
     } else this.host.writeChangelog(withHeaders)
-    for (const listener of this.#changeListeners) listener(partition, storeKey, storeValue)
+    this.#changed(partition, storeKey, storeValue)
+  }
+
+  /** `writeChange` of a value through the key's store slot (a table's hot key: no store lookup). */
+  protected writeThrough(partition: number, slot: StoreSlot, key: Buffer, value: Buffer): void {
+    slot.put(value)
+    this.stats.written++
+    this.host.writeChangelog({ topic: this.changelogTopic, partition, key, value })
+    if (this.#changeListeners.length > 0) this.#changed(partition, key, value)
+  }
+
+  #changed(partition: number, key: Buffer, value: Buffer | null): void {
+    for (const listener of this.#changeListeners) listener(partition, key, value)
   }
 
   readonly #changeListeners: ChangeListener[] = []

@@ -12,8 +12,8 @@ export interface OwnershipView {
 
 /** The source partition of a key, remembered for the topic it was computed for (hot keys skip the hashing). */
 export interface KeyPartitionMemo {
-  topic: string | undefined
-  partition: number | undefined
+  sourceTopic: string | undefined
+  sourcePartition: number | undefined
 }
 
 export interface GuardedTable {
@@ -81,12 +81,12 @@ export function writePartition(
   }
   if (event !== undefined && table.keyPartitionCheck !== 'off' && event.topic !== undefined) {
     let expected: number | undefined
-    if (memo !== undefined && memo.topic === event.topic) expected = memo.partition
+    if (memo !== undefined && memo.sourceTopic === event.topic) expected = memo.sourcePartition
     else {
       expected = view.keyPartition(event.topic, key)
       if (memo !== undefined) {
-        memo.topic = event.topic
-        memo.partition = expected
+        memo.sourceTopic = event.topic
+        memo.sourcePartition = expected
       }
     }
     if (expected !== undefined && expected !== partition) {

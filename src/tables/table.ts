@@ -1,11 +1,12 @@
 import { FaustusError } from '../errors.ts'
 import { internKeyId } from '../stores/key-ids.ts'
-import type { Store } from '../stores/types.ts'
+import type { Store, StoreSlot } from '../stores/types.ts'
 import type { ConsumedRecord } from '../transport/types.ts'
 import { STREAM_TIME_HEADER, STREAM_TIME_META } from './closing.ts'
 import { Collection, type CollectionHost } from './collection.ts'
 import type { KeyPartitionMemo } from './guard.ts'
 import { REPLACES_HEADER, SessionTable } from './session.ts'
+import { StringCache } from './string-cache.ts'
 import type { SessionOptions, TableOptions, WindowOptions, WriteOptions } from './types.ts'
 import { WindowedTable } from './windowed.ts'
 import { HoppingWindow, SessionWindow, SlidingWindow, TumblingWindow, type Window } from './windows.ts'
@@ -18,7 +19,7 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
   readonly #default: (() => V) | undefined
   #window: Window | undefined
   /** Recent string keys (bounded): encoded bytes, cached value, source partition. */
-  readonly #entries = new Map<string, KeyEntry<V>>()
+  readonly #entries = new StringCache<KeyEntry<V>>(MAX_ENTRIES)
 
   constructor(host: CollectionHost, name: string, options: TableOptions<V> = {}, global = false) {
     super(host, name, global ? 'global' : 'table', options)
@@ -68,8 +69,8 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
 
   set(key: K, value: V, options?: WriteOptions): this {
     const entry = this.#entry(key)
-    const partition = this.writePartition(this.keyForCheck(key), options, entry.memo)
-    this.writeChange(partition, entry.bytes, this.encodeValue(value))
+    const partition = this.writePartition(this.keyForCheck(key), options, entry)
+    this.#write(entry, partition, this.encodeValue(value))
     this.#remember(entry, partition, value)
     return this
   }
@@ -77,10 +78,10 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
   /** Sets `key` to `fn(current value or default)` and returns the new value. */
   update(key: K, fn: (value: V) => V, options?: WriteOptions): V {
     const entry = this.#entry(key)
-    const partition = this.writePartition(this.keyForCheck(key), options, entry.memo)
+    const partition = this.writePartition(this.keyForCheck(key), options, entry)
     const current = this.#read(partition, entry) ?? (this.#default?.() as V)
     const next = fn(current)
-    this.writeChange(partition, entry.bytes, this.encodeValue(next))
+    this.#write(entry, partition, this.encodeValue(next))
     this.#remember(entry, partition, next)
     return next
   }
@@ -88,11 +89,21 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
   /** Deletes the key (a tombstone in the changelog). */
   delete(key: K, options?: WriteOptions): boolean {
     const entry = this.#entry(key)
-    const partition = this.writePartition(this.keyForCheck(key), options, entry.memo)
+    const partition = this.writePartition(this.keyForCheck(key), options, entry)
     const existed = this.store(partition).get(entry.bytes) !== undefined
     this.writeChange(partition, entry.bytes, null)
-    entry.partition = -1
+    entry.valuePartition = -1
     return existed
+  }
+
+  /** A value written through the key's slot in the partition's store (kept for the next write of the key). */
+  #write(entry: KeyEntry<V>, partition: number, value: Buffer): void {
+    const store = this.store(partition)
+    if (entry.slotStore !== store) {
+      entry.slot = store.slot(entry.bytes)
+      entry.slotStore = store
+    }
+    this.writeThrough(partition, entry.slot!, entry.bytes, value)
   }
 
   /**
@@ -105,7 +116,6 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
     let entry = this.#entries.get(key)
     if (entry === undefined) {
       entry = newEntry(internKeyId(this.encodeKey(key)))
-      if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear()
       this.#entries.set(key, entry)
     }
     return entry
@@ -113,7 +123,7 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
 
   /** A key's decoded value in one partition: the cached one, else from the store (then cached). */
   #read(partition: number, entry: KeyEntry<V>): V | undefined {
-    if (entry.partition === partition && entry.version === this.version(partition)) return entry.value
+    if (entry.valuePartition === partition && entry.valueVersion === this.version(partition)) return entry.value
     const stored = this.store(partition).get(entry.bytes)
     if (stored === undefined) return undefined
     const value = this.decodeValue(stored) as V
@@ -123,12 +133,12 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
 
   #remember(entry: KeyEntry<V>, partition: number, value: V): void {
     if (!this.cacheable(value)) {
-      entry.partition = -1
+      entry.valuePartition = -1
       return
     }
     entry.value = value
-    entry.partition = partition
-    entry.version = this.version(partition)
+    entry.valuePartition = partition
+    entry.valueVersion = this.version(partition)
   }
 
   /** Entries of the partitions this worker holds (all of them for a global table). */
@@ -306,17 +316,30 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
 
 const MAX_ENTRIES = 100_000
 
-interface KeyEntry<V> {
+/** What a table keeps about a key; it is also the memo of the key's source partition (see `writePartition`). */
+interface KeyEntry<V> extends KeyPartitionMemo {
   readonly bytes: Buffer
   value: V | undefined
   /** The partition `value` was read or written in; -1 when nothing is cached. */
-  partition: number
-  version: number
-  readonly memo: KeyPartitionMemo
+  valuePartition: number
+  /** The partition's version when `value` was cached. */
+  valueVersion: number
+  /** The key's slot in `slotStore` (the store of the partition last written). */
+  slot: StoreSlot | undefined
+  slotStore: Store | undefined
 }
 
 function newEntry<V>(bytes: Buffer): KeyEntry<V> {
-  return { bytes, value: undefined, partition: -1, version: 0, memo: { topic: undefined, partition: undefined } }
+  return {
+    bytes,
+    value: undefined,
+    valuePartition: -1,
+    valueVersion: 0,
+    slot: undefined,
+    slotStore: undefined,
+    sourceTopic: undefined,
+    sourcePartition: undefined,
+  }
 }
 
 /** A table every worker holds in full (all partitions, following the whole changelog). */

@@ -23,18 +23,29 @@ async function managerWithTable(): Promise<TableManager> {
 }
 
 describe('store flushes at checkpoints', () => {
-  it('interval and revoke checkpoints always flush the stores; ack-count ones at most once a second', async () => {
+  it('interval (app.commit()), revoke and stop checkpoints always flush the stores; ack-count ones at most every 2.5 s', async () => {
     const flush = vi.spyOn(LmdbStoreProvider.prototype, 'flush')
+    let now = 1_000_000
+    vi.spyOn(Date, 'now').mockImplementation(() => now)
     const manager = await managerWithTable()
 
     manager.afterFlush('interval')
     expect(flush).toHaveBeenCalledTimes(1)
     // Right after a flush, an ack-count checkpoint leaves the stores to a later one (the changelog backs them).
+    now += 100
     manager.afterFlush('acks')
     expect(flush).toHaveBeenCalledTimes(1)
     manager.afterFlush('revoke')
     expect(flush).toHaveBeenCalledTimes(2)
     manager.afterFlush('stop')
     expect(flush).toHaveBeenCalledTimes(3)
+    manager.afterFlush('interval')
+    expect(flush).toHaveBeenCalledTimes(4)
+    now += 2_499
+    manager.afterFlush('acks')
+    expect(flush).toHaveBeenCalledTimes(4)
+    now += 1
+    manager.afterFlush('acks')
+    expect(flush).toHaveBeenCalledTimes(5)
   })
 })
