@@ -1,6 +1,6 @@
 import type { RefusedHandler } from '../agents/context.ts'
-import type { Event } from '../streams/event.ts'
 import { FaustusError, isFaustusError } from '../errors.ts'
+import type { Event } from '../streams/event.ts'
 import { type ProduceRecord, type Producer, type RecordMetadata, recordBytes } from '../transport/types.ts'
 
 /** Most records produced and not yet acknowledged before senders wait (bounds memory, gives backpressure). */

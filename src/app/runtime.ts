@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { RefusedHandler } from '../agents/context.ts'
 import type { ReplyWaiter } from '../agents/replies.ts'
-import type { Event } from '../streams/event.ts'
 import { Conductor } from '../channels/conductor.ts'
 import type { Topic } from '../channels/topic.ts'
 import type { Clock } from '../clock.ts'
 import { errorFields, type Logger } from '../logging.ts'
+import type { Event } from '../streams/event.ts'
 import type {
   Assignor,
   ConsumedRecord,
