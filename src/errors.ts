@@ -89,6 +89,19 @@ export interface MessageOrigin {
   offset?: number
 }
 
+/**
+ * The origin's own fields, for an error's details: decoding passes the consumed record itself as its origin (no
+ * object per record), and its key, value and headers must not end up in the details.
+ */
+export function originDetails(origin: MessageOrigin | undefined): MessageOrigin {
+  const details: MessageOrigin = {}
+  if (origin === undefined) return details
+  if (origin.topic !== undefined) details.topic = origin.topic
+  if (origin.partition !== undefined) details.partition = origin.partition
+  if (origin.offset !== undefined) details.offset = origin.offset
+  return details
+}
+
 function describeOrigin(origin: MessageOrigin | undefined): string {
   if (!origin || origin.topic === undefined) return ''
   return ` (topic ${origin.topic}, partition ${origin.partition ?? '?'}, offset ${origin.offset ?? '?'})`
@@ -98,7 +111,7 @@ export class DecodeError extends FaustusError {
   constructor(message: string, origin?: MessageOrigin, options: FaustusErrorOptions = {}) {
     super('FST_DECODE', message + describeOrigin(origin), {
       ...options,
-      details: { ...origin, ...options.details },
+      details: { ...originDetails(origin), ...options.details },
     })
     this.name = 'DecodeError'
   }
@@ -109,7 +122,7 @@ export class ValidationError extends FaustusError {
   constructor(field: string, message: string, origin?: MessageOrigin, options: FaustusErrorOptions = {}) {
     super('FST_VALIDATION', `field "${field}": ${message}${describeOrigin(origin)}`, {
       ...options,
-      details: { field, ...origin, ...options.details },
+      details: { field, ...originDetails(origin), ...options.details },
     })
     this.name = 'ValidationError'
     this.field = field

@@ -10,7 +10,7 @@ import { EventQueue } from '../streams/queue.ts'
 import type { SendMessage, SendTarget } from '../streams/types.ts'
 import { Actor, type ActorOwner, type AgentFunction } from './actor.ts'
 import type { ActorContext } from './context.ts'
-import { EmitOrigin, emitting } from './context.ts'
+import { emitting, type RefusedHandler } from './context.ts'
 import { LogLimiter } from './log-limiter.ts'
 import { type AgentCall, iteratorOf, kvjoin, kvmap, type MapOptions } from './mapping.ts'
 import { deliverToSinks, type Sink } from './sinks.ts'
@@ -41,6 +41,8 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
   #errors = 0
   /** Events taken from queues of earlier runs (the queue is replaced at each start). */
   #eventsInBefore = 0
+  /** The error policy for a refused output of one of this agent's results (one function for all of them). */
+  readonly #refused: RefusedHandler = (error, event) => this.onError(error, event)
 
   constructor(
     host: AgentHost,
@@ -182,14 +184,17 @@ export class Agent<V = unknown, K = unknown, R = unknown> implements SendTarget<
 
   emit(result: R, event: Event | undefined): Promise<void> | undefined {
     this.#eventsOut++
-    const previous = emitting.origin
-    emitting.origin = event === undefined ? undefined : new EmitOrigin(event, this)
+    const previousEvent = emitting.event
+    const previousRefused = emitting.refused
+    emitting.event = event
+    emitting.refused = event === undefined ? undefined : this.#refused
     try {
       const request = event?.replyTo
       if (request == null) return deliverToSinks(this.#sinks, result)
       return this.#host.sendReply(request, event?.key ?? null, result).then(() => deliverToSinks(this.#sinks, result))
     } finally {
-      emitting.origin = previous
+      emitting.event = previousEvent
+      emitting.refused = previousRefused
     }
   }
 

@@ -33,43 +33,17 @@ export function currentEvent(): Event | undefined {
   return storage.getStore()?.current()
 }
 
-/** Where an output came from: the input event an agent was processing, and what to do if the broker refuses it. */
-export interface OutputOrigin {
-  readonly event: Event
-  /** The agent's error policy for a refused output of this event (may throw: the app must stop). */
-  refused(error: unknown): Promise<void>
-}
+/** The error policy for a refused output of `event`: an agent's `onError`, or an actor context's `refused`. */
+export type RefusedHandler = (error: unknown, event: Event) => Promise<void>
 
 /**
- * The origin of an output sent from an agent's body (`topic.send` while processing an event), when the actor runs
- * in its context (apps with tables): its current event, under the agent's error policy.
+ * Where an output sent now came from: the input event an agent was processing, and the error policy for a refusal
+ * of the output. Set by an agent around the synchronous part of delivering a result (sinks and replies hand their
+ * records to the outputs synchronously), read by the app's output path; two fields rather than an object per result,
+ * so a result costs no allocation. Outputs sent after an await of an async sink have no origin (a refusal then stops
+ * the app).
  */
-export function actorOrigin(): OutputOrigin | undefined {
-  const actor = storage.getStore()
-  const event = actor?.current()
-  if (actor?.refused === undefined || event === undefined) return undefined
-  const refused = actor.refused
-  return { event, refused: (error) => refused(error, event) }
-}
-
-/**
- * The origin of outputs sent now: set by an agent around the synchronous part of delivering a result (sinks and
- * replies hand their records to the outputs synchronously), read by the app's output path. Cheaper than an
- * AsyncLocalStorage; outputs sent after an await of an async sink have no origin (a refusal then stops the app).
- */
-export const emitting: { origin: OutputOrigin | undefined } = { origin: undefined }
-
-/** The origin of an agent's output: one small object per emitted result, no closure. */
-export class EmitOrigin implements OutputOrigin {
-  readonly event: Event
-  readonly #agent: { onError(error: unknown, event: Event | undefined): Promise<void> }
-
-  constructor(event: Event, agent: { onError(error: unknown, event: Event | undefined): Promise<void> }) {
-    this.event = event
-    this.#agent = agent
-  }
-
-  refused(error: unknown): Promise<void> {
-    return this.#agent.onError(error, this.event)
-  }
+export const emitting: { event: Event | undefined; refused: RefusedHandler | undefined } = {
+  event: undefined,
+  refused: undefined,
 }

@@ -1,5 +1,6 @@
-import type { OutputOrigin } from '../agents/context.ts'
+import type { RefusedHandler } from '../agents/context.ts'
 import { FaustusError, isFaustusError } from '../errors.ts'
+import type { Event } from '../streams/event.ts'
 import { type ProduceRecord, type Producer, type RecordMetadata, recordBytes } from '../transport/types.ts'
 
 /** Most records produced and not yet acknowledged before senders wait (bounds memory, gives backpressure). */
@@ -111,7 +112,8 @@ export function isRefusal(error: unknown): boolean {
  * running through the agents) go to the producer as one send, one promise and one array per batch instead of per
  * record. `flush()` is the at-least-once step 2 of the checkpoint.
  *
- * Each record remembers the input event it came from (an array slot per record, filled by the agent emitting it).
+ * Each record remembers the input event it came from and its agent's error policy (two array slots per record, no
+ * object: filled by the agent emitting it).
  * When the broker refuses a send (`isRefusal`), its records are sent again one by one, in order, and each refused
  * one goes through its agent's error policy like a processing error: `ack` logs it and goes on, `deadLetter` copies
  * the input record, `crash` stops the app (nothing committed past it). A refused record without an origin, or any
@@ -122,7 +124,8 @@ export class Outputs {
   #producer: Producer | undefined
   #batch: ProduceRecord[] | null = null
   #batchBytes = 0
-  #origins: (OutputOrigin | undefined)[] = []
+  #events: (Event | undefined)[] = []
+  #refusers: (RefusedHandler | undefined)[] = []
 
   /**
    * `onFailure` hears of the first failed output: nothing may be committed any more, the app must stop.
@@ -147,35 +150,45 @@ export class Outputs {
    * than the window's records are unacknowledged, else a promise that resolves when there is room. Failures
    * surface at the next checkpoint.
    */
-  send(record: ProduceRecord, origin?: OutputOrigin): Promise<void> | undefined {
+  send(record: ProduceRecord, event?: Event, refused?: RefusedHandler): Promise<void> | undefined {
     if (this.#batch === null) {
       this.#batch = []
       this.#batchBytes = 0
-      this.#origins = []
-      setImmediate(() => this.#sendBatch())
+      this.#events = []
+      this.#refusers = []
+      setImmediate(this.#sendBatchSoon)
     }
     const bytes = recordBytes(record)
     this.#batch.push(record)
     this.#batchBytes += bytes
-    this.#origins.push(origin)
+    this.#events.push(event)
+    this.#refusers.push(refused)
     return this.#window.reserve(bytes)
   }
 
+  readonly #sendBatchSoon = () => this.#sendBatch()
+
   #sendBatch(): void {
     const batch = this.#batch
-    const origins = this.#origins
+    const events = this.#events
+    const refusers = this.#refusers
     const bytes = this.#batchBytes
     this.#batch = null
     this.#batchBytes = 0
     if (batch === null || batch.length === 0) return
     const producer = this.#producer
     const sent = producer
-      ? this.#deliver(producer, batch, origins)
+      ? this.#deliver(producer, batch, events, refusers)
       : Promise.reject(new Error('the producer closed before sending'))
     this.#window.track(sent, batch.length, bytes)
   }
 
-  async #deliver(producer: Producer, batch: ProduceRecord[], origins: (OutputOrigin | undefined)[]): Promise<void> {
+  async #deliver(
+    producer: Producer,
+    batch: ProduceRecord[],
+    events: (Event | undefined)[],
+    refusers: (RefusedHandler | undefined)[],
+  ): Promise<void> {
     try {
       await producer.send(batch)
       return
@@ -186,16 +199,18 @@ export class Outputs {
       try {
         await producer.send([batch[i]])
       } catch (error) {
-        const origin = origins[i]
-        if (!isRefusal(error) || origin === undefined) throw error
-        const { topic, partition, offset } = origin.event.message ?? {}
-        await origin.refused(
+        const event = events[i]
+        const refused = refusers[i]
+        if (!isRefusal(error) || event === undefined || refused === undefined) throw error
+        const { topic, partition, offset } = event.message ?? {}
+        await refused(
           new FaustusError(
             'FST_OUTPUT_REFUSED',
             `output to topic "${batch[i].topic}" refused (${(error as Error).message}); ` +
               `input record ${topic}[${partition}]@${offset}`,
             { cause: error, details: { output: batch[i].topic, topic, partition, offset } },
           ),
+          event,
         )
       }
     }
@@ -224,7 +239,8 @@ export class Outputs {
     const bytes = this.#batchBytes
     this.#batch = null
     this.#batchBytes = 0
-    this.#origins = []
+    this.#events = []
+    this.#refusers = []
     if (dropped > 0) this.#window.track(Promise.resolve(), dropped, bytes)
     this.#window.reset()
   }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import type { OutputOrigin } from '../agents/context.ts'
+import type { RefusedHandler } from '../agents/context.ts'
 import type { ReplyWaiter } from '../agents/replies.ts'
 import { Conductor } from '../channels/conductor.ts'
 import type { Topic } from '../channels/topic.ts'
 import type { Clock } from '../clock.ts'
 import { errorFields, type Logger } from '../logging.ts'
+import type { Event } from '../streams/event.ts'
 import type {
   Assignor,
   ConsumedRecord,
@@ -138,9 +139,9 @@ export class Runtime {
    * than the window's records are unacknowledged, else a promise that resolves when there is room. Failures
    * surface at the next checkpoint.
    */
-  sendSoon(record: ProduceRecord, origin?: OutputOrigin): Promise<void> | undefined {
-    if (this.#producer === undefined) return this.producer().then(() => this.#outputs.send(record, origin))
-    return this.#outputs.send(record, origin)
+  sendSoon(record: ProduceRecord, event?: Event, refused?: RefusedHandler): Promise<void> | undefined {
+    if (this.#producer === undefined) return this.producer().then(() => this.#outputs.send(record, event, refused))
+    return this.#outputs.send(record, event, refused)
   }
 
   /** Adds local state (tables) to the checkpoint: see `Checkpoint` for the steps. */

@@ -1,5 +1,5 @@
 import type { AgentHost } from '../agents/agent.ts'
-import { actorOrigin, emitting } from '../agents/context.ts'
+import { currentActor, emitting } from '../agents/context.ts'
 import type { ReplyWaiter } from '../agents/replies.ts'
 import { encodeReply } from '../channels/reqrep.ts'
 import type { Serde, TypeArg } from '../channels/serde.ts'
@@ -162,7 +162,14 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   }
 
   sendSoon(record: ProduceRecord): Promise<void> | undefined {
-    return this.runtime.sendSoon(record, emitting.origin ?? actorOrigin())
+    const event = emitting.event
+    if (event !== undefined) return this.runtime.sendSoon(record, event, emitting.refused)
+    // Sent from an agent's body (`topic.send` while processing an event), when the actor runs in its context (apps
+    // with tables): its current event, under the agent's error policy.
+    const actor = currentActor()
+    const refused = actor?.refused
+    const current = refused === undefined ? undefined : actor!.current()
+    return this.runtime.sendSoon(record, current, current === undefined ? undefined : refused)
   }
 
   serde(type: TypeArg, role: 'key' | 'value'): Serde {
@@ -204,7 +211,7 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
     const replyKey = Buffer.isBuffer(key) ? key.toString('utf8') : key
     const value = encodeReply(replyKey, encodeJsonText(result), request.correlationId)
     // Like other outputs, replies do not wait for the broker: the checkpoint does.
-    await this.runtime.sendSoon({ topic: request.replyTo, key: null, value }, emitting.origin)
+    await this.runtime.sendSoon({ topic: request.replyTo, key: null, value }, emitting.event, emitting.refused)
   }
 
   async deadLetter(topic: string, agent: string, event: Event | undefined, error: unknown): Promise<void> {

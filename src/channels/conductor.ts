@@ -156,28 +156,30 @@ export class Conductor implements MessageAcker {
     if (channels.fetch.hasSubscribers) channels.fetch.publish({ app: this.#host.appId, records })
     const generation = this.#generation
     const touched = new Set<EventQueue<any, any>>()
-    for (const record of records) {
-      this.stats.received++
-      const message = new Message(
-        record.topic,
-        record.partition,
-        record.offset,
-        record.timestamp,
-        record.key,
-        record.value,
-        record.headers,
-        this,
-      )
+    const acks = this.acks
+    // Consecutive records mostly share a topic: its routes are looked up when it changes (and after an await).
+    let routesTopic: string | undefined
+    let routes: Route[] | undefined
+    this.stats.received += records.length
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]
+      const message = new Message(record, this)
       message.generation = generation
-      message.tracking = this.acks.delivered(record.topic, record.partition, record.offset)
+      message.tracking = acks.delivered(record.topic, record.partition, record.offset)
       // Held during delivery so an early ack by one stream cannot complete the message before the others get it.
       message.refs = 1
-      const routes = this.#routes.get(record.topic)
+      if (record.topic !== routesTopic) {
+        routesTopic = record.topic
+        routes = this.#routes.get(routesTopic)
+      }
       if (routes !== undefined) {
-        for (const route of routes) {
+        for (let r = 0; r < routes.length; r++) {
           // A promise only for an undecodable record: the common path costs no microtask per record.
-          const undecodable = this.#deliver(route, record, message, touched)
-          if (undecodable !== undefined) await undecodable
+          const undecodable = this.#deliver(routes[r], record, message, touched)
+          if (undecodable !== undefined) {
+            await undecodable
+            routesTopic = undefined
+          }
         }
       }
       message.release()

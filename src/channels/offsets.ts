@@ -5,32 +5,63 @@ import { tpKey } from '../transport/types.ts'
  * The acks of one partition. Offsets arrive in order; acks may not (concurrent actors). The committable offset is
  * one past the last offset of the longest fully acked prefix of what was delivered, so a commit never passes an
  * unacked event. Offsets need not be contiguous (compaction, transaction markers).
+ *
+ * Delivered offsets not yet passed are kept as runs of consecutive offsets (`#starts[i]` up to `#ends[i]`,
+ * exclusive), so the common case (contiguous offsets, acked in order) costs no array slot per record: delivering
+ * extends the last run, acking shortens the first.
  */
 class PartitionAcks {
-  #delivered: number[] = []
+  #starts: number[] = []
+  #ends: number[] = []
+  /** The first run not yet passed. */
   #head = 0
+  /** Delivered and not yet passed by `committable`. */
+  #outstanding = 0
   #ackedOutOfOrder = new Set<number>()
   /** Next offset to read after everything acked so far (what a commit would store); -1 before any ack. */
   committable = -1
 
   delivered(offset: number): void {
-    this.#delivered.push(offset)
+    const last = this.#ends.length - 1
+    if (last >= this.#head && this.#ends[last] === offset) this.#ends[last] = offset + 1
+    else {
+      this.#starts.push(offset)
+      this.#ends.push(offset + 1)
+    }
+    this.#outstanding++
   }
 
   acked(offset: number): void {
-    const delivered = this.#delivered
-    if (delivered[this.#head] !== offset) {
+    if (this.#head >= this.#starts.length || this.#starts[this.#head] !== offset) {
       this.#ackedOutOfOrder.add(offset)
       return
     }
-    this.#head++
-    this.committable = offset + 1
+    this.#pass()
     const pending = this.#ackedOutOfOrder
-    while (pending.size > 0 && this.#head < delivered.length && pending.delete(delivered[this.#head])) {
-      this.committable = delivered[this.#head++] + 1
+    while (pending.size > 0 && this.#head < this.#starts.length && pending.delete(this.#starts[this.#head])) {
+      this.#pass()
     }
-    if (this.#head > 4096 && this.#head * 2 > delivered.length) {
-      this.#delivered = delivered.slice(this.#head)
+  }
+
+  /** Moves `committable` past the first outstanding offset. */
+  #pass(): void {
+    const head = this.#head
+    const offset = this.#starts[head]
+    this.committable = offset + 1
+    this.#outstanding--
+    if (offset + 1 < this.#ends[head]) {
+      this.#starts[head] = offset + 1
+      return
+    }
+    this.#head = head + 1
+    if (this.#head === this.#starts.length) {
+      // Everything delivered is passed: start the runs afresh (no copy).
+      this.#starts.length = 0
+      this.#ends.length = 0
+      this.#head = 0
+    } else if (this.#head > 1024 && this.#head * 2 > this.#starts.length) {
+      this.#starts = this.#starts.slice(this.#head)
+      this.#ends = this.#ends.slice(this.#head)
       this.#head = 0
     }
   }
@@ -40,7 +71,7 @@ class PartitionAcks {
 
   /** Delivered, not acked, and not abandoned: being processed. */
   get inFlight(): number {
-    return this.#delivered.length - this.#head - this.#ackedOutOfOrder.size - this.abandoned
+    return this.#outstanding - this.#ackedOutOfOrder.size - this.abandoned
   }
 }
 

@@ -40,14 +40,16 @@ export function wrapRequest(encodedValue: Buffer | null, request: ReplyRequest):
 
 /**
  * A cheap pre-check run on every consumed value: envelopes end with their `__faust` field (Faust writes it last),
- * so only the bytes before the closing braces are compared with the namespaces, without searching or allocating.
+ * so only the bytes before the closing braces are compared with the namespaces, without searching or allocating
+ * (a loop, not `some`: no closure per record).
  */
 function mayBeRequest(payload: Buffer): boolean {
   let end = payload.length
   if (end < REQUEST_MARKERS[0].length || payload[end - 1] !== 0x7d) return false
   // Skips the closing braces and any whitespace between them (Python's json.dumps writes ", " and ": ").
   while (end > 0 && (payload[end - 1] === 0x7d || isJsonSpace(payload[end - 1]))) end--
-  return REQUEST_MARKERS.some((marker) => endsWith(payload, end, marker))
+  for (let i = 0; i < REQUEST_MARKERS.length; i++) if (endsWith(payload, end, REQUEST_MARKERS[i])) return true
+  return false
 }
 
 function isJsonSpace(byte: number): boolean {

@@ -159,7 +159,8 @@ export class Topic<V = unknown, K = unknown> implements StreamChannel<V, K> {
 
   /** Decodes a consumed record into an event holding `message`; throws DecodeError/ValidationError. */
   decode(record: ConsumedRecord, message: Message): Event<K, V> {
-    const origin: MessageOrigin = { topic: record.topic, partition: record.partition, offset: record.offset }
+    // The record is the origin errors name (they copy only its topic, partition and offset): no object per record.
+    const origin: MessageOrigin = record
     const key = this.keySerde.decode(record.key, origin) as K
     let payload = record.value
     let request = requestFromHeaders(record.headers)

@@ -2,7 +2,7 @@
  * From a decoded JSON value to a record instance: pick the class by `__faust.ns` (Faust's "blessed key"), check,
  * build. Errors name the namespace, the field path and where the message came from.
  */
-import { DecodeError, FaustusError, type MessageOrigin } from '../errors.ts'
+import { DecodeError, FaustusError, type MessageOrigin, originDetails } from '../errors.ts'
 import { defOf } from './definition.ts'
 import { describeValue, originText, toPublicError } from './issues.ts'
 import type { RecordRegistry } from './registry.ts'
@@ -29,7 +29,7 @@ export function resolveRecordClass(declared: AnyRecordClass, data: unknown, orig
     throw new FaustusError(
       'FST_NAMESPACE_UNKNOWN',
       `record namespace "${ns}" is not registered (decoding as ${declared.namespace})${originText(origin)}`,
-      { details: { namespace: ns, expected: declared.namespace, ...origin } },
+      { details: { namespace: ns, expected: declared.namespace, ...originDetails(origin) } },
     )
   }
   return found

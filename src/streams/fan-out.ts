@@ -35,16 +35,16 @@ export function fanOut<K, V>(origin: Event<any, any>, results: readonly Derived<
   const acker = source === null ? null : new SharedAck(results.length, origin)
   const events = results.map((result) => {
     if (source === null || acker === null) return new Event<K, V>(result.key, result.value, origin.headers, null)
-    const message = new Message(
-      source.topic,
-      source.partition,
-      source.offset,
-      result.timestamp,
-      null,
-      null,
-      origin.headers,
-      acker,
-    )
+    const record = {
+      topic: source.topic,
+      partition: source.partition,
+      offset: source.offset,
+      timestamp: result.timestamp,
+      key: null,
+      value: null,
+      headers: origin.headers,
+    }
+    const message = new Message(record, acker)
     return new Event<K, V>(result.key, result.value, origin.headers, message, origin.replyTo)
   })
   // A channel's event (no message) has nothing to commit: acked now, its results carry no ack.

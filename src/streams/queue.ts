@@ -11,7 +11,7 @@ const DEFAULT_MAX_BYTES = 1024 * 1024
 /** Bytes of the consumed record behind an event (0 for events of in-process channels). */
 function bytesOf(event: Event<any, any>): number {
   const message = event.message
-  return message === null ? 0 : (message.key?.length ?? 0) + (message.value?.length ?? 0)
+  return message === null ? 0 : message.bytes
 }
 
 /**

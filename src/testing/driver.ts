@@ -169,16 +169,7 @@ export class TestDriver {
         const record = log.at(offset)
         if (record === undefined) continue
         // Decoded as the app's streams decode it: an ask's request envelope is unwrapped to its value.
-        const message = new Message(
-          resolved.name,
-          partition,
-          offset,
-          record.timestamp,
-          record.key,
-          record.value,
-          record.headers,
-          null,
-        )
+        const message = new Message({ ...record, topic: resolved.name, partition, offset }, null)
         const event = resolved.decode(record, message)
         out.push({
           topic: resolved.name,

@@ -4,7 +4,10 @@ import { fanOut } from '../../src/streams/fan-out.ts'
 
 function origin() {
   const acked: Message[] = []
-  const message = new Message('t', 2, 41, 1000, null, null, {}, { acked: (m) => acked.push(m) })
+  const message = new Message(
+    { topic: 't', partition: 2, offset: 41, timestamp: 1000, key: null, value: null, headers: {} },
+    { acked: (m) => acked.push(m) },
+  )
   return { event: new Event('k', 'v', {}, message), acked }
 }
 

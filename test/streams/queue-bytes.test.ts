@@ -4,7 +4,7 @@ import { EventQueue } from '../../src/streams/queue.ts'
 
 function eventOf(bytes: number, offset: number): Event<null, Buffer> {
   const value = Buffer.alloc(bytes)
-  const message = new Message('t', 0, offset, 0, null, value, {}, null)
+  const message = new Message({ topic: 't', partition: 0, offset, timestamp: 0, key: null, value, headers: {} }, null)
   return new Event(null, value, {}, message)
 }
 

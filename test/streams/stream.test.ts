@@ -8,7 +8,10 @@ import { waitFor } from '../helpers.ts'
 function queueOf<V>(values: V[], acked: number[] = []): EventQueue<unknown, V> {
   const queue = new EventQueue<unknown, V>()
   values.forEach((value, offset) => {
-    const message = new Message('t', 0, offset, 1000 + offset, null, null, {}, { acked: (m) => acked.push(m.offset) })
+    const message = new Message(
+      { topic: 't', partition: 0, offset, timestamp: 1000 + offset, key: null, value: null, headers: {} },
+      { acked: (m) => acked.push(m.offset) },
+    )
     message.refs = 1
     queue.push(new Event(`k${offset}`, value, {}, message))
     message.release()
