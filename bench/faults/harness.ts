@@ -354,6 +354,21 @@ export class FaultRun {
     return Number.isFinite(first) ? first - since : undefined
   }
 
+  /**
+   * ms from `since` until the worker processed (its own clock, carried in the output) the first record read back
+   * from one of the output `partitions` after it: a lower bound of the worker's resume, without the reader's own
+   * recovery that `arrivedAfter` includes.
+   */
+  relayedAfter(since: number, partitions: Set<number>): number | undefined {
+    let first = Number.POSITIVE_INFINITY
+    for (const relay of this.relays) {
+      if (relay.relayedAt > since && partitions.has(relay.outPartition) && relay.relayedAt < first) {
+        first = relay.relayedAt
+      }
+    }
+    return Number.isFinite(first) ? first - since : undefined
+  }
+
   /** Partitions of `topic` led by broker `node`. */
   async ledBy(topic: string, node: number): Promise<Set<number>> {
     const admin = new Admin({ clientId: 'fault-suite', bootstrapBrokers: this.bootstrap.split(',') })

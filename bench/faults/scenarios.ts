@@ -165,6 +165,7 @@ export async function leaderKill(cluster: KafkaCluster, guarantee: Guarantee, lo
   while (f.arrivedAfter(killedAt, led) === undefined && Date.now() < deadline) await f.waitForOutputs(1, 180_000)
   await f.waitForOutputs(2_000, 180_000)
   const resume = f.arrivedAfter(killedAt, led)
+  const relayed = f.relayedAfter(killedAt, led)
   await cluster.startBroker(leader)
   return finish(
     f,
@@ -173,7 +174,9 @@ export async function leaderKill(cluster: KafkaCluster, guarantee: Guarantee, lo
       guarantee,
       tries: 1,
       resumeMs: resume === undefined ? [] : [resume],
-      note: "resume: from the kill until new output reached the dead leader's partitions (read back, an upper bound)",
+      note:
+        "resume: from the kill until new output reached the dead leader's partitions (read back, an upper bound); " +
+        `the worker processed the first of those outputs ${relayed} ms after the kill (a lower bound)`,
     },
     log,
   )
