@@ -331,13 +331,7 @@ export class FaultRun {
 
   /** ms from `since` to the first record relayed after it (optionally only from `partitions`); undefined if none. */
   resumedAfter(since: number, partitions?: Set<number>): number | undefined {
-    let first = Number.POSITIVE_INFINITY
-    for (const relay of this.relays) {
-      if (relay.relayedAt > since && relay.relayedAt < first && (!partitions || partitions.has(relay.partition))) {
-        first = relay.relayedAt
-      }
-    }
-    return Number.isFinite(first) ? first - since : undefined
+    return this.#firstAfter(since, (relay) => !partitions || partitions.has(relay.partition), 'relayedAt')
   }
 
   /**
@@ -345,13 +339,7 @@ export class FaultRun {
    * own recovery after a broker fault is included: an upper bound).
    */
   arrivedAfter(since: number, partitions: Set<number>): number | undefined {
-    let first = Number.POSITIVE_INFINITY
-    for (const relay of this.relays) {
-      if (relay.relayedAt > since && partitions.has(relay.outPartition) && relay.arrivedAt < first) {
-        first = relay.arrivedAt
-      }
-    }
-    return Number.isFinite(first) ? first - since : undefined
+    return this.#firstAfter(since, (relay) => partitions.has(relay.outPartition), 'arrivedAt')
   }
 
   /**
@@ -360,11 +348,18 @@ export class FaultRun {
    * recovery that `arrivedAfter` includes.
    */
   relayedAfter(since: number, partitions: Set<number>): number | undefined {
+    return this.#firstAfter(since, (relay) => partitions.has(relay.outPartition), 'relayedAt')
+  }
+
+  /** ms from `since` to the earliest `at` time of the records relayed after it that `matches` selects. */
+  #firstAfter(
+    since: number,
+    matches: (relay: FaultRun['relays'][number]) => boolean,
+    at: 'relayedAt' | 'arrivedAt',
+  ): number | undefined {
     let first = Number.POSITIVE_INFINITY
     for (const relay of this.relays) {
-      if (relay.relayedAt > since && partitions.has(relay.outPartition) && relay.relayedAt < first) {
-        first = relay.relayedAt
-      }
+      if (relay.relayedAt > since && relay[at] < first && matches(relay)) first = relay[at]
     }
     return Number.isFinite(first) ? first - since : undefined
   }
