@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest'
 import { isFaustusError } from '../../src/errors.ts'
 import { toTransportError, withRetries } from '../../src/transport/kafka/errors.ts'
 import { classify, KAFKA_ERROR_KINDS } from '../../src/transport/kafka/faults.ts'
-import { answeredRetryDelayMs, resolveConfig, retryDelayMs } from '../../src/transport/kafka/options.ts'
+import { answeredRetryDelayMs, resolveConfig, retryDelayMs, retryLogLevel } from '../../src/transport/kafka/options.ts'
 
 function systemError(code: string): Error {
   return Object.assign(new Error(`getaddrinfo ${code} nowhere.invalid`), { code })
@@ -149,6 +149,9 @@ describe('withRetries', () => {
       100, 100, 100, 100, 100, 100, 100,
     ])
     expect([1, 2, 3, 9].map((attempt) => retryDelayMs(attempt, 'CONCURRENT_TRANSACTIONS'))).toEqual([20, 20, 20, 20])
+    // Met after most exactly-once commits: counted, logged at debug, not as a warning.
+    expect(retryLogLevel('CONCURRENT_TRANSACTIONS')).toBe('debug')
+    expect(retryLogLevel('NOT_COORDINATOR')).toBe('warn')
     expect([1, 2, 3, 4, 5, 6, 9].map((attempt) => retryDelayMs(attempt, 'NETWORK'))).toEqual([
       100, 200, 400, 800, 1000, 1000, 1000,
     ])

@@ -2,7 +2,7 @@ import { type ClusterMetadata, findErrorBy } from '@platformatic/kafka'
 import { isFaustusError, TransportError } from '../../errors.ts'
 import { describeError } from './describe.ts'
 import { classify, isRetriable, KAFKA_ERROR_KINDS } from './faults.ts'
-import { answeredRetryDelayMs, type KafkaConfig } from './options.ts'
+import { answeredRetryDelayMs, type KafkaConfig, retryLogLevel } from './options.ts'
 import { findSecurityFailure, securityError, securityFailureOf } from './security.ts'
 
 export { describeError }
@@ -142,10 +142,13 @@ export async function withRetries<T>(
 /** One log line and one counted retry. */
 export function noteRetry(config: KafkaConfig, what: string, attempt: number, delayMs: number, error: unknown): void {
   const errorId = classify(error).id
-  config.logger.warn(`${what} failed (attempt ${attempt}), retrying in ${delayMs} ms: ${describeError(error)}`, {
-    brokers: config.address,
-    error: errorId,
-  })
+  config.logger[retryLogLevel(errorId)](
+    `${what} failed (attempt ${attempt}), retrying in ${delayMs} ms: ${describeError(error)}`,
+    {
+      brokers: config.address,
+      error: errorId,
+    },
+  )
   config.faults.stats.record({ operation: what, attempt, delayMs, errorId, brokers: config.address })
 }
 

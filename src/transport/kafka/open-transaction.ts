@@ -33,8 +33,8 @@ export class Transactions {
   readonly #client: LibraryProducer
   readonly #options: TransactionsOptions
   #transaction: Promise<Transaction> | undefined
-  /** Partitions added to the open transaction. */
-  #partitions = new Set<string>()
+  /** Partitions added to the open transaction, per topic (indexed by partition). */
+  #partitions = new Map<string, boolean[]>()
   /** The group's AddOffsetsToTxn for the open transaction, once sent. */
   #offsetsAdded: Promise<void> | undefined
   /** The consumer group whose offsets the transactions carry (known from the first `sendOffsets`). */
@@ -60,22 +60,26 @@ export class Transactions {
   async addPartitions(counts: Map<string, number>, messages: Message[]): Promise<void> {
     const transaction = await this.#current()
     const added: { topic: string; partition: number }[] = []
-    let last: Message | undefined
+    // Every message is looked at (a request's records may spread over all partitions), so without a string key.
+    let topic: string | undefined
+    let joined: boolean[] = []
     for (const message of messages) {
-      // Consecutive messages mostly share a partition: no key string for them.
-      if (last !== undefined && last.partition === message.partition && last.topic === message.topic) continue
-      last = message
-      const key = `${message.topic}:${message.partition}`
-      if (this.#partitions.has(key)) continue
-      this.#partitions.add(key)
-      added.push({ topic: message.topic, partition: message.partition! })
+      if (message.topic !== topic) {
+        topic = message.topic
+        joined = this.#partitions.get(topic) ?? []
+        this.#partitions.set(topic, joined)
+      }
+      const partition = message.partition!
+      if (joined[partition]) continue
+      joined[partition] = true
+      added.push({ topic, partition })
     }
     if (added.length === 0) return
     try {
       const add = () => transaction.addPartitions(partitionMetadata(counts), added as never)
       await this.#toCoordinator(() => this.#retried('adding partitions to the transaction', add))
     } catch (error) {
-      for (const { topic, partition } of added) this.#partitions.delete(`${topic}:${partition}`)
+      for (const { topic, partition } of added) this.#partitions.get(topic)![partition] = false
       throw this.#error('adding partitions to the transaction', error)
     }
     if (this.#offsetsAdded === undefined && this.#groupId !== undefined) this.#addOffsets(transaction, this.#groupId)
@@ -121,7 +125,7 @@ export class Transactions {
 
   #current(): Promise<Transaction> {
     if (this.#transaction !== undefined) return this.#transaction
-    this.#partitions = new Set()
+    this.#partitions = new Map()
     this.#offsetsAdded = undefined
     // Producer id and epoch -1: a new producer for the id (the library's default 0/0 asks to bump an epoch that
     // is not ours, which the coordinator refuses as fenced when another producer used the id before).

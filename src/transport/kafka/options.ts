@@ -185,6 +185,15 @@ const BUSY_COORDINATOR = new Set([
  */
 const PREVIOUS_TRANSACTION_ENDING_RETRY_MS = 20
 
+/**
+ * How a retry is logged: a warning, except CONCURRENT_TRANSACTIONS, which an exactly-once worker meets after most of
+ * its own commits (the next transaction begins while the coordinator still writes the last one's markers): a
+ * warning every 100 ms would bury the real ones. It is still counted.
+ */
+export function retryLogLevel(errorId: string): 'debug' | 'warn' {
+  return errorId === 'CONCURRENT_TRANSACTIONS' ? 'debug' : 'warn'
+}
+
 /** Backoff before retry `attempt` after an error classified as `errorId` (see `classify`). */
 export function retryDelayMs(attempt: number, errorId: string): number {
   const delay = backoffMs(attempt)
@@ -247,11 +256,14 @@ export function baseClientOptions(
         setImmediate(() => void (client as { close(): Promise<void> }).close().catch(() => {}))
         return delay
       }
-      logger.warn(`${operationId} failed, retry ${attempt}/${retriesAllowed} in ${delay} ms: ${describeError(error)}`, {
-        brokers: config.address,
-        operation: operationId,
-        error: errorId,
-      })
+      logger[retryLogLevel(errorId)](
+        `${operationId} failed, retry ${attempt}/${retriesAllowed} in ${delay} ms: ${describeError(error)}`,
+        {
+          brokers: config.address,
+          operation: operationId,
+          error: errorId,
+        },
+      )
       config.faults.stats.record({ operation: operationId, attempt, delayMs: delay, errorId, brokers: config.address })
       return delay
     },
