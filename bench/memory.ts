@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { appServices } from '../src/app/app.ts'
-import { App, type Stream } from '../src/index.ts'
+import { App, type Stream, type Topic } from '../src/index.ts'
 import { memoryBrokers } from '../src/transport/memory/registry.ts'
 
 export interface BenchResult {
@@ -44,22 +44,18 @@ async function fill(app: App, topic: string, count: number, payloadOf: (i: numbe
   }
 }
 
-async function throughput(
-  name: string,
-  valueType: 'raw' | 'json',
-  yielding: boolean | 'topic',
-): Promise<BenchResult[]> {
-  const app = newApp(`bench-${name}`)
-  const topic = app.topic('input', { valueType, partitions: 1 })
-  let seen = 0
-  let finished!: () => void
-  const allSeen = new Promise<void>((resolve) => {
-    finished = resolve
-  })
-  const count = () => {
-    if (++seen === RECORDS) finished()
-  }
-  if (yielding === 'topic') {
+/** The agent shapes measured here: iterating its stream, yielding to a function sink, yielding to a topic sink. */
+export type AgentShape = 'pass' | 'fn' | 'topic'
+
+/** Adds an agent of `shape` over `topic` that calls `count` once per event (the topic sink: after the yield). */
+export function benchAgent(
+  app: App,
+  topic: Topic<unknown, unknown>,
+  shape: AgentShape,
+  count: () => void,
+  valueType: 'raw' | 'json' = 'raw',
+): void {
+  if (shape === 'topic') {
     // The passthrough of the Kafka benchmark: each value goes to an output topic (counted once the agent's sink has
     // handed it to the outputs, i.e. when the generator resumes after its yield).
     const output = app.topic('output', { valueType, partitions: 1 })
@@ -73,7 +69,7 @@ async function throughput(
       },
       { sink: [output] },
     )
-  } else if (yielding) {
+  } else if (shape === 'fn') {
     app.agent(
       topic,
       async function* yielder(stream: Stream<unknown>) {
@@ -86,6 +82,25 @@ async function throughput(
       for await (const _ of stream) count()
     })
   }
+}
+
+async function throughput(name: string, valueType: 'raw' | 'json', shape: AgentShape): Promise<BenchResult[]> {
+  const app = newApp(`bench-${name}`)
+  const topic = app.topic('input', { valueType, partitions: 1 })
+  let seen = 0
+  let finished!: () => void
+  const allSeen = new Promise<void>((resolve) => {
+    finished = resolve
+  })
+  benchAgent(
+    app,
+    topic,
+    shape,
+    () => {
+      if (++seen === RECORDS) finished()
+    },
+    valueType,
+  )
   await appServices(app).runtime.connect()
   await appServices(app).runtime.ensureTopics()
   const payload = Buffer.from(JSON.stringify({ id: 0, text: 'x'.repeat(80) }))
@@ -98,7 +113,7 @@ async function throughput(
   const { user, system } = process.cpuUsage(cpu)
   await app.stop()
   forgetBrokers()
-  const target = valueType === 'raw' && !yielding ? { atLeast: PASSTHROUGH_TARGET } : undefined
+  const target = valueType === 'raw' && shape === 'pass' ? { atLeast: PASSTHROUGH_TARGET } : undefined
   return [
     { name, value: Math.round(RECORDS / seconds), unit: 'events/s', target },
     // CPU time of the process: steadier than events/s on a shared machine.
@@ -132,12 +147,12 @@ async function askRoundTrips(): Promise<BenchResult> {
 
 export async function memoryBenchmarks(): Promise<BenchResult[]> {
   // BENCH_MEMORY_ONLY=passthrough runs the raw passthrough alone (for profiles and before/after runs).
-  const raw = await throughput('passthrough agent, raw values', 'raw', false)
+  const raw = await throughput('passthrough agent, raw values', 'raw', 'pass')
   if (process.env.BENCH_MEMORY_ONLY === 'passthrough') return raw
   return [
     ...raw,
-    ...(await throughput('passthrough agent, JSON values', 'json', false)),
-    ...(await throughput('yielding agent with a sink, raw values', 'raw', true)),
+    ...(await throughput('passthrough agent, JSON values', 'json', 'pass')),
+    ...(await throughput('yielding agent with a sink, raw values', 'raw', 'fn')),
     ...(await throughput('yielding agent with a topic sink, raw values', 'raw', 'topic')),
     await askRoundTrips(),
   ]

@@ -19,14 +19,15 @@ import { join } from 'node:path'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { getHeapStatistics } from 'node:v8'
 import { appServices } from '../src/app/app.ts'
-import { App, type Stream } from '../src/index.ts'
+import { App } from '../src/index.ts'
 import { memoryBrokers } from '../src/transport/memory/registry.ts'
+import { type AgentShape, benchAgent } from './memory.ts'
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000)
 const PROFILE = process.env.PROFILE
 const PROFILE_DIR = process.env.PROFILE_DIR ?? tmpdir()
 
-type Shape = 'pass' | 'fn' | 'topic'
+type Shape = AgentShape
 
 async function run(shape: Shape, profile: boolean): Promise<number> {
   const broker = `profile-${randomUUID()}`
@@ -37,34 +38,9 @@ async function run(shape: Shape, profile: boolean): Promise<number> {
   const allSeen = new Promise<void>((resolve) => {
     finished = resolve
   })
-  const count = () => {
+  benchAgent(app, input, shape, () => {
     if (++seen === RECORDS) finished()
-  }
-  if (shape === 'pass') {
-    app.agent(input, async function pass(stream: Stream<unknown>) {
-      for await (const _ of stream) count()
-    })
-  } else if (shape === 'fn') {
-    app.agent(
-      input,
-      async function* yielder(stream: Stream<unknown>) {
-        for await (const value of stream) yield value
-      },
-      { sink: [count] },
-    )
-  } else {
-    const output = app.topic('output', { valueType: 'raw', partitions: 1 })
-    app.agent(
-      input,
-      async function* toTopic(stream: Stream<unknown>) {
-        for await (const value of stream) {
-          yield value
-          count()
-        }
-      },
-      { sink: [output] },
-    )
-  }
+  })
   const services = appServices(app)
   await services.runtime.connect()
   await services.runtime.ensureTopics()
