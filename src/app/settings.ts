@@ -93,7 +93,7 @@ export const SettingsSchema = Type.Object(
       minimum: 1024,
       default: 1_048_576,
       description:
-        'Bytes (keys, values, headers) of records sent and not yet acknowledged before senders wait: the producer buffer and the window of outputs sent without waiting',
+        'Bytes (keys, values, headers) of records sent and not yet acknowledged before senders wait: the producer buffer and the window of outputs sent without waiting (4 MiB under exactly-once unless set)',
     }),
     consumerFetchMaxBytes: Type.Integer({
       minimum: 1024,
