@@ -6,7 +6,6 @@ import type {
   RecordMetadata,
   TopicPartitionOffset,
   TransactionalProducer,
-  TransactionOffsets,
 } from '../transport/types.ts'
 
 /**
@@ -45,8 +44,8 @@ export class CurrentProducer implements TransactionalProducer {
     return this.#transactions().sendOffsets(offsets, group)
   }
 
-  commit(offsets?: TransactionOffsets): Promise<void> {
-    return this.#transactions().commit(offsets)
+  commit(): Promise<void> {
+    return this.#transactions().commit()
   }
 
   abort(): Promise<void> {

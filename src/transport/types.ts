@@ -101,12 +101,6 @@ export interface TransactionalProducerOptions extends ProducerOptions {
   transactionTimeoutMs?: number
 }
 
-/** Consumed offsets (next offset to read) committed with a transaction, for the member `group`. */
-export interface TransactionOffsets {
-  offsets: TopicPartitionOffset[]
-  group: GroupMetadata
-}
-
 /**
  * A producer whose sends form transactions (Kafka's exactly-once, EOS v2): a transaction begins with the first
  * `send` after a commit or abort; its records and the offsets given to `sendOffsets` become visible to
@@ -125,10 +119,10 @@ export interface TransactionalProducer extends Producer {
   sendOffsets(offsets: TopicPartitionOffset[], group: GroupMetadata): Promise<void>
   /**
    * Commits the open transaction (nothing to do when none is open). It is sealed at the call: sends made from then
-   * on wait and go into the next transaction. Its sends are awaited, `offsets` (if given) added to it as
-   * `sendOffsets` does, and it commits.
+   * on wait and go into the next transaction. Its sends are awaited, then it commits with the offsets given to
+   * `sendOffsets`.
    */
-  commit(offsets?: TransactionOffsets): Promise<void>
+  commit(): Promise<void>
   /** Aborts the open transaction, if any: its records are never visible to `read_committed` readers. */
   abort(): Promise<void>
 }

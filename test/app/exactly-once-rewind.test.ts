@@ -7,12 +7,7 @@ import { TransportError } from '../../src/errors.ts'
 import type { App } from '../../src/index.ts'
 import { MemoryTransactionalProducer } from '../../src/transport/memory/transactions.ts'
 import { MemoryTransport } from '../../src/transport/memory/transport.ts'
-import type {
-  GroupMetadata,
-  ProduceRecord,
-  TopicPartitionOffset,
-  TransactionOffsets,
-} from '../../src/transport/types.ts'
+import type { GroupMetadata, ProduceRecord, TopicPartitionOffset } from '../../src/transport/types.ts'
 import { committedToEnd, waitFor } from '../helpers.ts'
 import { committedRecords, relayWorker } from './relay-worker.ts'
 
@@ -81,11 +76,9 @@ async function runWithFailure(failure: Failure): Promise<void> {
     const commit = MemoryTransactionalProducer.prototype.commit
     vi.spyOn(MemoryTransactionalProducer.prototype, 'commit').mockImplementation(async function (
       this: MemoryTransactionalProducer,
-      offsets?: TransactionOffsets,
     ) {
       if (broken.has(this)) throw sequenceError()
-      const hasOffsets = withOffsets.delete(this) || (offsets !== undefined && offsets.offsets.length > 0)
-      if (failNext && hasOffsets) {
+      if (withOffsets.delete(this) && failNext) {
         failNext = false
         failed++
         await this.abort()
@@ -99,7 +92,7 @@ async function runWithFailure(failure: Failure): Promise<void> {
         }
         throw away()
       }
-      return commit.call(this, offsets)
+      return commit.call(this)
     })
   } else {
     const send = MemoryTransactionalProducer.prototype.send

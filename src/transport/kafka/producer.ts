@@ -18,7 +18,6 @@ import type {
   RecordMetadata,
   TopicPartitionOffset,
   TransactionalProducer,
-  TransactionOffsets,
 } from '../types.ts'
 import { toTransportError } from './errors.ts'
 import { IdempotentSender, libraryWire } from './idempotent-sender.ts'
@@ -175,8 +174,8 @@ export class KafkaProducer implements Producer, TransactionalProducer {
     return this.#transactions!.sendOffsets(offsets, group)
   }
 
-  async commit(offsets?: TransactionOffsets): Promise<void> {
-    await this.#endTransaction(true, offsets)
+  async commit(): Promise<void> {
+    await this.#endTransaction(true)
   }
 
   async abort(): Promise<void> {
@@ -184,18 +183,13 @@ export class KafkaProducer implements Producer, TransactionalProducer {
   }
 
   /** Waits for the transaction's sends, ends it; sends made meanwhile wait and go into the next one. */
-  async #endTransaction(commit: boolean, offsets?: TransactionOffsets): Promise<void> {
+  async #endTransaction(commit: boolean): Promise<void> {
     this.#ending = true
     try {
       let flushError: unknown
-      // The offsets go to the group coordinator while the last records go to their partitions.
-      const sendingOffsets = commit && offsets !== undefined ? this.sendOffsets(offsets.offsets, offsets.group) : null
-      // Awaited after the flush; handled now so a failure meanwhile is not an unhandled rejection.
-      sendingOffsets?.catch(() => {})
       await this.flush().catch((error) => {
         flushError = error
       })
-      if (sendingOffsets !== null) await sendingOffsets
       await this.#transactions!.end(commit, flushError)
     } finally {
       this.#ending = false

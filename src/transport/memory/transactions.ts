@@ -13,7 +13,6 @@ import type {
   TopicPartitionOffset,
   TransactionalProducer,
   TransactionalProducerOptions,
-  TransactionOffsets,
 } from '../types.ts'
 import type { MemoryBroker } from './broker.ts'
 import type { PartitionLog } from './log.ts'
@@ -103,23 +102,22 @@ export class MemoryTransactionalProducer implements TransactionalProducer {
     else this.#open.offsets.set(group.groupId, { group, offsets: [...offsets] })
   }
 
-  async commit(offsets?: TransactionOffsets): Promise<void> {
+  async commit(): Promise<void> {
     let ended!: () => void
     const ending = new Promise<void>((resolve) => {
       ended = resolve
     })
     this.#ending = ending
     try {
-      await this.#commit(offsets)
+      await this.#commit()
     } finally {
       if (this.#ending === ending) this.#ending = undefined
       ended()
     }
   }
 
-  async #commit(offsets: TransactionOffsets | undefined): Promise<void> {
+  async #commit(): Promise<void> {
     await this.#producer.flush()
-    if (offsets !== undefined) await this.sendOffsets(offsets.offsets, offsets.group)
     this.#checkFenced()
     const transaction = this.#open
     if (transaction === undefined) return
