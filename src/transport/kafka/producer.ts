@@ -20,7 +20,8 @@ import type {
   TransactionalProducer,
 } from '../types.ts'
 import { toTransportError } from './errors.ts'
-import { IdempotentSender, libraryWire } from './idempotent-sender.ts'
+import { IdempotentSender } from './idempotent-sender.ts'
+import { libraryWire } from './library-wire.ts'
 import { Transactions } from './open-transaction.ts'
 import { baseClientOptions, type KafkaConfig } from './options.ts'
 import { bytesOf, Partitioner, partitionCounts, toHeaderMap } from './partitioning.ts'
