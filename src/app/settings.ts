@@ -21,7 +21,11 @@ export const SettingsSchema = Type.Object(
     topicPartitions: Type.Integer({ minimum: 1, default: 8, description: 'Default partitions of new topics' }),
     topicReplicationFactor: Type.Integer({ minimum: 1, default: 1 }),
     topicAllowDeclare: Type.Boolean({ default: true, description: 'Create missing topics at start' }),
-    brokerCommitEvery: Type.Integer({ minimum: 1, default: 10_000, description: 'Acks between commits' }),
+    brokerCommitEvery: Type.Integer({
+      minimum: 0,
+      default: 10_000,
+      description: 'Acks between commits; 0: commits on the interval only (as Kafka Streams)',
+    }),
     brokerCommitIntervalMs: Type.Integer({
       minimum: 1,
       default: 2_800,
@@ -139,6 +143,12 @@ export const SettingsSchema = Type.Object(
       description: 'Graceful stop deadline: draining, then agents finishing their events',
     }),
     revokeTimeoutMs: Type.Integer({ minimum: 0, default: 10_000, description: 'Rebalance drain deadline' }),
+    tableCacheMaxBytes: Type.Integer({
+      minimum: 0,
+      default: 10 * 1024 * 1024,
+      description:
+        "Bytes of table changes coalesced per key until the next commit (Kafka Streams' record cache); 0: each change written at once",
+    }),
     tableRecoveryStallMs: Type.Integer({
       minimum: 1,
       default: 60_000,

@@ -31,7 +31,10 @@ export function wireTables(
     changelogFailed: (error) => runtime.outputFailed(error),
   })
   const joins = streamJoinsOf(app.topics, tables, runtime.conductor)
-  tables.configure({ recoveryStallMs: app.settings.tableRecoveryStallMs })
+  tables.configure({
+    recoveryStallMs: app.settings.tableRecoveryStallMs,
+    cacheMaxBytes: app.settings.tableCacheMaxBytes,
+  })
   runtime.conductor.addListener({
     onAssigned: (assignment) => tables.onAssigned(assignment),
     onRevoked: (partitions) => tables.onRevoked(partitions),

@@ -280,7 +280,8 @@ export class Conductor implements MessageAcker {
     const entry = message.tracking as PartitionEntry | undefined
     if (entry !== undefined) this.acks.ackedIn(entry, message.offset)
     else this.acks.acked(message.topic, message.partition, message.offset)
-    if (this.acks.acksSinceCommit >= this.#host.commitEvery) this.#commitRequested?.()
+    const every = this.#host.commitEvery
+    if (every > 0 && this.acks.acksSinceCommit >= every) this.#commitRequested?.()
   }
 
   async onAssigned(assignment: Assignment): Promise<void> {

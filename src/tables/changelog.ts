@@ -1,4 +1,5 @@
 import type { ProduceRecord, Producer, RecordMetadata } from '../transport/types.ts'
+import { ChangelogCache } from './changelog-cache.ts'
 
 const BATCH = 1000
 
@@ -11,13 +12,18 @@ export interface ChangelogWriterHost {
 
 /**
  * Batches changelog records into the app's producer: a table write is synchronous (as Faust's `table[k] = v`), so
- * records are queued and sent once per event-loop turn or every 1000 records. `flush()` is step 1 of the
- * checkpoint: after it the producer holds (and after its own flush, the broker has) every change made so far.
+ * records are queued and sent once per event-loop turn or every 1000 records. Records of compacted changelogs may
+ * instead wait in the cache (`coalesce`) until the checkpoint, or until it holds `cacheMaxBytes`: one record per key
+ * changed. `flush()` is step 1 of the checkpoint: after it the producer holds (and after its own flush, the broker
+ * has) every change made so far.
  */
 export class ChangelogWriter {
   readonly #host: ChangelogWriterHost
   #producer: Producer | undefined
   #buffer: ProduceRecord[] = []
+  readonly #cache = new ChangelogCache()
+  /** 0: every change is sent at once (no coalescing). */
+  cacheMaxBytes = 0
   readonly #inFlight = new Set<Promise<void>>()
   #scheduled = false
   /** The first failed send: the changelog has a hole, so no checkpoint may succeed any more (until restart). */
@@ -33,8 +39,26 @@ export class ChangelogWriter {
     this.#failure = undefined
   }
 
+  /** Records queued or cached, not handed to the producer yet. */
   get pending(): number {
-    return this.#buffer.length
+    return this.#buffer.length + this.#cache.size
+  }
+
+  /**
+   * Queues the latest record of a key of a compacted changelog (`id`: the key's latin1 form): it replaces the key's
+   * cached record, if any. The caller sends every change of that changelog this way, so no older record of the key
+   * can be queued behind the cached one.
+   */
+  coalesce(record: ProduceRecord, id: string): void {
+    if (this.cacheMaxBytes === 0) {
+      this.append(record)
+      return
+    }
+    this.#cache.put(record, id)
+    if (this.#cache.bytes > this.cacheMaxBytes) {
+      this.#cache.drain(this.#buffer)
+      this.#send()
+    }
   }
 
   append(record: ProduceRecord): void {
@@ -78,11 +102,13 @@ export class ChangelogWriter {
    */
   discard(): void {
     this.#buffer = []
+    this.#cache.clear()
     this.#failure = undefined
   }
 
   /** Sends what is queued and waits until every send so far is acknowledged; throws if any failed. */
   async flush(): Promise<void> {
+    this.#cache.drain(this.#buffer)
     this.#send()
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight])
     if (this.#failure !== undefined) throw this.#failure

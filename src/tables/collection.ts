@@ -2,8 +2,9 @@ import { currentEvent } from '../agents/context.ts'
 import type { Serde } from '../channels/serde.ts'
 import { FaustusError, isFaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
-import { type Codec, takesRecords } from '../models/codec.ts'
+import type { Codec } from '../models/codec.ts'
 import { serializerFor } from '../models/index.ts'
+import { keyId } from '../stores/key-ids.ts'
 import type { Store, StoreSlot } from '../stores/types.ts'
 import type { ConsumedRecord, ProduceRecord } from '../transport/types.ts'
 import {
@@ -15,6 +16,7 @@ import {
 } from './guard.ts'
 import { describeKey, TableKeys } from './keys.ts'
 import type { CollectionOptions, CollectionStats, KeyPartitionCheck, WriteOptions } from './types.ts'
+import { valueBytes } from './value-bytes.ts'
 
 /** Broker-side shape of a changelog topic. */
 export interface ChangelogSpec {
@@ -32,8 +34,11 @@ export interface CollectionHost extends OwnershipView {
   /** Declares (or re-declares, when a window changes its retention) the changelog topic. */
   declareChangelog(name: string, spec: ChangelogSpec): void
   openStore(table: Collection, partition: number): Store
-  /** Queues a changelog record; it reaches the producer before the next checkpoint's flush. */
-  writeChangelog(record: ProduceRecord): void
+  /**
+   * Queues a changelog record; it reaches the producer before the next checkpoint's flush. With `id` (the key's
+   * latin1 form) it may be coalesced with later changes of the key until then (compacted changelogs only).
+   */
+  writeChangelog(record: ProduceRecord, id?: string): void
   /** Queues the tombstone of a closed window: after the outputs' flush under at-least-once (its final result). */
   writeClosedWindowTombstone?(record: ProduceRecord): void
   /** The app clock's time (windows relative to now); default the wall clock. */
@@ -244,6 +249,15 @@ export abstract class Collection {
     )
   }
 
+  /**
+   * Whether changelog records may be coalesced per key until the checkpoint: only where a record is the key's whole
+   * value (a plain table, compacted). Windowed tables log stream time and merged sessions in headers, and set tables
+   * log operations, so their records all go. Every change of a coalescing table goes through the cache, in order.
+   */
+  protected get coalescing(): boolean {
+    return this.kind === 'table' || this.kind === 'global'
+  }
+
   /** The store change, then its changelog record (same bytes unless the kind logs operations). */
   protected writeChange(
     partition: number,
@@ -260,7 +274,8 @@ export abstract class Collection {
     this.stats.written++
     const record = { topic: this.changelogTopic, partition, key: changelogKey, value: changelogValue }
     const withHeaders = headers === undefined ? record : { ...record, headers }
-    if (closedWindow && this.host.writeClosedWindowTombstone !== undefined) {
+    if (this.coalescing) this.host.writeChangelog(withHeaders, keyId(changelogKey))
+    else if (closedWindow && this.host.writeClosedWindowTombstone !== undefined) {
       this.host.writeClosedWindowTombstone(withHeaders)
     } else this.host.writeChangelog(withHeaders)
     this.#changed(partition, storeKey, storeValue)
@@ -270,7 +285,9 @@ export abstract class Collection {
   protected writeThrough(partition: number, slot: StoreSlot, key: Buffer, value: Buffer): void {
     slot.put(value)
     this.stats.written++
-    this.host.writeChangelog({ topic: this.changelogTopic, partition, key, value })
+    const record = { topic: this.changelogTopic, partition, key, value }
+    if (this.coalescing) this.host.writeChangelog(record, keyId(key))
+    else this.host.writeChangelog(record)
     if (this.#changeListeners.length > 0) this.#changed(partition, key, value)
   }
 
@@ -373,34 +390,7 @@ export abstract class Collection {
   }
 
   protected encodeValue(value: unknown): Buffer {
-    let bytes: Buffer | null
-    try {
-      // A topic serializer sends a Buffer as it is (already encoded); a table value is a value, not its encoding.
-      if (value instanceof Uint8Array && this.#valueCodec.name !== 'raw') {
-        if (this.#recordType !== undefined || takesRecords(this.#valueCodec)) {
-          throw new FaustusError(
-            'FST_TABLE_VALUE',
-            `table "${this.name}": a Buffer value cannot be stored as ${this.#recordType === undefined ? 'JSON' : 'a record'}: decode ` +
-              "it first (a topic's valueType), or give the table valueType 'raw'",
-            { details: { table: this.name } },
-          )
-        }
-        bytes = this.#valueCodec.encode(value)
-      } else bytes = this.valueSerde.encode(value)
-    } catch (error) {
-      if (isFaustusError(error, 'FST_TABLE_VALUE')) throw error
-      throw new FaustusError('FST_TABLE_VALUE', `table "${this.name}": invalid value: ${(error as Error).message}`, {
-        cause: error,
-        details: { table: this.name },
-      })
-    }
-    if (bytes === null) {
-      throw new FaustusError(
-        'FST_TABLE_VALUE',
-        `table "${this.name}": a value cannot be null or undefined (delete the key)`,
-      )
-    }
-    return bytes
+    return valueBytes(this.name, value, this.valueSerde, this.#valueCodec, this.#recordType)
   }
 
   protected decodeKey(bytes: Buffer, origin?: ConsumedRecord): unknown {

@@ -53,6 +53,8 @@ export interface TableManagerOptions {
   recoveryStallMs?: number
   /** Progress on the terminal during recovery (default: when stderr is a TTY). */
   tty?: boolean
+  /** Bytes of changelog records coalesced until the checkpoint (the `tableCacheMaxBytes` setting); 0: none. */
+  cacheMaxBytes?: number
 }
 
 interface SourceTopic {
@@ -87,7 +89,7 @@ export class TableManager implements CollectionHost, RebuildAheadHost {
   now(): number {
     return this.#host.now?.() ?? Date.now()
   }
-  readonly #options: Required<Omit<TableManagerOptions, 'tty'>> & { tty?: boolean }
+  readonly #options: Required<Omit<TableManagerOptions, 'tty' | 'cacheMaxBytes'>> & { tty?: boolean }
   #started = false
   lastRecovery: RecoveryStats = { records: 0, durationMs: 0 }
 
@@ -107,6 +109,7 @@ export class TableManager implements CollectionHost, RebuildAheadHost {
   configure(options: TableManagerOptions): void {
     if (options.recoveryStallMs !== undefined) this.#options.recoveryStallMs = options.recoveryStallMs
     if (options.tty !== undefined) this.#options.tty = options.tty
+    if (options.cacheMaxBytes !== undefined) this.#writer.cacheMaxBytes = options.cacheMaxBytes
   }
 
   get appId(): string {
@@ -169,9 +172,10 @@ export class TableManager implements CollectionHost, RebuildAheadHost {
     return provider.open(table.name, partition)
   }
 
-  writeChangelog(record: Parameters<ChangelogWriter['append']>[0]): void {
+  writeChangelog(record: Parameters<ChangelogWriter['append']>[0], id?: string): void {
     this.#ahead.writes++
-    this.#writer.append(record)
+    if (id === undefined) this.#writer.append(record)
+    else this.#writer.coalesce(record, id)
   }
 
   /** Closed windows' tombstones: after the outputs' flush under at-least-once (set at start). */

@@ -207,6 +207,10 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
     this.setRetention(window.expires)
   }
 
+  protected override get coalescing(): boolean {
+    return this.#window === undefined
+  }
+
   /** The app's id (diagnostics messages carry it). */
   get appId(): string {
     return this.host.appId

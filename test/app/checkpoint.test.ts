@@ -1,6 +1,7 @@
 // The checkpoint (src/app/checkpoint.ts) on the memory transport: what it commits, and what it must not.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { describe, expect, it } from 'vitest'
+import { appServices } from '../../src/app/app.ts'
 import type { RebalanceMessage } from '../../src/diagnostics.ts'
 import type { App, Stream } from '../../src/index.ts'
 import { brokerOf, stopAfterEach, testApp, waitFor } from '../helpers.ts'
@@ -119,37 +120,72 @@ describe('checkpoint', () => {
     expect(committed(app, 'fail-in')).toBe(1)
   })
 
-  it('a failed table changelog write commits nothing past the change', async () => {
-    const app = start()
-    const source = app.topic('count-in', { partitions: 1, valueType: 'json' })
-    const counts = app.table<string, number>('counts', { default: () => 0, partitions: 1 })
-    app.agent(source, async function count(stream: Stream<string>) {
-      for await (const word of stream) counts.set(word, (counts.get(word) ?? 0) + 1)
+  // At least one checkpoint per 2 acks (an ack taken while one runs may request another), none with 0.
+  for (const [every, least] of [
+    [2, 2],
+    [0, 0],
+  ] as const) {
+    it(`brokerCommitEvery ${every}: ${every === 0 ? 'no checkpoint on acks (the interval only)' : 'a checkpoint every 2 acks'}`, async () => {
+      const app = start({ brokerCommitEvery: every })
+      const source = app.topic('every-in', { partitions: 1, valueType: 'json' })
+      let processed = 0
+      app.agent(source, async function count(stream: Stream<number>) {
+        for await (const _ of stream) processed++
+      })
+      const triggers: string[] = []
+      const checkpoint = appServices(app).runtime.checkpoint
+      const request = checkpoint.request.bind(checkpoint)
+      checkpoint.request = (trigger) => {
+        triggers.push(trigger)
+        request(trigger)
+      }
+      await app.start()
+      for (const value of [1, 2, 3, 4, 5]) await source.send({ value })
+      // The ack count requests its checkpoint as the ack is taken, so before the events are all acked.
+      await waitFor(() => processed === 5 && app.stats().eventsInFlight === 0)
+      expect(triggers.length).toBeGreaterThanOrEqual(least)
+      expect(triggers.every((trigger) => trigger === 'acks')).toBe(true)
+      if (every === 0) expect(triggers).toEqual([])
     })
-    await app.start()
-    await source.send({ key: 'a', value: 'a' })
-    await waitFor(() => app.stats().eventsInFlight === 0 && counts.get('a') === 1)
-    await app.commit()
-    expect(committed(app, 'count-in')).toBe(1)
-    const hold = brokerOf(app).holdProduce(counts.changelogTopic)
-    await source.send({ key: 'a', value: 'a' })
-    await waitFor(() => hold.held > 0, 5000, 'the changelog write to be held')
-    let done = false
-    const checkpoint = app.commit().then(
-      () => {
-        done = true
-      },
-      () => {},
-    )
-    await waitFor(() => app.stats().eventsInFlight === 0)
-    expect(done).toBe(false)
-    expect(committed(app, 'count-in')).toBe(1)
-    hold.fail(new Error('changelog leader gone'))
-    await checkpoint
-    await expect(app.done).rejects.toThrow()
-    expect(done).toBe(false)
-    expect(committed(app, 'count-in')).toBe(1)
-  })
+  }
+
+  // Written at once (tableCacheMaxBytes 0, as Faust) or cached until the checkpoint (the default).
+  for (const [mode, tableCacheMaxBytes] of [
+    ['written at once', 0],
+    ['cached until the checkpoint', undefined],
+  ] as const) {
+    it(`a failed table changelog write (${mode}) commits nothing past the change`, async () => {
+      const app = start({ tableCacheMaxBytes })
+      const source = app.topic('count-in', { partitions: 1, valueType: 'json' })
+      const counts = app.table<string, number>('counts', { default: () => 0, partitions: 1 })
+      app.agent(source, async function count(stream: Stream<string>) {
+        for await (const word of stream) counts.set(word, (counts.get(word) ?? 0) + 1)
+      })
+      await app.start()
+      await source.send({ key: 'a', value: 'a' })
+      await waitFor(() => app.stats().eventsInFlight === 0 && counts.get('a') === 1)
+      await app.commit()
+      expect(committed(app, 'count-in')).toBe(1)
+      const hold = brokerOf(app).holdProduce(counts.changelogTopic)
+      await source.send({ key: 'a', value: 'a' })
+      await waitFor(() => app.stats().eventsInFlight === 0 && counts.get('a') === 2)
+      let done = false
+      const checkpoint = app.commit().then(
+        () => {
+          done = true
+        },
+        () => {},
+      )
+      await waitFor(() => hold.held > 0, 5000, 'the changelog write to be held')
+      expect(done).toBe(false)
+      expect(committed(app, 'count-in')).toBe(1)
+      hold.fail(new Error('changelog leader gone'))
+      await checkpoint
+      await expect(app.done).rejects.toThrow()
+      expect(done).toBe(false)
+      expect(committed(app, 'count-in')).toBe(1)
+    })
+  }
 
   it('a revoke while an agent holds an event commits up to that event, not past it', async () => {
     const broker = `memory://revoke-${Math.random()}`

