@@ -34,17 +34,19 @@ describe('standbys on Kafka, after kill -9', () => {
       { intervalMs: 50 },
     )
     for (let i = 0; i < 300; i++) await a.words.send({ key: `word-${i % 29}`, value: `word-${i % 29}` })
-    // Everything processed (by whichever worker owns it) and applied by the standbys.
+    // Everything processed and committed (by whichever worker owns it; a commit follows the changelog's flush), and
+    // applied by the standbys.
     const changelog = `sb-${run}-counts-changelog`
     const transport = await openTransport(a.app)
     onTestFinished(() => transport.close())
-    const total = async () => {
-      const ends = await transport.listOffsets(
-        Array.from({ length: 6 }, (_, partition) => ({ topic: changelog, partition })),
-      )
-      return ends.reduce((n, e) => n + e.latest, 0)
-    }
-    await waitFor(async () => (await total()) === 300, 90_000, 'condition', { intervalMs: 50 })
+    const source = Array.from({ length: 6 }, (_, partition) => ({ topic: a.words.name, partition }))
+    const group = transport.createConsumer({
+      groupId: a.app.groupId,
+      topics: [a.words.name],
+      handler: { onAssigned() {}, onRevoked() {}, onRecords() {} },
+    })
+    const committed = async () => [...(await group.committed(source)).values()].reduce((n, o) => n + o, 0)
+    await waitFor(async () => (await committed()) === 300, 90_000, 'every word committed', { intervalMs: 50 })
     const ends = await transport.listOffsets(
       Array.from({ length: 6 }, (_, partition) => ({ topic: changelog, partition })),
     )
