@@ -4,7 +4,6 @@ import { errorFields, type Logger } from '../logging.ts'
 import { storeProvider } from '../stores/provider.ts'
 import type { Store, StoreProvider } from '../stores/types.ts'
 import type { CopartitionedAssignorOptions } from '../transport/assignor.ts'
-import { partitionForKey } from '../transport/murmur2.ts'
 import type {
   Assignment,
   ConsumedRecord,
@@ -20,6 +19,7 @@ import { ClosedWindowTombstones } from './closed-tombstones.ts'
 import type { ChangelogSpec, Collection, CollectionHost } from './collection.ts'
 import { RebuildAhead, type RebuildAheadHost, rolledBack } from './rebuild-ahead.ts'
 import { replayChangelogs } from './recovery.ts'
+import { SourcePartitions } from './source-partitions.ts'
 
 /** Least time between two store flushes at checkpoints triggered by the ack count (see `afterFlush`). */
 const STORE_FLUSH_MS = 2500
@@ -57,13 +57,6 @@ export interface TableManagerOptions {
   cacheMaxBytes?: number
 }
 
-interface SourceTopic {
-  keySerde: Serde
-  partitions: number
-  /** Partitions of string keys already hashed (bounded). */
-  partitionOf: Map<string, number>
-}
-
 /** Counters of the last recovery, for logs and tests. */
 export interface RecoveryStats {
   /** Changelog records read by the last recovery. */
@@ -82,9 +75,6 @@ export class TableManager implements CollectionHost, RebuildAheadHost {
   readonly #byTopic = new Map<string, Collection>()
   readonly #providers = new Map<string, StoreProvider>()
   readonly #writer: ChangelogWriter
-  readonly #sources = new Map<string, SourceTopic | null>()
-  /** The source topic looked up last (writes come in runs from one topic). */
-  #lastSource: { name: string; source: SourceTopic | null } | undefined
 
   now(): number {
     return this.#host.now?.() ?? Date.now()
@@ -187,30 +177,10 @@ export class TableManager implements CollectionHost, RebuildAheadHost {
   }
 
   keyPartition(sourceTopic: string, key: unknown): number | undefined {
-    let source = this.#lastSource?.name === sourceTopic ? this.#lastSource.source : this.#sources.get(sourceTopic)
-    if (source === undefined) {
-      const topic = this.#host.sourceTopic(sourceTopic)
-      source = topic === undefined ? null : { ...topic, partitionOf: new Map() }
-      this.#sources.set(sourceTopic, source)
-    }
-    if (this.#lastSource?.name !== sourceTopic) this.#lastSource = { name: sourceTopic, source }
-    if (source === null) return undefined
-    const known = typeof key === 'string' ? source.partitionOf.get(key) : undefined
-    if (known !== undefined) return known
-    let bytes: Buffer | null
-    try {
-      bytes = source.keySerde.encode(key)
-    } catch {
-      return undefined
-    }
-    if (bytes === null) return undefined
-    const partition = partitionForKey(bytes, source.partitions)
-    if (typeof key === 'string') {
-      if (source.partitionOf.size >= 100_000) source.partitionOf.clear()
-      source.partitionOf.set(key, partition)
-    }
-    return partition
+    return this.#sourcePartitions.of(sourceTopic, key)
   }
+
+  readonly #sourcePartitions = new SourcePartitions((name) => this.#host.sourceTopic(name))
 
   // Lifecycle.
 

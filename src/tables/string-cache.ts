@@ -25,15 +25,8 @@ export class StringCache<V> {
   }
 
   get(key: string): V | undefined {
-    const hash = hashOf(key)
-    const slots = this.#slots
-    const mask = this.#mask
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const at = i * 3
-      const found = slots[at + 1]
-      if (found === undefined) return undefined
-      if (slots[at] === hash && found === key) return slots[at + 2] as V
-    }
+    const at = this.#find(key, hashOf(key))
+    return this.#slots[at + 1] === undefined ? undefined : (this.#slots[at + 2] as V)
   }
 
   /** Adds or replaces `key`; the first key over `max` empties the cache first. */
