@@ -1,20 +1,34 @@
 import type { ProduceRecord } from '../transport/types.ts'
 
-/** Bytes counted per cached record beyond its key and value (the record and its map entry). */
+/** Bytes counted per cached record beyond its key and value (the record and its entry). */
 const ENTRY_OVERHEAD = 64
+
+/** A key's record waiting in the cache; replaced in place by the key's later changes until the cache drains. */
+export interface CachedChange {
+  record: ProduceRecord
+  /** The cache round it was added in: a change of an older round has been sent (or dropped). */
+  round: number
+}
+
+/**
+ * Whoever writes a key keeps its cached change (a table keeps it in its entry for the key), so a later change of
+ * the key finds it without hashing or looking the key up.
+ */
+export interface ChangeOwner {
+  cached: CachedChange | undefined
+}
 
 /**
  * The latest changelog record of each key of compacted changelogs, waiting for the next checkpoint (Kafka Streams'
  * record cache, `statestore.cache.max.bytes`): a key changed many times between two checkpoints is written once,
- * with its last value. Only what a compacted topic keeps is coalesced: the last value of each key.
+ * with its last value. Changes leave in the order their keys were first changed; a key changed through two owners
+ * (its table entry was evicted and made again) or in two partitions has one record each, in order, so the last
+ * value of the key in each partition stays last.
  */
 export class ChangelogCache {
-  /** Topic -> partition -> key id -> its latest record (insertion order: the first change of the key). */
-  readonly #topics = new Map<string, (Map<string, ProduceRecord> | undefined)[]>()
-  #lastTopic: string | undefined
-  #lastPartitions: (Map<string, ProduceRecord> | undefined)[] = []
+  #changes: CachedChange[] = []
+  #round = 0
   #bytes = 0
-  #size = 0
 
   /** Bytes held (keys, values and a fixed overhead per record). */
   get bytes(): number {
@@ -23,49 +37,33 @@ export class ChangelogCache {
 
   /** Records held. */
   get size(): number {
-    return this.#size
+    return this.#changes.length
   }
 
-  /** Keeps `record` as the latest of its key (`id`: the key's latin1 form, unique per key bytes). */
-  put(record: ProduceRecord, id: string): void {
-    const partitions = this.#partitions(record.topic)
-    const partition = record.partition!
-    let keys = partitions[partition]
-    if (keys === undefined) partitions[partition] = keys = new Map()
-    const previous = keys.get(id)
-    if (previous === undefined) {
-      this.#size++
-      this.#bytes += id.length + ENTRY_OVERHEAD
-    } else this.#bytes -= previous.value?.length ?? 0
-    this.#bytes += record.value?.length ?? 0
-    keys.set(id, record)
-  }
-
-  /** Moves every record held into `into`, grouped by topic and partition; the cache is then empty. */
-  drain(into: ProduceRecord[]): void {
-    if (this.#size === 0) return
-    for (const partitions of this.#topics.values()) {
-      for (const keys of partitions) {
-        if (keys === undefined || keys.size === 0) continue
-        for (const record of keys.values()) into.push(record)
-        keys.clear()
-      }
+  /** Keeps `record` as the latest of the key `owner` writes. */
+  put(record: ProduceRecord, owner: ChangeOwner): void {
+    const cached = owner.cached
+    if (cached !== undefined && cached.round === this.#round && cached.record.partition === record.partition) {
+      this.#bytes += (record.value?.length ?? 0) - (cached.record.value?.length ?? 0)
+      cached.record = record
+      return
     }
-    this.#bytes = 0
-    this.#size = 0
+    const change = { record, round: this.#round }
+    owner.cached = change
+    this.#changes.push(change)
+    this.#bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0) + ENTRY_OVERHEAD
+  }
+
+  /** Moves every record held into `into`, in order; the cache is then empty. */
+  drain(into: ProduceRecord[]): void {
+    for (const change of this.#changes) into.push(change.record)
+    this.clear()
   }
 
   /** Drops every record held (an aborted transaction's changes). */
   clear(): void {
-    this.drain([])
-  }
-
-  #partitions(topic: string): (Map<string, ProduceRecord> | undefined)[] {
-    if (topic === this.#lastTopic) return this.#lastPartitions
-    let partitions = this.#topics.get(topic)
-    if (partitions === undefined) this.#topics.set(topic, (partitions = []))
-    this.#lastTopic = topic
-    this.#lastPartitions = partitions
-    return partitions
+    if (this.#changes.length > 0) this.#changes = []
+    this.#round++
+    this.#bytes = 0
   }
 }

@@ -1,5 +1,5 @@
 import type { ProduceRecord, Producer, RecordMetadata } from '../transport/types.ts'
-import { ChangelogCache } from './changelog-cache.ts'
+import { ChangelogCache, type ChangeOwner } from './changelog-cache.ts'
 
 const BATCH = 1000
 
@@ -45,16 +45,16 @@ export class ChangelogWriter {
   }
 
   /**
-   * Queues the latest record of a key of a compacted changelog (`id`: the key's latin1 form): it replaces the key's
-   * cached record, if any. The caller sends every change of that changelog this way, so no older record of the key
-   * can be queued behind the cached one.
+   * Queues the latest record of a key of a compacted changelog (`owner`: where the key's cached change is kept): it
+   * replaces the key's cached record, if any. Every change of that changelog comes this way, so no older record of
+   * the key can be queued behind the cached one.
    */
-  coalesce(record: ProduceRecord, id: string): void {
+  coalesce(record: ProduceRecord, owner: ChangeOwner): void {
     if (this.cacheMaxBytes === 0) {
       this.append(record)
       return
     }
-    this.#cache.put(record, id)
+    this.#cache.put(record, owner)
     if (this.#cache.bytes > this.cacheMaxBytes) {
       this.#cache.drain(this.#buffer)
       this.#send()

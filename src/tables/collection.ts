@@ -4,9 +4,9 @@ import { FaustusError, isFaustusError } from '../errors.ts'
 import { errorFields, type Logger } from '../logging.ts'
 import type { Codec } from '../models/codec.ts'
 import { serializerFor } from '../models/index.ts'
-import { keyId } from '../stores/key-ids.ts'
 import type { Store, StoreSlot } from '../stores/types.ts'
 import type { ConsumedRecord, ProduceRecord } from '../transport/types.ts'
+import type { ChangeOwner } from './changelog-cache.ts'
 import {
   type KeyPartitionMemo,
   keyPartitionCheckOf,
@@ -35,10 +35,10 @@ export interface CollectionHost extends OwnershipView {
   declareChangelog(name: string, spec: ChangelogSpec): void
   openStore(table: Collection, partition: number): Store
   /**
-   * Queues a changelog record; it reaches the producer before the next checkpoint's flush. With `id` (the key's
-   * latin1 form) it may be coalesced with later changes of the key until then (compacted changelogs only).
+   * Queues a changelog record; it reaches the producer before the next checkpoint's flush. With `owner` (where the
+   * key's cached change is kept) it may be coalesced with later changes of the key until then (compacted only).
    */
-  writeChangelog(record: ProduceRecord, id?: string): void
+  writeChangelog(record: ProduceRecord, owner?: ChangeOwner): void
   /** Queues the tombstone of a closed window: after the outputs' flush under at-least-once (its final result). */
   writeClosedWindowTombstone?(record: ProduceRecord): void
   /** The app clock's time (windows relative to now); default the wall clock. */
@@ -267,6 +267,7 @@ export abstract class Collection {
     changelogValue: Buffer | null = storeValue,
     headers?: Record<string, string>,
     closedWindow = false,
+    owner: ChangeOwner = { cached: undefined },
   ): void {
     const store = this.store(partition)
     if (storeValue === null) store.delete(storeKey)
@@ -274,7 +275,7 @@ export abstract class Collection {
     this.stats.written++
     const record = { topic: this.changelogTopic, partition, key: changelogKey, value: changelogValue }
     const withHeaders = headers === undefined ? record : { ...record, headers }
-    if (this.coalescing) this.host.writeChangelog(withHeaders, keyId(changelogKey))
+    if (this.coalescing) this.host.writeChangelog(withHeaders, owner)
     else if (closedWindow && this.host.writeClosedWindowTombstone !== undefined) {
       this.host.writeClosedWindowTombstone(withHeaders)
     } else this.host.writeChangelog(withHeaders)
@@ -282,11 +283,11 @@ export abstract class Collection {
   }
 
   /** `writeChange` of a value through the key's store slot (a table's hot key: no store lookup). */
-  protected writeThrough(partition: number, slot: StoreSlot, key: Buffer, value: Buffer): void {
+  protected writeThrough(partition: number, slot: StoreSlot, key: Buffer, value: Buffer, owner: ChangeOwner): void {
     slot.put(value)
     this.stats.written++
     const record = { topic: this.changelogTopic, partition, key, value }
-    if (this.coalescing) this.host.writeChangelog(record, keyId(key))
+    if (this.coalescing) this.host.writeChangelog(record, owner)
     else this.host.writeChangelog(record)
     if (this.#changeListeners.length > 0) this.#changed(partition, key, value)
   }

@@ -15,6 +15,7 @@ import type {
   Transport,
 } from '../transport/types.ts'
 import { ChangelogWriter } from './changelog.ts'
+import type { ChangeOwner } from './changelog-cache.ts'
 import { ClosedWindowTombstones } from './closed-tombstones.ts'
 import type { ChangelogSpec, Collection, CollectionHost } from './collection.ts'
 import { RebuildAhead, type RebuildAheadHost, rolledBack } from './rebuild-ahead.ts'
@@ -162,10 +163,10 @@ export class TableManager implements CollectionHost, RebuildAheadHost {
     return provider.open(table.name, partition)
   }
 
-  writeChangelog(record: Parameters<ChangelogWriter['append']>[0], id?: string): void {
+  writeChangelog(record: Parameters<ChangelogWriter['append']>[0], owner?: ChangeOwner): void {
     this.#ahead.writes++
-    if (id === undefined) this.#writer.append(record)
-    else this.#writer.coalesce(record, id)
+    if (owner === undefined) this.#writer.append(record)
+    else this.#writer.coalesce(record, owner)
   }
 
   /** Closed windows' tombstones: after the outputs' flush under at-least-once (set at start). */

@@ -2,6 +2,7 @@ import { FaustusError } from '../errors.ts'
 import { internKeyId } from '../stores/key-ids.ts'
 import type { Store, StoreSlot } from '../stores/types.ts'
 import type { ConsumedRecord } from '../transport/types.ts'
+import type { ChangeOwner } from './changelog-cache.ts'
 import { STREAM_TIME_HEADER, STREAM_TIME_META } from './closing.ts'
 import { Collection, type CollectionHost } from './collection.ts'
 import type { KeyPartitionMemo } from './guard.ts'
@@ -91,7 +92,7 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
     const entry = this.#entry(key)
     const partition = this.writePartition(this.keyForCheck(key), options, entry)
     const existed = this.store(partition).get(entry.bytes) !== undefined
-    this.writeChange(partition, entry.bytes, null)
+    this.writeChange(partition, entry.bytes, null, entry.bytes, null, undefined, false, entry)
     entry.valuePartition = -1
     return existed
   }
@@ -103,20 +104,39 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
       entry.slot = store.slot(entry.bytes)
       entry.slotStore = store
     }
-    this.writeThrough(partition, entry.slot!, entry.bytes, value)
+    this.writeThrough(partition, entry.slot!, entry.bytes, value, entry)
   }
 
   /**
    * What the table keeps about a key: its encoded bytes, its decoded value in one partition (valid while that
-   * partition's version holds), and its source partition. String keys are kept (bounded), so a hot key is encoded,
-   * hashed and decoded once; other keys get a fresh entry each time.
+   * partition's version holds), its source partition and its change waiting in the table cache. One entry per key
+   * bytes, whatever form the key was given in (kept bounded): the table cache coalesces a key's changes through it.
+   * String keys are found without encoding them, so a hot key is encoded, hashed and decoded once.
    */
   #entry(key: K): KeyEntry<V> {
-    if (typeof key !== 'string') return newEntry(this.encodeKey(key))
+    if (typeof key !== 'string') return this.#entryOf(this.encodeKey(key))
     let entry = this.#entries.get(key)
     if (entry === undefined) {
-      entry = newEntry(internKeyId(this.encodeKey(key)))
+      entry = this.#entryOf(this.encodeKey(key))
       this.#entries.set(key, entry)
+    }
+    return entry
+  }
+
+  /** Entries by the latin1 form of their key bytes: the one entry of each key. */
+  readonly #byBytes = new Map<string, KeyEntry<V>>()
+
+  #entryOf(bytes: Buffer): KeyEntry<V> {
+    const id = bytes.toString('latin1')
+    let entry = this.#byBytes.get(id)
+    if (entry === undefined) {
+      // Both forget together: an entry the strings still led to would be a second entry of its key.
+      if (this.#byBytes.size >= MAX_ENTRIES) {
+        this.#byBytes.clear()
+        this.#entries.clear()
+      }
+      entry = newEntry(internKeyId(bytes))
+      this.#byBytes.set(id, entry)
     }
     return entry
   }
@@ -320,8 +340,11 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
 
 const MAX_ENTRIES = 100_000
 
-/** What a table keeps about a key; it is also the memo of the key's source partition (see `writePartition`). */
-interface KeyEntry<V> extends KeyPartitionMemo {
+/**
+ * What a table keeps about a key; it is also the memo of the key's source partition (see `writePartition`) and the
+ * owner of its change waiting in the table cache.
+ */
+interface KeyEntry<V> extends KeyPartitionMemo, ChangeOwner {
   readonly bytes: Buffer
   value: V | undefined
   /** The partition `value` was read or written in; -1 when nothing is cached. */
@@ -341,6 +364,7 @@ function newEntry<V>(bytes: Buffer): KeyEntry<V> {
     valueVersion: 0,
     slot: undefined,
     slotStore: undefined,
+    cached: undefined,
     sourceTopic: undefined,
     sourcePartition: undefined,
   }

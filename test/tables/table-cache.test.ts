@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { isFaustusError, resolveSettings, type Stream } from '../../src/index.ts'
 import { ChangelogWriter } from '../../src/tables/changelog.ts'
+import type { ChangeOwner } from '../../src/tables/changelog-cache.ts'
 import type { ProduceRecord, Producer, RecordMetadata } from '../../src/transport/types.ts'
 import { openTransport, waitFor } from '../helpers.ts'
 import { memoryBroker, readTopic, stopWorkers, worker } from './helpers.ts'
@@ -28,6 +29,8 @@ function recordingProducer() {
   return { sends, producer }
 }
 
+const owner = (): ChangeOwner => ({ cached: undefined })
+
 function writer(cacheMaxBytes: number) {
   const failures: unknown[] = []
   const written = new ChangelogWriter({ onWritten: () => {}, onError: (error) => failures.push(error) })
@@ -40,17 +43,28 @@ describe('the changelog writer with a cache', () => {
     const { sends, producer } = recordingProducer()
     const { written } = writer(1 << 20)
     written.attach(producer)
-    written.coalesce(change('a', '1'), 'a')
-    written.coalesce(change('b', '1'), 'b')
-    written.coalesce(change('a', '2'), 'a')
-    written.coalesce(change('a', '2', 1), 'a')
-    written.coalesce(change('b', null), 'b')
-    expect(written.pending).toBe(3)
+    const [a, b] = [owner(), owner()]
+    written.coalesce(change('a', '1'), a)
+    written.coalesce(change('b', '1'), b)
+    written.coalesce(change('a', '2'), a)
+    expect(written.pending).toBe(2)
     await new Promise((resolve) => setImmediate(resolve))
     expect(sends).toEqual([])
+    written.coalesce(change('b', null), b)
+    // The key written in another partition, then in the first one again: a record each, in order.
+    written.coalesce(change('a', '2', 1), a)
+    written.coalesce(change('a', '3'), a)
+    // The key's owner made again (its table entry evicted): the new owner's record comes after the old one's.
+    const a2 = owner()
+    written.coalesce(change('a', '4'), a2)
+    written.coalesce(change('a', '5'), a2)
     await written.flush()
-    expect(sends).toEqual([['0:a=2', '0:b=null', '1:a=2']])
+    expect(sends).toEqual([['0:a=2', '0:b=null', '1:a=2', '0:a=3', '0:a=5']])
     expect(written.pending).toBe(0)
+    // A new round: the owners' changes were sent, a later change is a new record.
+    written.coalesce(change('a', '6'), a2)
+    await written.flush()
+    expect(sends.at(-1)).toEqual(['0:a=6'])
   })
 
   it('sends everything it holds once it holds more than its bytes, before any flush', async () => {
@@ -58,12 +72,13 @@ describe('the changelog writer with a cache', () => {
     // One record is 1 (key) + 1 (value) + 64 bytes: the second one goes over 100.
     const { written } = writer(100)
     written.attach(producer)
-    written.coalesce(change('a', '1'), 'a')
-    written.coalesce(change('a', '2'), 'a')
+    const [a, b, c] = [owner(), owner(), owner()]
+    written.coalesce(change('a', '1'), a)
+    written.coalesce(change('a', '2'), a)
     expect(sends).toEqual([])
-    written.coalesce(change('b', '1'), 'b')
+    written.coalesce(change('b', '1'), b)
     expect(sends).toEqual([['0:a=2', '0:b=1']])
-    written.coalesce(change('c', '1'), 'c')
+    written.coalesce(change('c', '1'), c)
     await written.flush()
     expect(sends).toEqual([['0:a=2', '0:b=1'], ['0:c=1']])
   })
@@ -72,9 +87,10 @@ describe('the changelog writer with a cache', () => {
     const { sends, producer } = recordingProducer()
     const { written } = writer(1 << 20)
     written.attach(producer)
-    written.coalesce(change('a', '1'), 'a')
+    const [a, b] = [owner(), owner()]
+    written.coalesce(change('a', '1'), a)
     written.discard()
-    written.coalesce(change('b', '1'), 'b')
+    written.coalesce(change('b', '1'), b)
     await written.flush()
     expect(sends).toEqual([['0:b=1']])
   })
@@ -83,8 +99,9 @@ describe('the changelog writer with a cache', () => {
     const { sends, producer } = recordingProducer()
     const { written } = writer(0)
     written.attach(producer)
-    written.coalesce(change('a', '1'), 'a')
-    written.coalesce(change('a', '2'), 'a')
+    const a = owner()
+    written.coalesce(change('a', '1'), a)
+    written.coalesce(change('a', '2'), a)
     await written.flush()
     expect(sends.flat()).toEqual(['0:a=1', '0:a=2'])
   })
