@@ -1,6 +1,7 @@
 /**
  * The wire of the idempotent sender (idempotent-sender.ts) over a producer of the client library: its
- * InitProducerId, its metadata for partition leaders, its connections and its Produce API.
+ * InitProducerId, its metadata for partition leaders, its connections and its Produce API (uncompressed requests
+ * are encoded by produce-encoding.ts and only sent and parsed by the library).
  */
 import * as library from '@platformatic/kafka'
 import { type Producer as LibraryProducer, ProduceAcks, type ProduceResult } from '@platformatic/kafka'
