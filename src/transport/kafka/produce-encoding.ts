@@ -208,7 +208,8 @@ export function encodeProduceRequest(batches: BatchToEncode[], options: ProduceR
   offset = buffer.writeInt16BE(options.acks, offset)
   offset = buffer.writeInt32BE(options.timeoutMs, offset)
   offset = flexible ? writeVarint(buffer, offset, byTopic.size + 1) : buffer.writeInt32BE(byTopic.size, offset)
-  const transactional = id !== undefined
+  // As the library: a batch is transactional when the id is set and not empty.
+  const transactional = Boolean(options.transactionalId)
   for (const [topic, list] of byTopic) {
     const name = names.get(topic)!
     offset = flexible ? writeVarint(buffer, offset, name.length + 1) : buffer.writeInt16BE(name.length, offset)
