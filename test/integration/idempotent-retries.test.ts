@@ -3,12 +3,12 @@
 // numbers, so the broker recognises the batch and the record is stored once. The answers are lost on the way back
 // from a real broker: every Produce request reaches it, its response is replaced by a network error.
 import { randomUUID } from 'node:crypto'
-import { kGetApi, Producer as LibraryProducer, NetworkError } from '@platformatic/kafka'
+import { Connection, NetworkError } from '@platformatic/kafka'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { KafkaTransport } from '../../src/transport/kafka/index.ts'
 
 type Callback = (error: unknown, response?: unknown) => void
-type Api = ((...args: unknown[]) => void) & { async: (...args: unknown[]) => Promise<unknown> }
+type Send = (this: unknown, ...args: unknown[]) => void
 
 let transport: KafkaTransport
 
@@ -21,33 +21,25 @@ afterAll(async () => {
   await transport.close()
 })
 
-/** Makes the answers of the next `count` Produce requests of every library client in this process go missing. */
+/**
+ * Makes the answers of the next `count` Produce requests of every connection in this process go missing: at the
+ * connection, so requests the producer encodes itself (produce-encoding.ts) and the library's alike.
+ */
 function loseProduceAnswers(count: number): { lost: () => number; restore: () => void } {
-  let owner: { [kGetApi]: (name: string, callback: (error: unknown, api: Api) => void) => void } =
-    LibraryProducer.prototype as never
-  while (!Object.hasOwn(owner, kGetApi)) owner = Object.getPrototypeOf(owner)
-  const original = owner[kGetApi]
+  const prototype = Connection.prototype as unknown as { send: Send }
+  const original = prototype.send
   let lost = 0
-  const lossy = (api: Api): Api => {
-    const wrapped = ((...args: unknown[]) => {
-      const callback = args.pop() as Callback
-      api(...args, (error: unknown, response: unknown) => {
-        if (error === null && lost < count) {
-          lost++
-          callback(new NetworkError('the answer was lost (test)'))
-        } else callback(error, response)
-      })
-    }) as Api
-    wrapped.async = (...args) =>
-      new Promise((resolve, reject) =>
-        wrapped(...args, (error: unknown, response: unknown) => (error ? reject(error) : resolve(response))),
-      )
-    return wrapped
+  prototype.send = function (this: unknown, ...args: unknown[]) {
+    const callback = args.pop() as Callback
+    if (args[0] !== 0) return original.call(this, ...args, callback) // not Produce
+    return original.call(this, ...args, (error: unknown, response: unknown) => {
+      if (error === null && lost < count) {
+        lost++
+        callback(new NetworkError('the answer was lost (test)'))
+      } else callback(error, response)
+    })
   }
-  owner[kGetApi] = function (this: unknown, name, callback) {
-    original.call(this, name, (error, api) => callback(error, name === 'Produce' && !error ? lossy(api) : api))
-  }
-  return { lost: () => lost, restore: () => void (owner[kGetApi] = original) }
+  return { lost: () => lost, restore: () => void (prototype.send = original) }
 }
 
 describe('idempotent producer retries', () => {

@@ -74,31 +74,28 @@ export function assignSequences(session: ProducerSession, batches: PartitionBatc
 
 /** Splits a request's messages (in order) into one batch per partition. */
 export function partitionBatches(messages: Message[], session: ProducerSession): PartitionBatch[] {
-  const byPartition = new Map<string, PartitionBatch>()
-  // Consecutive messages mostly share a partition (outputs follow the consumed batches): no key string for them.
-  let last: PartitionBatch | undefined
+  // Batches by topic, then by partition number: no key string per record (keyless outputs go round-robin, so
+  // consecutive records rarely share a partition).
+  const byTopic = new Map<string, PartitionBatch[]>()
+  const batches: PartitionBatch[] = []
+  let lastTopic: string | undefined
+  let lastList: PartitionBatch[] = []
   for (const message of messages) {
-    if (last !== undefined && last.partition === (message.partition ?? 0) && last.topic === message.topic) {
-      last.messages.push(message)
-      continue
+    const partition = message.partition ?? 0
+    if (message.topic !== lastTopic) {
+      lastTopic = message.topic
+      let list = byTopic.get(lastTopic)
+      if (list === undefined) byTopic.set(lastTopic, (list = []))
+      lastList = list
     }
-    const key = `${message.topic}:${message.partition ?? 0}`
-    let batch = byPartition.get(key)
+    let batch = lastList[partition]
     if (batch === undefined) {
-      batch = {
-        topic: message.topic,
-        partition: message.partition ?? 0,
-        messages: [],
-        session,
-        sequence: 0,
-        errorCode: 0,
-      }
-      byPartition.set(key, batch)
+      batch = { topic: message.topic, partition, messages: [], session, sequence: 0, errorCode: 0 }
+      lastList[partition] = batch
+      batches.push(batch)
     }
     batch.messages.push(message)
-    last = batch
   }
-  const batches = [...byPartition.values()]
   assignSequences(session, batches)
   return batches
 }
