@@ -9,8 +9,11 @@ export function keyId(key: Buffer): string {
   return ids.get(key) ?? key.toString('latin1')
 }
 
-/** Keeps the string form of `key`, a Buffer that is reused and never changed (a table's encoded key). */
-export function internKeyId(key: Buffer): Buffer {
-  ids.set(key, key.toString('latin1'))
+/**
+ * Keeps the string form of `key`, a Buffer that is reused and never changed (a table's encoded key); `id` is that
+ * form when the caller has made it already.
+ */
+export function internKeyId(key: Buffer, id: string = key.toString('latin1')): Buffer {
+  ids.set(key, id)
   return key
 }

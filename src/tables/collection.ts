@@ -267,7 +267,7 @@ export abstract class Collection {
     changelogValue: Buffer | null = storeValue,
     headers?: Record<string, string>,
     closedWindow = false,
-    owner: ChangeOwner = { cached: undefined },
+    owner?: ChangeOwner,
   ): void {
     const store = this.store(partition)
     if (storeValue === null) store.delete(storeKey)
@@ -275,7 +275,8 @@ export abstract class Collection {
     this.stats.written++
     const record = { topic: this.changelogTopic, partition, key: changelogKey, value: changelogValue }
     const withHeaders = headers === undefined ? record : { ...record, headers }
-    if (this.coalescing) this.host.writeChangelog(withHeaders, owner)
+    // Without an owner (a key with no table entry), the change is its own: cached, never replaced.
+    if (this.coalescing) this.host.writeChangelog(withHeaders, owner ?? { cached: undefined })
     else if (closedWindow && this.host.writeClosedWindowTombstone !== undefined) {
       this.host.writeClosedWindowTombstone(withHeaders)
     } else this.host.writeChangelog(withHeaders)
@@ -286,9 +287,7 @@ export abstract class Collection {
   protected writeThrough(partition: number, slot: StoreSlot, key: Buffer, value: Buffer, owner: ChangeOwner): void {
     slot.put(value)
     this.stats.written++
-    const record = { topic: this.changelogTopic, partition, key, value }
-    if (this.coalescing) this.host.writeChangelog(record, owner)
-    else this.host.writeChangelog(record)
+    this.host.writeChangelog({ topic: this.changelogTopic, partition, key, value }, this.coalescing ? owner : undefined)
     if (this.#changeListeners.length > 0) this.#changed(partition, key, value)
   }
 

@@ -135,7 +135,7 @@ export class Table<K = unknown, V = unknown> extends Collection implements Itera
         this.#byBytes.clear()
         this.#entries.clear()
       }
-      entry = newEntry(internKeyId(bytes))
+      entry = newEntry(internKeyId(bytes, id))
       this.#byBytes.set(id, entry)
     }
     return entry
