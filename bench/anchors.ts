@@ -11,8 +11,8 @@
  *   ANCHORS_WORKLOADS   passthrough,count [both]
  *   ANCHORS_SYSTEMS     ids: raw, faustus, faustus-eos, faustus-lmdb, kstreams, kstreams-eos, quix, faust,
  *                       faustus-n, faustus-lmdb-n, kstreams-n (the whole machine: N processes / stream threads),
- *                       faustus-n-interval, faustus-lmdb-n-interval (the -n counts committing on the interval only,
- *                       brokerCommitEvery 0, as Kafka Streams commits) [all]
+ *                       faustus-n-every, faustus-lmdb-n-every (the -n counts committing every 10,000 acks too,
+ *                       brokerCommitEvery 10000, as Faust commits every broker_commit_every acks) [all]
  *   ANCHORS_PROCESSES   N of the "-n" systems [os.availableParallelism()]
  *   ANCHORS_SLOW_MAX    Python Faust runs only at sizes up to this [500000] (it does ~4k events/s)
  *   ANCHORS_TIMEOUT_S   per system and workload [900]

@@ -53,8 +53,8 @@ const COMPARED: Record<string, (other: Row) => boolean> = {
   faustus: (other) => !other.system.startsWith('faustus'),
   'faustus-n': (other) => other.system.startsWith('kstreams'),
   'faustus-lmdb-n': (other) => other.system.startsWith('kstreams'),
-  'faustus-n-interval': (other) => other.system.startsWith('kstreams'),
-  'faustus-lmdb-n-interval': (other) => other.system.startsWith('kstreams'),
+  'faustus-n-every': (other) => other.system.startsWith('kstreams'),
+  'faustus-lmdb-n-every': (other) => other.system.startsWith('kstreams'),
 }
 
 export interface Ratio {

@@ -23,8 +23,8 @@ export const SettingsSchema = Type.Object(
     topicAllowDeclare: Type.Boolean({ default: true, description: 'Create missing topics at start' }),
     brokerCommitEvery: Type.Integer({
       minimum: 0,
-      default: 10_000,
-      description: 'Acks between commits; 0: commits on the interval only (as Kafka Streams)',
+      default: 0,
+      description: 'Acks between commits (Faust: 10); 0: commits on the interval only (as Kafka Streams)',
     }),
     brokerCommitIntervalMs: Type.Integer({
       minimum: 1,

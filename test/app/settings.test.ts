@@ -7,7 +7,7 @@ describe('settings', () => {
     expect(settings).toMatchObject({
       broker: 'memory://',
       topicPartitions: 8,
-      brokerCommitEvery: 10_000,
+      brokerCommitEvery: 0,
       brokerCommitIntervalMs: 2_800,
       useReplyHeaders: false,
     })
