@@ -1,7 +1,7 @@
 import type { AgentErrorPolicy } from '../agents/agent.ts'
 import { isFaustusError } from '../errors.ts'
 import type { Event } from '../streams/event.ts'
-import type { ConsumedRecord, ProduceRecord } from '../transport/types.ts'
+import type { ConsumedRecord, ProduceRecord, Producer } from '../transport/types.ts'
 import { encodeJsonText } from './codecs.ts'
 
 /** Header names carrying why and where from a record was dead-lettered. */
@@ -36,6 +36,15 @@ export function deadLetterRecord(
   }
   const value = source ? source.value : Buffer.from(encodeJsonText(failure.event?.value ?? null))
   return { topic, key: source?.key ?? null, value, headers }
+}
+
+/** Sends the dead-letter record of `failure` to `topic`, waiting for the broker's acknowledgement. */
+export async function sendDeadLetter(
+  producer: Producer,
+  topic: string,
+  failure: Parameters<typeof deadLetterRecord>[1],
+): Promise<void> {
+  await producer.send([deadLetterRecord(topic, failure)])
 }
 
 /** Every dead-letter topic an app writes to: the `deadLetterTopic` setting and each agent's `onError: { deadLetter }`. */

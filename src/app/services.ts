@@ -17,11 +17,12 @@ import type { ClientMetadata } from '../transport/assignor-metadata.ts'
 import type { ConsumedRecord, ProduceRecord, Producer } from '../transport/types.ts'
 import type { App } from './app.ts'
 import { decodeJsonValue, encodeJsonText, serdeFor } from './codecs.ts'
-import { deadLetterRecord, deadLetterTopics, undecodableEvent } from './dead-letter.ts'
+import { deadLetterTopics, sendDeadLetter, undecodableEvent } from './dead-letter.ts'
 import { deferred } from './deferred.ts'
 import { type AppExtension, createAppExtensions } from './extensions.ts'
 import { applyHeapGrowth } from './heap-growth.ts'
 import { LateTopics } from './late-topics.ts'
+import { requireTopics } from './required-topics.ts'
 import { Runtime } from './runtime.ts'
 import type { Settings } from './settings.ts'
 import { wireTables } from './table-wiring.ts'
@@ -215,19 +216,14 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
   }
 
   async deadLetter(topic: string, agent: string, event: Event | undefined, error: unknown): Promise<void> {
-    await this.#sendDeadLetter(topic, { agent, event, error })
-  }
-
-  async #sendDeadLetter(topic: string, source: Parameters<typeof deadLetterRecord>[1]): Promise<void> {
-    const producer = await this.runtime.producer()
-    await producer.send([deadLetterRecord(topic, source)])
+    await sendDeadLetter(await this.runtime.producer(), topic, { agent, event, error })
   }
 
   async #onUndecodable(error: unknown, record: ConsumedRecord): Promise<void> {
     const topic = this.settings.deadLetterTopic
     if (channels.error.hasSubscribers) channels.error.publish(undecodableEvent(this.appId, error, record, topic))
     if (topic === undefined) return
-    await this.#sendDeadLetter(topic, { record, error })
+    await sendDeadLetter(await this.runtime.producer(), topic, { record, error })
   }
 
   watchPartitions(...args: Parameters<AgentHost['watchPartitions']>): void {
@@ -287,7 +283,10 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
         for (const name of deadLetters) if (!this.#app.topics.has(name)) this.#app.topic(name, { valueType: 'raw' })
         // Declared topics exist before any agent or task can send to them (a send would auto-create them).
         await step(this.runtime.ensureTopics())
-        await step(this.#requireTopics(deadLetters, 'dead-letter topic'))
+        // Without topicAllowDeclare, they must exist already: start fails naming those missing.
+        if (!this.settings.topicAllowDeclare) {
+          await step(requireTopics(await this.runtime.connect(), deadLetters, 'dead-letter topic'))
+        }
         for (const agent of this.#app.agents.values()) agent.start()
         for (const task of this.#app.tasks) this.#tasks.push(this.#runTask(task))
         // Let agents and tasks run to their first read, so the topics they read (and derive, as groupBy does)
@@ -317,21 +316,6 @@ export class AppServices implements TopicHost, AgentHost, StreamContext {
       )
       throw error
     }
-  }
-
-  /** Fails start, naming them, when topics the app cannot do without are missing (`topicAllowDeclare` off). */
-  async #requireTopics(names: string[], what: string): Promise<void> {
-    if (names.length === 0 || this.settings.topicAllowDeclare) return
-    const transport = await this.runtime.connect()
-    const found = await transport.describeTopics(names)
-    const missing = names.filter((name) => !found.has(name))
-    if (missing.length === 0) return
-    throw new FaustusError(
-      'FST_TOPIC_UNKNOWN',
-      `${what}${missing.length > 1 ? 's' : ''} ${missing.map((n) => `"${n}"`).join(', ')} missing, and ` +
-        'topicAllowDeclare is off: create it, or allow the app to create its topics',
-      { details: { topics: missing } },
-    )
   }
 
   /** The runs of the app's tasks since start, in `app.tasks` order (the test driver awaits tasks that end). */

@@ -1,4 +1,5 @@
-export { type ChangelogSpec, Collection, type CollectionHost } from './collection.ts'
+export { Collection } from './collection.ts'
+export type { ChangelogSpec, CollectionHost } from './collection-host.ts'
 export { type RecoveryStats, TableManager, type TableManagerHost, type TableManagerOptions } from './manager.ts'
 export { SessionTable } from './session.ts'
 export { SET_ADD, SET_DISCARD, SET_UPDATE, SetGlobalTable, SetTable } from './set-table.ts'

@@ -3,7 +3,8 @@ import { json } from '../models/codec.ts'
 import { jsonText } from '../models/pyjson.ts'
 import type { Store } from '../stores/types.ts'
 import type { ConsumedRecord } from '../transport/types.ts'
-import { Collection, type CollectionHost } from './collection.ts'
+import { Collection } from './collection.ts'
+import type { CollectionHost } from './collection-host.ts'
 import type { CollectionOptions, WriteOptions } from './types.ts'
 
 /** Faust's set operations (`faust/tables/sets.py`): changelog key `[op, key]`. */

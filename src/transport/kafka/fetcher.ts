@@ -5,42 +5,9 @@ import { abortedTransactionsOf } from './aborted-list.ts'
 import type { FetchRequestTopic, FetchResponse, KafkaClient } from './client.ts'
 import { noteRetry, sleep, toTransportError } from './errors.ts'
 import { classify } from './faults.ts'
+import { type FetchedPart, type NodeState, newState, type OutOfRange, type PartitionState } from './fetch-state.ts'
 import { backoffMs, type KafkaConfig } from './options.ts'
 import { toConsumedRecords } from './records.ts'
-
-/** Read state of one assigned partition. */
-interface PartitionState {
-  tp: TopicPartition
-  /** Next offset to hand to the handler; -1 until known. */
-  position: number
-  /** Next offset to request from the broker (ahead of `position` while a response waits for delivery). */
-  fetchOffset: number
-  /** Bumped by seek and resume: fetched data of an older epoch is stale and dropped. */
-  epoch: number
-  paused: boolean
-  inFlight: boolean
-}
-
-interface FetchedPart {
-  state: PartitionState
-  epoch: number
-  records: ConsumedRecord[]
-  nextOffset: number
-}
-
-interface OutOfRange {
-  state: PartitionState
-  epoch: number
-  from: number
-  earliest: number
-  latest: number
-}
-
-interface NodeState {
-  fetching: boolean
-  /** Responses fetched from this node and not yet fully delivered (at most 2: one prefetch). */
-  undelivered: number
-}
 
 export interface FetcherOptions {
   deliver: (records: ConsumedRecord[]) => Promise<void> | void
@@ -387,16 +354,5 @@ export class Fetcher {
       if (part.nextOffset > part.state.position) part.state.position = part.nextOffset
       onPosition?.({ ...part.state.tp, offset: part.state.position })
     }
-  }
-}
-
-function newState(tp: TopicPartition): PartitionState {
-  return {
-    tp: { topic: tp.topic, partition: tp.partition },
-    position: -1,
-    fetchOffset: -1,
-    epoch: 0,
-    paused: false,
-    inFlight: false,
   }
 }
