@@ -8,6 +8,9 @@ export interface CachedChange {
   record: ProduceRecord
   /** The cache round it was added in: a change of an older round has been sent (or dropped). */
   round: number
+  /** The record's partition and value bytes, kept here so a replacement reads no field of the old record. */
+  partition: number | undefined
+  valueBytes: number
 }
 
 /**
@@ -43,15 +46,17 @@ export class ChangelogCache {
   /** Keeps `record` as the latest of the key `owner` writes. */
   put(record: ProduceRecord, owner: ChangeOwner): void {
     const cached = owner.cached
-    if (cached !== undefined && cached.round === this.#round && cached.record.partition === record.partition) {
-      this.#bytes += (record.value?.length ?? 0) - (cached.record.value?.length ?? 0)
+    const valueBytes = record.value?.length ?? 0
+    if (cached !== undefined && cached.round === this.#round && cached.partition === record.partition) {
+      this.#bytes += valueBytes - cached.valueBytes
       cached.record = record
+      cached.valueBytes = valueBytes
       return
     }
-    const change = { record, round: this.#round }
+    const change = { record, round: this.#round, partition: record.partition, valueBytes }
     owner.cached = change
     this.#changes.push(change)
-    this.#bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0) + ENTRY_OVERHEAD
+    this.#bytes += (record.key?.length ?? 0) + valueBytes + ENTRY_OVERHEAD
   }
 
   /** Moves every record held into `into`, in order; the cache is then empty. */
