@@ -17,8 +17,13 @@ const change = (key: string, value: string | null, partition = 0): ProduceRecord
   value: value === null ? null : Buffer.from(value),
 })
 
-/** A producer recording what it was given, one array per send. */
-function recordingProducer() {
+const owner = (): ChangeOwner => ({ cached: undefined })
+
+/**
+ * A writer with `cacheMaxBytes`, attached to a producer recording what it was given (one array per send). The
+ * producer never fails: a failure reported to the writer fails the test.
+ */
+function attachedWriter(cacheMaxBytes: number) {
   const sends: string[][] = []
   const producer = {
     send: async (records: ProduceRecord[]): Promise<RecordMetadata[]> => {
@@ -26,23 +31,20 @@ function recordingProducer() {
       return records.map((r, offset) => ({ topic: r.topic, partition: r.partition!, offset, timestamp: 0 }))
     },
   } as unknown as Producer
-  return { sends, producer }
-}
-
-const owner = (): ChangeOwner => ({ cached: undefined })
-
-function writer(cacheMaxBytes: number) {
-  const failures: unknown[] = []
-  const written = new ChangelogWriter({ onWritten: () => {}, onError: (error) => failures.push(error) })
+  const written = new ChangelogWriter({
+    onWritten: () => {},
+    onError: (error) => {
+      throw error
+    },
+  })
   written.cacheMaxBytes = cacheMaxBytes
-  return { written, failures }
+  written.attach(producer)
+  return { sends, written }
 }
 
 describe('the changelog writer with a cache', () => {
   it('sends the last record of each key at the flush, keys in the order they were first changed', async () => {
-    const { sends, producer } = recordingProducer()
-    const { written } = writer(1 << 20)
-    written.attach(producer)
+    const { sends, written } = attachedWriter(1 << 20)
     const [a, b] = [owner(), owner()]
     written.coalesce(change('a', '1'), a)
     written.coalesce(change('b', '1'), b)
@@ -68,10 +70,8 @@ describe('the changelog writer with a cache', () => {
   })
 
   it('sends everything it holds once it holds more than its bytes, before any flush', async () => {
-    const { sends, producer } = recordingProducer()
     // One record is 1 (key) + 1 (value) + 64 bytes: the second one goes over 100.
-    const { written } = writer(100)
-    written.attach(producer)
+    const { sends, written } = attachedWriter(100)
     const [a, b, c] = [owner(), owner(), owner()]
     written.coalesce(change('a', '1'), a)
     written.coalesce(change('a', '2'), a)
@@ -84,9 +84,7 @@ describe('the changelog writer with a cache', () => {
   })
 
   it('drops what it holds when a transaction is aborted (discard)', async () => {
-    const { sends, producer } = recordingProducer()
-    const { written } = writer(1 << 20)
-    written.attach(producer)
+    const { sends, written } = attachedWriter(1 << 20)
     const [a, b] = [owner(), owner()]
     written.coalesce(change('a', '1'), a)
     written.discard()
@@ -96,9 +94,7 @@ describe('the changelog writer with a cache', () => {
   })
 
   it('with 0 bytes, sends every change (no coalescing)', async () => {
-    const { sends, producer } = recordingProducer()
-    const { written } = writer(0)
-    written.attach(producer)
+    const { sends, written } = attachedWriter(0)
     const a = owner()
     written.coalesce(change('a', '1'), a)
     written.coalesce(change('a', '2'), a)
